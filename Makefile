@@ -1,0 +1,87 @@
+# lospw — the map of the pipeline. `make help` lists the targets; `make all` runs everything.
+# Stage targets are real files under data/derived/ and book/_build/, so a second `make all`
+# redoes nothing; change an input (data, bank, key, code) and only what depends on it reruns.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+LOSPW := $(BIN)/lospw
+INSTALLED := $(VENV)/.installed
+DERIVED := data/derived
+# Tests CI runs: everything but the slow marker (`make test-all` runs those too).
+PYTEST_ARGS ?= -m "not slow"
+
+# Every stage reruns when the code it runs changes.
+SRC := $(shell find analysis instrument lospw -name '*.py' -o -name '*.yaml' | sort)
+
+.PHONY: help install all data delphi analysis book test test-all lint bench clean
+
+help: ## List the targets (this text).
+	@echo "lospw — make targets (run 'make all' then 'make test' on a fresh clone):"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+install: $(INSTALLED) ## Create .venv and install lospw with pinned dependencies (idempotent).
+
+$(INSTALLED): pyproject.toml requirements/lock.txt
+	@echo "==> install: creating $(VENV) and installing lospw (pinned by requirements/lock.txt)"
+	@test -x "$(PY)" || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	@touch $@
+
+# ---- stage: the model and the item bank ---------------------------------------------------
+MODEL_JSON := $(DERIVED)/model/model.json
+
+$(MODEL_JSON): $(INSTALLED) $(SRC)
+	@echo "==> data: writing the LOS-in-PW model (elements, aspects, roles) to $@"
+	@mkdir -p $(@D)
+	$(PY) -m instrument.model > $@.tmp && mv $@.tmp $@
+
+DATA_TARGETS := $(MODEL_JSON)
+
+data: $(DATA_TARGETS) ## Model, item bank checks, synthetic field test and its intake.
+
+DELPHI_TARGETS :=
+delphi: $(DELPHI_TARGETS) ## Delphi consensus stage on the synthetic demo panel.
+	@$(if $(DELPHI_TARGETS),true,echo "==> delphi: stage not built yet (issue 4); nothing to do")
+
+ANALYSIS_TARGETS :=
+analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo field test.
+	@$(if $(ANALYSIS_TARGETS),true,echo "==> analysis: stage not built yet (issue 13); nothing to do")
+
+# ---- the report ----------------------------------------------------------------------------
+BOOK_HTML := book/_build/html/index.html
+BOOK_SRC := $(shell find book -path book/_build -prune -o -type f -print | sort)
+
+$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS)
+	@echo "==> book: building the report from $(DERIVED) into book/_build/html"
+	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
+	@touch $@
+
+book: $(BOOK_HTML) ## Build the report (HTML, offline) from the artifacts.
+
+all: install data delphi analysis book ## Everything: install, run the pipeline, build the book.
+	@echo "==> all: done. Report: $(BOOK_HTML)"
+
+# ---- checks --------------------------------------------------------------------------------
+test: $(INSTALLED) ## Run the test suite (installs first when needed; slow tests deselected).
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-all: $(INSTALLED) ## Run every test, the slow ones too.
+	$(PY) -m pytest
+
+lint: $(INSTALLED) ## ruff check.
+	$(BIN)/ruff check .
+
+bench: $(INSTALLED) ## Time lospw against lavaan/psych side by side (needs R; see bench/README.md).
+	$(PY) bench/run.py
+
+clean: ## Remove derived artifacts and the built book (keeps .venv).
+	rm -rf $(DERIVED) book/_build

@@ -1,0 +1,116 @@
+"""The ``lospw`` command line: one entry point, one sub-command module per stage.
+
+Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback); 1 an
+unexpected error (a short message and where to report it; the traceback only with
+``--debug``); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from analysis.errors import LospwError
+from lospw import __version__
+
+__all__ = ["cli", "main"]
+
+REPORT_URL = "the project's issue tracker (see README.md, 'Reporting problems')"
+
+# name -> (module, attribute, one-line help). A module that does not exist yet is skipped,
+# so each stage's command lives in its own file under lospw/cli/.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "key": ("lospw.cli.key", "key", "Check and inspect key files."),
+    "bank": ("lospw.cli.bank", "bank", "Validate and export the item bank."),
+    "delphi": ("lospw.cli.delphi", "delphi", "Content validity and decisions per Delphi round."),
+    "simulate": ("lospw.cli.simulate", "simulate", "Synthetic demo data from a stated model."),
+    "intake": ("lospw.cli.intake", "intake", "Read, check and screen survey responses."),
+    "items": ("lospw.cli.items", "items", "Item statistics per scale."),
+    "reliability": ("lospw.cli.reliability", "reliability", "Alpha, omega and item statistics."),
+    "efa": ("lospw.cli.efa", "efa", "KMO, Bartlett, parallel analysis, MAP and EFA."),
+    "cfa": ("lospw.cli.cfa", "cfa", "Confirmatory factor analysis with lavaan parity."),
+    "invariance": ("lospw.cli.invariance", "invariance", "Measurement invariance across groups."),
+    "validity": ("lospw.cli.validity", "validity", "CR, AVE, Fornell-Larcker and HTMT."),
+    "score": ("lospw.cli.score", "score", "Score new data with a scheme or a key."),
+    "plan": ("lospw.cli.plan", "plan", "Monte Carlo sample-size planning."),
+    "analyze": ("lospw.cli.analyze", "analyze", "The whole validation of any instrument."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None or importlib.util.find_spec(entry[0]) is None:
+            return None
+        module = importlib.import_module(entry[0])
+        return getattr(module, entry[1])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lospw")
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+def cli(debug: bool) -> None:
+    """lospw: develop, validate and score the LOS-in-PW questionnaire, or any instrument
+    described by a key file.
+
+    Every command exits 0 on success and 2 with a one-line message on bad input;
+    --json prints a machine-readable result on stdout.
+    """
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"lospw: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line; see the module docstring for the exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        rv = cli.main(args=args, prog_name="lospw", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("interrupted.", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted.", 130)
+    except click.exceptions.ClickException as exc:
+        # usage errors: unknown option, missing argument, bad choice ...
+        message = exc.format_message()
+        ctx = getattr(exc, "ctx", None)
+        hint = f" Try '{ctx.command_path} --help'." if ctx is not None else ""
+        _fail(" ".join(message.split()) + hint, 2)
+    except LospwError as exc:
+        if debug:
+            traceback.print_exc()
+        _fail(str(exc), exc.exit_code)
+    except (BrokenPipeError, click.exceptions.Exit):
+        raise
+    except Exception as exc:  # an unexpected error is a bug: say so, briefly
+        if debug:
+            traceback.print_exc()
+        name = type(exc).__name__
+        text = " ".join(str(exc).split())[:300]
+        click.echo(
+            f"lospw: unexpected error ({name}: {text}). This is a bug in lospw; please "
+            f"report it with the command you ran, at {REPORT_URL}. Rerun with --debug "
+            "for the traceback.",
+            err=True,
+        )
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,58 @@
+"""Tests for instrument.model: the six elements, their aspects and roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.errors import InputError
+from instrument import model
+
+
+def test_six_elements_in_the_articles_order():
+    assert [e.id for e in model.ELEMENTS] == ["LOS", "GOC", "SRI", "VMM", "LeA", "VOR"]
+
+
+def test_los_aspects_are_figure_2():
+    los = model.element("LOS")
+    assert [a.nl for a in los.aspects] == [
+        "continu en wederkerig delen van (leer)doelen",
+        "continu en wederkerig delen van kennis",
+        "elkaar constructief kritisch bevragen",
+        "geven en ontvangen van feedback",
+        "reflectie en reflexiviteit",
+    ]
+
+
+@pytest.mark.parametrize("el", model.ELEMENTS, ids=lambda e: e.id)
+def test_every_element_is_complete(el):
+    assert 5 <= len(el.aspects) <= 8
+    assert el.nl and el.en and el.seed.startswith("§")
+    ids = [a.id for a in el.aspects]
+    assert len(set(ids)) == len(ids)
+    for a in el.aspects:
+        assert a.id.isalpha() and a.id.islower()
+        assert a.nl and a.en and a.seed, f"{a.qualified} lacks a name or a seed section"
+        assert a.element == el.id
+
+
+def test_roles_give_the_higher_order_structure():
+    assert model.higher_order() == {
+        "core": ["LOS", "GOC"],
+        "instrumental": ["SRI", "VMM"],
+        "interpersonal": ["LeA", "VOR"],
+    }
+
+
+def test_lookups_fail_clearly():
+    with pytest.raises(InputError, match="the elements are LOS, GOC"):
+        model.element("XYZ")
+    with pytest.raises(InputError, match="its aspects are goals"):
+        model.aspect("LOS", "nope")
+    assert model.aspect("VOR", "trust").element == "VOR"
+
+
+def test_to_dict_is_plain_data():
+    import json
+
+    data = model.to_dict()
+    assert len(json.loads(json.dumps(data))["elements"]) == 6
