@@ -1,0 +1,128 @@
+"""Writing artifacts: deterministic JSON and CSV, spreadsheet-safe cells, file hashes.
+
+Every stage writes its results through these functions so that a rerun on the same input
+gives byte-identical files: JSON with sorted keys, fixed float formatting (``repr`` of the
+float, which round-trips), no timestamps or absolute paths; CSV with a fixed float format,
+``\\n`` line ends and cells that a spreadsheet would run as formulas neutralised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "neutralise_cell",
+    "neutralise_frame",
+    "sha256_file",
+    "to_jsonable",
+    "write_csv",
+    "write_json",
+    "write_text",
+]
+
+# Cells starting with these are run as formulas by Excel / LibreOffice / Sheets
+# (OWASP "CSV injection"); a leading apostrophe makes them plain text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix text that a spreadsheet would evaluate with ``'``; leave numbers alone.
+
+    Examples
+    --------
+    >>> neutralise_cell("=SUM(A1:A2)")
+    "'=SUM(A1:A2)"
+    >>> neutralise_cell("-A1"), neutralise_cell(-1.5), neutralise_cell("ok")
+    ("'-A1", -1.5, 'ok')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column name) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_cell)
+    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON values from results: dataclasses (via ``to_dict``), numpy, pandas, paths.
+
+    NaN and infinities become ``None`` so the output is strict JSON.
+    """
+    if hasattr(obj, "to_dict") and not isinstance(obj, (pd.DataFrame, pd.Series, type)):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return [to_jsonable(v) for v in sorted(obj, key=str)]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    raise TypeError(f"cannot write a {type(obj).__name__} to JSON")
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write UTF-8 text with ``\\n`` line ends, creating parent folders; atomic rename."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    tmp.replace(p)
+    return p
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Write ``obj`` as deterministic, strict JSON (sorted keys, 2-space indent)."""
+    text = json.dumps(to_jsonable(obj), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False)
+    return write_text(text + "\n", path)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, sep: str = ",",
+              index: bool = False, float_format: str = "%.10g") -> Path:
+    """Write a table deterministically, with spreadsheet-formula cells neutralised."""
+    text = neutralise_frame(frame).to_csv(sep=sep, index=index, float_format=float_format,
+                                          lineterminator="\n")
+    return write_text(text, path)
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (for manifests and provenance)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
