@@ -128,3 +128,22 @@ def test_lavaan_script_has_every_model(bfi_key_path):
     d = ms.to_dict()
     assert [m["name"] for m in d["models"]] == list(ms.names)
     assert d["skipped"] == [{"name": "grouped", "reason": "the key has no 'higher_order' groups"}]
+
+
+@pytest.mark.parametrize(("part", "key_file"), [
+    ("hs_ml", "fixtures/keys/holzinger.yaml"), ("bfi_ml", "fixtures/keys/bfi.yaml"),
+    ("lospw_like_ml", "analysis/reference/lospw_like.yaml")])
+def test_r_reference_ran_the_generated_syntax(part, key_file):
+    """tests/analysis/reference/models.R fitted exactly what the generator writes."""
+    import json
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[2]
+    ref = json.loads((tests / "analysis" / "reference" / "models.json").read_text())[part]
+    ms = M.competing_models(load_key(tests / key_file))
+    assert list(ref["models"]) == list(ms.names)
+    for m in ms.models:
+        assert ref["models"][m.name]["syntax"].strip() == m.syntax
+        assert ref["models"][m.name]["converged"] is True
+    assert {(d["restricted"], d["general"]) for d in ref["differences"]} == set(
+        ms.nested_pairs())
