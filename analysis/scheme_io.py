@@ -107,7 +107,8 @@ class _Reader:
         if ok and isinstance(value, float) and not math.isfinite(value):
             ok = False
         if not ok:
-            names = " or ".join(_NAMES.get(k, k.__name__) for k in kinds)
+            names = ("a number" if float in kinds
+                     else " or ".join(_NAMES.get(k, k.__name__) for k in kinds))
             raise self.fail(path, f"must be {names}; got {_show(value)}")
         return value
 
