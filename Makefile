@@ -44,7 +44,25 @@ $(MODEL_JSON): $(INSTALLED) $(SRC)
 	@mkdir -p $(@D)
 	$(PY) -m instrument.model > $@.tmp && mv $@.tmp $@
 
-DATA_TARGETS := $(MODEL_JSON)
+BANK_OUT := $(DERIVED)/bank
+BANK_VALIDATE := $(BANK_OUT)/validate.json
+BANK_EXPORTS := $(BANK_OUT)/codebook.csv $(BANK_OUT)/limesurvey_nl.txt \
+  $(BANK_OUT)/questionnaire_nl.html $(BANK_OUT)/questionnaire_en.html
+
+$(BANK_VALIDATE): $(INSTALLED) $(SRC)
+	@echo "==> data: checking the item bank (schema, >= 3 items per aspect, nl + en) into $@"
+	@mkdir -p $(@D)
+	$(LOSPW) bank validate --json > $@.tmp && mv $@.tmp $@
+
+# Exports wait for a passing validation; the stem names format and language.
+$(BANK_OUT)/codebook.csv: $(BANK_VALIDATE)
+	$(LOSPW) bank export --format codebook --lang nl -o $@
+$(BANK_OUT)/limesurvey_%.txt: $(BANK_VALIDATE)
+	$(LOSPW) bank export --format limesurvey --lang $* -o $@
+$(BANK_OUT)/questionnaire_%.html: $(BANK_VALIDATE)
+	$(LOSPW) bank export --format html --lang $* -o $@
+
+DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS)
 
 data: $(DATA_TARGETS) ## Model, item bank checks, synthetic field test and its intake.
 

@@ -8,8 +8,9 @@ import click
 from rich.table import Table
 
 from analysis.errors import InputError
-from instrument.bank import DEFAULT_BANK_DIR, load_bank
+from instrument.bank import DEFAULT_BANK_DIR, LANGUAGES, STATUSES, load_bank
 from instrument.bankcheck import check_bank
+from instrument.export import ACTIVE_STATUSES, FORMATS, export
 from lospw.cli._common import console, echo_json, json_option
 
 bank_option = click.option(
@@ -69,3 +70,52 @@ def validate(bank_dir: str | None, as_json: bool) -> None:
         raise InputError(
             f"The bank fails {len(result.failures)} content check(s); the first: {first}"
         )
+
+
+status_option = click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+    help="Items with this status (repeatable).",
+)
+
+
+@bank.command("export")
+@bank_option
+@click.option("--format", "fmt", required=True, type=click.Choice(FORMATS),
+              help="codebook (CSV), limesurvey (tab-separated .txt to import) or html.")
+@click.option("--lang", default="nl", show_default=True, type=click.Choice(LANGUAGES),
+              help="Language of the labels (the LimeSurvey file has both, this one as base).")
+@status_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="File to write.")
+def export_cmd(bank_dir: str | None, fmt: str, lang: str, statuses: tuple[str, ...],
+               output: str) -> None:
+    """Export the items (default: all that are not dropped) as a codebook CSV, a LimeSurvey
+    import file or a printable HTML questionnaire."""
+    b, _ = _load(bank_dir)
+    path = export(b, fmt, output, lang=lang, statuses=statuses or None)
+    n = len([it for it in b.items if it.status in (statuses or ACTIVE_STATUSES)])
+    click.echo(f"wrote {fmt} ({lang}, {n} items, bank {b.version}) to {path}", err=True)
+
+
+@bank.command("key")
+@bank_option
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              default=("retained",), show_default=True,
+              help="Items with this status go into the key (repeatable).")
+@click.option("--lang", default="nl", show_default=True, type=click.Choice(LANGUAGES),
+              help="Language of the item labels in the key.")
+@click.option("--instrument", default="LOS-PW", show_default=True, help="Instrument name.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Key file to write (default: print it).")
+def key_cmd(bank_dir: str | None, statuses: tuple[str, ...], lang: str, instrument: str,
+            output: str | None) -> None:
+    """Generate the key (scales = elements, reverse-keyed items, higher-order roles, aspects,
+    labels, missing code) for the items with the chosen status."""
+    b, _ = _load(bank_dir)
+    k = b.key(statuses=statuses, instrument=instrument, lang=lang)
+    if output is None:
+        click.echo(k.to_yaml(), nl=False)
+        return
+    k.save(output)
+    click.echo(f"wrote key ({k.n_items} items, {len(k.scales)} scales, "
+               f"{len(k.reverse_items)} reverse-keyed) to {output}", err=True)

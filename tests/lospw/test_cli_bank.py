@@ -60,3 +60,35 @@ def test_validate_content_failure_exit_2(tmp_path):
     out = json.loads(r.stdout)
     assert out["ok"] is False and out["failures"][0]["code"] == "too_few_items"
     assert "fails 1 content check" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_export_all_formats(tmp_path):
+    for fmt, name in (("codebook", "cb.csv"), ("limesurvey", "ls.txt"), ("html", "q.html")):
+        r = run("bank", "export", "--format", fmt, "--lang", "en", "-o", str(tmp_path / name))
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / name).stat().st_size > 1000
+    assert "LOSgoals1" in (tmp_path / "q.html").read_text(encoding="utf-8")
+
+
+def test_export_bad_options_exit_2(tmp_path):
+    r = run("bank", "export", "--format", "pdf", "-o", str(tmp_path / "x"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    r = run("bank", "export", "--format", "html", "--status", "retained",
+            "-o", str(tmp_path / "x"))
+    assert r.returncode == 2 and "No items with status retained" in r.stderr
+
+
+def test_key_command(tmp_path):
+    r = run("bank", "key", "--status", "retained", "-o", str(tmp_path / "key.yaml"))
+    assert r.returncode == 2 and "No items with status retained" in r.stderr
+    out = tmp_path / "key.yaml"
+    r = run("bank", "key", "--status", "candidate", "--lang", "en", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    r = run("key", "check", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["n_scales"] == 6 and summary["n_reverse_keyed"] >= 10
+    assert summary["higher_order"] == {"core": ["LOS", "GOC"], "instrumental": ["SRI", "VMM"],
+                                       "interpersonal": ["LeA", "VOR"]}
+    r = run("bank", "key", "--status", "candidate")
+    assert r.returncode == 0 and r.stdout.startswith("instrument: LOS-PW")
