@@ -96,6 +96,9 @@ class IntakeResult:
         From SPSS files: column -> {code: label} and column -> label.
     options : dict
         The intake options used.
+    input_order : tuple of str
+        The key items in the order of their columns in the input (the presentation order,
+        for longstring).
     """
 
     items: pd.DataFrame
@@ -112,6 +115,7 @@ class IntakeResult:
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     variable_labels: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    input_order: tuple[str, ...] = ()
 
     @property
     def n_analysed(self) -> int:
@@ -560,6 +564,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "non_numeric": non_numeric, "duplicate_ids": duplicate_ids,
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
+        input_order=tuple(sorted(key.items, key=lambda i: table.columns.index(cmap[i]))),
     )
     if result.n_analysed + result.n_excluded != result.n_read:  # pragma: no cover - a bug
         raise RuntimeError("intake lost rows: analysed + excluded != read")
