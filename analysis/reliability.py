@@ -31,6 +31,9 @@ from scipy import stats
 
 from analysis.errors import InputError, LospwWarning
 from analysis.key import Key
+from analysis.missing import MISSING_POLICIES, check_missing
+from analysis.omega import fit_one_factor, omega_total
+from analysis.polychoric import polychoric
 
 __all__ = [
     "CI_METHODS",
@@ -52,7 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MISSING_POLICIES = ("listwise", "pairwise")
 CI_METHODS = ("feldt", "bootstrap", "none")
 
 
@@ -370,16 +372,6 @@ class ReliabilityResult:
 
 
 # -- adapter --------------------------------------------------------------------------------
-def check_missing(missing: str) -> str:
-    """Validate the missing-data option."""
-    if missing not in MISSING_POLICIES:
-        raise InputError(
-            f"The 'missing' option must be one of {', '.join(map(repr, MISSING_POLICIES))}; "
-            f"got {missing!r}."
-        )
-    return missing
-
-
 def _as_rng(rng: int | np.random.Generator | None) -> tuple[np.random.Generator, int | None]:
     if rng is None:
         return np.random.default_rng(0), 0
@@ -540,13 +532,57 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
     rest = item_rest_correlations(cov) if k > 1 else np.full(k, np.nan)
     drop = alpha_if_deleted(cov) if k > 2 else np.full(k, np.nan)
     sd = float(np.sqrt(cov.sum()) / k)
+    healthy = k >= 2 and bool(np.all(var > 0)) and bool(np.all(np.isfinite(cov)))
+    alpha_ord = _ordinal_alpha(used, missing, name, notes) if ordinal and healthy else None
+    om, om_drop = (_omega(cov, name, notes) if omega and healthy and k >= 3
+                   else (None, [None] * k))
     items = tuple(
         ItemReliability(item=str(item), sign=int(sign), n=int(n_items[j]),
-                        item_rest=float(rest[j]), alpha_if_deleted=float(drop[j]))
+                        item_rest=float(rest[j]), alpha_if_deleted=float(drop[j]),
+                        omega_if_deleted=om_drop[j])
         for j, (item, sign) in enumerate(zip(x.columns, signs, strict=True))
     )
     return ScaleReliability(
         scale=name, missing=missing, n=len(used), n_ci=n_ci, alpha=alpha, alpha_ci=alpha_ci,
-        ci_method=ci, alpha_std=alpha_std, alpha_ordinal=None, omega=None, sd=sd,
+        ci_method=ci, alpha_std=alpha_std, alpha_ordinal=alpha_ord, omega=om, sd=sd,
         sem=standard_error_of_measurement(sd, alpha), items=items, n_complete=len(complete),
     )
+
+
+def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str]
+                   ) -> float | None:
+    """Standardised alpha of the polychoric matrix (Zumbo, Gadermann & Zeisser, 2007)."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = polychoric(x, missing=missing)
+    except InputError as exc:  # e.g. continuous scores: ordinal alpha does not apply
+        notes.append(f"no_ordinal_alpha: scale {name}: {exc}")
+        return None
+    for w in caught:
+        notes.append(f"{getattr(w.message, 'code', 'polychoric')}: scale {name}: "
+                     f"{getattr(w.message, 'message', str(w.message))}")
+    r = res.corr.to_numpy()
+    return cronbach_alpha(r) if np.isfinite(r).all() else None
+
+
+def _omega(cov: np.ndarray, name: str, notes: list[str]
+           ) -> tuple[float | None, list[float | None]]:
+    """Omega total of the scale and of the scale without each item (one-factor ML)."""
+    k = cov.shape[0]
+    fit = fit_one_factor(cov)
+    if fit.heywood:
+        notes.append(f"heywood_case: scale {name}: a residual variance of the one-factor "
+                     "model is at its lower bound; omega is doubtful.")
+    if not fit.converged:
+        notes.append(f"not_converged: scale {name}: the one-factor model did not converge.")
+    om = omega_total(fit.loadings, total_var=cov.sum())
+    drop: list[float | None] = []
+    for i in range(k):
+        keep = [j for j in range(k) if j != i]
+        if len(keep) < 3:
+            drop.append(None)
+            continue
+        sub = cov[np.ix_(keep, keep)]
+        drop.append(omega_total(fit_one_factor(sub).loadings, total_var=sub.sum()))
+    return om, drop

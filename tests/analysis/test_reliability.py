@@ -61,6 +61,41 @@ def test_listwise_matches_psych_alpha(listwise, scale):
         assert it.alpha_if_deleted == pytest.approx(ref["alpha_if_deleted"][it.item], abs=1e-6)
 
 
+@pytest.fixture(scope="module")
+def full(bfi):
+    key, items = bfi
+    return reliability(items, key)
+
+
+@pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
+def test_omega_and_ordinal_alpha_match_semtools_and_psych(full, scale):
+    ref, res = REFS["listwise"][scale], full[scale]
+    assert res.omega == pytest.approx(ref["omega"], abs=1e-5)  # issue: .005
+    assert res.alpha_ordinal == pytest.approx(ref["alpha_ordinal"], abs=1e-5)
+    for it in res.items:
+        assert it.omega_if_deleted == pytest.approx(ref["omega_if_deleted"][it.item], abs=1e-5)
+
+
+def test_pairwise_omega_and_ordinal_alpha(bfi, full):
+    key, items = bfi
+    res = reliability(items, key, missing="pairwise")
+    for name, s in res.scales.items():
+        assert abs(s.omega - full[name].omega) < 0.01
+        assert abs(s.alpha_ordinal - full[name].alpha_ordinal) < 0.01
+
+
+def test_continuous_scale_has_no_ordinal_alpha():
+    key = key_from_dict({"response_scale": {"min": 0, "max": 10, "continuous": True},
+                         "scales": {"S": ["a", "b", "c"]}})
+    g = np.random.default_rng(0)
+    f = g.normal(size=200)
+    df = pd.DataFrame({c: 5 + f + g.normal(size=200) for c in "abc"})
+    with pytest.warns(LospwWarning, match="no_ordinal_alpha"):
+        res = reliability(df, key)
+    assert res["S"].alpha_ordinal is None and res["S"].omega > 0.5
+    assert [i.omega_if_deleted for i in res["S"].items] == [None, None, None]
+
+
 @pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
 def test_pairwise_matches_psych_alpha_pairwise(pairwise, scale):
     ref, res = REFS["pairwise"][scale], pairwise[scale]
