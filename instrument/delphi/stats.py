@@ -154,7 +154,7 @@ def modified_kappa(i_cvi_value: float, n: int) -> float:
     """
     if n <= 0 or math.isnan(i_cvi_value):
         return math.nan
-    a = int(round(i_cvi_value * n))
+    a = round(i_cvi_value * n)
     pc = chance_agreement(n, a)
     return float((i_cvi_value - pc) / (1.0 - pc))
 
