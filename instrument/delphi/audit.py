@@ -23,11 +23,12 @@ __all__ = ["anonymise_comment", "audit_table", "audit_trail", "name_patterns"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a run of digits with spaces, dots, dashes, slashes or brackets; phone when >= 8 digits
-_PHONE = re.compile(r"(?<![\w])(?:\+|00)?\(?\d[\d\s().\-/]{6,}\d(?![\w])")
+_PHONE = re.compile(r"(?<![\w])(?:\+|00)?\d[\d\s().\-/]{6,}\d(?![\w])")
 _TITLES = (r"dhr|mevr|mw|mr|mrs|ms|miss|dr|drs|ir|ing|prof|meneer|mevrouw|juffrouw|juf|"
            r"meester|collega|beste|hoi|hallo|dear|hi")
-_PARTICLES = r"(?:van|de|der|den|het|ter|ten|te|'t|van't|la|le|da|di|von)"
-_NAME = rf"[A-Z][\w'’\-]+(?:\s+{_PARTICLES})*(?:\s+[A-Z][\w'’\-]+)?"
+_PARTICLES = r"(?i:van't|van|der|den|de|het|ter|ten|te|'t|la|le|da|di|von)\b"
+_NAME = (rf"(?:{_PARTICLES}\s+)*[A-Z][\w'’\-]+(?:\s+{_PARTICLES})*"
+         rf"(?:\s+[A-Z][\w'’\-]+)?")
 _TITLED = re.compile(rf"\b(?i:{_TITLES})\.?\s+{_NAME}")
 
 

@@ -315,6 +315,12 @@ def rules_from_dict(data: Any, source: str = "<dict>",
         raise InputError(f"{source}: method: must be one of {', '.join(METHODS)}; got "
                          f"{_kind(method)}. Use 'cvi' or 'rand_ucla'.")
     scale = _scale(m["scale"], r, "scale", "relevant_min")
+    if method == "rand_ucla" and not scale.is_nine_point:
+        raise InputError(
+            f"{source}: method rand_ucla needs the 9-point scale (its IPRAS constants are "
+            f"calibrated for 1-9); got scale {scale.min}-{scale.max}. Set scale min 1, max 9 "
+            "(see rules_rand_ucla.yaml) or use method cvi."
+        )
     c_raw = dict(m.get("clarity") or {})
     c_raw.setdefault("min", scale.min)
     c_raw.setdefault("max", scale.max)
@@ -370,12 +376,6 @@ def rules_from_dict(data: Any, source: str = "<dict>",
     if rand.inappropriate_max >= rand.appropriate_min:
         raise InputError(f"{source}: rand_ucla: inappropriate_max ({rand.inappropriate_max}) "
                          f"must be below appropriate_min ({rand.appropriate_min}).")
-    if method == "rand_ucla" and not scale.is_nine_point:
-        raise InputError(
-            f"{source}: method rand_ucla needs the 9-point scale (its IPRAS constants are "
-            f"calibrated for 1-9); got scale {scale.min}-{scale.max}. Set scale min 1, max 9 "
-            "(see rules_rand_ucla.yaml) or use method cvi."
-        )
     return Rules(
         method=method, scale=scale, clarity=clarity, clarity_revise_below=clarity_below,
         keep_i_cvi_min=keep_i, keep_kappa_above=keep_k, keep_cvr_critical=keep_cvr,
