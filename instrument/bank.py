@@ -224,6 +224,9 @@ class Bank:
     instructions: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
 
+    def __hash__(self) -> int:  # title/instructions are dicts; hash what identifies a bank
+        return hash((self.items, self.version, self.scale, self.instrument))
+
     # -- look-ups -------------------------------------------------------------------------
     def item(self, item_id: str) -> BankItem:
         """The item with id ``item_id``."""

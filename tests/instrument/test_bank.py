@@ -169,6 +169,7 @@ def test_bank_item_defaults_and_text():
                   "candidate", "§3.1")
     assert it.text("en") == "Text here now." and it.history == () and it.notes is None
     assert Bank(items=(it,), version="x").scale.missing_code == 9
+    assert hash(load_bank()) == hash(load_bank()) and load_bank() == load_bank()
 
 
 # -- loader errors: one line naming file, item and fix --------------------------------------------
