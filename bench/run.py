@@ -1,0 +1,65 @@
+"""``make bench``: time lospw against R (lavaan / psych / semTools) in the same run.
+
+Each ``bench/bench_*.py`` module exposes ``run() -> list[dict]`` with keys ``name``,
+``lospw_s``, ``r_s``, ``ratio`` (R time / lospw time) and ``note``; this driver imports them
+all (or those named on the command line: ``python bench/run.py polychoric``), prints one
+table and writes ``bench/results/bench.json``. R is needed; without ``Rscript`` the driver
+says how to install it and exits 2.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+INSTALL_R = ("apt-get install r-cran-psych r-cran-lavaan r-cran-semtools "
+             "(Debian/Ubuntu; or install.packages(c('psych', 'lavaan', 'semTools')) in R)")
+
+
+def _modules(names: list[str]) -> list[Path]:
+    found = sorted(HERE.glob("bench_*.py"))
+    if names:
+        found = [p for p in found if p.stem.removeprefix("bench_") in names]
+    return found
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str]) -> int:
+    if shutil.which("Rscript") is None:
+        print(f"bench: Rscript not found; the benchmarks time R side by side. Install R and "
+              f"the packages: {INSTALL_R}", file=sys.stderr)
+        return 2
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    rows: list[dict] = []
+    for path in _modules(argv):
+        print(f"==> bench: {path.stem} ...", file=sys.stderr, flush=True)
+        rows.extend(_load(path).run())
+    if not rows:
+        print("bench: no benchmarks found (bench/bench_*.py)", file=sys.stderr)
+        return 2
+    w = max(len(r["name"]) for r in rows)
+    print(f"{'benchmark':<{w}}  {'lospw (s)':>10}  {'R (s)':>10}  {'R / lospw':>9}  note")
+    for r in rows:
+        print(f"{r['name']:<{w}}  {r['lospw_s']:>10.4f}  {r['r_s']:>10.4f}  "
+              f"{r['ratio']:>8.1f}x  {r.get('note', '')}")
+    out = HERE / "results" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
