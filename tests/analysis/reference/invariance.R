@@ -67,9 +67,10 @@ search <- function(model, data, group, step, previous_fit, max_free = 5) {
              group.partial = partial)
     dcfi <- fitMeasures(f, "cfi") - fitMeasures(previous_fit, "cfi")
     ok <- dcfi > -0.010
-    it <- list(partial = partial, fit = fm(f), delta_cfi = unname(dcfi), acceptable = ok)
-    if (ok || length(partial) >= max_free) { iters[[length(iters) + 1]] <- it; break }
     sc <- score_table(f)
+    it <- list(partial = partial, fit = fm(f), delta_cfi = unname(dcfi), acceptable = ok,
+               score = sc)
+    if (ok || length(partial) >= max_free) { iters[[length(iters) + 1]] <- it; break }
     top <- sc[which.max(sc$X2), ]
     it$freed <- top$parameter; it$freed_X2 <- top$X2
     iters[[length(iters) + 1]] <- it
@@ -88,6 +89,13 @@ hs_ml <- steps(hs_model, hs, "school")
 hs_mlr <- steps(hs_model, hs, "school", estimator = "MLR")
 hs_metric <- cfa(hs_model, data = hs, group = "school", group.equal = "loadings")
 hs_search <- search(hs_model, hs, "school", "scalar", hs_metric)
+after_partial <- function(model, data, group, partial) {
+  f <- cfa(model, data = data, group = group, group.equal = STEPS$strict,
+           group.partial = partial)
+  list(partial = partial, fit = fm(f), score = score_table(f))
+}
+hs_strict <- after_partial(hs_model, hs, "school",
+                           hs_search[[length(hs_search)]]$partial)
 
 # SYNTHETIC data: two factors, four items each, two groups of 400; invariant except the
 # intercept of x3, which is 0.6 higher in group B.
@@ -116,13 +124,15 @@ f2 =~ x5 + x6 + x7 + x8
 pl_ml <- steps(pl_model, planted, "g")
 pl_metric <- cfa(pl_model, data = planted, group = "g", group.equal = "loadings")
 pl_search <- search(pl_model, planted, "g", "scalar", pl_metric)
+pl_strict <- after_partial(pl_model, planted, "g", pl_search[[length(pl_search)]]$partial)
 
 out <- list(
   versions = list(lavaan = as.character(packageVersion("lavaan"))),
   hs = list(model = hs_model, group = "school", ML = hs_ml, MLR = hs_mlr,
-            search_scalar = hs_search),
+            search_scalar = hs_search, strict_after_partial = hs_strict),
   planted = list(note = "SYNTHETIC: x3 intercept +0.6 in group B", model = pl_model,
-                 group = "g", ML = pl_ml, search_scalar = pl_search)
+                 group = "g", ML = pl_ml, search_scalar = pl_search,
+                 strict_after_partial = pl_strict)
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, dataframe = "rows"),
            "tests/analysis/reference/invariance.json")

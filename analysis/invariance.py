@@ -1,0 +1,394 @@
+"""Measurement invariance across groups: configural → metric → scalar → strict.
+
+Each step is a multi-group CFA of the key's correlated-factors model with more equality
+constraints across groups (lavaan's ``group.equal``): ``loadings``; ``+ intercepts``;
+``+ residuals``. Between consecutive steps lospw reports the χ² difference test (plain for
+ML, Satorra–Bentler 2001 for MLR) and the change in fit, and judges it by two rules:
+
+``chen2007`` (Chen, 2007, recommendations for total N > 300 and equal group sizes)
+    A step is *non-invariant* when ΔCFI ≤ −.010 **and** (ΔRMSEA ≥ .015 **or** ΔSRMR ≥ .030
+    for loadings, ≥ .010 for intercepts and residuals).
+``cheung_rensvold2002`` (Cheung & Rensvold, 2002)
+    A step is *non-invariant* when ΔCFI ≤ −.010.
+``chisq``
+    A step is *non-invariant* when the difference test has p < .05.
+
+Δ is the constrained step minus the step before it (after any partial freeing). The indices
+are ``cfi``/``rmsea``/``srmr`` for ML, ``cfi_robust``/``rmsea_robust``/``srmr`` for MLR.
+When total N ≤ 300 or the largest group is more than 1.5 times the smallest, a
+``chen2007_conditions`` warning says Chen's cut-offs were derived for other conditions.
+
+When a step is non-invariant by the chosen ``criterion``, a partial-invariance search frees
+one equality constraint at a time: the parameter of the step's kind (a loading, an intercept
+or a residual variance) with the largest univariate score test (lavaan's ``lavTestScore``;
+with more than two groups a parameter's largest test over its constraints), refits, and
+stops when the step is acceptable, ``max_free`` parameters are free, or no candidate is left.
+A parameter is not freed when its factor would keep fewer than two invariant items of that
+kind (the marker's fixed loading counts; Byrne, Shavelson & Muthén, 1989). Freed parameters
+stay free in later steps (``group.partial``). When the search ends without an acceptable
+step, the step is reported non-invariant with the parameters freed so far, and the later
+steps are still fitted and reported.
+
+Groups with fewer than ``min_group_size`` (default 50) analysed respondents, or fewer
+respondents than free parameters per group in the configural model, make every step
+``not estimable`` (warning ``group_too_small``); nothing is fitted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.cfa._bridge import FitOutcome, Fitter
+from analysis.cfa.difftest import difference_test
+from analysis.cfa.models import correlated_factors
+from analysis.errors import InputError
+from analysis.key import Key
+
+__all__ = [
+    "CRITERIA",
+    "STEPS",
+    "InvarianceResult",
+    "chen_2007",
+    "cheung_rensvold_2002",
+    "free_parameters_per_group",
+    "measurement_invariance",
+]
+
+log = logging.getLogger(__name__)
+
+#: The steps and their lavaan ``group.equal``.
+STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("configural", ()),
+    ("metric", ("loadings",)),
+    ("scalar", ("loadings", "intercepts")),
+    ("strict", ("loadings", "intercepts", "residuals")),
+)
+CRITERIA = ("chen2007", "cheung_rensvold2002", "chisq")
+_KIND = {"metric": "=~", "scalar": "~1", "strict": "~~"}
+_INDICES = {"ML": ("cfi", "rmsea", "srmr"), "MLR": ("cfi_robust", "rmsea_robust", "srmr")}
+
+
+# -- pure rules -----------------------------------------------------------------------------
+def chen_2007(delta_cfi: float, delta_rmsea: float, delta_srmr: float, step: str) -> bool:
+    """Chen (2007): is the step non-invariant? (cut-offs for N > 300, equal groups)
+
+    Examples
+    --------
+    >>> chen_2007(-0.012, 0.016, 0.0, "metric")
+    True
+    >>> chen_2007(-0.012, 0.010, 0.020, "metric"), chen_2007(-0.012, 0.010, 0.020, "scalar")
+    (False, True)
+    """
+    srmr_cut = 0.030 if step == "metric" else 0.010
+    return bool(delta_cfi <= -0.010 and (delta_rmsea >= 0.015 or delta_srmr >= srmr_cut))
+
+
+def cheung_rensvold_2002(delta_cfi: float) -> bool:
+    """Cheung & Rensvold (2002): non-invariant when ΔCFI ≤ −.010.
+
+    Examples
+    --------
+    >>> cheung_rensvold_2002(-0.0385), cheung_rensvold_2002(-0.0025)
+    (True, False)
+    """
+    return bool(delta_cfi <= -0.010)
+
+
+def free_parameters_per_group(key: Key) -> int:
+    """Free parameters per group of the key's configural model (marker scaling, meanstructure).
+
+    Intercepts and residual variances of all items, loadings less one marker per factor,
+    factor variances and covariances; a single-item scale's residual is fixed.
+
+    Examples
+    --------
+    >>> from analysis.key import key_from_dict
+    >>> free_parameters_per_group(key_from_dict({"response_scale": {"min": 0, "max": 9},
+    ...     "scales": {"a": ["x1", "x2", "x3"], "b": ["x4", "x5", "x6"]}}))
+    19
+    """
+    p, f = key.n_items, len(key.scales)
+    single = sum(1 for s in key.scales if len(s) == 1)
+    return p + (p - single) + (p - f) + f + f * (f - 1) // 2
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InvarianceResult:
+    """The invariance steps, the decisions between them and the partial searches.
+
+    ``to_dict()`` gives the CLI's JSON: ``{"steps": [{"model": "configural", "fit": {...}},
+    ...], "decisions": [...], "partial": [...], ...}``.
+    """
+
+    group: str
+    group_sizes: dict[str, int]
+    estimator: str
+    missing: str
+    criterion: str
+    steps: tuple[dict[str, Any], ...]
+    decisions: tuple[dict[str, Any], ...]
+    partial: tuple[dict[str, Any], ...]
+    excluded: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def highest_level(self) -> str | None:
+        """The last step reached (``"scalar (partial)"`` when freed parameters were needed)."""
+        level = None
+        for d in self.decisions:
+            if d["verdict"] != "invariant":
+                break
+            level = d["step"] + (" (partial)" if d.get("group_partial") else "")
+        if level is None and self.steps and self.steps[0]["estimable"] and \
+                self.steps[0]["converged"]:
+            level = "configural"
+        return level
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for s in self.steps:
+            row = {"model": s["model"], "estimable": s["estimable"], "converged": s["converged"]}
+            row.update(s["fit"])
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "group_sizes": dict(self.group_sizes),
+                "estimator": self.estimator, "missing": self.missing,
+                "criterion": self.criterion, "steps": [dict(s) for s in self.steps],
+                "decisions": [dict(d) for d in self.decisions],
+                "partial": [dict(p) for p in self.partial],
+                "highest_level": self.highest_level, "excluded": dict(self.excluded),
+                "warnings": list(self.warnings)}
+
+
+# -- the procedure -----------------------------------------------------------------------------
+def _deltas(fit: dict[str, float], prev: dict[str, float], estimator: str) -> dict[str, float]:
+    cfi, rmsea, srmr = _INDICES[estimator]
+    return {"delta_cfi": fit[cfi] - prev[cfi], "delta_rmsea": fit[rmsea] - prev[rmsea],
+            "delta_srmr": fit[srmr] - prev[srmr]}
+
+
+def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str) -> dict[str, Any]:
+    d = _deltas(out.fit, prev.fit, estimator)
+    test = difference_test(out.fit, prev.fit, estimator=estimator)
+    chen = chen_2007(d["delta_cfi"], d["delta_rmsea"], d["delta_srmr"], step)
+    cr = cheung_rensvold_2002(d["delta_cfi"])
+    chi = bool(test.pvalue < 0.05) if not math.isnan(test.pvalue) else None
+    return {**d, "chisq_diff": test.chisq_diff, "df_diff": test.df_diff,
+            "pvalue": test.pvalue, "test": test.method,
+            "non_invariant": {"chen2007": chen, "cheung_rensvold2002": cr, "chisq": chi}}
+
+
+def _candidates(scores: pd.DataFrame, kind: str, freed: Sequence[str],
+                key: Key) -> pd.DataFrame:
+    """Score tests of the step's kind, best first, one row per parameter, Byrne guard."""
+    s = scores[(scores["op"] == kind) & ~scores["parameter"].isin(list(freed))]
+    if kind == "~~":
+        s = s[s["parameter"].map(lambda p: p.split("~~")[0] == p.split("~~")[-1])]
+    s = (s.sort_values("X2", ascending=False, kind="stable")
+          .drop_duplicates("parameter").reset_index(drop=True))
+    if kind in ("=~", "~1"):
+        keep = []
+        for p in s["parameter"]:
+            item = p.split("=~")[-1] if kind == "=~" else p[:-2]
+            scale = key.scale(key.scale_of(item))
+            invariant = [i for i in scale.items
+                         if _name(kind, scale.name, i) not in (*freed, p)]
+            keep.append(len(invariant) >= 2)
+        s = s[keep]
+    return s
+
+
+def _name(kind: str, factor: str, item: str) -> str:
+    return {"=~": f"{factor}=~{item}", "~1": f"{item}~1", "~~": f"{item}~~{item}"}[kind]
+
+
+def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any], key: Key,
+                           *, estimator: str = "ML", missing: str = "listwise",
+                           criterion: str = "chen2007", search: bool = True,
+                           max_free: int = 5, min_group_size: int = 50,
+                           group_name: str = "group",
+                           fitter: Fitter | None = None) -> InvarianceResult:
+    """Configural, metric, scalar and strict invariance of the key's scales across groups.
+
+    Parameters
+    ----------
+    items : DataFrame
+        Canonical responses (``IntakeResult.items``); reverse-keyed items are reversed here.
+    groups : Series or sequence
+        Group of each row (same length and order as ``items``); rows without a group are
+        left out and counted in ``excluded``.
+    key : Key
+    estimator : {"ML", "MLR"}
+    missing : {"listwise", "fiml"}
+    criterion : {"chen2007", "cheung_rensvold2002", "chisq"}
+        The rule that decides a step and stops the partial search.
+    search : bool
+        Run the partial-invariance search on non-invariant steps.
+    max_free : int
+        At most this many parameters freed per step.
+    min_group_size : int
+    group_name : str
+        Name of the group column (for reports and the lavaan call).
+    fitter : callable, optional
+        The CFA fitter; lospw's engine by default.
+
+    Raises
+    ------
+    InputError
+        Bad options, a group vector of the wrong length, fewer than two groups.
+    """
+    if estimator not in _INDICES:
+        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR' for invariance "
+                         f"(WLSMV follows with the engine); got {estimator!r}.")
+    if missing not in ("listwise", "fiml"):
+        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml'; got "
+                         f"{missing!r}.")
+    if criterion not in CRITERIA:
+        raise InputError(f"The 'criterion' option must be one of {', '.join(map(repr, CRITERIA))}; "
+                         f"got {criterion!r}.")
+    if max_free < 0:
+        raise InputError(f"The 'max_free' option must be 0 or more; got {max_free}.")
+    values = groups.to_numpy() if isinstance(groups, pd.Series) else list(groups)
+    if len(values) != len(items):
+        raise InputError(f"The group column has {len(values)} values for {len(items)} rows; "
+                         "give one group per row.")
+    g = pd.Series(values, index=items.index, dtype=object)
+    if fitter is None:
+        from analysis.cfa._bridge import engine_fitter
+        fitter = engine_fitter
+    data = key.reverse_score(items[list(key.items)].astype(float))
+    excluded: dict[str, int] = {}
+    no_group = g.isna() | (g.astype(str).str.strip() == "")
+    if no_group.any():
+        excluded["missing_group"] = int(no_group.sum())
+    data, g = data[~no_group], g[~no_group].astype(str)
+    if missing == "listwise":
+        complete = data.notna().all(axis=1)
+        if (~complete).any():
+            excluded["incomplete_listwise"] = int((~complete).sum())
+        data, g = data[complete], g[complete]
+    sizes = {str(k): int(v) for k, v in g.value_counts().sort_index().items()}
+    if len(sizes) < 2:
+        raise InputError(f"Invariance needs at least two groups in column {group_name!r}; "
+                         f"got {len(sizes)} ({', '.join(sizes) or 'none'}). Choose a column "
+                         "with two or more groups.")
+    frame = data.assign(**{group_name: g})
+    syntax = correlated_factors(key)
+    warnings: list[str] = []
+    q = free_parameters_per_group(key)
+    small = {k: n for k, n in sizes.items() if n < max(min_group_size, q)}
+    if small:
+        msg = (f"[group_too_small] group(s) {', '.join(f'{k} (n = {n})' for k, n in small.items())} "
+               f"have fewer than {max(min_group_size, q)} respondents (the larger of "
+               f"{min_group_size} and the {q} free parameters per group): no step is estimable")
+        log.warning(msg)
+        steps = tuple({"model": name, "group_equal": list(eq), "group_partial": [],
+                       "estimable": False, "converged": False, "fit": {},
+                       "reason": "group_too_small", "warnings": []} for name, eq in STEPS)
+        return InvarianceResult(group_name, sizes, estimator, missing, criterion, steps, (),
+                                (), excluded, (msg,))
+    n = sum(sizes.values())
+    if n <= 300 or max(sizes.values()) > 1.5 * min(sizes.values()):
+        warnings.append(f"[chen2007_conditions] total N = {n}, group sizes "
+                        f"{', '.join(map(str, sizes.values()))}: Chen's (2007) cut-offs "
+                        "were derived for N > 300 and equal groups")
+
+    def fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
+        return fitter(frame, syntax, estimator=estimator, missing=missing, group=group_name,
+                      group_equal=tuple(eq), group_partial=tuple(partial))
+
+    steps: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    searches: list[dict[str, Any]] = []
+    partial: list[str] = []
+    prev: FitOutcome | None = None
+    prev_name = ""
+    for name, eq in STEPS:
+        out = fit(eq, partial)
+        record = {"model": name, "group_equal": list(eq), "group_partial": list(partial),
+                  "estimable": True, "converged": out.converged, "fit": dict(out.fit),
+                  "warnings": list(out.warnings)}
+        if prev is None or not (out.converged and prev.converged):
+            steps.append(record)
+            if prev is not None:
+                decisions.append({"step": name, "versus": prev_name,
+                                  "verdict": "not tested",
+                                  "reason": "a model did not converge"})
+            if out.converged or prev is None:
+                prev, prev_name = out, name
+            continue
+        judged = _judge(name, out, prev, estimator)
+        if search and judged["non_invariant"][criterion] and max_free > 0:
+            result = _search(name, eq, partial, out, prev, fit, key, estimator, criterion,
+                             max_free)
+            searches.append(result["report"])
+            if result["outcome"] is not out:
+                out = result["outcome"]
+                partial = list(result["partial"])
+                record.update(group_partial=list(partial), converged=out.converged,
+                              fit=dict(out.fit), warnings=list(out.warnings))
+                judged = _judge(name, out, prev, estimator)
+        verdict = "non-invariant" if judged["non_invariant"][criterion] else "invariant"
+        if judged["non_invariant"][criterion] is None:
+            verdict = "not tested"
+        decisions.append({"step": name, "versus": prev_name, "criterion": criterion,
+                          "verdict": verdict, "group_partial": list(partial), **judged})
+        steps.append(record)
+        prev, prev_name = out, name
+    return InvarianceResult(group_name, sizes, estimator, missing, criterion, tuple(steps),
+                            tuple(decisions), tuple(searches), excluded, tuple(warnings))
+
+
+def _search(step: str, eq: Sequence[str], partial: Sequence[str], out: FitOutcome,
+            prev: FitOutcome, fit: Any, key: Key, estimator: str, criterion: str,
+            max_free: int) -> dict[str, Any]:
+    kind = _KIND[step]
+    freed: list[dict[str, Any]] = []
+    current, names = out, list(partial)
+    stopped = "max_free"
+    for _ in range(max_free):
+        if current.score_tests is None:
+            stopped = "no_score_tests"
+            break
+        cands = _candidates(current.score_tests(), kind, names, key)
+        if cands.empty:
+            stopped = "no_candidates"
+            break
+        top = cands.iloc[0]
+        names.append(str(top["parameter"]))
+        nxt = fit(eq, names)
+        entry = {"parameter": str(top["parameter"]), "X2": float(top["X2"]),
+                 "df": float(top["df"]), "pvalue": float(top["pvalue"]),
+                 "converged": nxt.converged, "fit": dict(nxt.fit)}
+        if not nxt.converged:
+            entry["acceptable"] = False
+            freed.append(entry)
+            stopped = "not_converged"
+            names.pop()
+            break
+        judged = _judge(step, nxt, prev, estimator)
+        entry.update({k: judged[k] for k in ("delta_cfi", "delta_rmsea", "delta_srmr",
+                                             "chisq_diff", "df_diff")})
+        entry["diff_pvalue"] = judged["pvalue"]
+        entry["acceptable"] = not judged["non_invariant"][criterion]
+        freed.append(entry)
+        current = nxt
+        if entry["acceptable"]:
+            stopped = "acceptable"
+            break
+    report = {"step": step, "criterion": criterion, "freed": freed,
+              "acceptable": stopped == "acceptable", "stopped": stopped,
+              "group_partial": list(names)}
+    log.info("partial %s invariance: freed %s (%s)", step,
+             [f["parameter"] for f in freed], stopped)
+    return {"report": report, "outcome": current, "partial": names}
+
