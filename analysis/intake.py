@@ -511,7 +511,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 f"({len(dups)} duplicated id(s) in all). Make the ids unique, or pass "
                 "duplicate_ids='exclude' or 'keep_first'."
             )
-        for i, rows in dups.items():
+        for rows in dups.values():
             keeper = None
             if duplicate_ids == "keep_first":
                 keeper = next((r for r in rows if r not in reasons), None)
@@ -519,8 +519,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 if r == keeper:
                     continue
                 others = ", ".join(str(o) for o in rows if o != r)
+                # the detail names rows, never the id itself (logs get pseudonymised ids)
                 detail = (f"same id as row {keeper}, which is analysed" if keeper
-                          else f"id {i!r} also on row(s) {others}")
+                          else f"same id on row(s) {others}")
                 add(r, "duplicate_id", detail)
         missing_ids = sum(i is None for i in ids)
         if missing_ids:

@@ -109,8 +109,7 @@ def test_corpus_files_also_read_with_other_options():
         read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id",
                        duplicate_ids="error")
     r = read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id")
-    assert r.exclusions["detail"].tolist() == ["id '1' also on row(s) 3",
-                                               "id '1' also on row(s) 1"]
+    assert r.exclusions["detail"].tolist() == ["same id on row(s) 3", "same id on row(s) 1"]
     r = read_responses(BAD_DIR / "weet_niet_text.csv", KEY, missing_values=["Weet niet"])
     assert r.n_analysed == 2 and np.isnan(r.items.loc[1, "b"])
     r = read_responses(BAD_DIR / "wrong_delimiter.csv", KEY)
