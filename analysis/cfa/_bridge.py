@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-__all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_fitter"]
+__all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_fitter", "factor_estimates",
+           "outcome", "score_table"]
 
 #: Columns of a score-test table: one row per equality constraint (lavTestScore, univariate);
 #: ``parameter`` is the constrained parameter in ``group.partial`` form (``x3~1``,
@@ -54,11 +55,70 @@ class Fitter(Protocol):
                  group_partial: Sequence[str] = ()) -> FitOutcome: ...
 
 
+def score_table(result: Any) -> pd.DataFrame:
+    """The engine's ``score_tests()`` with the freed parameter named as in group.partial."""
+    st = result.score_tests()
+
+    def name(row: Any) -> str:
+        if row["op"] == "~1":
+            return f"{row['lhs']}~1"
+        return f"{row['lhs']}{row['op']}{row['rhs']}"
+
+    out = st.copy()
+    out["parameter"] = [name(r) for _, r in st.iterrows()] if len(st) else []
+    return out[[*SCORE_COLUMNS, *[c for c in st.columns if c not in SCORE_COLUMNS]]]
+
+
+def outcome(result: Any) -> FitOutcome:
+    """A :class:`FitOutcome` from the engine's ``CFAResult``."""
+    return FitOutcome(
+        fit={k: float(v) for k, v in result.fit.items()},
+        converged=bool(result.converged),
+        warnings=tuple(f"[{w.code}] {w.message}" for w in result.warnings),
+        n_obs=int(result.n_obs),
+        score_tests=lambda: score_table(result),
+        result=result,
+    )
+
+
 def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
                   missing: str = "listwise", group: str | None = None,
                   group_equal: Sequence[str] = (),
                   group_partial: Sequence[str] = ()) -> FitOutcome:
     """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`)."""
-    from analysis.cfa import engine  # noqa: F401  (the engine; imported on use)
+    from analysis.cfa import fit_cfa  # the engine, imported on use
 
-    raise NotImplementedError("the CFA engine adapter is not wired yet")
+    return outcome(fit_cfa(data, syntax, estimator=estimator, missing=missing, group=group,
+                           group_equal=tuple(group_equal), group_partial=tuple(group_partial)))
+
+
+def factor_estimates(items: pd.DataFrame, key: Any, *, estimator: str = "ML",
+                     missing: str = "listwise") -> tuple[Any, int, tuple[str, ...]]:
+    """Fit the key's correlated-factors model on reverse-scored items for CR / AVE.
+
+    Returns ``(FactorEstimates, n_obs, warnings)``; the observed covariance is the engine's
+    sample covariance (N in the denominator; under FIML the saturated EM estimate), as
+    lavaan's ``sampstat`` that semTools reads.
+    """
+    from analysis.cfa import fit_cfa
+    from analysis.cfa.models import correlated_factors
+    from analysis.validity import FactorEstimates
+
+    data = key.reverse_score(items[list(key.items)].astype(float))
+    res = fit_cfa(data, correlated_factors(key), estimator=estimator, missing=missing)
+    p = res.parameters
+    factors = list(key.scale_names)
+    lam = pd.DataFrame(0.0, index=list(key.items), columns=factors)
+    for _, r in p[p["op"] == "=~"].iterrows():
+        lam.loc[r["rhs"], r["lhs"]] = float(r["est"])
+    phi = pd.DataFrame(0.0, index=factors, columns=factors)
+    cov = p[(p["op"] == "~~") & p["lhs"].isin(factors) & p["rhs"].isin(factors)]
+    for _, r in cov.iterrows():
+        phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = float(r["est"])
+    sample = next(iter(res.sample.values()))["cov"]
+    notes = [f"[{w.code}] {w.message}" for w in res.warnings]
+    if not res.converged:
+        notes.insert(0, "[not_converged] the correlated-factors CFA did not converge: CR, AVE "
+                        "and Fornell-Larcker are not trustworthy")
+    return FactorEstimates(lam, phi, sample.loc[list(key.items), list(key.items)]), \
+        int(res.n_obs), tuple(notes)

@@ -1,0 +1,88 @@
+"""``lospw invariance``: configural, metric, scalar and strict invariance across groups."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from analysis.errors import InputError
+from analysis.intake import read_responses
+from analysis.invariance import CRITERIA
+from analysis.invariance import measurement_invariance as compute
+from analysis.key import load_key
+from lospw.cli._common import console, echo_json, json_option
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    if x is None or x != x:
+        return "-"
+    return f"{x:.{digits}f}"
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The key file (YAML) naming the scales and keyed items.")
+@click.option("--group", "group_col", required=True, help="The column that defines the groups.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML",
+              show_default=True, help="Estimator of every step.")
+@click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise",
+              show_default=True, help="Missing data: listwise deletion or FIML.")
+@click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
+              show_default=True, help="The rule that judges each step (see the docs).")
+@click.option("--max-free", type=click.IntRange(min=0), default=5, show_default=True,
+              help="At most this many parameters freed per step by the partial search.")
+@click.option("--no-search", is_flag=True, help="Do not search for partial invariance.")
+@click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
+              help="Smaller groups make the steps not estimable.")
+@json_option
+def invariance(data: str, key_file: str, group_col: str, estimator: str, missing: str,
+               criterion: str, max_free: int, no_search: bool, min_group_size: int,
+               as_json: bool) -> None:
+    """Measurement invariance of KEY's scales across the groups in column --group of DATA:
+    configural, metric (loadings), scalar (+ intercepts) and strict (+ residuals) multi-group
+    CFA, chi-square difference tests, Chen (2007) / Cheung & Rensvold (2002) decisions and a
+    partial-invariance search that frees the constraint with the largest score test."""
+    key = load_key(key_file)
+    intake = read_responses(data, key)
+    if group_col not in intake.meta.columns:
+        cols = [c for c in intake.meta.columns]
+        raise InputError(f"{data}: no group column {group_col!r}; the non-item columns are "
+                         f"{', '.join(map(str, cols)) or 'none'}. Name one of them with --group.")
+    res = compute(intake.items, intake.meta[group_col], key, estimator=estimator,
+                  missing=missing, criterion=criterion, search=not no_search,
+                  max_free=max_free, min_group_size=min_group_size, group_name=group_col)
+    if as_json:
+        out = res.to_dict()
+        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
+                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        echo_json(out)
+        return
+    sizes = ", ".join(f"{k} {v}" for k, v in res.group_sizes.items())
+    console.print(f"[bold]Measurement invariance[/bold] of {key.instrument} across "
+                  f"{group_col} ({sizes}); estimator {estimator}, missing = {missing}, "
+                  f"criterion {criterion}")
+    cfi, rmsea = ("cfi", "rmsea") if estimator == "ML" else ("cfi_robust", "rmsea_robust")
+    table = Table("model", "chisq", "df", cfi, rmsea, "srmr", "freed", title="Steps")
+    for s in res.steps:
+        if not s["estimable"]:
+            table.add_row(s["model"], "not estimable", "", "", "", "", "")
+            continue
+        f = s["fit"]
+        table.add_row(s["model"] + ("" if s["converged"] else " (not converged)"),
+                      _f(f.get("chisq")), _f(f.get("df"), 0), _f(f.get(cfi)), _f(f.get(rmsea)),
+                      _f(f.get("srmr")), ", ".join(s["group_partial"]))
+    console.print(table)
+    dec = Table("step", "vs", "Δchisq", "Δdf", "p", "ΔCFI", "ΔRMSEA", "ΔSRMR", "verdict",
+                title=f"Decisions ({criterion})")
+    for d in res.decisions:
+        dec.add_row(d["step"], d["versus"], _f(d.get("chisq_diff")), _f(d.get("df_diff"), 0),
+                    _f(d.get("pvalue")), _f(d.get("delta_cfi")), _f(d.get("delta_rmsea")),
+                    _f(d.get("delta_srmr")), d["verdict"])
+    console.print(dec)
+    for p in res.partial:
+        freed = "; ".join(f"{f['parameter']} (X2 = {f['X2']:.2f})" for f in p["freed"])
+        console.print(f"partial {p['step']}: freed {freed or 'nothing'} -> {p['stopped']}")
+    console.print(f"highest level: [bold]{res.highest_level or 'none'}[/bold]")
+    for w in res.warnings:
+        console.print(f"[yellow]warning[/yellow]: {w}")
