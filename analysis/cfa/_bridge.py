@@ -55,6 +55,18 @@ class Fitter(Protocol):
                  group_partial: Sequence[str] = ()) -> FitOutcome: ...
 
 
+def _fit_cfa() -> Any:
+    """The engine's ``fit_cfa``, or a clear error where this build lacks it."""
+    import analysis.cfa
+
+    fit_cfa = getattr(analysis.cfa, "fit_cfa", None)
+    if fit_cfa is None:
+        from analysis.errors import LospwError
+        raise LospwError("The CFA engine (analysis.cfa.fit_cfa) is not part of this build; "
+                         "update lospw to a version with the engine.")
+    return fit_cfa
+
+
 def score_table(result: Any) -> pd.DataFrame:
     """The engine's ``score_tests()`` with the freed parameter named as in group.partial."""
     st = result.score_tests()
@@ -86,9 +98,7 @@ def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
                   group_equal: Sequence[str] = (),
                   group_partial: Sequence[str] = ()) -> FitOutcome:
     """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`)."""
-    from analysis.cfa import fit_cfa  # the engine, imported on use
-
-    return outcome(fit_cfa(data, syntax, estimator=estimator, missing=missing, group=group,
+    return outcome(_fit_cfa()(data, syntax, estimator=estimator, missing=missing, group=group,
                            group_equal=tuple(group_equal), group_partial=tuple(group_partial)))
 
 
@@ -100,12 +110,11 @@ def factor_estimates(items: pd.DataFrame, key: Any, *, estimator: str = "ML",
     sample covariance (N in the denominator; under FIML the saturated EM estimate), as
     lavaan's ``sampstat`` that semTools reads.
     """
-    from analysis.cfa import fit_cfa
     from analysis.cfa.models import correlated_factors
     from analysis.validity import FactorEstimates
 
     data = key.reverse_score(items[list(key.items)].astype(float))
-    res = fit_cfa(data, correlated_factors(key), estimator=estimator, missing=missing)
+    res = _fit_cfa()(data, correlated_factors(key), estimator=estimator, missing=missing)
     p = res.parameters
     factors = list(key.scale_names)
     lam = pd.DataFrame(0.0, index=list(key.items), columns=factors)
