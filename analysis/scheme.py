@@ -44,7 +44,14 @@ from analysis.scoring import (
     sem,
 )
 
-__all__ = ["SCHEMA_VERSION", "Provenance", "ScoringScheme", "derive_scheme"]
+__all__ = [
+    "COEFFICIENTS",
+    "SCHEMA_VERSION",
+    "Provenance",
+    "ScoringScheme",
+    "demo_scheme_path",
+    "derive_scheme",
+]
 
 log = logging.getLogger(__name__)
 
@@ -303,18 +310,18 @@ def check_item_columns_present(frame: pd.DataFrame, scheme: ScoringScheme) -> No
 
 
 # ---- deriving a scheme from data ------------------------------------------------------------
-def _alpha(x: np.ndarray) -> float:
-    """Cronbach's alpha from pairwise-complete covariances (``psych::alpha`` raw_alpha)."""
-    c = pd.DataFrame(x).cov(min_periods=2).to_numpy()
-    k = c.shape[0]
-    if k < 2 or not np.isfinite(c).all():
-        return float("nan")
-    return float(k / (k - 1) * (1 - np.trace(c) / c.sum()))
+#: Reliability coefficients derive_scheme can compute (from analysis.reliability, pairwise).
+COEFFICIENTS = ("alpha", "omega")
 
 
-def _scale_reliability(items: pd.DataFrame, key: Key) -> dict[str, float]:
-    rev = key.reverse_score(items)
-    return {s.name: _alpha(rev[list(s.items)].to_numpy(dtype=float)) for s in key.scales}
+def _scale_reliability(items: pd.DataFrame, key: Key, coefficient: str) -> dict[str, float]:
+    """Per scale alpha or omega total from :func:`analysis.reliability.reliability`
+    (pairwise-complete covariances, so every scored respondent contributes)."""
+    from analysis.reliability import reliability
+
+    res = reliability(items, key, missing="pairwise", ci="none",
+                      omega=coefficient == "omega", ordinal=False)
+    return {s: float(getattr(res[s], coefficient)) for s in key.scale_names}
 
 
 def derive_scheme(data: IntakeResult, key: Key, *,
@@ -333,8 +340,11 @@ def derive_scheme(data: IntakeResult, key: Key, *,
         The norm sample (``read_responses``).
     key : Key
     reliability : mapping, optional
-        Scale -> reliability. Default: Cronbach's alpha of each scale in ``data``
-        (pairwise-complete covariances of the reverse-scored items, as ``psych::alpha``).
+        Scale -> reliability. Default: ``reliability_coefficient`` of each scale computed
+        on ``data`` by :func:`analysis.reliability.reliability` (pairwise-complete
+        covariances of the keyed items, as ``psych::alpha(x, use = "pairwise")``).
+    reliability_coefficient : {"alpha", "omega"}
+        Its name (with ``reliability`` given, any name that describes it).
     group : str, optional
         A column of ``data.meta`` (e.g. stakeholder group) to give norms per level.
     min_group_n : int
@@ -354,7 +364,12 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     rule = MissingRule() if rule is None else rule
     res = score_items(data.items, key, rule=rule)
     if reliability is None:
-        reliability = _scale_reliability(data.items, key)
+        if reliability_coefficient not in COEFFICIENTS:
+            raise InputError(
+                f"The reliability coefficient must be one of {', '.join(COEFFICIENTS)}; got "
+                f"{reliability_coefficient!r}."
+            )
+        reliability = _scale_reliability(data.items, key, reliability_coefficient)
     norms = {s: NormTable.from_scores(res.scores[s].to_numpy()) for s in key.scale_names}
     group_norms: dict[str, dict[str, NormTable]] = {}
     if group is not None:

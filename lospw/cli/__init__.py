@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "invariance": ("lospw.cli.invariance", "invariance", "Measurement invariance across groups."),
     "validity": ("lospw.cli.validity", "validity", "CR, AVE, Fornell-Larcker and HTMT."),
     "score": ("lospw.cli.score", "score", "Score new data with a scheme or a key."),
+    "scheme": ("lospw.cli.scheme", "scheme", "Derive a scoring scheme (norms, SEM) from data."),
     "plan": ("lospw.cli.plan", "plan", "Monte Carlo sample-size planning."),
     "analyze": ("lospw.cli.analyze", "analyze", "The whole validation of any instrument."),
 }

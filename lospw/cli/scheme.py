@@ -1,0 +1,79 @@
+"""``lospw scheme``: derive a scoring scheme (norms, reliability, SEM) from a norm sample."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from analysis.errors import InputError
+from analysis.key import load_key
+from analysis.scheme import COEFFICIENTS, derive_scheme
+from analysis.scoring import MissingRule
+from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.score import _read
+
+
+def _seeds(values: tuple[str, ...]) -> dict[str, int]:
+    out = {}
+    for v in values:
+        name, _, num = v.partition("=")
+        if not name or not num.strip().isdigit():
+            raise InputError(f"--seed must look like NAME=NUMBER (e.g. fieldtest=20240501); "
+                             f"got {v!r}.")
+        out[name.strip()] = int(num)
+    return out
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The key file (YAML) of the validated instrument.")
+@click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="The scheme file to write (JSON).")
+@click.option("--group", help="Column with the norm groups (e.g. stakeholder group).")
+@click.option("--min-group-n", type=click.IntRange(min=2), default=30, show_default=True,
+              help="Smallest group that gets norms of its own.")
+@click.option("--coefficient", type=click.Choice(COEFFICIENTS), default="alpha",
+              show_default=True, help="Reliability coefficient behind the SEM.")
+@click.option("--min-fraction", type=click.FloatRange(0, 1), default=2 / 3,
+              show_default="2/3", help="Share of a scale's items a score needs.")
+@click.option("--estimator", help="Estimator of the validation that chose the structure.")
+@click.option("--synthetic", is_flag=True, help="The norm data are simulated (demo).")
+@click.option("--seed", "seeds", multiple=True, help="NAME=NUMBER of a run behind the data.")
+@click.option("--label", default="", help="A note shown wherever the scheme is used.")
+@click.option("--id", "id_column", help="Respondent id column (default: detected by name).")
+@json_option
+def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group_n: int,
+           coefficient: str, min_fraction: float, estimator: str | None, synthetic: bool,
+           seeds: tuple[str, ...], label: str, id_column: str | None, as_json: bool) -> None:
+    """Derive a scoring scheme from DATA (the norm sample) and KEY: scales, keyed items,
+    missing-items rule, reliability and SEM per scale, norms overall and per --group,
+    interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
+    data with it."""
+    key = load_key(key_file)
+    intake = _read(data, key, id_column)
+    if synthetic and not label:
+        label = (f"DEMO scheme: norms from SYNTHETIC data ({intake.source.split('/')[-1]}); "
+                 "not for interpreting real respondents.")
+    s = derive_scheme(intake, key, group=group, min_group_n=min_group_n,
+                      reliability_coefficient=coefficient, rule=MissingRule(min_fraction),
+                      estimator=estimator, synthetic=synthetic, seeds=_seeds(seeds),
+                      label=label)
+    path = s.save(out_file)
+    d = s.to_dict()
+    if as_json:
+        echo_json({"written": path.as_posix(), "scheme": d})
+        return
+    console.print(f"[bold]Scoring scheme[/bold] for {key.instrument} from {data} "
+                  f"({intake.n_analysed} analysed of {intake.n_read}): {path.as_posix()}")
+    if label:
+        console.print(label)
+    t = Table("scale", "items", "needed", "n norm", "mean", "SD", coefficient, "SEM")
+    for name, sc in d["scales"].items():
+        t.add_row(name, str(sc["n_items"]), str(sc["min_answered"]),
+                  str(d["norms"]["overall"][name]["n"]), f"{sc['norm_mean']:.2f}",
+                  f"{sc['norm_sd']:.2f}", f"{sc['reliability']:.3f}", f"{sc['sem']:.3f}")
+    console.print(t)
+    if group:
+        kept = ", ".join(d["norms"]["groups"]) or "none"
+        console.print(f"group norms by {group}: {kept} (groups under {min_group_n} have none)")

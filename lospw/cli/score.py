@@ -1,0 +1,218 @@
+"""``lospw score``: score new data with a scoring scheme (or a key), per respondent and per
+workplace, and the change since a baseline wave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from analysis.artifacts import write_csv
+from analysis.errors import InputError
+from analysis.intake import IntakeResult, read_responses
+from analysis.key import Key, load_key
+from analysis.scheme import ScoringScheme, demo_scheme_path
+from analysis.score_table import detect_id_column, output_table
+from analysis.scoring import MissingRule, ScoreResult, score_items
+from lospw.cli._common import console, echo_json, err_console, json_option
+
+
+def _read(path: str, key: Key, id_column: str | None) -> IntakeResult:
+    """Read with the given id column, or detect one among the non-item columns."""
+    if id_column is not None:
+        return read_responses(path, key, id_column=id_column)
+    intake = read_responses(path, key)
+    if intake.id_column is not None:
+        return intake
+    found = detect_id_column(list(intake.meta.columns), key.items)
+    return read_responses(path, key, id_column=found) if found else intake
+
+
+def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
+           rule: MissingRule | None, norm_group: str | None) -> ScoreResult:
+    if scheme is None:
+        return score_items(intake.items, key, rule=rule)
+    groups = None
+    if norm_group is not None:
+        if norm_group not in intake.meta.columns:
+            raise InputError(
+                f"No norm-group column {norm_group!r} in {intake.source}; the other columns "
+                f"are {', '.join(map(str, intake.meta.columns)) or 'none'}."
+            )
+        groups = intake.meta[norm_group]
+    return scheme.score_items(intake.items, groups)
+
+
+def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
+    return out.with_name(f"{out.stem}_{suffix}{ext}")
+
+
+def _f(x: Any, digits: int = 2) -> str:
+    return "-" if x is None or x != x else f"{x:.{digits}f}"
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--scheme", "scheme_file", type=click.Path(dir_okay=False),
+              help="A scoring scheme (JSON from 'lospw scheme'). Default: the shipped DEMO "
+                   "scheme (norms from synthetic data) when neither --scheme nor --key.")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False),
+              help="Score with a key only: scores and answered items, no SE or percentile.")
+@click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="Scores table (CSV); side files are written next to it.")
+@click.option("--by", "by", help="Group column (e.g. workplace): profiles, ICC(1), ICC(2), "
+                                 "rwg(j), AD and profile charts next to OUT.")
+@click.option("--id", "id_column", help="Respondent id column (default: detected by name).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="An earlier wave of the same instrument: reliable change per respondent, "
+                   "change per group.")
+@click.option("--norm-group", help="Column whose levels select the scheme's group norms.")
+@click.option("--min-fraction", type=click.FloatRange(0, 1),
+              help="With --key: share of a scale's items a score needs (default 2/3).")
+@json_option
+def score(data: str, scheme_file: str | None, key_file: str | None, out_file: str,
+          by: str | None, id_column: str | None, baseline_file: str | None,
+          norm_group: str | None, min_fraction: float | None, as_json: bool) -> None:
+    """Score DATA per respondent and scale: the mean of the answered keyed items, with
+    (given a scheme) its standard error, 95% interval, percentile and band. Every input row
+    is kept in input order; a row without a score says why in <scale>_reason."""
+    if scheme_file and key_file:
+        raise InputError("Give --scheme or --key, not both: a scheme already holds its key.")
+    if min_fraction is not None and not key_file:
+        raise InputError("--min-fraction applies to --key only; a scheme fixes its own "
+                         "missing-items rule.")
+    scheme: ScoringScheme | None = None
+    notes: list[str] = []
+    if key_file:
+        key = load_key(key_file)
+        rule = MissingRule() if min_fraction is None else MissingRule(min_fraction)
+        if norm_group:
+            raise InputError("--norm-group needs a scheme (norms); --key has none.")
+    else:
+        if scheme_file is None:
+            path = demo_scheme_path()
+            if not path.is_file():
+                raise InputError("No --scheme or --key given and the demo scheme is not "
+                                 "installed; give --scheme FILE or --key KEY.")
+            notes.append("No --scheme given: using the DEMO scheme shipped with lospw.")
+            scheme = ScoringScheme.load(path)
+        else:
+            scheme = ScoringScheme.load(scheme_file)
+        key, rule = scheme.key, scheme.rule
+        if scheme.label:
+            notes.append(scheme.label)
+    intake = _read(data, key, id_column)
+    idc = intake.id_column
+    for col in (by,):
+        if col is not None and col not in intake.meta.columns:
+            raise InputError(f"No column {col!r} in {data} to group by; the other columns are "
+                             f"{', '.join(map(str, intake.meta.columns)) or 'none'}.")
+    res = _score(intake, key, scheme, rule, norm_group)
+    notes += list(res.notes)
+    keep = [c for c in (by, norm_group) if c]
+    table = output_table(res, intake, id_column=idc, keep=keep)
+    out = Path(out_file)
+    written = [write_csv(table, out)]
+    summary: dict[str, Any] = {
+        "data": data, "instrument": key.instrument, "n_read": intake.n_read,
+        "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
+        "id_column": idc, "scheme": _scheme_info(scheme), "scores": res.to_dict(),
+    }
+    if by:
+        summary["aggregation"], files = _aggregate(res, intake, key, scheme, by, out)
+        written += files
+    if baseline_file:
+        summary["change"], files = _change(baseline_file, key, scheme, rule, norm_group, idc,
+                                           by, table, out, notes)
+        written += files
+    summary["notes"] = notes
+    summary["written"] = [p.as_posix() for p in written]
+    if as_json:
+        echo_json(summary)
+        return
+    _print(summary, res, written)
+
+
+def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
+    if scheme is None:
+        return None
+    return {"instrument": scheme.key.instrument, "version": scheme.key.version,
+            "key_sha256": scheme.key.sha256(), "schema_version": scheme.schema_version,
+            "synthetic_norms": scheme.is_synthetic, "label": scheme.label,
+            "reliability": dict(scheme.reliability), "sem": scheme.sem}
+
+
+def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
+               scheme: ScoringScheme | None, by: str, out: Path) -> tuple[dict, list[Path]]:
+    from analysis.aggregate import aggregate
+    from analysis.profile_chart import safe_name, write_profile_charts
+
+    agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
+    tag = f"by_{safe_name(by)}"
+    files = [write_csv(agg.to_frame(), _side(out, tag)),
+             write_csv(agg.scales, _side(out, f"{tag}_scales"))]
+    note = ("SYNTHETIC demo norms; " if scheme is not None and scheme.is_synthetic else "")
+    overall = {s: float(res.scores[s].mean()) for s in key.scale_names}
+    rs = key.response_scale
+    files += write_profile_charts(agg.profiles, out.with_name(f"{out.stem}_profiles"),
+                                  low=rs.min, high=rs.max, scales=key.scale_names,
+                                  overall=overall, by=by,
+                                  note=note + f"lospw score: {key.instrument}")
+    return agg.to_dict(), files
+
+
+def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
+            norm_group: str | None, idc: str | None, by: str | None, table,
+            out: Path, notes: list[str]) -> tuple[dict, list[Path]]:
+    from analysis.change import compare_waves
+
+    base = read_responses(baseline_file, key, id_column=idc)
+    bres = _score(base, key, scheme, rule, norm_group)
+    btable = output_table(bres, base, id_column=idc, keep=[c for c in (by,) if c])
+    if by and by not in btable.columns:
+        raise InputError(f"No column {by!r} in the baseline {baseline_file}; both waves "
+                         "need the group column.")
+    ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
+                       id_column=idc, by=by)
+    notes += list(ch.notes)
+    files = [write_csv(ch.groups, _side(out, f"change_by_{by or 'all'}")),
+             write_csv(ch.respondents, _side(out, "change")),
+             write_csv(ch.unmatched, _side(out, "unmatched"))]
+    return ch.to_dict(), files
+
+
+def _print(summary: dict[str, Any], res: ScoreResult, written: list[Path]) -> None:
+    for n in summary["notes"]:
+        err_console.print(f"[yellow]note[/yellow]: {n}")
+    console.print(
+        f"[bold]Scores[/bold] of {summary['instrument']} for {summary['data']}: "
+        f"{summary['n_read']} rows ({summary['n_analysed']} analysed, "
+        f"{summary['n_excluded_at_intake']} excluded at intake, kept with their reason)."
+    )
+    t = Table("scale", "items needed", "scored", "too few items", "mean", "SD", "SEM")
+    sem = (summary["scheme"] or {}).get("sem", {})
+    for s, d in summary["scores"]["scales"].items():
+        t.add_row(s, str(d["required"]), str(d["n_scored"]), str(d["n_too_few_items"]),
+                  _f(d["mean"]), _f(d["sd"]), _f(sem.get(s), 3))
+    console.print(t)
+    agg = summary.get("aggregation")
+    if agg is not None:
+        sc = agg["scales"]
+        t = Table("scale", "ICC(1)", "ICC(2)", "groups", "flags",
+                  title=f"Aggregation by {agg['by']}")
+        for r in sc.itertuples():
+            t.add_row(r.scale, _f(r.icc1, 3), _f(r.icc2, 3), str(int(r.n_groups)),
+                      r.flags or "-")
+        console.print(t)
+        prof = agg["profiles"]
+        bad = prof[~prof["aggregate_ok"]]
+        console.print(f"{len(bad)} of {len(prof)} group x scale means are flagged "
+                      "(rwg(j) < .70, AD > c/6 or fewer than 2 respondents).")
+    ch = summary.get("change")
+    if ch is not None:
+        console.print(f"Change since baseline: {ch['n_matched']} respondents matched, "
+                      f"{ch['n_unmatched']} unmatched (listed).")
+    console.print("written: " + ", ".join(p.as_posix() for p in written[:6])
+                  + (f" and {len(written) - 6} more" if len(written) > 6 else ""))
