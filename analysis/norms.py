@@ -103,13 +103,18 @@ class Bands:
                 f"The bands' method must be 'norm_percentile_rank'; got {self.method!r}."
             )
 
+    def codes(self, pct: np.ndarray) -> np.ndarray:
+        """Index of each percentile rank's band in ``labels`` (-1 where it is NaN)."""
+        pct = np.asarray(pct, dtype=float)
+        idx = np.searchsorted(np.array(self.cuts), pct, side="right").astype(np.int8)
+        idx[np.isnan(pct)] = -1
+        return idx
+
     def label(self, pct: np.ndarray) -> np.ndarray:
         """The band of each percentile rank ('' where it is NaN)."""
-        pct = np.asarray(pct, dtype=float)
-        edges = np.array(self.cuts)
-        idx = np.searchsorted(edges, pct, side="right")
-        out = np.asarray(self.labels, dtype=object)[np.minimum(idx, len(self.labels) - 1)]
-        return np.where(np.isnan(pct), "", out)
+        idx = self.codes(pct)
+        out = np.asarray([*self.labels, ""], dtype=object)
+        return out[idx]
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "cuts": list(self.cuts), "labels": list(self.labels)}

@@ -231,8 +231,11 @@ class ScoringScheme:
                     f"No norms for group(s) {', '.join(unknown)} of {g.name or 'the group'}; "
                     "those rows are compared with the overall norms."
                 )
-        band = np.column_stack([self.bands.label(pct[:, j]) for j in range(len(self.scales))])
-        frame = lambda a: pd.DataFrame(a, index=items.index, columns=list(self.scales))  # noqa: E731
+        band = pd.DataFrame(
+            {s: pd.Categorical.from_codes(self.bands.codes(pct[:, j]), self.bands.labels)
+             for j, s in enumerate(self.scales)}, index=items.index)
+        frame = lambda a: pd.DataFrame(a, index=items.index, columns=list(self.scales),  # noqa: E731
+                                       copy=False)
         return ScoreResult(scores=frame(scores), n_answered=frame(counts), required=req,
                            se=frame(se), lo=frame(lo), hi=frame(hi), pct=frame(pct),
                            band=frame(band), notes=tuple(notes))

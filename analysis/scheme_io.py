@@ -6,6 +6,7 @@ and its unknown fields ignored)::
     {"kind": "lospw.scoring_scheme", "schema_version": "1.0.0", "label": "...",
      "instrument": {"name": "bfi", "version": null, "key_sha256": "..."},
      "key": {... the key in its file format ...},
+     "key_order": {"scales": ["A", ...], ...},   # order of the key's mappings
      "score_metric": "mean",
      "missing_rule": {"min_fraction": 0.667, "min_items": 1},
      "reliability_coefficient": "alpha", "estimator": null,
@@ -62,6 +63,7 @@ def scheme_to_dict(scheme: ScoringScheme) -> dict[str, Any]:
         "instrument": {"name": key.instrument, "version": key.version,
                        "key_sha256": key.sha256()},
         "key": key.to_dict(),
+        "key_order": _key_order(key.to_dict()),
         "score_metric": "mean",
         "missing_rule": scheme.rule.to_dict(),
         "reliability_coefficient": scheme.reliability_coefficient,
@@ -78,6 +80,25 @@ def scheme_to_dict(scheme: ScoringScheme) -> dict[str, Any]:
         "provenance": scheme.provenance.to_dict(),
         "seeds": dict(scheme.seeds),
     }
+
+
+_ORDERED = ("scales", "higher_order", "aspects", "labels")
+
+
+def _key_order(key_dict: dict[str, Any]) -> dict[str, list[str]]:
+    """The order of the key's mappings, which sorted-key JSON does not keep."""
+    return {f: list(key_dict[f]) for f in _ORDERED if f in key_dict}
+
+
+def _reorder(key_raw: dict[str, Any], order: dict[str, Any], r: _Reader) -> dict[str, Any]:
+    out = dict(key_raw)
+    for f, names in order.items():
+        if f not in _ORDERED or not isinstance(out.get(f), dict):
+            continue
+        if not isinstance(names, list) or sorted(map(str, names)) != sorted(out[f]):
+            raise r.fail(f"key_order.{f}", f"must list the names of key.{f} once each")
+        out[f] = {n: out[f][n] for n in names}
+    return out
 
 
 class _Reader:
@@ -188,6 +209,9 @@ def _from_dict(data: Any, source: str) -> ScoringScheme:
     instrument = r.get(data, "instrument", "", dict)
     key_hash = r.get(instrument, "key_sha256", "instrument", str)
     key_raw = r.get(data, "key", "", dict)
+    order = r.get(data, "key_order", "", dict, optional=True)
+    if order:
+        key_raw = _reorder(key_raw, order, r)
     try:
         key = key_from_dict(key_raw, f"{source}: key")
     except InputError as exc:

@@ -124,12 +124,11 @@ def scale_means(x: np.ndarray, keys: np.ndarray, *, low: float, high: float,
 
     Notes
     -----
-    With answered-item indicator :math:`m_{ij}`, key :math:`w_{js}` and :math:`x_{ij}` set
-    to 0 where missing, the sum of the keyed answers is
-    :math:`\\sum_j w_{js} x_{ij} + (low + high) \\sum_{j: w_{js} < 0} m_{ij}` and the count
-    :math:`\\sum_j |w_{js}| m_{ij}`: two matrix products, so no reversed copy of the data is
-    made. With integer answers the sums are exact, so a score does not depend on the order
-    of the items. Equal to ``psych::scoreItems(keys, x, impute = "none", min = low,
+    Per scale, the keyed answers ``w x + (low + high) [w < 0]`` of its items are summed
+    over the answered ones and divided by their count, in blocks of rows (cache-sized; no
+    BLAS, whose threads slow such thin products down on a busy machine). With integer
+    answers the sums are exact, so a score does not depend on the order of the items.
+    Equal to ``psych::scoreItems(keys, x, impute = "none", min = low,
     max = high)$scores`` when ``required`` is 1.
 
     Examples
@@ -143,29 +142,31 @@ def scale_means(x: np.ndarray, keys: np.ndarray, *, low: float, high: float,
     x = np.asarray(x, dtype=float)
     keys = np.asarray(keys, dtype=float)
     n, p = x.shape
-    if keys.shape[0] != p:
+    if keys.ndim != 2 or keys.shape[0] != p:
         raise InputError(
             f"The key has {keys.shape[0]} items but the data have {p} item columns. "
             "Give one key row per data column."
         )
     k = keys.shape[1]
     req = np.ones(k) if required is None else np.asarray(required, dtype=float)
-    absk = np.abs(keys)
-    rev = (keys < 0).astype(float) * (float(low) + float(high))
+    # Per scale: its columns, their signs and the reversal offset (low + high where -1).
+    cols = [np.flatnonzero(keys[:, j]) for j in range(k)]
+    sign = [keys[c, j] for j, c in enumerate(cols)]
+    offset = [np.where(g < 0, float(low) + float(high), 0.0) for g in sign]
     scores = np.empty((n, k))
     counts = np.empty((n, k), dtype=np.int32)
     for start in range(0, n, _BLOCK):
         block = x[start:start + _BLOCK]
-        answered = ~np.isnan(block)
-        filled = np.where(answered, block, 0.0)
-        a = answered.astype(float)
-        cnt = a @ absk
-        tot = filled @ keys + a @ rev
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = tot / cnt
-        s[(cnt < req) | (cnt == 0)] = np.nan
-        scores[start:start + _BLOCK] = s
-        counts[start:start + _BLOCK] = cnt
+        for j in range(k):
+            y = block[:, cols[j]] * sign[j] + offset[j]
+            missing = np.isnan(y)
+            y[missing] = 0.0
+            cnt = cols[j].size - np.count_nonzero(missing, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sc = y.sum(axis=1) / cnt
+            sc[(cnt < req[j]) | (cnt == 0)] = np.nan
+            scores[start:start + _BLOCK, j] = sc
+            counts[start:start + _BLOCK, j] = cnt
     return scores, counts
 
 
@@ -202,7 +203,14 @@ def score_interval(scores: np.ndarray, se: Any, *, low: float, high: float,
     ([2.608, 4.408], [3.392, 5.0])
     """
     half = z * np.asarray(se, dtype=float)
-    return (np.clip(scores - half, low, high), np.clip(scores + half, low, high))
+    lo = np.subtract(scores, half)
+    hi = np.add(scores, half)
+    # maximum/minimum keep NaN and are much faster than np.clip on large arrays
+    np.maximum(lo, float(low), out=lo)
+    np.minimum(lo, float(high), out=lo)
+    np.maximum(hi, float(low), out=hi)
+    np.minimum(hi, float(high), out=hi)
+    return lo, hi
 
 
 def midrank_percentile(x: np.ndarray, values: np.ndarray, counts: np.ndarray,
@@ -306,7 +314,10 @@ class ScoreResult:
             for suffix, part in (("se", self.se), ("lo", self.lo), ("hi", self.hi),
                                  ("pct", self.pct), ("band", self.band)):
                 if part is not None:
-                    cols[f"{s}_{suffix}"] = part[s]
+                    col = part[s]
+                    if isinstance(col.dtype, pd.CategoricalDtype):
+                        col = col.astype(object).fillna("")
+                    cols[f"{s}_{suffix}"] = col
             cols[f"{s}_reason"] = reasons[s]
         return pd.DataFrame(cols, index=self.scores.index)
 
@@ -384,8 +395,8 @@ def score_items(items: pd.DataFrame, key: Key, *,
                                  required=np.array(list(required.values())))
     names = list(key.scale_names)
     return ScoreResult(
-        scores=pd.DataFrame(scores, index=items.index, columns=names),
-        n_answered=pd.DataFrame(counts, index=items.index, columns=names),
+        scores=pd.DataFrame(scores, index=items.index, columns=names, copy=False),
+        n_answered=pd.DataFrame(counts, index=items.index, columns=names, copy=False),
         required=required,
         notes=("Scored with a key only: no standard errors, intervals or percentiles "
                "(they need a scoring scheme's reliabilities and norms; use --scheme).",),

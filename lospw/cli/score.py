@@ -101,8 +101,6 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
         else:
             scheme = ScoringScheme.load(scheme_file)
         key, rule = scheme.key, scheme.rule
-        if scheme.label:
-            notes.append(scheme.label)
     intake = _read(data, key, id_column)
     idc = intake.id_column
     for col in (by,):

@@ -1,0 +1,139 @@
+"""Tests for ``lospw score`` and ``lospw scheme``: files written, rows kept, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lospw.cli import main
+
+FIX = Path(__file__).parents[1] / "fixtures" / "scoring"
+WAVE1, WAVE2 = FIX / "lospw_wave1.csv", FIX / "lospw_wave2.csv"
+
+
+def call(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def test_score_with_the_demo_scheme_out_of_the_box(capsys, tmp_path):
+    out = tmp_path / "scores.csv"
+    code, stdout, err = call(capsys, "score", WAVE1, "-o", out, "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["scheme"]["synthetic_norms"] is True
+    assert any("DEMO" in n and "SYNTHETIC" in n for n in summary["notes"])
+    table = pd.read_csv(out)
+    raw = pd.read_csv(WAVE1)
+    assert table["respondent"].tolist() == raw["respondent"].tolist()   # detected id, order
+    assert list(table.columns[1:9]) == ["LOS", "LOS_n", "LOS_se", "LOS_lo", "LOS_hi",
+                                        "LOS_pct", "LOS_band", "LOS_reason"]
+
+
+def test_score_keeps_excluded_and_too_few_rows(capsys, tmp_path):
+    raw = pd.read_csv(WAVE1).head(20)
+    items = [c for c in raw.columns if c not in ("respondent", "workplace", "stakeholder")]
+    raw.loc[2, items] = None                     # empty: excluded by the intake
+    raw.loc[5, items[:4]] = None                 # LOS: 2 of 6 answered -> too few
+    data = tmp_path / "d.csv"
+    raw.to_csv(data, index=False)
+    out = tmp_path / "s.csv"
+    code, _, err = call(capsys, "score", data, "-o", out)
+    assert code == 0, err
+    t = pd.read_csv(out, keep_default_na=False)
+    assert len(t) == 20 and t["respondent"].tolist() == raw["respondent"].tolist()
+    assert t.loc[2, "LOS"] == "" and t.loc[2, "LOS_reason"].startswith("excluded: empty_row")
+    assert t.loc[5, "LOS_reason"] == "too_few_items: 2 answered, 4 needed"
+    assert t.loc[5, "GOC"] != ""
+
+
+def test_score_with_key_only(capsys, tmp_path):
+    out = tmp_path / "k.csv"
+    code, stdout, err = call(capsys, "score", FIX / "workplaces.csv", "--key",
+                             FIX / "workplaces.yaml", "-o", out, "--min-fraction", "1",
+                             "--json")
+    assert code == 0, err
+    t = pd.read_csv(out)
+    assert "L_se" not in t.columns and "L_n" in t.columns
+    assert t["L"].isna().sum() == 2          # two rows miss one L item; rule: all 3
+    assert any("key only" in n for n in json.loads(stdout)["notes"])
+
+
+def test_score_by_workplace_and_baseline(capsys, tmp_path):
+    out = tmp_path / "w2.csv"
+    code, stdout, err = call(capsys, "score", WAVE2, "-o", out, "--by", "workplace",
+                             "--baseline", WAVE1, "--norm-group", "stakeholder", "--json")
+    assert code == 0, err
+    s = json.loads(stdout)
+    assert s["change"]["n_matched"] == 384          # 80% of wave 1 kept their id
+    um = pd.read_csv(tmp_path / "w2_unmatched.csv")
+    assert len(um) == 96 + 80 and set(um["wave"]) == {"baseline", "followup"}
+    agg = pd.read_csv(tmp_path / "w2_by_workplace.csv")
+    assert len(agg) == 12 * 6 and {"rwg_j", "ad_m", "icc1", "flags"} <= set(agg.columns)
+    ch = pd.read_csv(tmp_path / "w2_change_by_workplace.csv")
+    assert (ch["method"] == "paired").all()
+    # the planted change: PW01-PW04 improve by .4 on LOS and GOC
+    up = ch[ch["group"].isin(["PW01", "PW02", "PW03", "PW04"]) & ch["scale"].isin(["LOS"])]
+    assert (up["change"] > 0.15).all()
+    rci = pd.read_csv(tmp_path / "w2_change.csv")
+    assert set(rci["reliable"].dropna()) <= {"improved", "declined", "no"}
+    charts = sorted(p.name for p in (tmp_path / "w2_profiles").iterdir())
+    assert len(charts) == 24 and charts[0] == "profile_PW01.png"
+
+
+def test_scheme_then_score_round_trip(capsys, tmp_path):
+    sch = tmp_path / "bfi_scheme.json"
+    code, _, err = call(capsys, "scheme", Path(__file__).parents[1] / "data" / "bfi.csv",
+                        "--key", FIX.parent / "keys" / "bfi.yaml", "-o", sch, "--group",
+                        "gender", "--seed", "none=0")
+    assert code == 0, err
+    d = json.loads(sch.read_text())
+    assert d["provenance"]["synthetic"] is False and set(d["norms"]["groups"]) == {"1", "2"}
+    out = tmp_path / "bfi_scores.csv"
+    code, _, err = call(capsys, "score", Path(__file__).parents[1] / "data" / "bfi.csv",
+                        "--scheme", sch, "-o", out)
+    assert code == 0, err
+    assert len(pd.read_csv(out)) == 2800
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scheme", "x.json", "--key", "k.yaml"], "Give --scheme or --key, not both"),
+    (["--min-fraction", "0.5"], "--min-fraction applies to --key only"),
+    (["--scheme", "nope.json"], "no such scoring scheme file"),
+    (["--by", "team"], "No column 'team'"),
+    (["--norm-group", "team"], "No norm-group column 'team'"),
+    (["--key", str(FIX / "lospw_interim.yaml"), "--norm-group", "stakeholder"],
+     "--norm-group needs a scheme"),
+])
+def test_score_errors_are_one_line(capsys, tmp_path, args, message):
+    code, _, err = call(capsys, "score", WAVE1, "-o", tmp_path / "o.csv", *args)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_score_with_a_scheme_for_another_instrument(capsys, tmp_path):
+    code, _, err = call(capsys, "score", FIX / "workplaces.csv", "-o", tmp_path / "o.csv")
+    assert code == 2 and "missing" in err.lower() and err.count("\n") == 1
+
+
+def test_score_with_corrupt_and_newer_schemes(capsys, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    code, _, err = call(capsys, "score", WAVE1, "--scheme", bad, "-o", tmp_path / "o.csv")
+    assert code == 2 and "invalid JSON" in err
+    d = json.loads((Path(__file__).parents[2] / "analysis" / "data" /
+                    "demo_scheme.json").read_text())
+    d["schema_version"] = "2.0.0"
+    bad.write_text(json.dumps(d))
+    code, _, err = call(capsys, "score", WAVE1, "--scheme", bad, "-o", tmp_path / "o.csv")
+    assert code == 2 and "newer than this lospw reads" in err
+
+
+def test_scheme_errors(capsys, tmp_path):
+    code, _, err = call(capsys, "scheme", WAVE1, "--key", FIX / "lospw_interim.yaml", "-o",
+                        tmp_path / "s.json", "--seed", "abc")
+    assert code == 2 and "--seed must look like NAME=NUMBER" in err
