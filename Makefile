@@ -71,6 +71,32 @@ delphi: $(DELPHI_TARGETS) ## Delphi consensus stage on the synthetic demo panel.
 	@$(if $(DELPHI_TARGETS),true,echo "==> delphi: stage not built yet (issue 4); nothing to do")
 
 ANALYSIS_TARGETS :=
+
+# ---- stage: the scoring scheme (issue 9) ---------------------------------------------------
+# Derived from the synthetic demo field test once its files exist; `make demo-scheme` then
+# copies it over the demo scheme shipped in the package (analysis/data/demo_scheme.json).
+# Until then the shipped scheme is the interim one from tests/fixtures/scoring/ (see there).
+FIELDTEST_DATA ?= data/raw/fieldtest/responses.csv
+FIELDTEST_KEY ?= data/raw/fieldtest/key.yaml
+FIELDTEST_SEED ?= $(shell cat data/raw/fieldtest/SEED 2>/dev/null || echo 0)
+SCHEME_JSON := $(DERIVED)/scoring/demo_scheme.json
+SHIPPED_SCHEME := analysis/data/demo_scheme.json
+
+ifneq ($(wildcard $(FIELDTEST_DATA)),)
+$(SCHEME_JSON): $(FIELDTEST_DATA) $(FIELDTEST_KEY) $(INSTALLED) $(SRC)
+	@echo "==> analysis: deriving the DEMO scoring scheme (SYNTHETIC norms) into $@"
+	@mkdir -p $(@D)
+	$(LOSPW) scheme $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --group stakeholder --synthetic \
+	  --seed fieldtest=$(FIELDTEST_SEED) -o $@ \
+	  --label "DEMO scheme: norms from the SYNTHETIC demo field test ($(notdir $(FIELDTEST_DATA)), seed $(FIELDTEST_SEED)); not for interpreting real respondents."
+ANALYSIS_TARGETS += $(SCHEME_JSON)
+endif
+
+.PHONY: demo-scheme
+demo-scheme: $(if $(wildcard $(FIELDTEST_DATA)),$(SCHEME_JSON)) ## Regenerate the shipped demo scheme from the synthetic field test.
+	@test -f $(SCHEME_JSON) || { echo "demo-scheme: $(FIELDTEST_DATA) not found; the demo field test is not there yet"; exit 2; }
+	cp $(SCHEME_JSON) $(SHIPPED_SCHEME)
+
 analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo field test.
 	@$(if $(ANALYSIS_TARGETS),true,echo "==> analysis: stage not built yet (issue 13); nothing to do")
 
