@@ -478,7 +478,8 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
             omega=omega, ordinal=ordinal,
         )
     for note in notes:
-        warnings.warn(LospwWarning(note.split(":", 1)[0], note), stacklevel=2)
+        code, _, text = note.partition(": ")
+        warnings.warn(LospwWarning(code, text), stacklevel=2)
     return ReliabilityResult(
         missing=missing, ci=ci, ci_level=ci_level, n=len(x_all), scales=scales,
         n_boot=n_boot if ci == "bootstrap" else None,

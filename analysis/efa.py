@@ -1,0 +1,299 @@
+"""Exploratory factor analysis of a key's items, with the checks that come before it and the
+comparison with the key's intended structure after it.
+
+:func:`efa` runs, on a Pearson or polychoric correlation matrix of the key's items (as
+answered, not reverse-keyed): KMO and Bartlett's test, parallel analysis and Velicer's MAP
+(:mod:`analysis.dimensionality`), factor extraction (:mod:`analysis.extraction`), oblique
+rotation (:mod:`analysis.rotation`) and Tucker's congruence of each factor with the key's
+scale (signed: a reverse-keyed item's target is -1), after matching factors to scales
+optimally (:func:`match_factors`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from analysis.dimensionality import (
+    KMO,
+    Bartlett,
+    ParallelAnalysis,
+    VelicerMAP,
+    bartlett_sphericity,
+    kmo,
+    parallel_analysis,
+    velicer_map,
+)
+from analysis.errors import InputError, LospwWarning
+from analysis.extraction import EXTRACTIONS, extract
+from analysis.key import Key
+from analysis.missing import check_missing
+from analysis.polychoric import polychoric
+from analysis.reliability import pairwise_cov
+from analysis.rotation import ROTATIONS, rotate
+
+__all__ = [
+    "CORRELATIONS",
+    "Congruence",
+    "EFAResult",
+    "efa",
+    "match_factors",
+    "tucker_congruence",
+]
+
+log = logging.getLogger(__name__)
+
+CORRELATIONS = ("pearson", "polychoric")
+
+
+def tucker_congruence(x: Any, y: Any) -> np.ndarray:
+    """Tucker's congruence coefficients between the columns of ``x`` and of ``y``.
+
+    ``phi(a, b) = sum(a b) / sqrt(sum(a^2) sum(b^2))`` (Tucker, 1951; Lorenzo-Seva & ten
+    Berge, 2006: .85-.94 fair similarity, .95 and above equality); ``psych::factor.congruence``.
+
+    Examples
+    --------
+    >>> tucker_congruence([[1.0], [1.0]], [[1.0, 1.0], [1.0, -1.0]]).tolist()
+    [[1.0, 0.0]]
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    num = a.T @ b
+    den = np.sqrt(np.outer((a * a).sum(axis=0), (b * b).sum(axis=0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+def match_factors(loadings: Any, target: Any) -> list[tuple[int, int, float]]:
+    """Pair factors (columns of ``loadings``) with target columns to maximise the total
+    absolute congruence (Hungarian algorithm); returns ``(factor, target, congruence)``
+    with the congruence signed as if the factor were reflected to agree with its target.
+
+    Examples
+    --------
+    >>> lam = np.array([[0.1, 0.8], [0.0, 0.7], [0.9, 0.1], [0.6, 0.0]])
+    >>> tgt = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    >>> [(f, t) for f, t, _ in match_factors(lam, tgt)]
+    [(0, 1), (1, 0)]
+    """
+    c = tucker_congruence(loadings, target)
+    rows, cols = linear_sum_assignment(-np.abs(np.nan_to_num(c)))
+    return [(int(i), int(j), float(abs(c[i, j]))) for i, j in zip(rows, cols, strict=True)]
+
+
+@dataclass(frozen=True)
+class Congruence:
+    """Congruence of the EFA factors with the key's scales.
+
+    Attributes
+    ----------
+    by_scale : dict
+        Scale -> {"factor": name or None, "congruence": value or None, "reflected": bool}.
+    mean : float
+        Mean congruence over the matched scales.
+    """
+
+    by_scale: dict[str, dict[str, Any]]
+    mean: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "scales": {k: dict(v) for k, v in self.by_scale.items()}}
+
+
+@dataclass(frozen=True)
+class EFAResult:
+    """Everything :func:`efa` computes; ``to_dict`` gives the ``lospw efa --json`` shape."""
+
+    cor: str
+    missing: str
+    n: int
+    nfactors: int
+    method: str
+    rotation: str
+    kmo: KMO
+    bartlett: Bartlett
+    parallel: ParallelAnalysis
+    map: VelicerMAP
+    loadings: pd.DataFrame
+    phi: pd.DataFrame
+    communalities: pd.Series
+    congruence: Congruence | None
+    converged: bool
+    seed: int | None
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cor": self.cor, "missing": self.missing, "n": self.n, "nfactors": self.nfactors,
+            "method": self.method, "rotation": self.rotation, "seed": self.seed,
+            "kmo": self.kmo.to_dict(), "bartlett": self.bartlett.to_dict(),
+            "parallel": self.parallel.to_dict(), "map": self.map.to_dict(),
+            "loadings": {i: row.to_dict() for i, row in self.loadings.iterrows()},
+            "phi": {f: row.to_dict() for f, row in self.phi.iterrows()},
+            "communalities": self.communalities.to_dict(),
+            "congruence": self.congruence.to_dict() if self.congruence else None,
+            "converged": self.converged, "warnings": list(self.warnings),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Loadings with the communality per item."""
+        return self.loadings.assign(h2=self.communalities)
+
+
+def correlation_matrix(data: pd.DataFrame, cor: str, missing: str
+                       ) -> tuple[np.ndarray, int, list[str]]:
+    """The correlation matrix of ``data`` and the n behind it.
+
+    ``listwise``: complete rows, n their number. ``pairwise``: pairwise-complete
+    correlations, n the harmonic mean of the pairwise counts (rounded down), as for the
+    reliability CI.
+    """
+    if cor == "polychoric":
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = polychoric(data, missing=missing)
+        notes = [str(w.message) for w in caught]
+        counts = res.n_pairs.to_numpy().astype(float)
+        r = res.corr.to_numpy()
+    else:
+        x = data.dropna() if missing == "listwise" else data
+        cov, counts = pairwise_cov(x.to_numpy(dtype=float))
+        sd = np.sqrt(np.diag(cov))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = cov / np.outer(sd, sd)
+        np.fill_diagonal(r, 1.0)
+        notes = []
+    p = r.shape[0]
+    pairs = counts[np.triu_indices(p, 1)]
+    n = int(np.floor(len(pairs) / np.sum(1.0 / pairs))) if np.all(pairs > 0) else 0
+    return r, n, notes
+
+
+def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = None,
+        cor: str = "pearson", missing: str = "listwise", method: str = "minres",
+        rotation: str = "oblimin", rng: int | np.random.Generator | None = None,
+        n_iter: int = 20, map_max: int = 8) -> EFAResult:
+    """Dimensionality checks and an oblique EFA of the key's items.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item responses (``read_responses(...).items``); the key's items are used as
+        answered (not reverse-keyed). Without a key, every column.
+    key : Key, optional
+        Gives the items and the intended structure for the congruence.
+    nfactors : int, optional
+        Factors to extract; default the number of scales in the key (or the parallel
+        analysis suggestion without a key).
+    cor : {"pearson", "polychoric"}
+    missing : {"listwise", "pairwise"}
+    method : {"minres", "ml"}
+    rotation : {"oblimin", "geomin", "none"}
+    rng : int or numpy Generator, optional
+        Seed of the parallel analysis (None: 0).
+    n_iter : int
+        Simulated data sets of the parallel analysis.
+    map_max : int
+        Largest number of components of the MAP test.
+
+    Returns
+    -------
+    EFAResult
+
+    Raises
+    ------
+    InputError
+        Unknown options, items not in the data, too few rows, a bad number of factors.
+
+    Examples
+    --------
+    >>> from analysis.key import key_from_dict
+    >>> g = np.random.default_rng(0)
+    >>> f = g.normal(size=(600, 2))
+    >>> x = np.hstack([f[:, [0]] * .8, f[:, [0]] * .7, f[:, [0]] * .6,
+    ...                f[:, [1]] * .8, f[:, [1]] * .7, f[:, [1]] * .6])
+    >>> df = pd.DataFrame(x + g.normal(size=(600, 6)) * .6, columns=list("abcdef"))
+    >>> key = key_from_dict({"response_scale": {"min": -9, "max": 9, "continuous": True},
+    ...                      "scales": {"S": ["a", "b", "c"], "T": ["d", "e", "f"]}})
+    >>> res = efa(df, key, n_iter=5)
+    >>> res.nfactors, res.parallel.n_factors, res.congruence.mean > .95
+    (2, 2, True)
+    """
+    check_missing(missing)
+    if cor not in CORRELATIONS:
+        raise InputError(f"The 'cor' option must be one of {', '.join(map(repr, CORRELATIONS))};"
+                         f" got {cor!r}.")
+    if method not in EXTRACTIONS:
+        raise InputError(f"The 'method' option must be one of "
+                         f"{', '.join(map(repr, EXTRACTIONS))}; got {method!r}.")
+    if rotation not in ROTATIONS:
+        raise InputError(f"The 'rotation' option must be one of "
+                         f"{', '.join(map(repr, ROTATIONS))}; got {rotation!r}.")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"The data must be a pandas DataFrame of item responses; got "
+                         f"{type(data).__name__}.")
+    items = list(key.items) if key is not None else [str(c) for c in data.columns]
+    absent = [i for i in items if i not in data.columns]
+    if absent:
+        raise InputError(f"{len(absent)} item(s) of the key are not columns of the data: "
+                         f"{', '.join(absent[:10])}. Check the column names against the key.")
+    x = data[items].astype(float)
+    if len(items) < 3:
+        raise InputError(f"An EFA needs at least 3 items; got {len(items)}.")
+    r, n, notes = correlation_matrix(x, cor, missing)
+    if not np.all(np.isfinite(r)):
+        raise InputError("The correlation matrix has undefined entries (an item without "
+                         "variance, or two items never answered together); drop the item.")
+    if n <= len(items):
+        raise InputError(f"An EFA of {len(items)} items needs more rows than items; got "
+                         f"{n} usable rows under missing={missing!r}.")
+    km = kmo(r, items)
+    bt = bartlett_sphericity(r, n)
+    pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
+    mp = velicer_map(r, map_max)
+    if nfactors is None:
+        nfactors = len(key.scales) if key is not None else max(pa.n_factors, 1)
+    fit = extract(r, nfactors, method)
+    rot = rotate(fit.loadings, rotation)
+    names = [f"F{j + 1}" for j in range(nfactors)]
+    loadings = pd.DataFrame(rot.loadings, index=items, columns=names)
+    phi = pd.DataFrame(rot.phi, index=names, columns=names)
+    h2 = pd.Series(np.diag(rot.loadings @ rot.phi @ rot.loadings.T), index=items, name="h2")
+    if fit.heywood:
+        notes.append("heywood_case: a uniqueness is at its lower bound (0.005); the "
+                     "solution is improper.")
+    if not (fit.converged and rot.converged):
+        notes.append("not_converged: the factor extraction or rotation did not converge.")
+    cong = _congruence(loadings, key) if key is not None else None
+    for note in notes:
+        code, _, text = note.partition(": ")
+        warnings.warn(LospwWarning(code, text), stacklevel=2)
+    gen_seed = pa.seed
+    return EFAResult(
+        cor=cor, missing=missing, n=n, nfactors=int(nfactors), method=method,
+        rotation=rotation, kmo=km, bartlett=bt, parallel=pa, map=mp, loadings=loadings,
+        phi=phi, communalities=h2, congruence=cong,
+        converged=bool(fit.converged and rot.converged), seed=gen_seed,
+        warnings=tuple(notes),
+    )
+
+
+def _congruence(loadings: pd.DataFrame, key: Key) -> Congruence:
+    target = key.scoring_matrix().loc[loadings.index]
+    c = tucker_congruence(loadings.to_numpy(), target.to_numpy())
+    pairs = match_factors(loadings.to_numpy(), target.to_numpy())
+    by_scale: dict[str, dict[str, Any]] = {
+        s: {"factor": None, "congruence": None, "reflected": False} for s in target.columns
+    }
+    for f, t, value in pairs:
+        by_scale[target.columns[t]] = {"factor": loadings.columns[f], "congruence": value,
+                                       "reflected": bool(c[f, t] < 0)}
+    vals = [v for _, _, v in pairs]
+    return Congruence(by_scale, float(np.mean(vals)) if vals else float("nan"))

@@ -1,0 +1,87 @@
+"""``lospw efa``: KMO, Bartlett, parallel analysis, MAP, EFA and congruence with the key."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from analysis.efa import CORRELATIONS
+from analysis.efa import efa as compute
+from analysis.extraction import EXTRACTIONS
+from analysis.intake import read_responses
+from analysis.key import load_key
+from analysis.missing import MISSING_POLICIES
+from analysis.rotation import ROTATIONS
+from lospw.cli._common import console, echo_json, json_option
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The key file (YAML): the items and the intended structure.")
+@click.option("--cor", type=click.Choice(CORRELATIONS), default="pearson", show_default=True,
+              help="Correlations to analyse.")
+@click.option("--rotation", type=click.Choice(ROTATIONS), default="oblimin",
+              show_default=True, help="Oblique rotation.")
+@click.option("--method", type=click.Choice(EXTRACTIONS), default="minres",
+              show_default=True, help="Factor extraction (psych's fm).")
+@click.option("--nfactors", type=click.IntRange(min=1), default=None,
+              help="Factors to extract [default: the number of scales in the key].")
+@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
+              show_default=True, help="Missing-data policy.")
+@click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Simulated data sets in the parallel analysis.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Seed of the parallel analysis.")
+@json_option
+def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors: int | None,
+        missing: str, n_iter: int, seed: int, as_json: bool) -> None:
+    """Dimensionality of KEY's items on DATA: KMO, Bartlett's test, parallel analysis
+    (factors and components), Velicer's MAP, an oblique EFA and Tucker's congruence of each
+    factor with the key's scales. Items are analysed as answered (not reverse-keyed); the
+    key's signs enter the congruence."""
+    key = load_key(key_file)
+    intake = read_responses(data, key)
+    res = compute(intake.items, key, nfactors=nfactors, cor=cor, missing=missing,
+                  method=method, rotation=rotation, rng=seed, n_iter=n_iter)
+    if as_json:
+        out = res.to_dict()
+        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
+                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        echo_json(out)
+        return
+    console.print(
+        f"[bold]EFA[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows analysed "
+        f"({intake.n_excluded} excluded at intake); {cor} correlations, missing = "
+        f"[bold]{missing}[/bold], n = {res.n}"
+    )
+    b = res.bartlett
+    console.print(f"KMO (MSA) = {res.kmo.msa:.3f}; lowest item MSA "
+                  f"{min(res.kmo.msa_items.values()):.3f} "
+                  f"({min(res.kmo.msa_items, key=res.kmo.msa_items.get)})")
+    pval = "p < .001" if b.pvalue < 0.001 else f"p = {b.pvalue:.3f}"
+    console.print(f"Bartlett: chi2 = {b.chisq:.1f}, df = {b.df}, {pval}")
+    pa = res.parallel
+    console.print(f"Parallel analysis ({pa.n_iter} simulated sets, seed {seed}, "
+                  f"{int(pa.quant * 100)}th percentile): {pa.n_factors} factors, "
+                  f"{pa.n_components} components")
+    console.print(f"Velicer's MAP: minimum at {res.map.n_components} components")
+    table = Table("item", *res.loadings.columns, "h2",
+                  title=f"{method} {rotation} loadings ({res.nfactors} factors)")
+    for item, row in res.loadings.iterrows():
+        cells = [(f"[bold]{v:.2f}[/bold]" if abs(v) >= 0.3 else f"{v:.2f}") for v in row]
+        table.add_row(str(item), *cells, f"{res.communalities[item]:.2f}")
+    console.print(table)
+    phi = Table("", *res.phi.columns, title="Factor correlations")
+    for f, row in res.phi.iterrows():
+        phi.add_row(str(f), *(f"{v:.2f}" for v in row))
+    console.print(phi)
+    if res.congruence is not None:
+        cong = Table("scale", "factor", "Tucker congruence",
+                     title=f"Congruence with the key (mean {res.congruence.mean:.3f})")
+        for s, v in res.congruence.by_scale.items():
+            cong.add_row(s, v["factor"] or "-",
+                         "-" if v["congruence"] is None else f"{v['congruence']:.3f}")
+        console.print(cong)
+    for w in res.warnings:
+        console.print(f"[yellow]warning[/yellow]: {w}")
