@@ -66,9 +66,23 @@ DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS)
 
 data: $(DATA_TARGETS) ## Model, item bank checks, synthetic field test and its intake.
 
-DELPHI_TARGETS :=
+# ---- stage: Delphi consensus on the SYNTHETIC demo panel (data/raw/delphi, see its README) ---
+DELPHI_DIR := $(DERIVED)/delphi
+DELPHI_RATINGS := $(sort $(wildcard data/raw/delphi/*.csv))
+DELPHI_KEY := $(DELPHI_DIR)/key.yaml
+DELPHI_ITEMS := $(DELPHI_DIR)/items.csv
+DELPHI_BANK := $(DELPHI_DIR)/bank/_bank.yaml
+
+# One run writes all three (grouped target); the new bank version never overwrites instrument/bank.
+$(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK) &: $(INSTALLED) $(SRC) $(DELPHI_RATINGS)
+	@echo "==> delphi: content validity and decisions on the SYNTHETIC demo panel -> $(DELPHI_DIR)"
+	rm -rf $(DELPHI_DIR).tmp
+	$(LOSPW) delphi $(DELPHI_RATINGS) --bank instrument/bank -o $(DELPHI_DIR).tmp \
+	  --label "SYNTHETIC demo panel (data/raw/delphi/README.md): not evidence about the items"
+	rm -rf $(DELPHI_DIR) && mv $(DELPHI_DIR).tmp $(DELPHI_DIR)
+
+DELPHI_TARGETS := $(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK)
 delphi: $(DELPHI_TARGETS) ## Delphi consensus stage on the synthetic demo panel.
-	@$(if $(DELPHI_TARGETS),true,echo "==> delphi: stage not built yet (issue 4); nothing to do")
 
 ANALYSIS_TARGETS :=
 

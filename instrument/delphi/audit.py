@@ -135,15 +135,20 @@ def audit_trail(result: DelphiResult,
     comments = _comments(f, names)
     cats = result.rules.scale.categories
     by_item = {item: part for item, part in f.groupby("item", sort=False)}
+    stats_by_item = {item: part for item, part in result.items.groupby("item", sort=False)}
+    stab_by_item = {item: part for item, part in result.stability.groupby("item", sort=False)}
+    no_stab = result.stability.iloc[:0]
     final = result.final.set_index("item")
     out = []
     for item in ratings.items:
         part = by_item[item]
         rounds = []
-        rows = result.items[result.items["item"] == item]
+        rows = stats_by_item[item]
+        per_round = {int(r): g["relevance"].to_numpy(dtype=float)
+                     for r, g in part.groupby("round", sort=False)}
         for row in rows.to_dict(orient="records"):
             rnd = int(row["round"])
-            vals = part.loc[part["round"] == rnd, "relevance"].to_numpy(dtype=float)
+            vals = per_round[rnd]
             rounds.append({
                 "round": rnd, "n": row["n"], "n_missing": row["n_missing"],
                 "distribution": _distribution(vals, cats),
@@ -153,7 +158,7 @@ def audit_trail(result: DelphiResult,
                 "decision": row["decision"], "reason": row["reason"],
                 "comments": comments.get((rnd, item), []),
             })
-        st = result.stability[result.stability["item"] == item]
+        st = stab_by_item.get(item, no_stab)
         entry: dict[str, Any] = {"item": item}
         if item_info and item in item_info:
             entry.update(item_info[item])

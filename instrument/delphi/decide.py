@@ -256,7 +256,7 @@ class DelphiResult:
         }
 
 
-def run_delphi(ratings: Ratings, rules: Rules) -> DelphiResult:
+def run_delphi(ratings: Ratings, rules: Rules, by_group: bool = True) -> DelphiResult:
     """Statistics, decisions and verdicts of every round of a Delphi panel.
 
     Parameters
@@ -264,6 +264,8 @@ def run_delphi(ratings: Ratings, rules: Rules) -> DelphiResult:
     ratings : Ratings
         Checked ratings (:func:`instrument.delphi.ratings.read_ratings`).
     rules : Rules
+    by_group : bool
+        Also compute the per-group tables (left empty when False).
 
     Returns
     -------
@@ -304,11 +306,14 @@ def run_delphi(ratings: Ratings, rules: Rules) -> DelphiResult:
         "reason": last["reason"].to_numpy(),
     })
     final = final.sort_values("item", key=lambda s: s.map(rank), kind="stable")
-    items_g = item_table(ratings, rules, by_group=True)
+    if by_group:
+        items_g = item_table(ratings, rules, by_group=True)
+        rounds_g = round_table(ratings, items_g, by_group=True)
+        stability_g = stability_table(ratings, items_g, rules, by_group=True)
+    else:
+        items_g = rounds_g = stability_g = pd.DataFrame()
     return DelphiResult(
         items=items, rounds=rounds, stability=stability, attrition=attrition,
-        items_by_group=items_g,
-        rounds_by_group=round_table(ratings, items_g, by_group=True),
-        stability_by_group=stability_table(ratings, items_g, rules, by_group=True),
+        items_by_group=items_g, rounds_by_group=rounds_g, stability_by_group=stability_g,
         final=final.reset_index(drop=True), rules=rules, ratings=ratings,
     )

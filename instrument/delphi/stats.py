@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _special
 
 __all__ = [
     "KendallW",
@@ -48,6 +48,22 @@ __all__ = [
     "s_cvi_ua",
     "wilcoxon_paired",
 ]
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their average rank (R's ``rank``, ties.method "average")."""
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    starts = np.r_[0, np.flatnonzero(xs[1:] != xs[:-1]) + 1]
+    ends = np.r_[starts[1:], xs.size]
+    avg = (starts + ends + 1) / 2.0  # mean of the 1-based positions start+1 .. end
+    ranks = np.empty(x.size, dtype=float)
+    ranks[order] = np.repeat(avg, ends - starts)
+    return ranks
+
+
+def _norm_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def _values(ratings: Any) -> np.ndarray:
@@ -495,7 +511,7 @@ def kendall_w(matrix: Any, correct: bool = True) -> KendallW:
     nan = math.nan
     if n < 2 or m < 2:
         return KendallW(nan, nan, max(n - 1, 0), nan, m, n)
-    ranks = np.apply_along_axis(_st.rankdata, 0, x)
+    ranks = np.column_stack([_rank(x[:, j]) for j in range(m)])
     sums = ranks.sum(axis=1)
     s = float(((sums - sums.mean()) ** 2).sum())
     ties = 0.0
@@ -508,7 +524,7 @@ def kendall_w(matrix: Any, correct: bool = True) -> KendallW:
         return KendallW(nan, nan, n - 1, nan, m, n)
     w = 12.0 * s / denom
     chisq = m * (n - 1) * w
-    return KendallW(w, chisq, n - 1, float(_st.chi2.sf(chisq, n - 1)), m, n)
+    return KendallW(w, chisq, n - 1, float(_special.chdtrc(n - 1, chisq)), m, n)
 
 
 @dataclass(frozen=True)
@@ -568,7 +584,7 @@ def wilcoxon_paired(x: Any, y: Any) -> Wilcoxon:
     n = int(d.size)
     if n == 0:
         return Wilcoxon(n_pairs, 0, 0.0, math.nan, math.nan)
-    r = _st.rankdata(np.abs(d))
+    r = _rank(np.abs(d))
     v = float(r[d > 0].sum())
     _, t = np.unique(r, return_counts=True)
     sigma2 = n * (n + 1) * (2 * n + 1) / 24 - float((t.astype(float) ** 3 - t).sum()) / 48
@@ -576,5 +592,5 @@ def wilcoxon_paired(x: Any, y: Any) -> Wilcoxon:
     if sigma2 <= 0:
         return Wilcoxon(n_pairs, n, v, math.nan, math.nan)
     z = (dev - math.copysign(0.5, dev) * (dev != 0)) / math.sqrt(sigma2)
-    p = 2 * min(_st.norm.cdf(z), _st.norm.sf(z))
+    p = 2 * min(_norm_sf(-z), _norm_sf(z))
     return Wilcoxon(n_pairs, n, v, float(z), float(p))

@@ -202,15 +202,15 @@ def stability_table(ratings: Ratings, items: pd.DataFrame, rules: Rules,
         a = f[f["round"] == r0]
         b = f[f["round"] == r1]
         both = a.merge(b, on=["panelist", *keys], suffixes=("_0", "_1"))
+        pairs = {(k if isinstance(k, tuple) else (k,)): g
+                 for k, g in both.groupby(keys, sort=False)}
         common = (it.loc[r0].index.intersection(it.loc[r1].index)
                   if r0 in it.index.get_level_values(0) and r1 in it.index.get_level_values(0)
                   else [])
+        empty = both.iloc[:0]
         for key in common:
             key_t = key if isinstance(key, tuple) else (key,)
-            sel = np.ones(len(both), dtype=bool)
-            for name, value in zip(keys, key_t, strict=True):
-                sel &= (both[name] == value).to_numpy()
-            pair = both[sel]
+            pair = pairs.get(key_t, empty)
             w = stats.wilcoxon_paired(pair["relevance_0"].to_numpy(),
                                       pair["relevance_1"].to_numpy())
             s0, s1 = it.loc[(r0, *key_t)], it.loc[(r1, *key_t)]

@@ -166,3 +166,19 @@ def test_rules_file_changes_the_scale(tmp_path):
                            str(tmp_path / "o"), "--json")
     assert code == 0, err
     assert json.loads(out)["items"][0]["item"] == "A"
+
+
+def test_simulate_delphi_then_delphi(tmp_path):
+    raw = tmp_path / "raw"
+    code, out, err = lospw("simulate", "delphi", "--seed", "3", "-o", str(raw), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["synthetic"] is True and data["seed"] == 3
+    assert "truth/item_truth.csv" in data["files"]
+    ratings = sorted(str(p) for p in raw.glob("*.csv"))
+    code, out, err = lospw("delphi", *ratings, "--bank", str(DEFAULT_BANK_DIR), "-o",
+                           str(tmp_path / "derived"), "--json")
+    assert code == 0, err
+    assert [r["round"] for r in json.loads(out)["rounds"]] == [r["round"] for r in
+                                                               data["rounds"]]
+    assert (tmp_path / "derived" / "key.yaml").is_file()

@@ -1,0 +1,42 @@
+"""``lospw simulate delphi``: a SYNTHETIC Delphi panel rating the bank's items."""
+
+from __future__ import annotations
+
+import click
+
+from lospw.cli._common import console, echo_json, json_option
+
+
+@click.command("delphi")
+@click.option("--seed", type=int, required=True, help="Seed of the random numbers (recorded).")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the ratings, population.yaml and README (e.g. "
+                   "data/raw/delphi).")
+@click.option("--bank", "bank_dir", type=click.Path(file_okay=False), default=None,
+              help="Item bank directory (default: the bank shipped with lospw).")
+@json_option
+def delphi(seed: int, out_dir: str, bank_dir: str | None, as_json: bool) -> None:
+    """Simulate a SYNTHETIC Delphi panel (about 20 panelists in the seed's stakeholder
+    groups) rating the bank's items round by round under the default decision rules, and
+    write one ratings CSV per round with the population model and a README."""
+    from instrument.bank import DEFAULT_BANK_DIR, load_bank
+    from instrument.delphi.simulate import ItemSpec, simulate_panel, write_panel
+
+    bank = load_bank(bank_dir or DEFAULT_BANK_DIR)
+    items = [ItemSpec(it.id, it.element, it.aspect, it.keyed) for it in bank.items]
+    panel = simulate_panel(items, seed)
+    command = f"lospw simulate delphi --seed {seed} -o {out_dir}"
+    if bank_dir:
+        command += f" --bank {bank_dir}"
+    files = write_panel(panel, out_dir, command)
+    if as_json:
+        echo_json({"synthetic": True, "seed": seed, "rounds": list(panel.log),
+                   "files": sorted(p.relative_to(out_dir).as_posix() for p in files)})
+        return
+    console.print(f"[bold]SYNTHETIC[/bold] Delphi panel, seed {seed}: "
+                  f"{len(panel.panelists)} panelists, {len(items)} items.")
+    for r in panel.log:
+        console.print(f"round {r['round']}: {r['n_panelists']} panelists rated "
+                      f"{r['n_items']} item(s): keep {r['keep']}, revise {r['revise']}, drop "
+                      f"{r['drop']}; {r['verdict_reason']}")
+    console.print(f"wrote {len(files)} files to {out_dir}.")
