@@ -309,8 +309,9 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
         log.info("round %d: %s", rnd, run_log[-1])
         if verdict["verdict"] == "stop":
             break
+        index = {it.id: i for i, it in enumerate(items)}
         for item_id, med in this["median"].items():
-            median_prev[[i for i, it in enumerate(items) if it.id == item_id][0]] = med
+            median_prev[index[item_id]] = med
         nxt = [i for i in rated if this.loc[items[i].id, "decision"] == "revise"]
         revised[nxt] = True
         rated = np.array(nxt, dtype=int)
