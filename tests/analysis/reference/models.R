@@ -15,6 +15,7 @@ run <- function(models, data, nested, estimator = "ML", missing = "listwise") {
   res <- lapply(names(models), function(n) {
     f <- fits[[n]]
     list(syntax = models[[n]], converged = lavInspect(f, "converged"),
+         proper = suppressWarnings(lavInspect(f, "post.check")),
          fit = as.list(fitMeasures(f, c(FIT, if (estimator != "ML") FIT_SCALED))))
   })
   names(res) <- names(models)

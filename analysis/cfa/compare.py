@@ -1,0 +1,220 @@
+"""Compare the competing CFA models of a key: fit table, difference tests, the best model.
+
+Every model of :func:`analysis.cfa.models.competing_models` is fitted to the reverse-scored
+items with the same estimator and missing-data option. The comparison reports
+
+* one row of fit measures per model (lavaan's ``fitMeasures`` names), with its warnings and
+  whether the solution is proper;
+* a χ² difference test for every nested pair (plain for ML, Satorra–Bentler 2001 for MLR;
+  pairs with equal df are reported as equivalent, not tested);
+* the best model: the lowest BIC among converged, proper solutions (ML, MLR); lowest AIC
+  and highest CFI are listed beside it;
+* the contrast of the key's own model (``correlated``: for LOS-PW the six-factor model)
+  with the best alternative: ΔBIC, ΔAIC, ΔCFI, ΔRMSEA and the difference test when nested.
+
+A solution is *improper* when the engine reports a Heywood case, a non-positive-definite
+matrix or failed standard errors; such a model stays in the table (flagged) but is never
+chosen as best.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.cfa._bridge import FitOutcome, Fitter
+from analysis.cfa.difftest import difference_test
+from analysis.cfa.models import ModelSet, competing_models, lavaan_script
+from analysis.errors import InputError
+from analysis.key import Key
+
+__all__ = ["IMPROPER_CODES", "TABLE_MEASURES", "ComparisonResult", "compare_models",
+           "pick_best"]
+
+log = logging.getLogger(__name__)
+
+#: Engine warning codes that make a solution improper.
+IMPROPER_CODES = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged")
+#: The fit measures of the comparison table, per estimator.
+TABLE_MEASURES = {
+    "ML": ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+           "rmsea_ci_upper", "srmr", "aic", "bic"),
+    "MLR": ("npar", "chisq", "df", "chisq_scaled", "df_scaled", "pvalue_scaled",
+            "chisq_scaling_factor", "cfi_robust", "tli_robust", "rmsea_robust", "srmr",
+            "aic", "bic"),
+}
+KEY_MODEL = "correlated"
+
+
+def _codes(warnings: tuple[str, ...]) -> list[str]:
+    return [w[1:w.index("]")] for w in warnings if w.startswith("[") and "]" in w]
+
+
+def pick_best(rows: list[dict[str, Any]], by: str = "bic") -> str | None:
+    """Name of the converged, proper model with the lowest ``by`` (None if there is none).
+
+    Values within 1e-6 of the lowest tie (equivalent models); the first in table order wins.
+
+    Examples
+    --------
+    >>> pick_best([{"model": "a", "converged": True, "proper": True, "bic": 10.0},
+    ...            {"model": "b", "converged": True, "proper": False, "bic": 5.0},
+    ...            {"model": "c", "converged": True, "proper": True, "bic": 12.0}])
+    'a'
+    """
+    ok = [r for r in rows if r["converged"] and r["proper"]
+          and r.get(by) is not None and not math.isnan(r[by])]
+    if not ok:
+        return None
+    low = min(r[by] for r in ok)
+    return next(r["model"] for r in ok if r[by] - low <= 1e-6)
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """The model comparison.
+
+    Attributes
+    ----------
+    estimator, missing : str
+    table : tuple of dict
+        One row per model: ``model``, ``description``, ``converged``, ``proper``,
+        ``warnings`` and the fit measures of :data:`TABLE_MEASURES`.
+    differences : tuple of dict
+        ``restricted``, ``general`` and the :class:`~analysis.cfa.difftest.DiffTest` fields.
+    best : str or None
+        Lowest BIC among converged, proper models.
+    best_aic, best_cfi : str or None
+    contrast : dict or None
+        The key's model against the best alternative.
+    models : ModelSet
+    skipped : tuple of (str, str)
+    """
+
+    estimator: str
+    missing: str
+    table: tuple[dict[str, Any], ...]
+    differences: tuple[dict[str, Any], ...]
+    best: str | None
+    best_aic: str | None
+    best_cfi: str | None
+    contrast: dict[str, Any] | None
+    models: ModelSet = field(repr=False)
+    n_obs: int = 0
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()}
+                for r in self.table]
+        return pd.DataFrame(rows)
+
+    def lavaan_script(self, key: Key, data_file: str = "data.csv") -> str:
+        """An R script that fits every compared model as lospw did."""
+        return lavaan_script(self.models, key, data_file=data_file, estimator=self.estimator,
+                             missing=self.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"estimator": self.estimator, "missing": self.missing, "n_obs": self.n_obs,
+                "table": [dict(r) for r in self.table],
+                "differences": [dict(d) for d in self.differences],
+                "best": self.best, "best_by": "bic", "best_aic": self.best_aic,
+                "best_cfi": self.best_cfi, "contrast": self.contrast,
+                "models": self.models.to_dict()}
+
+
+def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
+                   missing: str = "listwise", models: ModelSet | None = None,
+                   fitter: Fitter | None = None) -> ComparisonResult:
+    """Fit and compare the competing models of ``key`` (see the module docstring).
+
+    Parameters
+    ----------
+    items : DataFrame
+        Canonical responses (``IntakeResult.items``); reverse-keyed items are reversed here.
+    key : Key
+    estimator : {"ML", "MLR"}
+    missing : {"listwise", "fiml"}
+    models : ModelSet, optional
+        Defaults to ``competing_models(key)``.
+    fitter : callable, optional
+        Defaults to lospw's CFA engine.
+
+    Raises
+    ------
+    InputError
+        Bad options or missing item columns.
+    """
+    if estimator not in TABLE_MEASURES:
+        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR' for the model "
+                         f"comparison; got {estimator!r}.")
+    if missing not in ("listwise", "fiml"):
+        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml'; got "
+                         f"{missing!r}.")
+    absent = [i for i in key.items if i not in items.columns]
+    if absent:
+        raise InputError(f"{len(absent)} item column(s) of the key are missing from the data: "
+                         f"{', '.join(absent[:10])}. Check the column names against the key.")
+    if fitter is None:
+        from analysis.cfa._bridge import engine_fitter
+        fitter = engine_fitter
+    models = competing_models(key) if models is None else models
+    data = key.reverse_score(items[list(key.items)].astype(float))
+    fits: dict[str, FitOutcome] = {}
+    rows: list[dict[str, Any]] = []
+    for m in models.models:
+        out = fitter(data, m.syntax, estimator=estimator, missing=missing)
+        fits[m.name] = out
+        codes = _codes(out.warnings)
+        row: dict[str, Any] = {"model": m.name, "description": m.description,
+                               "converged": out.converged,
+                               "proper": out.converged and not set(codes) & set(IMPROPER_CODES),
+                               "warnings": list(out.warnings)}
+        row.update({k: float(out.fit.get(k, math.nan)) for k in TABLE_MEASURES[estimator]})
+        rows.append(row)
+        log.info("model %s: converged %s, chisq %.3f", m.name, out.converged,
+                 out.fit.get("chisq", math.nan))
+    diffs: list[dict[str, Any]] = []
+    for restricted, general in models.nested_pairs():
+        r, g = fits[restricted], fits[general]
+        entry: dict[str, Any] = {"restricted": restricted, "general": general}
+        if not (r.converged and g.converged):
+            entry.update(chisq_diff=math.nan, df_diff=math.nan, pvalue=math.nan,
+                         method=None, note="a model did not converge")
+        else:
+            entry.update(difference_test(r.fit, g.fit, estimator=estimator).to_dict())
+        diffs.append(entry)
+    best = pick_best(rows, "bic")
+    best_aic = pick_best(rows, "aic")
+    best_cfi = pick_best([dict(r, neg_cfi=-r.get("cfi", r.get("cfi_robust", math.nan)))
+                          for r in rows], "neg_cfi")
+    contrast = _contrast(rows, diffs, estimator)
+    n_obs = max((f.n_obs for f in fits.values()), default=0)
+    return ComparisonResult(estimator, missing, tuple(rows), tuple(diffs), best, best_aic,
+                            best_cfi, contrast, models, n_obs)
+
+
+def _contrast(rows: list[dict[str, Any]], diffs: list[dict[str, Any]],
+              estimator: str) -> dict[str, Any] | None:
+    """The key's model against the best alternative (lowest BIC among the others)."""
+    by_name = {r["model"]: r for r in rows}
+    if KEY_MODEL not in by_name:
+        return None
+    alt = pick_best([r for r in rows if r["model"] != KEY_MODEL], "bic")
+    if alt is None:
+        return None
+    k, a = by_name[KEY_MODEL], by_name[alt]
+    cfi, rmsea = ("cfi", "rmsea") if estimator == "ML" else ("cfi_robust", "rmsea_robust")
+    out: dict[str, Any] = {
+        "model": KEY_MODEL, "alternative": alt,
+        "delta_bic": k["bic"] - a["bic"], "delta_aic": k["aic"] - a["aic"],
+        "delta_cfi": k[cfi] - a[cfi], "delta_rmsea": k[rmsea] - a[rmsea],
+        "preferred_by_bic": KEY_MODEL if k["bic"] <= a["bic"] else alt,
+        "key_model_proper": k["proper"],
+    }
+    for d in diffs:
+        if {d["restricted"], d["general"]} == {KEY_MODEL, alt}:
+            out["difference_test"] = dict(d)
+    return out

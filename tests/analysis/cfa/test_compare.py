@@ -1,0 +1,139 @@
+"""Model comparison (analysis.cfa.compare) against lavaan (tests/analysis/reference/models.R)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis.cfa
+from analysis.cfa import compare as C
+from analysis.cfa._bridge import FitOutcome
+from analysis.errors import InputError
+from analysis.intake import read_responses
+from analysis.key import load_key
+
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "models.json")
+                 .read_text())
+needs_engine = pytest.mark.skipif(not hasattr(analysis.cfa, "fit_cfa"),
+                                  reason="the CFA engine is not available")
+
+
+class Replay:
+    """lavaan's recorded fits, looked up by model syntax."""
+
+    def __init__(self, part):
+        self.by_syntax = {m["syntax"].strip(): m for m in REF[part]["models"].values()}
+
+    def __call__(self, data, syntax, *, estimator, missing, **_):
+        m = self.by_syntax[syntax]
+        warnings = () if m["proper"] else ("[heywood_case] negative variance",)
+        return FitOutcome({k.replace(".", "_"): v for k, v in m["fit"].items()},
+                          m["converged"], warnings, 0)
+
+
+@pytest.fixture
+def hs(hs_path, hs_key_path):
+    key = load_key(hs_key_path)
+    return read_responses(hs_path, key).items, key
+
+
+@pytest.fixture
+def bfi(bfi_path, bfi_key_path):
+    key = load_key(bfi_key_path)
+    return read_responses(bfi_path, key).items, key
+
+
+def _check_differences(res, part):
+    ref = {(d["restricted"], d["general"]): d for d in REF[part]["differences"]}
+    assert {(d["restricted"], d["general"]) for d in res.differences} == set(ref)
+    for d in res.differences:
+        r = ref[(d["restricted"], d["general"])]
+        assert d["df_diff"] == r["df_diff"]
+        if r["df_diff"] == 0:
+            assert math.isnan(d["pvalue"]) and "equivalent" in d["note"]
+            continue
+        assert d["chisq_diff"] == pytest.approx(r["chisq_diff"], rel=1e-6)
+        assert d["pvalue"] == pytest.approx(r["pvalue"], rel=1e-6, abs=1e-300)
+
+
+def test_hs_comparison_on_lavaan_fits(hs):
+    items, key = hs
+    res = C.compare_models(items, key, fitter=Replay("hs_ml"))
+    _check_differences(res, "hs_ml")
+    table = {r["model"]: r for r in res.table}
+    assert table["bifactor"]["proper"] is False
+    # the bifactor has the lowest BIC but a Heywood case: never the best
+    assert res.best == "correlated"  # equal BIC with second_order: first in order wins
+    assert res.contrast["alternative"] == "second_order"
+    assert res.contrast["delta_bic"] == pytest.approx(0.0, abs=1e-6)
+    assert "difference_test" in res.contrast
+    frame = res.to_frame()
+    assert list(frame["model"]) == ["one_factor", "correlated", "second_order", "bifactor"]
+    d = res.to_dict()
+    assert d["best_by"] == "bic" and len(d["models"]["models"]) == 4
+    script = res.lavaan_script(key, "hs.csv")
+    assert 'fit_bifactor <- cfa(model_bifactor, data = data, estimator = "ML"' in script
+
+
+@pytest.mark.parametrize(("part", "estimator", "missing"), [
+    ("bfi_ml", "ML", "listwise"), ("bfi_ml_fiml", "ML", "fiml"), ("bfi_mlr", "MLR", "listwise")])
+def test_bfi_comparison_on_lavaan_fits(bfi, part, estimator, missing):
+    items, key = bfi
+    res = C.compare_models(items, key, estimator=estimator, missing=missing,
+                           fitter=Replay(part))
+    _check_differences(res, part)
+    assert res.best == "bifactor"
+    assert res.contrast["alternative"] == "bifactor"
+    assert res.contrast["preferred_by_bic"] == "bifactor"
+    assert res.contrast["delta_bic"] > 0
+
+
+def test_non_converged_model_is_not_tested(hs):
+    items, key = hs
+    replay = Replay("hs_ml")
+
+    def fitter(data, syntax, **kw):
+        out = replay(data, syntax, **kw)
+        if syntax.startswith("general =~ x1"):
+            return FitOutcome({k: np.nan for k in out.fit}, False, ("[not_converged] x",), 0)
+        return out
+
+    res = C.compare_models(items, key, fitter=fitter)
+    assert all(d["note"] == "a model did not converge" for d in res.differences
+               if d["restricted"] == "one_factor")
+    assert {r["model"]: r["proper"] for r in res.table}["one_factor"] is False
+
+
+def test_errors(hs):
+    items, key = hs
+    with pytest.raises(InputError, match="The 'estimator' option must be one of"):
+        C.compare_models(items, key, estimator="GLS", fitter=Replay("hs_ml"))
+    with pytest.raises(InputError, match="The 'missing' option must be one of"):
+        C.compare_models(items, key, missing="pairwise", fitter=Replay("hs_ml"))
+    with pytest.raises(InputError, match="item column\\(s\\) of the key are missing"):
+        C.compare_models(pd.DataFrame({"x1": [1.0]}), key, fitter=Replay("hs_ml"))
+
+
+def test_pick_best_none():
+    assert C.pick_best([{"model": "a", "converged": False, "proper": False, "bic": 1.0}]) is None
+
+
+@needs_engine
+@pytest.mark.parametrize(("part", "fixture"), [("hs_ml", "hs"), ("bfi_ml", "bfi")])
+def test_engine_matches_lavaan(part, fixture, request):
+    items, key = request.getfixturevalue(fixture)
+    res = C.compare_models(items, key)
+    for row in res.table:
+        ref = REF[part]["models"][row["model"]]
+        assert row["converged"] and row["proper"] == ref["proper"]
+        assert row["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-4)
+        assert row["df"] == ref["fit"]["df"]
+        for k in ("cfi", "tli", "rmsea", "srmr"):
+            assert row[k] == pytest.approx(ref["fit"][k], abs=1e-3)
+        assert row["bic"] == pytest.approx(ref["fit"]["bic"], rel=1e-6)
+    _check_differences(res, part)
