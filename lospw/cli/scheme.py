@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import click
+from rich.markup import escape
 from rich.table import Table
 
-from analysis.errors import InputError
+from analysis.errors import InputError, LospwWarning
 from analysis.key import load_key
 from analysis.scheme import COEFFICIENTS, derive_scheme
 from analysis.scoring import MissingRule
@@ -55,14 +58,17 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
     if synthetic and not label:
         label = (f"DEMO scheme: norms from SYNTHETIC data ({intake.source.split('/')[-1]}); "
                  "not for interpreting real respondents.")
-    s = derive_scheme(intake, key, group=group, min_group_n=min_group_n,
-                      reliability_coefficient=coefficient, rule=MissingRule(min_fraction),
-                      estimator=estimator, synthetic=synthetic, seeds=_seeds(seeds),
-                      label=label)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LospwWarning)
+        s = derive_scheme(intake, key, group=group, min_group_n=min_group_n,
+                          reliability_coefficient=coefficient, rule=MissingRule(min_fraction),
+                          estimator=estimator, synthetic=synthetic, seeds=_seeds(seeds),
+                          label=label)
+    notes = [w.message.message for w in caught if issubclass(w.category, LospwWarning)]
     path = s.save(out_file)
     d = s.to_dict()
     if as_json:
-        echo_json({"written": path.as_posix(), "scheme": d})
+        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d})
         return
     console.print(f"[bold]Scoring scheme[/bold] for {key.instrument} from {data} "
                   f"({intake.n_analysed} analysed of {intake.n_read}): {path.as_posix()}")
@@ -74,6 +80,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                   str(d["norms"]["overall"][name]["n"]), f"{sc['norm_mean']:.2f}",
                   f"{sc['norm_sd']:.2f}", f"{sc['reliability']:.3f}", f"{sc['sem']:.3f}")
     console.print(t)
+    for n in notes:
+        console.print(f"[yellow]warning[/yellow]: {escape(n)}")
     if group:
         kept = ", ".join(d["norms"]["groups"]) or "none"
         console.print(f"group norms by {group}: {kept} (groups under {min_group_n} have none)")

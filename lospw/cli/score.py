@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.artifacts import write_csv
@@ -101,7 +102,17 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
         else:
             scheme = ScoringScheme.load(scheme_file)
         key, rule = scheme.key, scheme.rule
-    intake = _read(data, key, id_column)
+    try:
+        intake = _read(data, key, id_column)
+    except InputError as exc:
+        text = str(exc)
+        if scheme is None or "item column" not in text or "missing" not in text:
+            raise
+        version = f" {key.version}" if key.version else ""
+        raise InputError(
+            f"The scheme's items do not match the data (the scheme is for "
+            f"{key.instrument}{version}, {key.n_items} items): {text}"
+        ) from None
     idc = intake.id_column
     for col in (by,):
         if col is not None and col not in intake.meta.columns:
@@ -183,7 +194,7 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
 
 def _print(summary: dict[str, Any], res: ScoreResult, written: list[Path]) -> None:
     for n in summary["notes"]:
-        err_console.print(f"[yellow]note[/yellow]: {n}")
+        err_console.print(f"[yellow]note[/yellow]: {escape(n)}")
     console.print(
         f"[bold]Scores[/bold] of {summary['instrument']} for {summary['data']}: "
         f"{summary['n_read']} rows ({summary['n_analysed']} analysed, "

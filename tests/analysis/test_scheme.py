@@ -199,3 +199,27 @@ def test_derive_checks_group_column(wp_key):
         derive_scheme(data, wp_key, group="team")
     s = derive_scheme(data, wp_key, group="group")  # groups of 15 < 30: no group norms
     assert s.group_norms == {} and s.group_column is None
+
+
+@pytest.mark.filterwarnings("ignore::analysis.errors.LospwWarning")
+def test_reliability_choices(wp_key):
+    data = read_responses(FIX / "workplaces.csv", wp_key)
+    with pytest.raises(InputError, match="coefficient must be one of alpha, omega"):
+        derive_scheme(data, wp_key, reliability_coefficient="kr20")
+    given = derive_scheme(data, wp_key, reliability={"L": 0.9, "G": 0.6},
+                          reliability_coefficient="omega (from the CFA)")
+    assert given.reliability == {"L": 0.9, "G": 0.6}
+    assert given.sem["G"] == pytest.approx(given.norms["G"].sd * np.sqrt(0.4))
+    omega = derive_scheme(data, wp_key, reliability_coefficient="omega")
+    alpha = derive_scheme(data, wp_key)
+    assert omega.reliability_coefficient == "omega"
+    assert omega.reliability != alpha.reliability
+    with pytest.raises(InputError, match="reliability of scale L must be a number from 0"):
+        derive_scheme(data, wp_key, reliability={"L": -0.2, "G": 0.6})
+
+
+def test_score_result_summary(wp_scheme, wp_key):
+    res = wp_scheme.score_items(read_responses(FIX / "workplaces.csv", wp_key).items)
+    d = res.to_dict()
+    assert d["n_rows"] == 30 and d["scales"]["G"]["n_too_few_items"] == 1
+    assert d["scales"]["G"]["required"] == 2
