@@ -25,10 +25,11 @@ from instrument.delphi.decide import DelphiResult
 __all__ = ["feedback_frame", "feedback_html", "write_feedback"]
 
 _NEXT = {
-    "keep": "kept: consensus that it is relevant",
-    "drop": "dropped: consensus that it is not relevant",
-    "revise": "revised: please rate it again in the next round",
+    "keep": "kept: the panel judged it relevant",
+    "drop": "dropped: too few of the panel judged it relevant",
+    "revise": "to be revised: please rate the new wording in the next round",
 }
+_LAST = "to be revised: the panel stops after this round, so it stays 'revised'"
 
 
 def feedback_frame(result: DelphiResult, round_no: int) -> pd.DataFrame:
@@ -42,6 +43,7 @@ def feedback_frame(result: DelphiResult, round_no: int) -> pd.DataFrame:
     f = f[f["round"] == round_no]
     codes = result.ratings.pseudonyms()
     stats = result.items[result.items["round"] == round_no]
+    verdict = result.rounds.set_index("round").loc[round_no, "verdict"]
     own = f.set_index(["panelist", "item"])["relevance"]
     rows = []
     for panelist in sorted(f["panelist"].unique(), key=lambda p: codes[p]):
@@ -51,7 +53,8 @@ def feedback_frame(result: DelphiResult, round_no: int) -> pd.DataFrame:
                          "own_rating": rating, "median": s["median"], "q1": s["q1"],
                          "q3": s["q3"], "iqr": s["iqr"], "agreement": s["agreement"],
                          "n": s["n"], "decision": s["decision"],
-                         "next": _NEXT[s["decision"]]})
+                         "next": _LAST if (verdict == "stop" and s["decision"] == "revise")
+                         else _NEXT[s["decision"]]})
     return pd.DataFrame(rows)
 
 

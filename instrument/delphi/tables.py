@@ -188,7 +188,8 @@ def stability_table(ratings: Ratings, items: pd.DataFrame, rules: Rules,
     on the ratings of panelists who rated it in both (:func:`stats.wilcoxon_paired`, as R's
     ``wilcox.test(paired = TRUE, exact = FALSE, correct = TRUE)``), and the change in %
     agreement (all raters of each round). ``stable`` when ``p >= stop.alpha`` (or no rating
-    changed) and ``|agreement_change| <= stop.max_agreement_change``.
+    changed) and ``|agreement_change| <= stop.max_agreement_change``; an item no panelist
+    rated in both rounds is not stable (nothing to compare).
     """
     f = ratings.frame.dropna(subset=["relevance"])
     keys = ["group", "item"] if by_group else ["item"]
@@ -215,7 +216,8 @@ def stability_table(ratings: Ratings, items: pd.DataFrame, rules: Rules,
                                       pair["relevance_1"].to_numpy())
             s0, s1 = it.loc[(r0, *key_t)], it.loc[(r1, *key_t)]
             change = s1["agreement"] - s0["agreement"]
-            p_ok = math.isnan(w.p_value) or w.p_value >= rules.stop.alpha
+            # no panelist rated it in both rounds: stability unknown, so not stable
+            p_ok = w.n_pairs > 0 and (math.isnan(w.p_value) or w.p_value >= rules.stop.alpha)
             stable = bool(p_ok and abs(change) <= rules.stop.max_agreement_change + 1e-12)
             row = {"round_from": r0, "round_to": r1, **dict(zip(keys, key_t, strict=True)),
                    "n_pairs": w.n_pairs, "n_changed": w.n_nonzero, "wilcoxon_v": w.v,

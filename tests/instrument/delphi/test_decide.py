@@ -176,3 +176,17 @@ def test_revised_then_kept_ends_retained(tmp_path):
     assert list(res.items["decision"]) == ["revise", "keep"]
     assert res.statuses == {"A": "retained"}
     assert res.final.loc[0, "last_round"] == 2
+
+
+def test_stability_needs_pairs(tmp_path):
+    lines = [HEADER]
+    for p in range(4):
+        lines.append(f"1,p{p},A,4,g,,\n")
+        lines.append(f"2,q{p},A,4,g,,\n")  # a new panel in round 2: no pairs
+    res = run(write(tmp_path, "".join(lines)))
+    st = res.stability.iloc[0]
+    assert st["n_pairs"] == 0 and not st["stable"]
+    # unchanged ratings (all differences zero) are stable: R's p is NA
+    lines = [HEADER] + [f"{r},p{p},A,{3 + p % 2},g,,\n" for r in (1, 2) for p in range(4)]
+    st = run(write(tmp_path, "".join(lines), "same.csv")).stability.iloc[0]
+    assert st["n_pairs"] == 4 and st["n_changed"] == 0 and st["stable"]
