@@ -136,9 +136,10 @@ def decide_item(s: Mapping[str, Any], rules: Rules) -> tuple[str, str]:
     if decision == "keep" and int(s.get("clarity_n", 0) or 0) > 0:
         ci = s["clarity_index"]
         if _cut(ci, d) < rules.clarity_revise_below:
+            why = reason.split(": ", 1)[-1]
             decision, reason = "revise", (
-                f"unclear: {reason}, but clarity index {_f(ci)} < "
-                f"{rules.clarity_revise_below:.2f}; reword it")
+                f"unclear wording: clarity index {_f(ci)} < {rules.clarity_revise_below:.2f} "
+                f"although relevant ({why}); reword it")
     return decision, reason
 
 
