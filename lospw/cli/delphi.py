@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from analysis.errors import InputError
@@ -93,8 +94,11 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
         f"panelists of {r['n_items']} items in {len(r['rounds'])} round(s); method "
         f"{rules.method}, scale {rules.scale.min}-{rules.scale.max}."
     )
-    table = Table("round", "panelists", "left", "S-CVI/Ave", "S-CVI/UA", "Kendall W", "keep",
-                  "revise", "drop", "verdict")
+    heads = ("round", "n", "left", "S-CVI/Ave", "S-CVI/UA", "W", "keep", "revise", "drop",
+             "verdict")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    for h in heads:
+        table.add_column(h, no_wrap=True, min_width=len(h))
     for row in result.rounds.to_dict(orient="records"):
         w = row["kendall_w"]
         table.add_row(str(row["round"]), str(row["n_panelists"]), str(row["n_left"]),
