@@ -223,3 +223,10 @@ def test_score_result_summary(wp_scheme, wp_key):
     d = res.to_dict()
     assert d["n_rows"] == 30 and d["scales"]["G"]["n_too_few_items"] == 1
     assert d["scales"]["G"]["required"] == 2
+
+
+def test_score_accepts_an_intake_result(wp_scheme, wp_key):
+    data = read_responses(FIX / "workplaces.csv", wp_key, id_column="id")
+    out = wp_scheme.score(data)
+    assert out["id"].tolist() == pd.read_csv(FIX / "workplaces.csv")["id"].tolist()
+    assert "L_pct" in out.columns
