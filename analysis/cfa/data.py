@@ -1,0 +1,161 @@
+"""Sample statistics per group: the data the estimators see.
+
+Raw data are split by group; with ``missing="listwise"`` every row with a missing value on a
+model variable is dropped (and counted); with ``missing="fiml"`` rows are grouped by their
+missing-data pattern, keeping each pattern's size, mean and (biased) covariance, which is all
+the casewise normal likelihood needs. Covariances use the divisor N (lavaan's
+``sample.cov.rescale`` for normal-theory ML): a user-supplied ``sample_cov`` (divisor N - 1,
+as R's ``cov()``) is multiplied by (N - 1) / N, as lavaan does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["GroupData", "Pattern", "em_saturated", "group_from_cov", "group_from_frame"]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Cases sharing one missing-data pattern."""
+
+    observed: np.ndarray      # indices of the observed variables
+    n: int
+    mean: np.ndarray          # mean of the observed variables
+    cov: np.ndarray           # biased covariance of the observed variables
+    rows: np.ndarray          # positions of these cases in the group's data
+
+
+@dataclass(frozen=True)
+class GroupData:
+    """One group's data and moments.
+
+    ``x`` is the n x p data matrix (NaN for missing under FIML; None when only moments were
+    given). ``mean`` and ``cov`` are the complete-data moments, or under FIML the EM
+    estimates of the saturated model (lavaan's ``missing.h1``).
+    """
+
+    label: str
+    n: int
+    mean: np.ndarray
+    cov: np.ndarray
+    x: np.ndarray | None = None
+    patterns: tuple[Pattern, ...] = field(default=())
+    index: pd.Index | None = None    # row labels of the analysed cases
+    n_dropped: int = 0
+
+    @property
+    def missing(self) -> bool:
+        return len(self.patterns) > 1 or (len(self.patterns) == 1
+                                          and len(self.patterns[0].observed) < len(self.mean))
+
+
+def _patterns(x: np.ndarray) -> tuple[Pattern, ...]:
+    obs = ~np.isnan(x)
+    keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    out = []
+    for k, key in enumerate(keys):
+        rows = np.flatnonzero(inverse == k)
+        o = np.flatnonzero(key)
+        if len(o) == 0:
+            continue
+        xo = x[np.ix_(rows, o)]
+        m = xo.mean(axis=0)
+        c = (xo - m).T @ (xo - m) / len(rows)
+        out.append(Pattern(o, len(rows), m, c, rows))
+    # most complete pattern first (deterministic order)
+    out.sort(key=lambda pat: (-len(pat.observed), tuple(pat.observed)))
+    return tuple(out)
+
+
+def em_saturated(patterns: tuple[Pattern, ...], p: int, *, max_iter: int = 10000,
+                 tol: float = 1e-11) -> tuple[np.ndarray, np.ndarray, int]:
+    """EM estimates of the saturated normal model under MAR (lavaan's ``missing.h1``).
+
+    E-step per pattern with the regression of the missing on the observed variables;
+    M-step the complete-data moments. Starts from available-case means and variances.
+
+    Returns
+    -------
+    (mean, cov, iterations)
+    """
+    n = sum(pat.n for pat in patterns)
+    s1 = np.zeros(p)
+    cnt = np.zeros(p)
+    s2 = np.zeros(p)
+    for pat in patterns:
+        s1[pat.observed] += pat.n * pat.mean
+        s2[pat.observed] += pat.n * (np.diag(pat.cov) + pat.mean**2)
+        cnt[pat.observed] += pat.n
+    mu = s1 / cnt
+    sigma = np.diag(s2 / cnt - mu**2)
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 (returned)
+        t1 = np.zeros(p)
+        t2 = np.zeros((p, p))
+        for pat in patterns:
+            o = pat.observed
+            mis = np.setdiff1d(np.arange(p), o)
+            xbar, so = pat.mean, pat.cov
+            t1[o] += pat.n * xbar
+            t2[np.ix_(o, o)] += pat.n * (so + np.outer(xbar, xbar))
+            if len(mis) == 0:
+                continue
+            b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, mis)]).T   # m x o
+            a = mu[mis] - b @ mu[o]
+            xhat = a + b @ xbar
+            t1[mis] += pat.n * xhat
+            cross = np.outer(a, xbar) + b @ (so + np.outer(xbar, xbar))       # E[x_m x_o']
+            t2[np.ix_(mis, o)] += pat.n * cross
+            t2[np.ix_(o, mis)] += pat.n * cross.T
+            cond = sigma[np.ix_(mis, mis)] - b @ sigma[np.ix_(o, mis)]
+            mm = (np.outer(a, a) + np.outer(a, b @ xbar) + np.outer(b @ xbar, a)
+                  + b @ (so + np.outer(xbar, xbar)) @ b.T + cond)
+            t2[np.ix_(mis, mis)] += pat.n * mm
+        mu_new = t1 / n
+        sigma_new = t2 / n - np.outer(mu_new, mu_new)
+        sigma_new = (sigma_new + sigma_new.T) / 2
+        change = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(sigma_new - sigma)))
+        mu, sigma = mu_new, sigma_new
+        if change < tol:
+            break
+    return mu, sigma, it
+
+
+def group_from_frame(frame: pd.DataFrame, variables: list[str], label: str, *,
+                     missing: str) -> GroupData:
+    """Moments (and patterns) of one group's rows; see the module docstring."""
+    x = frame[variables].to_numpy(dtype=float)
+    index = frame.index
+    n_dropped = 0
+    if missing == "listwise":
+        keep = ~np.isnan(x).any(axis=1)
+        n_dropped = int((~keep).sum())
+        x, index = x[keep], index[keep]
+        n = len(x)
+        mean = x.mean(axis=0) if n else np.full(len(variables), np.nan)
+        cov = (x - mean).T @ (x - mean) / n if n else np.full((len(variables),) * 2, np.nan)
+        return GroupData(label, n, mean, cov, x, (), index, n_dropped)
+    empty = np.isnan(x).all(axis=1)
+    n_dropped = int(empty.sum())
+    x, index = x[~empty], index[~empty]
+    pats = _patterns(x)
+    if len(pats) == 1 and len(pats[0].observed) == len(variables):
+        mean, cov = pats[0].mean, pats[0].cov
+    else:
+        mean, cov, _ = em_saturated(pats, len(variables))
+    return GroupData(label, len(x), mean, cov, x, pats, index, n_dropped)
+
+
+def group_from_cov(cov: np.ndarray, n: int, label: str, mean: np.ndarray | None = None,
+                   rescale: bool = True) -> GroupData:
+    """A group given by its moments (``sample_cov`` with divisor N - 1 unless ``rescale``)."""
+    cov = np.asarray(cov, dtype=float)
+    if rescale:
+        cov = cov * (n - 1) / n
+    mean = np.zeros(cov.shape[0]) if mean is None else np.asarray(mean, dtype=float)
+    return GroupData(label, n, mean, cov)

@@ -1,0 +1,147 @@
+"""``lospw cfa``: confirmatory factor analysis with lavaan parity."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.table import Table
+
+from analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
+from analysis.cfa.models import correlated_factors
+from analysis.errors import InputError
+from lospw.cli._common import console, echo_json, json_option
+
+FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
+             "chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust",
+             "tli_robust", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue",
+             "rmsea_scaled", "rmsea_robust", "srmr", "aic", "bic")
+
+
+def _f(x: object, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def _read_plain(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"No data file {path!r}. Give the path of a CSV file.")
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        head = fh.read(4096)
+    try:
+        sep = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
+    except csv.Error:
+        sep = ","
+    return pd.read_csv(p, sep=sep, encoding="utf-8-sig")
+
+
+def _model_text(model: str) -> str:
+    p = Path(model)
+    if "=~" not in model and p.suffix in (".lav", ".txt", ".model", "") and p.is_file():
+        return p.read_text(encoding="utf-8")
+    if "=~" not in model and not p.is_file():
+        raise InputError(f"--model {model!r} is neither lavaan syntax (with '=~') nor an "
+                         "existing file. Give 'f =~ x1 + x2 + x3' or a file with the model.")
+    return p.read_text(encoding="utf-8") if p.is_file() else model
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False),
+              help="Key file: the model is the key's scales as correlated factors (reverse-"
+                   "keyed items are reversed first).")
+@click.option("--model", "model", help="lavaan model syntax, or a file containing it.")
+@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
+              help="Default: WLSMV when all items have at most 7 categories, else ML.")
+@click.option("--missing", type=click.Choice(MISSING), default="listwise", show_default=True,
+              help="fiml = full-information ML (ML and MLR).")
+@click.option("--group", help="Column defining groups (multi-group CFA).")
+@click.option("--group-equal", multiple=True, type=click.Choice(GROUP_EQUAL),
+              help="Parameters equal across groups (repeatable), as lavaan's group.equal.")
+@click.option("--group-partial", multiple=True,
+              help="Parameter exempt from --group-equal, e.g. 'x3 ~ 1' (repeatable).")
+@click.option("--std-lv", is_flag=True, help="Identify factors by unit variances.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many modification indices and residual correlations to list.")
+@json_option
+def cfa(data: str, key_file: str | None, model: str | None, estimator: str | None,
+        missing: str, group: str | None, group_equal: tuple[str, ...],
+        group_partial: tuple[str, ...], std_lv: bool, top: int, as_json: bool) -> None:
+    """Fit a confirmatory factor model to DATA (lavaan's cfa() defaults and fit measures:
+    chi-square, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC), with the standardized
+    solution, modification indices and residual correlations. Every output names the
+    estimator."""
+    if key_file is None and model is None:
+        raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
+    if key_file is not None:
+        from analysis.intake import read_responses
+        from analysis.key import load_key
+        key = load_key(key_file)
+        intake = read_responses(data, key)
+        frame = key.reverse_score(intake.items)
+        frame = pd.concat([frame, intake.meta], axis=1)
+        syntax = _model_text(model) if model else correlated_factors(key)
+        if estimator is None:
+            rs = key.response_scale
+            estimator = ("WLSMV" if not rs.continuous and rs.n_categories is not None
+                         and rs.n_categories <= 7 else "ML")
+    else:
+        frame = _read_plain(data)
+        syntax = _model_text(model)
+    if estimator is None:
+        from analysis.cfa.engine import _ov_lv
+        from analysis.cfa.syntax import parse_model
+        ov, _ = _ov_lv(parse_model(syntax))
+        absent = [v for v in ov if v not in frame.columns]
+        if absent:
+            raise InputError(f"The model uses variable(s) not in {data}: {', '.join(absent[:10])}.")
+        estimator = default_estimator(frame, ov)
+    res = fit_cfa(frame, syntax, estimator=estimator, missing=missing, group=group,
+                  group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
+    mi = res.modindices() if res.converged else None
+    if as_json:
+        out = res.to_dict()
+        out["model_syntax"] = syntax
+        if mi is not None:
+            out["modindices_top"] = mi.head(top).to_dict("records")
+        if res.converged:
+            out["residual_correlations_top"] = res.top_residuals(top).to_dict("records")
+        echo_json(out)
+        return
+    groups = (f", {len(res.group_labels)} groups by {group}" if len(res.group_labels) > 1
+              else "")
+    console.print(f"[bold]CFA[/bold] on {data}: estimator [bold]{res.estimator}[/bold], missing "
+                  f"= {res.missing}, N = {res.n_obs}{groups}; "
+                  + ("converged" if res.converged else "[red]NOT converged[/red]")
+                  + f" ({res.iterations} iterations)")
+    fit = Table("measure", "value", title=f"Fit ({res.estimator})")
+    for k in FIT_SHOWN:
+        if k in res.fit:
+            fit.add_row(k, _f(res.fit[k], 0 if k in ("df",) else 3))
+    console.print(fit)
+    p = res.parameters
+    ptab = Table("group", "lhs", "op", "rhs", "est", "se", "z", "p", "std.all",
+                 title="Parameters")
+    for r in p.itertuples():
+        ptab.add_row(str(r.group), r.lhs, r.op, r.rhs, _f(r.est), _f(r.se), _f(r.z, 2),
+                     _f(r.pvalue), _f(r.std_all))
+    console.print(ptab)
+    if mi is not None and top:
+        mtab = Table("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all",
+                     title=f"Top {top} modification indices")
+        for r in mi.head(top).itertuples():
+            mtab.add_row(r.lhs, r.op, r.rhs, str(r.group), _f(r.mi), _f(r.epc), _f(r.sepc_all))
+        console.print(mtab)
+        rtab = Table("group", "lhs", "rhs", "residual", title=f"Top {top} residual correlations")
+        for r in res.top_residuals(top).itertuples():
+            rtab.add_row(r.group, r.lhs, r.rhs, _f(r.residual))
+        console.print(rtab)
+    for w in res.warnings:
+        console.print(f"[yellow]warning[/yellow] [{w.code}]: {w.message}")

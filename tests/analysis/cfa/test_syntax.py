@@ -1,0 +1,90 @@
+"""The lavaan syntax subset and the parameter table (lavaan's cfa() defaults)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.cfa.partable import build_partable
+from analysis.cfa.syntax import parse_model
+from analysis.errors import InputError
+
+
+def test_parse_modifiers_comments_and_continuations():
+    st = parse_model("""
+    # a comment
+    f1 =~ x1 + start(0.8)*x2 +
+          c(a, b)*x3   ! another comment
+    f1 ~~ NA*f1; x1 ~~ 0.5*x1
+    f2 =~ y1 + y2 + "lab"*y3
+    f2 ~ f1
+    x1 ~ 1
+    lab == a
+    """)
+    got = [(s.lhs, s.op, s.rhs) for s in st]
+    assert got == [("f1", "=~", "x1"), ("f1", "=~", "x2"), ("f1", "=~", "x3"),
+                   ("f1", "~~", "f1"), ("x1", "~~", "x1"), ("f2", "=~", "y1"),
+                   ("f2", "=~", "y2"), ("f2", "=~", "y3"), ("f2", "~", "f1"), ("x1", "~1", ""),
+                   ("lab", "==", "a")]
+    assert st[1].start == (0.8,)
+    assert st[2].label == ("a", "b")
+    assert st[3].fixed == (None,)
+    assert st[4].fixed == (0.5,)
+    assert st[7].label == ("lab",)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty"),
+    ("f := a*b", "not supported"),
+    ("f =~ ", "both sides"),
+    ("f =~ x1 + 2bad", "not a valid variable name"),
+    ("f =~ x1 + x2 + x3\ny ~ f", "observed variable 'y'"),
+    ("f =~ x1 + x2\nz ~~ z", "neither a latent variable"),
+    ("f =~ x1 + x2\nf =~ x1", "given twice"),
+    ("x ~~ y", "no latent variable"),
+    ("f =~ x1 + 1.2*0.5*x2", "two fixed"),
+    ("f =~ x1 + c(a,1)*x2", "mixes labels"),
+    ("f =~ x1 + x2 + x3\nx1 | s1", "thresholds are named"),
+    ("f =~ x1 + x2 + x3\na == b", "unknown label"),
+])
+def test_bad_syntax(text, fragment):
+    with pytest.raises(InputError, match=fragment):
+        build_partable(parse_model(text))
+
+
+def test_defaults_like_lavaan_cfa():
+    pt = build_partable(parse_model("f1 =~ a + b + c\nf2 =~ d + e + f"))
+    t = pt.table
+    assert list(t["op"]) == ["=~"] * 6 + ["~~"] * 9
+    assert list(t.loc[t["op"] == "=~", "free"]) == [0, 1, 2, 0, 3, 4]
+    assert t.iloc[-1][["lhs", "rhs"]].tolist() == ["f1", "f2"]
+    assert pt.npar == 13 and pt.ov_names == tuple("abcdef")
+
+
+def test_std_lv_and_meanstructure_and_orthogonal():
+    t = build_partable(parse_model("f1 =~ a + b + c\nf2 =~ d + e + f"), std_lv=True,
+                       meanstructure=True, orthogonal=True).table
+    assert (t.loc[t["op"] == "=~", "free"] > 0).all()
+    lvvar = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"]) & t["lhs"].isin(["f1", "f2"])]
+    assert (lvvar["free"] == 0).all() and (lvvar["ustart"] == 1).all()
+    cov = t[(t["lhs"] == "f1") & (t["rhs"] == "f2")]
+    assert cov["free"].item() == 0 and cov["ustart"].item() == 0
+    ints = t[t["op"] == "~1"]
+    assert list(ints.loc[ints["lhs"].isin(list("abcdef")), "free"] > 0) == [True] * 6
+    assert (ints.loc[ints["lhs"].isin(["f1", "f2"]), "free"] == 0).all()
+
+
+def test_group_vectors_and_equal_labels():
+    st = parse_model("f =~ a + c(l1, l2)*b + c(1, NA)*c")
+    t = build_partable(st, ngroups=2, meanstructure=True).table
+    b = t[(t["rhs"] == "b") & (t["op"] == "=~")]
+    assert list(b["label"]) == ["l1", "l2"]
+    c = t[(t["rhs"] == "c") & (t["op"] == "=~")]
+    assert list(c["free"] > 0) == [False, True]
+    with pytest.raises(InputError, match="has 3 values but there are 2 groups"):
+        build_partable(parse_model("f =~ a + c(1, 2, 3)*b + c"), ngroups=2)
+
+
+def test_second_order_defaults():
+    t = build_partable(parse_model("f1 =~ a + b + c\nf2 =~ d + e + f\ng =~ f1 + f2")).table
+    lvcov = t[(t["op"] == "~~") & (t["lhs"] != t["rhs"])]
+    assert lvcov.empty   # first-order factors are endogenous: no default covariances
