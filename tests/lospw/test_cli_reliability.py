@@ -71,3 +71,16 @@ def test_efa_bad_input(capsys, bfi_path, bfi_key_path):
     code, _, err = call(capsys, "efa", str(bfi_path), "--key", str(bfi_key_path), "--cor",
                         "kendall")
     assert code == 2
+
+
+def test_items(capsys, bfi_path, bfi_key_path):
+    code, out, err = call(capsys, "items", str(bfi_path), "--key", str(bfi_key_path), "--json")
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["skew_kurtosis_type"] == 3 and res["scales"]["A"]["items"]["A1"]["n"] == 2784
+    code, out, err = call(capsys, "items", str(bfi_path), "--key", str(bfi_key_path),
+                          "--missing", "pairwise")
+    assert code == 0 and "Scale O" in out and "missing = pairwise" in out
+    code, _, err = call(capsys, "items", str(bfi_path), "--key", str(bfi_key_path),
+                        "--skew-type", "5")
+    assert code == 2 and "Traceback" not in err

@@ -1,0 +1,52 @@
+"""``lospw items``: item statistics per scale."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from analysis.intake import read_responses
+from analysis.items import item_stats
+from analysis.key import load_key
+from analysis.missing import MISSING_POLICIES
+from lospw.cli._common import console, echo_json, json_option
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The key file (YAML) naming the scales and keyed items.")
+@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
+              show_default=True, help="Missing-data policy of the inter-item correlations.")
+@click.option("--skew-type", type=click.IntRange(1, 3), default=3, show_default=True,
+              help="Skew and kurtosis definition (psych::describe's type).")
+@json_option
+def items(data: str, key_file: str, missing: str, skew_type: int, as_json: bool) -> None:
+    """Item statistics of every scale of KEY on DATA: answer distribution, floor and
+    ceiling, mean, SD, skew, kurtosis, missing answers and inter-item correlations (of the
+    keyed items). Statistics use each item's answers as given."""
+    key = load_key(key_file)
+    intake = read_responses(data, key)
+    res = item_stats(intake.items, key, missing=missing, skew_type=skew_type)
+    if as_json:
+        out = res.to_dict()
+        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
+                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        echo_json(out)
+        return
+    console.print(
+        f"[bold]Item statistics[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows "
+        f"analysed ({intake.n_excluded} excluded at intake); skew/kurtosis type {skew_type}; "
+        f"inter-item r: missing = [bold]{missing}[/bold]"
+    )
+    for name, s in res.scales.items():
+        table = Table("item", "key", "n", "miss", "mean", "sd", "skew", "kurt", "floor %",
+                      "ceil %",
+                      title=f"Scale {name} (mean inter-item r {s.mean_inter_item_r:.3f}, "
+                            f"n = {s.n_inter_item})")
+        for _, r in s.stats.iterrows():
+            table.add_row(r["item"], "-" if r["sign"] < 0 else "+", str(r["n"]),
+                          str(r["n_missing"]), f"{r['mean']:.2f}", f"{r['sd']:.2f}",
+                          f"{r['skew']:.2f}", f"{r['kurtosis']:.2f}", f"{r['floor_pct']:.1f}",
+                          f"{r['ceiling_pct']:.1f}")
+        console.print(table)
