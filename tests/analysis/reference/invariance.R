@@ -126,13 +126,29 @@ pl_metric <- cfa(pl_model, data = planted, group = "g", group.equal = "loadings"
 pl_search <- search(pl_model, planted, "g", "scalar", pl_metric)
 pl_strict <- after_partial(pl_model, planted, "g", pl_search[[length(pl_search)]]$partial)
 
+# bfi across gender (the issue-13 acceptance run), the key's five factors on the
+# reverse-keyed items, listwise over the 25 items.
+bfi <- read.csv("tests/data/bfi.csv")
+rev_items <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
+bfi[rev_items] <- 7 - bfi[rev_items]
+bfi_model <- '
+A =~ A1 + A2 + A3 + A4 + A5
+C =~ C1 + C2 + C3 + C4 + C5
+E =~ E1 + E2 + E3 + E4 + E5
+N =~ N1 + N2 + N3 + N4 + N5
+O =~ O1 + O2 + O3 + O4 + O5
+'
+bfi_ml <- steps(bfi_model, bfi, "gender")
+bfi_mlr <- steps(bfi_model, bfi, "gender", estimator = "MLR")
+
 out <- list(
   versions = list(lavaan = as.character(packageVersion("lavaan"))),
   hs = list(model = hs_model, group = "school", ML = hs_ml, MLR = hs_mlr,
             search_scalar = hs_search, strict_after_partial = hs_strict),
   planted = list(note = "SYNTHETIC: x3 intercept +0.6 in group B", model = pl_model,
                  group = "g", ML = pl_ml, search_scalar = pl_search,
-                 strict_after_partial = pl_strict)
+                 strict_after_partial = pl_strict),
+  bfi = list(model = bfi_model, group = "gender", ML = bfi_ml, MLR = bfi_mlr)
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, dataframe = "rows"),
            "tests/analysis/reference/invariance.json")
