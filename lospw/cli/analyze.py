@@ -1,0 +1,126 @@
+"""``lospw analyze``: the whole validation of any instrument in one command."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from analysis.pipeline import (
+    ESTIMATORS,
+    MISSING_POLICIES,
+    SCREEN_MODES,
+    AnalysisOptions,
+    RunSummary,
+    Stage,
+    StageRecord,
+    run_analysis,
+)
+from lospw.cli._common import echo_json, err_console, json_option
+
+_STYLE = {"ok": "green", "skipped": "yellow", "failed": "red"}
+_MARK = {"ok": "✓", "skipped": "–", "failed": "✗"}
+_VERDICT = {"sufficient": "green", "insufficient": "red", "indeterminate": "yellow"}
+
+
+class _Progress:
+    """Stage-by-stage progress on stderr (a spinner while a stage runs)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.status = None
+
+    def __call__(self, event: str, stage: Stage, rec: StageRecord | None) -> None:
+        if self.quiet:
+            return
+        if event == "start":
+            self.status = err_console.status(f"{stage.name}: {stage.title} ...")
+            self.status.start()
+            return
+        if self.status is not None:
+            self.status.stop()
+        assert rec is not None
+        style = _STYLE[rec.status]
+        line = (f"[{style}]{_MARK[rec.status]} {stage.name:<15}[/{style}] "
+                f"{rec.seconds:6.1f} s  {rec.status}")
+        if rec.reason:
+            line += f": {rec.reason}"
+        err_console.print(line, highlight=False)
+        for w in rec.warnings[:5]:
+            err_console.print(f"    [dim]warning {w['code']}: {w['message'][:160]}[/dim]",
+                              highlight=False)
+        if len(rec.warnings) > 5:
+            err_console.print(f"    [dim]... {len(rec.warnings) - 5} more in manifest.json[/dim]")
+
+
+def _print_summary(summary: RunSummary) -> None:
+    if summary.synthetic:
+        err_console.print("[bold yellow]SYNTHETIC data[/bold yellow]: the verdict illustrates "
+                          "the method; it is not evidence about the instrument.")
+    table = Table("property", "scope", "result", "verdict", title="Verdict",
+                  title_justify="left")
+    for r in summary.verdict:
+        color = _VERDICT[r["verdict"]]
+        table.add_row(r["property"], r["scope"], r["result"],
+                      f"[{color}]{r['verdict']}[/{color}]")
+    err_console.print(table)
+    n = {s: sum(r.status == s for r in summary.records) for s in ("ok", "skipped", "failed")}
+    err_console.print(f"{n['ok']} stage(s) ok, {n['skipped']} skipped, {n['failed']} failed "
+                      f"in {summary.seconds:.1f} s; artifacts and manifest.json in "
+                      f"{summary.outdir.as_posix()}")
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The key file (YAML): scales, keyed items, response scale, aspects.")
+@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Output folder (new, empty, or an earlier run's, which is replaced).")
+@click.option("--group", help="Column with the groups: invariance and group norms "
+              "(e.g. stakeholder group).")
+@click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
+@click.option("--estimator", type=click.Choice(ESTIMATORS), default="MLR", show_default=True,
+              help="CFA estimator (robust fit indices are judged with MLR / WLSMV).")
+@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
+              show_default=True, help="listwise: complete cases; fiml: FIML in the CFAs, "
+              "pairwise in reliability and EFA.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Seed of every random step (parallel analysis).")
+@click.option("--reduce", is_flag=True, help="Build the scoring scheme on the reduced key "
+              "(the item-reduction proposal).")
+@click.option("--criteria", "criteria_file", type=click.Path(dir_okay=False),
+              help="Criteria file (YAML) for the verdict and the reduction; default: COSMIN "
+              "(see analysis/data/criteria.yaml).")
+@click.option("--synthetic/--no-synthetic", default=None,
+              help="Label the data synthetic or not [default: detected from a README or "
+              "metadata file beside the data].")
+@click.option("--id", "id_column", help="Respondent id column [default: detected by name]; "
+              "pseudonymised in every artifact.")
+@click.option("--screen", type=click.Choice(SCREEN_MODES), default="flag", show_default=True,
+              help="Careless-responding screening: flag, exclude flagged rows, or off.")
+@click.option("--min-flags", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --screen exclude: flags needed to exclude a respondent.")
+@click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
+              help="Smaller groups make invariance testing not estimable.")
+@json_option
+def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
+            estimator: str, missing: str, seed: int, reduce: bool, criteria_file: str | None,
+            synthetic: bool | None, id_column: str | None, screen: str, min_flags: int,
+            min_group_size: int, as_json: bool) -> None:
+    """The whole validation of the instrument described by KEY on DATA, into DIR (-o):
+    intake and exclusion log, screening, item analysis, reliability, dimensionality (EFA),
+    competing CFA models, invariance across --group, validity, an item-reduction proposal,
+    the scoring scheme (norms per group) and aggregation over --cluster; then a COSMIN-style
+    verdict table computed from the artifacts. A stage that cannot run is recorded as
+    skipped or failed (DIR/manifest.json) and the others still run."""
+    options = AnalysisOptions(
+        data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
+        missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
+        synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
+        min_group_size=min_group_size)
+    if not as_json:
+        err_console.print(f"[bold]lospw analyze[/bold] {data} --key {key_file} -> {outdir}")
+    summary = run_analysis(options, outdir, progress=_Progress(quiet=as_json))
+    if as_json:
+        echo_json(summary.to_dict())
+        return
+    _print_summary(summary)
