@@ -76,7 +76,7 @@ SCREEN_MODES = ("flag", "exclude", "off")
 NOT_AVAILABLE = "not available in this version"
 
 
-class StageSkipped(Exception):  # noqa: N818 (a control-flow signal, not an error)
+class StageSkipped(Exception):
     """Raised by a stage that cannot run; ``reason`` goes to the manifest and the verdict."""
 
     def __init__(self, reason: str) -> None:
@@ -364,7 +364,7 @@ def manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecor
     by_name = {s.name: s for s in stages}
     artifacts = []
     for p in sorted(ctx.outdir.rglob("*")):
-        if not p.is_file() or p.name == "manifest.json" and p.parent == ctx.outdir:
+        if not p.is_file() or (p.name == "manifest.json" and p.parent == ctx.outdir):
             continue
         rel = p.relative_to(ctx.outdir).as_posix()
         top = rel.split("/", 1)[0] if "/" in rel else None

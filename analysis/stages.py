@@ -25,9 +25,10 @@ import pandas as pd
 
 from analysis.artifacts import write_csv, write_json, write_text
 from analysis.errors import InputError, LospwWarning
-from analysis.intake import IntakeResult, pseudonyms, read_responses
+from analysis.intake import IntakeResult, pseudonyms, responses_from_table
 from analysis.key import Key
 from analysis.pipeline import NOT_AVAILABLE, Context, Stage, StageSkipped, _portable
+from analysis.readers import read_table
 
 __all__ = ["STAGES", "VERDICT", "CFAStageResult", "ReductionStageResult", "ScoringStageResult",
            "analysed", "standardized_loadings"]
@@ -89,11 +90,12 @@ def run_intake(ctx: Context) -> IntakeResult:
     from analysis.score_table import detect_id_column
 
     o, key = ctx.options, ctx.key
-    res = read_responses(o.data, key, id_column=o.id_column)
+    table = read_table(o.data)
+    res = responses_from_table(table, key, id_column=o.id_column)
     if o.id_column is None:
         found = detect_id_column([str(c) for c in res.meta.columns], key.items)
         if found is not None:
-            res = read_responses(o.data, key, id_column=found)
+            res = responses_from_table(table, key, id_column=found)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
@@ -188,6 +190,21 @@ def _cfa_frame(ctx: Context, key: Key | None = None) -> pd.DataFrame:
     key = key or ctx.key
     data = analysed(ctx)
     return key.reverse_score(data.items[list(key.items)])
+
+
+def _invariance_fitter() -> Any:
+    """The engine's fitter, or one that skips the stage when the engine is absent (so that
+    groups too small to fit are still reported as such)."""
+    try:
+        _fit_cfa()
+    except StageSkipped as exc:
+        reason = exc.reason
+
+        def absent(*args: Any, **kwargs: Any) -> Any:
+            raise StageSkipped(reason)
+        return absent
+    from analysis.cfa._bridge import engine_fitter
+    return engine_fitter
 
 
 def fit_model(ctx: Context, syntax: str, key: Key | None = None) -> Any:
@@ -291,12 +308,11 @@ def run_invariance(ctx: Context) -> Any:
     if o.estimator not in ("ML", "MLR"):
         raise StageSkipped(f"invariance testing supports ML and MLR in this version; got "
                            f"{o.estimator}")
-    _fit_cfa()
     data = analysed(ctx)
     return measurement_invariance(
         data.items, data.meta[o.group], ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
-        min_group_size=o.min_group_size, group_name=o.group)
+        min_group_size=o.min_group_size, group_name=o.group, fitter=_invariance_fitter())
 
 
 def check_invariance(res: Any) -> str | None:

@@ -1,0 +1,270 @@
+"""Tests for the pipeline (analysis/pipeline.py, analysis/stages.py): the manifest, stages
+that cannot run, failures that do not stop the others, byte-identical reruns."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import analysis.stages as stages_mod
+from analysis.artifacts import sha256_file
+from analysis.errors import InputError
+from analysis.pipeline import STATUSES, AnalysisOptions, run_analysis, warning_codes
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def status(folder: Path) -> dict[str, tuple[str, str | None]]:
+    return {s["name"]: (s["status"], s["reason"]) for s in manifest(folder)["stages"]}
+
+
+@pytest.fixture
+def hs_run(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "hs"
+    summary = run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="school"),
+                           out)
+    return out, summary
+
+
+def test_manifest_lists_every_file_with_its_hash(hs_run):
+    out, summary = hs_run
+    m = manifest(out)
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {a["path"] for a in m["artifacts"]} == files - {"manifest.json"}
+    for a in m["artifacts"]:
+        assert a["sha256"] == sha256_file(out / a["path"])
+        assert not Path(a["path"]).is_absolute()
+    names = [s["name"] for s in m["stages"]]
+    assert names == ["intake", "screening", "items", "reliability", "dimensionality", "cfa",
+                     "invariance", "validity", "reduction", "scoring", "aggregation",
+                     "verdict"]
+    assert all(s["status"] in STATUSES for s in m["stages"])
+    by = {a["path"]: a for a in m["artifacts"]}
+    assert by["dimensionality/efa.json"]["seed"] == 1
+    assert by["reliability/reliability.json"]["seed"] is None
+    assert by["key.yaml"]["stage"] == "run" and m["estimator"] == "MLR"
+    # skipped stages say why; the verdict says indeterminate for them
+    st = status(out)
+    assert st["aggregation"] == ("skipped", "no --cluster column given")
+    assert st["verdict"][0] == "ok" and summary.verdict
+    assert (out / "verdict" / "verdict.json").is_file()
+    assert {r["verdict"] for r in summary.verdict} <= {"sufficient", "insufficient",
+                                                        "indeterminate"}
+
+
+def test_no_absolute_paths_or_raw_ids_in_artifacts(hs_run, hs_path):
+    out, _ = hs_run
+    folder = str(hs_path.parent)
+    raw_ids = set(pd.read_csv(hs_path)["id"].astype(str))
+    for p in out.rglob("*"):
+        if p.is_file() and p.suffix in (".json", ".csv", ".yaml", ".R"):
+            text = p.read_text(encoding="utf-8")
+            assert folder not in text, p
+    scores = pd.read_csv(out / "scoring" / "scores.csv", dtype=str)
+    assert scores["respondent"].str.match(r"^R\d{4}$").all()
+    assert "id" not in scores.columns and not set(scores["respondent"]) & raw_ids
+
+
+def test_rerun_is_byte_identical(tmp_path, hs_path, hs_key_path):
+    opts = AnalysisOptions(str(hs_path), str(hs_key_path), group="school", seed=7)
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_analysis(opts, a)
+    run_analysis(opts, b)
+    first = hashes(a)
+    assert first == hashes(b) and len(first) > 15
+    run_analysis(opts, a)  # into the same folder again
+    assert hashes(a) == first
+
+
+def test_rerun_replaces_stale_stage_folders(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "o"
+    (out / "aggregation").mkdir(parents=True)
+    (out / "aggregation" / "old.csv").write_text("x")
+    (out / "key.yaml").write_text("old")
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
+    assert not (out / "aggregation").exists()
+    assert status(out)["invariance"] == ("skipped", "no --group column given")
+
+
+def test_foreign_output_folder_is_refused(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(InputError, match="not empty and was not written by lospw analyze"):
+        run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
+    assert (out / "thesis.docx").read_text() == "precious"
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), f)
+
+
+def test_unexpected_failure_is_recorded_and_others_run(tmp_path, hs_path, hs_key_path,
+                                                       monkeypatch):
+    def boom(ctx):
+        raise RuntimeError("boom in reliability")
+
+    patched = tuple(dataclasses.replace(s, run=boom) if s.name == "reliability" else s
+                    for s in stages_mod.STAGES)
+    monkeypatch.setattr(stages_mod, "STAGES", patched)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
+    st = status(out)
+    assert st["reliability"] == ("failed", "unexpected error (RuntimeError: boom in reliability)")
+    assert st["dimensionality"][0] == st["scoring"][0] == st["verdict"][0] == "ok"
+    assert not (out / "reliability").exists()
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    ic = [r for r in verdict["rows"] if r["property"] == "internal consistency"]
+    assert ic and all(r["verdict"] == "indeterminate" for r in ic)
+    assert "RuntimeError" in ic[0]["result"]
+
+
+def test_anticipated_failure_keeps_its_message(tmp_path, hs_path, hs_key_path, monkeypatch):
+    def refuse(ctx):
+        raise InputError("The EFA needs more rows than items; got 5 usable rows.")
+
+    patched = tuple(dataclasses.replace(s, run=refuse) if s.name == "dimensionality" else s
+                    for s in stages_mod.STAGES)
+    monkeypatch.setattr(stages_mod, "STAGES", patched)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
+    assert status(out)["dimensionality"] == (
+        "failed", "The EFA needs more rows than items; got 5 usable rows.")
+
+
+def test_missing_module_makes_stage_skipped(tmp_path, hs_path, hs_key_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "analysis.efa", None)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
+    assert status(out)["dimensionality"] == (
+        "skipped", "dimensionality and EFA (analysis.efa) is not available in this version")
+    assert status(out)["items"][0] == "skipped"
+
+
+def test_group_too_small_for_invariance(tmp_path, hs_path, hs_key_path):
+    df = pd.read_csv(hs_path)
+    df["team"] = ["big"] * 280 + ["tiny"] * (len(df) - 280)
+    data = tmp_path / "hs_team.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(data), str(hs_key_path), group="team"), out)
+    st, reason = status(out)["invariance"]
+    assert st == "skipped" and "tiny (n = 21)" in reason and "fewer than 50" in reason
+    inv = json.loads((out / "invariance" / "invariance.json").read_text())
+    assert not any(s["estimable"] for s in inv["steps"])
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    rows = [r for r in verdict["rows"] if r["property"] == "measurement invariance"]
+    assert rows and all(r["verdict"] == "indeterminate" and "tiny" in r["result"]
+                        for r in rows)
+    assert status(out)["scoring"][0] == "ok" and status(out)["reliability"][0] == "ok"
+    # the scheme still has norms per group where a group is large enough
+    scheme = json.loads((out / "scoring" / "scheme.json").read_text())
+    assert list(scheme["norms"]["groups"]) == ["big"]
+
+
+def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), cluster="grade"), out)
+    assert status(out)["aggregation"] == ("ok", None)
+    agg = json.loads((out / "aggregation" / "aggregation.json").read_text())
+    assert agg["by"] == "grade" and len(agg["scales"]) == 3
+    assert sorted(p.name for p in (out / "aggregation" / "charts").iterdir())[:2] == [
+        "profile_7.png", "profile_7.svg"]
+    scores = pd.read_csv(out / "scoring" / "scores.csv")
+    assert {"respondent", "row", "grade", "visual", "visual_se"} <= set(scores.columns)
+
+
+def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True), out)
+    stage = next(s for s in manifest(out)["stages"] if s["name"] == "scoring")
+    if status(out)["reduction"][0] != "ok":
+        assert {w["code"] for w in stage["warnings"]} == {"reduce_unavailable"}
+        summary = json.loads((out / "scoring" / "summary.json").read_text())
+        assert summary["key"] == "full"
+
+
+def test_synthetic_detection(tmp_path, hs_path, hs_key_path):
+    data = tmp_path / "d" / "hs.csv"
+    data.parent.mkdir()
+    data.write_bytes(hs_path.read_bytes())
+    (data.parent / "README.md").write_text("# Demo\nSimulated (SYNTHETIC) responses.\n")
+    out = tmp_path / "o"
+    summary = run_analysis(AnalysisOptions(str(data), str(hs_key_path), screen="off"), out)
+    assert summary.synthetic and manifest(out)["synthetic"] is True
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["synthetic_evidence"] == "README.md beside the data calls them synthetic"
+    scheme = json.loads((out / "scoring" / "scheme.json").read_text())
+    assert "SYNTHETIC" in json.dumps(scheme)
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    assert verdict["synthetic"] and verdict["label"].startswith("SYNTHETIC")
+    assert status(out)["screening"] == ("skipped", "screening is off (--screen off)")
+    run_analysis(AnalysisOptions(str(data), str(hs_key_path), synthetic=False), out)
+    assert manifest(out)["synthetic"] is False
+    (data.parent / "README.md").unlink()
+    (data.parent / "metadata.yaml").write_text("synthetic: true\n")
+    run_analysis(AnalysisOptions(str(data), str(hs_key_path)), out)
+    assert manifest(out)["synthetic"] is True
+
+
+def test_screen_exclude_moves_rows(tmp_path, bfi_path, bfi_key_path):
+    df = pd.read_csv(bfi_path).head(400)
+    df.loc[:9, [c for c in df.columns if c[0] in "ACENO" and c[1:].isdigit()]] = 3
+    data = tmp_path / "bfi400.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(data), str(bfi_key_path), screen="exclude",
+                                 min_flags=2), out)
+    summ = json.loads((out / "screening" / "intake.json").read_text())
+    assert summ["n_read"] == 400 and summ["n_excluded"] >= 10
+    assert summ["n_analysed"] + summ["n_excluded"] == 400
+    rel = json.loads((out / "reliability" / "reliability.json").read_text())
+    assert rel["intake"]["n_analysed"] == summ["n_analysed"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"estimator": "GLS"}, "'estimator' option must be one of 'ML', 'MLR', 'WLSMV'"),
+    ({"missing": "pairwise"}, "'missing' option must be one of 'listwise', 'fiml'"),
+    ({"screen": "drop"}, "'screen' option must be one of"),
+    ({"estimator": "WLSMV", "missing": "fiml"}, "'fiml' needs the ML or MLR estimator"),
+    ({"seed": -1}, "'seed' option must be a whole number of at least 0"),
+    ({"min_flags": 0}, "'min_flags' option must be a whole number of at least 1"),
+    ({"min_group_size": True}, "'min_group_size' option"),
+    ({"group": "g", "cluster": "g"}, "name the same column"),
+])
+def test_option_errors(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        AnalysisOptions("d.csv", "k.yaml", **kwargs)
+
+
+def test_bad_inputs_stop_before_stages(tmp_path, hs_path, hs_key_path):
+    out = tmp_path / "o"
+    with pytest.raises(InputError, match="no group column 'nope'"):
+        run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="nope"), out)
+    with pytest.raises(InputError, match="no cluster column"):
+        run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), cluster="nope"), out)
+    with pytest.raises(InputError, match="No data file"):
+        run_analysis(AnalysisOptions(str(tmp_path / "none.csv"), str(hs_key_path)), out)
+    bad = tmp_path / "c.yaml"
+    bad.write_text("format: lospw-criteria/1\n")
+    with pytest.raises(InputError, match="sample_size: missing"):
+        run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), criteria=str(bad)), out)
+    assert not (out / "manifest.json").exists()
+
+
+def test_warning_codes_dedupe():
+    w = warning_codes(["[a_b] x", "a_b: x", {"code": "c", "message": "y"}, "[a_b] [a_b] x"])
+    assert w == ({"code": "a_b", "message": "x"}, {"code": "c", "message": "y"})
