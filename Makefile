@@ -111,6 +111,24 @@ demo-scheme: $(if $(wildcard $(FIELDTEST_DATA)),$(SCHEME_JSON)) ## Regenerate th
 	@test -f $(SCHEME_JSON) || { echo "demo-scheme: $(FIELDTEST_DATA) not found; the demo field test is not there yet"; exit 2; }
 	cp $(SCHEME_JSON) $(SHIPPED_SCHEME)
 
+# ---- stage: the whole validation, lospw analyze (issue 13) -----------------------------------
+# The Delphi stage's retained items (its key) on the SYNTHETIC demo field test, with the
+# stakeholder group (invariance, group norms) and the workplace (aggregation). manifest.json is
+# written last, so it is the target: it exists only after a complete run.
+ANALYSIS_DIR := $(DERIVED)/analysis
+ANALYSIS_MANIFEST := $(ANALYSIS_DIR)/manifest.json
+ANALYSIS_DATA ?= data/raw/fieldtest/responses.csv
+ANALYSIS_KEY ?= $(DELPHI_KEY)
+ANALYSIS_OPTIONS ?= --group stakeholder --cluster workplace --id respondent_id \
+  --screen exclude --estimator MLR --seed 1
+
+ifneq ($(wildcard $(ANALYSIS_DATA)),)
+$(ANALYSIS_MANIFEST): $(INSTALLED) $(SRC) $(ANALYSIS_DATA) $(ANALYSIS_KEY)
+	@echo "==> analysis: the whole validation of the SYNTHETIC field test -> $(ANALYSIS_DIR)"
+	$(LOSPW) analyze $(ANALYSIS_DATA) --key $(ANALYSIS_KEY) $(ANALYSIS_OPTIONS) -o $(ANALYSIS_DIR)
+ANALYSIS_TARGETS += $(ANALYSIS_MANIFEST)
+endif
+
 analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo field test.
 	@$(if $(ANALYSIS_TARGETS),true,echo "==> analysis: stage not built yet (issue 13); nothing to do")
 
@@ -118,9 +136,15 @@ analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo fiel
 BOOK_HTML := book/_build/html/index.html
 BOOK_SRC := $(shell find book -path book/_build -prune -o -type f -print | sort)
 
-$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS)
-	@echo "==> book: building the report from $(DERIVED) into book/_build/html"
-	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
+# `make book RESULTS=DIR` builds the report from the artifacts of any `lospw analyze -o DIR`
+# (read through $$LOSPW_ANALYSIS; default $(DERIVED)/analysis), rebuilding unconditionally.
+RESULTS ?=
+.PHONY: FORCE
+FORCE:
+
+$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS) $(if $(RESULTS),FORCE)
+	@echo "==> book: building the report from $(DERIVED)$(if $(RESULTS), and $(RESULTS)) into book/_build/html"
+	$(if $(RESULTS),LOSPW_ANALYSIS=$(abspath $(RESULTS))) $(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
 	@touch $@
 
 book: $(BOOK_HTML) ## Build the report (HTML, offline) from the artifacts.

@@ -14,10 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DERIVED", "MissingArtifact", "load_csv", "load_json", "path"]
+__all__ = ["ANALYSIS", "DERIVED", "MissingArtifact", "analysis_path", "load_analysis_csv",
+           "load_analysis_json", "load_csv", "load_json", "path"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DERIVED = Path(os.environ.get("LOSPW_DERIVED", ROOT / "data" / "derived"))
+# The output folder of `lospw analyze` (DESIGN.md, "Artifacts of lospw analyze"): the demo's
+# by default, any other run with LOSPW_ANALYSIS=DIR (`make book RESULTS=DIR`).
+ANALYSIS = Path(os.environ.get("LOSPW_ANALYSIS", DERIVED / "analysis"))
 
 # Which make target writes which folder of artifacts.
 TARGETS = {
@@ -50,3 +54,22 @@ def load_json(rel: str):
 
 def load_csv(rel: str) -> pd.DataFrame:
     return pd.read_csv(path(rel))
+
+
+def analysis_path(rel: str) -> Path:
+    """An artifact of the analysis run, e.g. ``analysis_path("cfa/fits.json")``."""
+    p = ANALYSIS / rel
+    if not p.exists():
+        how = ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ
+               else f"`lospw analyze ... -o {ANALYSIS}`")
+        raise MissingArtifact(f"missing artifact {rel} in {ANALYSIS}: run {how} first "
+                              "(see its manifest.json for stages that were skipped).")
+    return p
+
+
+def load_analysis_json(rel: str):
+    return json.loads(analysis_path(rel).read_text(encoding="utf-8"))
+
+
+def load_analysis_csv(rel: str) -> pd.DataFrame:
+    return pd.read_csv(analysis_path(rel))
