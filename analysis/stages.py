@@ -214,51 +214,38 @@ def fit_model(ctx: Context, syntax: str, key: Key | None = None) -> Any:
                    missing=_missing_for(ctx, "cfa"))
 
 
-def _comparison(models: Any, fits: dict[str, Any], estimator: str) -> dict[str, Any]:
-    from analysis.cfa.difftest import difference_test
-
-    tests = []
-    for restricted, general in models.nested_pairs():
-        a, b = fits.get(restricted), fits.get(general)
-        row: dict[str, Any] = {"restricted": restricted, "general": general}
-        if a is None or b is None or not (a.converged and b.converged):
-            row.update(method=None, note="a model did not converge")
-        elif estimator == "WLSMV":
-            row.update(method=None, note="the WLSMV difference test needs the engine's "
-                       "Satorra (2000) test, not available in this version")
-        else:
-            row.update(difference_test(a.fit, b.fit, estimator=estimator).to_dict())
-        tests.append(row)
-    info = [{"model": m, "converged": r.converged, "npar": r.fit.get("npar"),
-             "aic": r.fit.get("aic"), "bic": r.fit.get("bic")} for m, r in fits.items()]
-    return {"estimator": estimator, "difference_tests": tests, "information_criteria": info,
-            "note": "AIC and BIC are defined for ML-based estimators (NaN for WLSMV); the "
-                    "difference tests treat boundary nestings as lavaan's anova() does"}
-
-
 def run_cfa(ctx: Context) -> CFAStageResult:
+    from analysis.cfa._bridge import engine_fitter
     from analysis.cfa.models import competing_models
 
     _fit_cfa()
+    o = ctx.options
     models = competing_models(ctx.key)
     fits: dict[str, Any] = {}
-    notes: list[dict[str, str]] = []
-    for spec in models.models:
-        res = fit_model(ctx, spec.syntax)
-        fits[spec.name] = res
-        notes += [{"code": w.code, "message": f"{spec.name}: {w.message}"}
-                  for w in res.warnings]
+    if o.estimator in ("ML", "MLR"):
+        from analysis.cfa.compare import compare_models
+
+        by_syntax: dict[str, Any] = {}
+
+        def keep(data: pd.DataFrame, syntax: str, **kw: Any) -> Any:
+            out = engine_fitter(data, syntax, **kw)
+            by_syntax[syntax] = out.result
+            return out
+
+        cmp = compare_models(analysed(ctx).items, ctx.key, estimator=o.estimator,
+                             missing=_missing_for(ctx, "cfa"), models=models, fitter=keep)
+        fits = {m.name: by_syntax[m.syntax] for m in models.models}
+        comparison = cmp.to_dict()
+    else:
+        for spec in models.models:
+            fits[spec.name] = fit_model(ctx, spec.syntax)
+        comparison = {"estimator": o.estimator, "best": None,
+                      "note": "the model comparison (difference tests, best model) supports "
+                              f"ML and MLR in this version; got {o.estimator}"}
+    notes = [{"code": w.code, "message": f"{m}: {w.message}"}
+             for m, r in fits.items() for w in r.warnings]
     judged = ctx.criteria.sv_model
-    mi = None
-    if judged in fits and fits[judged].converged:
-        mi = fits[judged].modindices()
-    comparison = _comparison(models, fits, ctx.options.estimator)
-    try:
-        compare = importlib.import_module("analysis.cfa.compare")
-    except ModuleNotFoundError:
-        compare = None
-    if compare is not None and hasattr(compare, "compare_models"):
-        comparison["table"] = compare.compare_models(fits, models).to_dict()
+    mi = fits[judged].modindices() if judged in fits and fits[judged].converged else None
     return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes))
 
 
