@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.artifacts import write_csv, write_json, write_text
-from analysis.errors import InputError, LospwWarning
+from analysis.errors import InputError, LospwError, LospwWarning
 from analysis.intake import IntakeResult, pseudonyms, responses_from_table
 from analysis.key import Key
 from analysis.pipeline import NOT_AVAILABLE, Context, Stage, StageSkipped, _portable
@@ -192,9 +192,20 @@ def _cfa_frame(ctx: Context, key: Key | None = None) -> pd.DataFrame:
     return key.reverse_score(data.items[list(key.items)])
 
 
-def _invariance_fitter() -> Any:
-    """The engine's fitter, or one that skips the stage when the engine is absent (so that
-    groups too small to fit are still reported as such)."""
+def _checked(result: Any) -> Any:
+    """A CFA result whose estimator's corrections were computed (else a LospwError: the
+    engine fell back to plain ML numbers, which must not pass as robust ones)."""
+    for w in result.warnings:
+        if w.code == "robust_failed":
+            raise LospwError(f"The CFA engine could not compute the {result.estimator} "
+                             f"corrections ({w.message}).")
+    return result
+
+
+def _engine_fitter() -> Any:
+    """The engine's fitter for the FitOutcome-based stages, checked as :func:`_checked`;
+    when the engine is absent, one that skips the stage (so that groups too small to fit
+    are still reported as such)."""
     try:
         _fit_cfa()
     except StageSkipped as exc:
@@ -204,18 +215,22 @@ def _invariance_fitter() -> Any:
             raise StageSkipped(reason)
         return absent
     from analysis.cfa._bridge import engine_fitter
-    return engine_fitter
+
+    def fitter(*args: Any, **kwargs: Any) -> Any:
+        out = engine_fitter(*args, **kwargs)
+        _checked(out.result)
+        return out
+    return fitter
 
 
 def fit_model(ctx: Context, syntax: str, key: Key | None = None) -> Any:
     """Fit one model with the run's estimator and missing-data policy."""
     fit_cfa = _fit_cfa()
-    return fit_cfa(_cfa_frame(ctx, key), syntax, estimator=ctx.options.estimator,
-                   missing=_missing_for(ctx, "cfa"))
+    return _checked(fit_cfa(_cfa_frame(ctx, key), syntax, estimator=ctx.options.estimator,
+                            missing=_missing_for(ctx, "cfa")))
 
 
 def run_cfa(ctx: Context) -> CFAStageResult:
-    from analysis.cfa._bridge import engine_fitter
     from analysis.cfa.models import competing_models
 
     _fit_cfa()
@@ -226,6 +241,7 @@ def run_cfa(ctx: Context) -> CFAStageResult:
         from analysis.cfa.compare import compare_models
 
         by_syntax: dict[str, Any] = {}
+        engine_fitter = _engine_fitter()
 
         def keep(data: pd.DataFrame, syntax: str, **kw: Any) -> Any:
             out = engine_fitter(data, syntax, **kw)
@@ -299,7 +315,7 @@ def run_invariance(ctx: Context) -> Any:
     return measurement_invariance(
         data.items, data.meta[o.group], ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
-        min_group_size=o.min_group_size, group_name=o.group, fitter=_invariance_fitter())
+        min_group_size=o.min_group_size, group_name=o.group, fitter=_engine_fitter())
 
 
 def check_invariance(res: Any) -> str | None:

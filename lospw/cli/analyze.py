@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from rich.table import Table
 
@@ -117,6 +119,12 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
         missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
         min_group_size=min_group_size)
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
+    # The stages' warnings are recorded in manifest.json and shown per stage; their log
+    # lines (and the tracebacks of failed stages) only with --debug.
+    logging.getLogger("analysis").setLevel(logging.DEBUG if debug else logging.ERROR)
+    if debug:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if not as_json:
         err_console.print(f"[bold]lospw analyze[/bold] {data} --key {key_file} -> {outdir}")
     summary = run_analysis(options, outdir, progress=_Progress(quiet=as_json))

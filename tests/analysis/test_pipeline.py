@@ -34,8 +34,8 @@ def status(folder: Path) -> dict[str, tuple[str, str | None]]:
 @pytest.fixture
 def hs_run(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "hs"
-    summary = run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="school"),
-                           out)
+    summary = run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="school",
+                                           estimator="ML"), out)
     return out, summary
 
 
@@ -55,7 +55,8 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     by = {a["path"]: a for a in m["artifacts"]}
     assert by["dimensionality/efa.json"]["seed"] == 1
     assert by["reliability/reliability.json"]["seed"] is None
-    assert by["key.yaml"]["stage"] == "run" and m["estimator"] == "MLR"
+    assert by["key.yaml"]["stage"] == "run" and m["estimator"] == "ML"
+    assert by["cfa/fits.json"]["estimator"] == "ML" and by["cfa/fits.json"]["seed"] is None
     # skipped stages say why; the verdict says indeterminate for them
     st = status(out)
     assert st["aggregation"] == ("skipped", "no --cluster column given")
@@ -63,6 +64,45 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     assert (out / "verdict" / "verdict.json").is_file()
     assert {r["verdict"] for r in summary.verdict} <= {"sufficient", "insufficient",
                                                         "indeterminate"}
+
+
+def test_hs_stages_with_the_engine(hs_run):
+    out, _ = hs_run
+    import analysis.cfa
+    if not hasattr(analysis.cfa, "fit_cfa"):
+        pytest.skip("CFA engine not in this version")
+    st = status(out)
+    assert all(st[s] == ("ok", None) for s in ("cfa", "invariance", "validity", "reduction"))
+    fits = json.loads((out / "cfa" / "fits.json").read_text())
+    f = fits["models"]["correlated"]["fit"]
+    # lavaan tutorial: chisq 85.306, df 24, CFI .931, TLI .896, RMSEA .092, SRMR .065
+    assert f["chisq"] == pytest.approx(85.306, abs=1e-3) and f["df"] == 24
+    assert (round(f["cfi"], 3), round(f["rmsea"], 3), round(f["srmr"], 3)) == (.931, .092, .065)
+    prop = json.loads((out / "reduction" / "proposal.json").read_text())
+    x9 = next(d for d in prop["decisions"] if d["item"] == "x9")
+    # x9's cross-loading on visual (lavaan modindices: MI 36.411) is found; the 3-item
+    # minimum keeps it
+    assert "cross-loading on visual: MI 36.4" in json.dumps(x9["flags"])
+    assert x9["decision"] == "keep" and prop["dropped"] == []
+    inv = json.loads((out / "invariance" / "invariance.json").read_text())
+    assert inv["partial"][0]["freed"][0]["parameter"] == "x3~1"
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    scalar = next(r for r in verdict["rows"] if r["scope"].startswith("scalar"))
+    assert scalar["verdict"] == "insufficient" and "x3~1" in scalar["result"]
+
+
+def test_robust_corrections_missing_fail_loudly():
+    from types import SimpleNamespace
+
+    from analysis.errors import LospwError
+    from analysis.stages import _checked
+
+    ok = SimpleNamespace(estimator="MLR", warnings=())
+    assert _checked(ok) is ok
+    bad = SimpleNamespace(estimator="MLR", warnings=(SimpleNamespace(
+        code="robust_failed", message="robust corrections failed: not available"),))
+    with pytest.raises(LospwError, match="could not compute the MLR corrections"):
+        _checked(bad)
 
 
 def test_no_absolute_paths_or_raw_ids_in_artifacts(hs_run, hs_path):
@@ -79,7 +119,8 @@ def test_no_absolute_paths_or_raw_ids_in_artifacts(hs_run, hs_path):
 
 
 def test_rerun_is_byte_identical(tmp_path, hs_path, hs_key_path):
-    opts = AnalysisOptions(str(hs_path), str(hs_key_path), group="school", seed=7)
+    opts = AnalysisOptions(str(hs_path), str(hs_key_path), group="school", seed=7,
+                           estimator="ML", cluster="grade", reduce=True)
     a, b = tmp_path / "a", tmp_path / "b"
     run_analysis(opts, a)
     run_analysis(opts, b)
@@ -187,14 +228,16 @@ def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
     assert {"respondent", "row", "grade", "visual", "visual_se"} <= set(scores.columns)
 
 
-def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path):
+def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "analysis.cfa.compare", None)  # the cfa stage fails
     out = tmp_path / "o"
-    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True), out)
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True,
+                                 estimator="ML"), out)
+    assert status(out)["reduction"][0] == "skipped"
     stage = next(s for s in manifest(out)["stages"] if s["name"] == "scoring")
-    if status(out)["reduction"][0] != "ok":
-        assert {w["code"] for w in stage["warnings"]} == {"reduce_unavailable"}
-        summary = json.loads((out / "scoring" / "summary.json").read_text())
-        assert summary["key"] == "full"
+    assert {w["code"] for w in stage["warnings"]} == {"reduce_unavailable"}
+    summary = json.loads((out / "scoring" / "summary.json").read_text())
+    assert summary["key"] == "full"
 
 
 def test_synthetic_detection(tmp_path, hs_path, hs_key_path):
