@@ -114,7 +114,7 @@ class Cutoffs:
     longstring_fraction: float = 0.7
     irv_min: float = 0.25
     mahalanobis_alpha: float = 0.001
-    person_total_min: float = 0.0
+    person_total_min: float = -0.3
     seconds_per_item_min: float = 2.0
     missing_max: float = 0.5
 
@@ -180,16 +180,15 @@ def irv(x: np.ndarray) -> np.ndarray:
 
 
 def _pairwise_cov(x: np.ndarray) -> np.ndarray:
-    ok = ~np.isnan(x)
-    k = x.shape[1]
-    cov = np.full((k, k), np.nan)
-    for a in range(k):
-        for b in range(a, k):
-            both = ok[:, a] & ok[:, b]
-            if both.sum() >= 2:
-                xa, xb = x[both, a], x[both, b]
-                cov[a, b] = cov[b, a] = np.sum((xa - xa.mean()) * (xb - xb.mean())) / (
-                    both.sum() - 1)
+    """Pairwise-complete covariances (``cov(x, use = "pairwise")``); NaN below 2 pairs."""
+    ok = (~np.isnan(x)).astype(float)
+    x0 = np.where(ok > 0, x, 0.0)
+    n_ab = ok.T @ ok
+    sum_a = x0.T @ ok  # [a, b]: sum of x_a over rows where a and b are answered
+    sxy = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sxy - sum_a * sum_a.T / n_ab) / (n_ab - 1)
+    cov[n_ab < 2] = np.nan
     return cov
 
 
@@ -201,8 +200,9 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
     With :math:`o` the answered items of row *i*, :math:`\\bar x` the column means and
     :math:`S` the pairwise-complete covariance matrix,
     :math:`D^2_i = (x_{io} - \\bar x_o)' S_{oo}^{-1} (x_{io} - \\bar x_o)`, compared with a
-    chi-square distribution on :math:`|o|` degrees of freedom. A singular block is inverted
-    with the Moore-Penrose pseudo-inverse (reported by the last return value).
+    chi-square distribution on :math:`|o|` degrees of freedom. When :math:`S` is singular,
+    each answered block is inverted with the Moore-Penrose pseudo-inverse (reported by the
+    last return value).
 
     Returns
     -------
@@ -219,31 +219,44 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
     x = np.asarray(x, dtype=float)
     n, k = x.shape
     d2 = np.full(n, np.nan)
-    df = np.sum(~np.isnan(x), axis=1)
-    mean = np.array([np.nanmean(x[:, j]) if np.any(~np.isnan(x[:, j])) else np.nan
-                     for j in range(k)])
-    cov = _pairwise_cov(x)
-    pinv_used = False
-    patterns: dict[bytes, list[int]] = {}
     ok = ~np.isnan(x)
-    for i in range(n):
-        patterns.setdefault(ok[i].tobytes(), []).append(i)
-    for rows in patterns.values():
-        o = ok[rows[0]]
-        if not o.any():
-            continue
-        block = cov[np.ix_(o, o)]
-        if np.isnan(block).any():
-            continue
-        dev = x[np.ix_(rows, np.flatnonzero(o))] - mean[o]
-        try:
-            if np.linalg.cond(block) > 1e12:
-                raise np.linalg.LinAlgError
-            sol = np.linalg.solve(block, dev.T).T
-        except np.linalg.LinAlgError:
-            sol = dev @ np.linalg.pinv(block)
+    df = ok.sum(axis=1)
+    counts = ok.sum(axis=0)
+    mean = np.where(counts > 0, np.nansum(x, axis=0) / np.maximum(counts, 1), np.nan)
+    cov = _pairwise_cov(x)
+    dev = np.where(ok, x - mean, 0.0)
+    pinv_used = False
+    eig = np.linalg.eigvalsh(cov) if not np.isnan(cov).any() and k else np.array([0.0])
+    if k and eig.min() > 1e-10 * max(eig.max(), 1e-300):
+        # one inverse P = S^-1; the answered block's inverse is the Schur complement
+        # P_oo - P_om P_mm^-1 P_mo, so D2 = d'P_oo d - v'P_mm^-1 v with v = P_mo d.
+        prec = np.linalg.inv(cov)
+        for i in range(n):
+            o = ok[i]
+            if not o.any():
+                continue
+            d = dev[i]  # zero where missing, so P @ d uses only answered items
+            pd_ = prec @ d
+            val = float(d @ pd_)
+            if not o.all():
+                m = ~o
+                v = pd_[m]
+                val -= float(v @ np.linalg.solve(prec[np.ix_(m, m)], v))
+            d2[i] = val
+    else:
+        patterns: dict[bytes, list[int]] = {}
+        for i in range(n):
+            patterns.setdefault(ok[i].tobytes(), []).append(i)
+        for rows in patterns.values():
+            o = ok[rows[0]]
+            if not o.any():
+                continue
+            block = cov[np.ix_(o, o)]
+            if np.isnan(block).any():
+                continue
+            dv = dev[np.ix_(rows, np.flatnonzero(o))]
+            d2[rows] = np.sum((dv @ np.linalg.pinv(block)) * dv, axis=1)
             pinv_used = True
-        d2[rows] = np.sum(sol * dev, axis=1)
     with np.errstate(invalid="ignore"):
         p = np.where(np.isnan(d2), np.nan, stats.chi2.sf(d2, np.maximum(df, 1)))
     return d2, df, p, pinv_used

@@ -16,6 +16,8 @@ SUBCOMMANDS = {
                "A synthetic Delphi panel (ratings per round)."),
     "fieldtest": ("lospw.cli.simulate_fieldtest", "fieldtest",
                   "A synthetic field test from a population model."),
+    "population": ("lospw.cli.simulate_fieldtest", "population",
+                   "The LOS-PW population model (YAML) for a key."),
 }
 
 

@@ -1,0 +1,85 @@
+"""``lospw simulate fieldtest`` and ``lospw simulate population``: the SYNTHETIC field test.
+
+``population`` writes the LOS-PW population model (``population.yaml``) and the key it uses
+(``key.yaml``) into a folder; ``fieldtest`` draws a data set from any population model and
+writes the CSV with ``<stem>.truth.json`` beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.key import load_key
+from analysis.population import load_population
+from analysis.simulate import SYNTHETIC_NOTE, simulate, write_simulation
+from lospw.cli._common import console, echo_json, json_option
+
+
+@click.command()
+@click.option("--population", "population_file", required=True,
+              type=click.Path(dir_okay=False),
+              help="The population model (YAML; format in analysis/population.py).")
+@click.option("--seed", required=True, type=click.IntRange(min=0),
+              help="Seed of the random draws (recorded in the truth file).")
+@click.option("-n", "n", type=click.IntRange(min=1), default=None,
+              help="Sample size (default: the model's n).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The data file to write (.csv); <stem>.truth.json is written beside it.")
+@json_option
+def fieldtest(population_file: str, seed: int, n: int | None, output: str,
+              as_json: bool) -> None:
+    """Simulate a SYNTHETIC field test from a written-down population model."""
+    pop = load_population(population_file)
+    sim = simulate(pop, n=n, rng=seed)
+    paths = write_simulation(sim, output, population_path=population_file)
+    d = sim.truth["drawn"]
+    summary = {
+        "synthetic": True, "note": SYNTHETIC_NOTE, "seed": seed, "n": sim.truth["n"],
+        "n_items": len(pop.items), "group_counts": d["group_counts"],
+        "n_careless_random": len(d["careless_random_rows"]),
+        "n_careless_straightline": len(d["careless_straightline_rows"]),
+        "n_empty_rows": len(d["empty_rows"]), "n_blank_cells": d["n_blank_cells"],
+        "n_dont_know_cells": d["n_dont_know_cells"],
+        "flaws": sim.truth["population"]["flaws"],
+        "files": {k: Path(v).name for k, v in paths.items()},
+    }
+    if as_json:
+        echo_json(summary)
+        return
+    console.print(
+        f"SYNTHETIC field test: {summary['n']} respondents x {summary['n_items']} items "
+        f"(seed {seed}) -> {output}; true values in {paths['truth'].name}"
+    )
+    console.print(f"  planted: {summary['n_careless_random']} random and "
+                  f"{summary['n_careless_straightline']} straight-lining respondents, "
+                  f"{summary['n_empty_rows']} empty rows; flaws " + "; ".join(
+                      f"{k}: {', '.join(v)}" for k, v in summary["flaws"].items() if v))
+
+
+@click.command()
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="A LOS-PW key: the Delphi stage's retained items, or the bank's "
+              "(lospw bank key).")
+@click.option("--seed", required=True, type=click.IntRange(min=0),
+              help="Seed of the item-level draws (recorded in the model).")
+@click.option("-n", "n", type=click.IntRange(min=1), default=600, show_default=True,
+              help="The model's default sample size.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for population.yaml and key.yaml.")
+@json_option
+def population(key_file: str, seed: int, n: int, outdir: str, as_json: bool) -> None:
+    """Write the LOS-PW population model for a key (SYNTHETIC; instrument/fieldtest.py)."""
+    from instrument.fieldtest import write_population
+
+    key = load_key(key_file)
+    paths = write_population(key, outdir, seed=seed, n=n, source=Path(key_file).as_posix())
+    pop = load_population(paths["population"])  # read back: the file is checked
+    summary = {"synthetic": True, "seed": seed, "n_items": len(pop.items),
+               "flaws": pop.flaws(), "files": {k: Path(v).name for k, v in paths.items()}}
+    if as_json:
+        echo_json(summary)
+        return
+    console.print(f"SYNTHETIC population model for {len(pop.items)} items (seed {seed}) -> "
+                  f"{paths['population']} (key: {paths['key']})")
