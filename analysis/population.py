@@ -42,6 +42,7 @@ become for the observed 1-5 scores.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -308,7 +309,7 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
             raise InputError(f"{where}.thresholds: give {n_thr} thresholds for "
                              f"{n_thr + 1} categories.")
         thr_f = [_num(t, f"{where}.thresholds") for t in thr]
-        if any(b <= a for a, b in zip(thr_f, thr_f[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(thr_f)):
             raise InputError(f"{where}.thresholds: must increase strictly; got {thr}.")
         flaw = spec.get("flaw")
         if flaw is not None and flaw not in FLAWS:

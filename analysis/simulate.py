@@ -135,9 +135,9 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     signs = np.array([it.keyed for it in pop.items])
     answers = np.where(signs < 0, lo + hi - cats, cats).astype(float)
     # 4. careless respondents
-    n_random = int(round(pop.careless_random * n))
-    n_straight = int(round(pop.careless_straightline * n))
-    n_empty = int(round(pop.empty_rows * n))
+    n_random = round(pop.careless_random * n)
+    n_straight = round(pop.careless_straightline * n)
+    n_empty = round(pop.empty_rows * n)
     special = gen.choice(n, size=n_random + n_straight + n_empty, replace=False)
     random_rows = np.sort(special[:n_random])
     straight_rows = np.sort(special[n_random:n_random + n_straight])

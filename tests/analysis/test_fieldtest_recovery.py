@@ -46,7 +46,7 @@ def pipeline():
     pop = population_from_dict(lospw_population(key, seed=1), key=key)
     sim = simulate(pop, n=N, rng=SEED)
     res = responses_from_frame(sim.data, key, id_column="respondent_id")
-    res, scr = screen_intake(res, exclude=True)
+    res, _ = screen_intake(res, exclude=True)
     items = key.reverse_score(res.items)
     model = "\n".join(f"{s.name} =~ " + " + ".join(s.items) for s in key.scales)
     model += f"\nSRI =~ {pop.flaws()['cross_loading'][0]}"

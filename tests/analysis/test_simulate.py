@@ -77,7 +77,7 @@ def test_deterministic_bytes(pop, tmp_path):
     assert ta == b["truth"].read_text().replace('"b.csv"', '"x"')
     c = simulate(pop, n=200, rng=8).data
     assert not c.equals(simulate(pop, n=200, rng=7).data)
-    with pytest.raises(InputError, match="must end in .csv"):
+    with pytest.raises(InputError, match=r"must end in \.csv"):
         write_simulation(simulate(pop, n=5, rng=1), tmp_path / "x.txt")
     with pytest.raises(InputError, match="seed must be a whole number"):
         simulate(pop, rng=-1)
@@ -220,7 +220,7 @@ def test_population_file_round_trip(key, tmp_path):
     data = yaml.safe_load(text)
     data["key"] = "nope.yaml"
     (tmp_path / "p2.yaml").write_text(yaml.safe_dump(data))
-    with pytest.raises(InputError, match="nope.yaml"):
+    with pytest.raises(InputError, match=r"nope\.yaml"):
         load_population(tmp_path / "p2.yaml")
     with pytest.raises(InputError):
         load_population(tmp_path / "missing.yaml")
