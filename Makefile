@@ -62,7 +62,24 @@ $(BANK_OUT)/limesurvey_%.txt: $(BANK_VALIDATE)
 $(BANK_OUT)/questionnaire_%.html: $(BANK_VALIDATE)
 	$(LOSPW) bank export --format html --lang $* -o $@
 
-DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS)
+# ---- stage: intake of the SYNTHETIC field test (data/raw/fieldtest, see its README) --------
+# The raw field test is committed; `make demo-data` (below) is the one target that rewrites it.
+FIELDTEST_DIR := data/raw/fieldtest
+FIELDTEST_DATA := $(FIELDTEST_DIR)/responses.csv
+FIELDTEST_KEY := $(FIELDTEST_DIR)/key.yaml
+FIELDTEST_POP := $(FIELDTEST_DIR)/population.yaml
+INTAKE_DIR := $(DERIVED)/fieldtest
+INTAKE_JSON := $(INTAKE_DIR)/intake.json
+
+# One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json.
+$(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
+	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
+	rm -rf $(INTAKE_DIR).tmp
+	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \
+	  --screen exclude -o $(INTAKE_DIR).tmp
+	rm -rf $(INTAKE_DIR) && mv $(INTAKE_DIR).tmp $(INTAKE_DIR)
+
+DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS) $(INTAKE_JSON)
 
 data: $(DATA_TARGETS) ## Model, item bank checks, synthetic field test and its intake.
 
@@ -83,6 +100,20 @@ $(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK) &: $(INSTALLED) $(SRC) $(DELPHI_RAT
 
 DELPHI_TARGETS := $(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK)
 delphi: $(DELPHI_TARGETS) ## Delphi consensus stage on the synthetic demo panel.
+
+# ---- convenience: regenerate the committed SYNTHETIC field test ------------------------------
+# From the Delphi stage's retained items (override: make demo-data DEMO_KEY=path/to/key.yaml,
+# e.g. a bank key from `lospw bank key --status candidate -o ...`).
+DEMO_KEY ?= $(DELPHI_KEY)
+DEMO_POPULATION_SEED := 20261128
+DEMO_DATA_SEED := 20261129
+.PHONY: demo-data
+demo-data: $(INSTALLED) $(DEMO_KEY) ## Regenerate the SYNTHETIC field test in data/raw/fieldtest (the only target writing data/raw).
+	$(LOSPW) simulate population --key $(DEMO_KEY) --seed $(DEMO_POPULATION_SEED) -n 600 \
+	  -o $(FIELDTEST_DIR)
+	$(LOSPW) simulate fieldtest --population $(FIELDTEST_POP) --seed $(DEMO_DATA_SEED) \
+	  -o $(FIELDTEST_DATA)
+	echo $(DEMO_DATA_SEED) > $(FIELDTEST_DIR)/SEED
 
 ANALYSIS_TARGETS :=
 

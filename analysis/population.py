@@ -31,7 +31,7 @@ nuisances. Every number the simulation uses is in the file::
     dont_know: {code: 9, rate: 0.01}   # the "weet niet" code; rate: MCAR don't-knows
     careless: {random: 0.02, straightline: 0.015}
     response_time: {seconds_per_item: 7.0, sdlog: 0.4, careless_seconds_per_item: 1.5}
-    columns: {id: respondent_id, workplace: workplace, group: group, time: interviewtime}
+    columns: {id: respondent_id, workplace: workplace, group: stakeholder, time: interviewtime}
 
 Loadings and thresholds are in the keyed direction: a reverse-keyed item (``-`` in the key)
 has positive loadings, and its observed answer is reversed (``min + max - category``).
@@ -72,7 +72,7 @@ FLAWS = ("weak", "cross_loading", "non_invariant")
 _TOP = ("model", "synthetic", "description", "key", "n", "factors", "factor_correlations",
         "items", "workplaces", "groups", "non_invariance", "missingness", "dont_know",
         "careless", "response_time", "columns", "provenance")
-_COLUMNS = {"id": "respondent_id", "workplace": "workplace", "group": "group",
+_COLUMNS = {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
             "time": "interviewtime"}
 
 

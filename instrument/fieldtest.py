@@ -156,7 +156,7 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
         "careless": {"random": 0.02, "straightline": 0.015},
         "response_time": {"seconds_per_item": 7.0, "sdlog": 0.4,
                           "careless_seconds_per_item": 1.5},
-        "columns": {"id": "respondent_id", "workplace": "workplace", "group": "group",
+        "columns": {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
                     "time": "interviewtime"},
     }
 

@@ -93,7 +93,7 @@ def test_truth_matches_data(pop):
     assert t["synthetic"] is True and t["seed"] == 3
     assert drawn["group_counts"] == {"students": 800, "professionals": 600,
                                      "bridge_builders": 300, "managers": 300}
-    assert d["group"].value_counts().to_dict() == drawn["group_counts"]
+    assert d["stakeholder"].value_counts().to_dict() == drawn["group_counts"]
     for r in drawn["careless_straightline_rows"]:
         assert items.iloc[r - 1].nunique() == 1
     for r in drawn["empty_rows"]:
@@ -104,7 +104,7 @@ def test_truth_matches_data(pop):
     assert len(drawn["careless_random_rows"]) == 40 and len(drawn["empty_rows"]) == 10
     # MAR: students say "weet niet" more often to VMM items
     vmm = [i for i in pop.item_ids if i.startswith("VMM")]
-    dk = (d[vmm] == 9).mean(axis=1).groupby(d["group"]).mean()
+    dk = (d[vmm] == 9).mean(axis=1).groupby(d["stakeholder"]).mean()
     assert dk["students"] > 0.10 > dk["managers"]
     # careless respondents answer fast
     care = [r - 1 for r in drawn["careless_random_rows"] + drawn["careless_straightline_rows"]]
