@@ -198,7 +198,7 @@ def ordinal_attenuation(thresholds: Any) -> float:
     Examples
     --------
     >>> round(ordinal_attenuation([-1.5, -0.5, 0.5, 1.5]), 4)
-    0.9595
+    0.9547
     """
     tau = np.asarray(thresholds, dtype=float)
     cdf = np.concatenate([[0.0], stats.norm.cdf(tau), [1.0]])
