@@ -13,6 +13,12 @@ ML, Satorra–Bentler 2001 for MLR) and the change in fit, and judges it by two 
 ``chisq``
     A step is *non-invariant* when the difference test has p < .05.
 
+For ordered items (``estimator="WLSMV"``) the steps are Wu & Estabrook's (2016):
+configural → thresholds → + loadings → + intercepts (:mod:`analysis.cfa.wu_estabrook`), with
+``cfi_scaled``/``rmsea_scaled``/``srmr`` and the engine's scaled-shifted difference test; each
+group must use every category of every item (else ``empty_category``: not estimable); the
+partial search is not available for them yet.
+
 Δ is the constrained step minus the step before it (after any partial freeing). The indices
 are ``cfi``/``rmsea``/``srmr`` for ML, ``cfi_robust``/``rmsea_robust``/``srmr`` for MLR.
 When total N ≤ 300 or the largest group is more than 1.5 times the smallest, a
@@ -47,6 +53,7 @@ import pandas as pd
 from analysis.cfa._bridge import FitOutcome, Fitter
 from analysis.cfa.difftest import difference_test
 from analysis.cfa.models import correlated_factors
+from analysis.cfa.wu_estabrook import ORDINAL_STEPS, wu_estabrook_syntax
 from analysis.errors import InputError
 from analysis.key import Key
 
@@ -71,7 +78,8 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 CRITERIA = ("chen2007", "cheung_rensvold2002", "chisq")
 _KIND = {"metric": "=~", "scalar": "~1", "strict": "~~"}
-_INDICES = {"ML": ("cfi", "rmsea", "srmr"), "MLR": ("cfi_robust", "rmsea_robust", "srmr")}
+_INDICES = {"ML": ("cfi", "rmsea", "srmr"), "MLR": ("cfi_robust", "rmsea_robust", "srmr"),
+            "WLSMV": ("cfi_scaled", "rmsea_scaled", "srmr")}
 
 
 # -- pure rules -----------------------------------------------------------------------------
@@ -100,11 +108,13 @@ def cheung_rensvold_2002(delta_cfi: float) -> bool:
     return bool(delta_cfi <= -0.010)
 
 
-def free_parameters_per_group(key: Key) -> int:
-    """Free parameters per group of the key's configural model (marker scaling, meanstructure).
+def free_parameters_per_group(key: Key, n_thresholds: dict[str, int] | None = None) -> int:
+    """Free parameters per group of the key's configural model.
 
-    Intercepts and residual variances of all items, loadings less one marker per factor,
-    factor variances and covariances; a single-item scale's residual is fixed.
+    Continuous items (marker scaling, meanstructure): intercepts and residual variances of
+    all items, loadings less one marker per factor, factor variances and covariances; a
+    single-item scale's residual is fixed. Ordered items (``n_thresholds`` given; Wu &
+    Estabrook's configural model): all loadings, the thresholds and the factor covariances.
 
     Examples
     --------
@@ -114,6 +124,8 @@ def free_parameters_per_group(key: Key) -> int:
     19
     """
     p, f = key.n_items, len(key.scales)
+    if n_thresholds is not None:
+        return p + sum(n_thresholds.values()) + f * (f - 1) // 2
     single = sum(1 for s in key.scales if len(s) == 1)
     return p + (p - single) + (p - f) + f + f * (f - 1) // 2
 
@@ -178,7 +190,11 @@ def _deltas(fit: dict[str, float], prev: dict[str, float], estimator: str) -> di
 
 def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str) -> dict[str, Any]:
     d = _deltas(out.fit, prev.fit, estimator)
-    test = difference_test(out.fit, prev.fit, estimator=estimator)
+    if estimator == "WLSMV":
+        from analysis.cfa._bridge import engine_difference_test
+        test = engine_difference_test(out, prev)
+    else:
+        test = difference_test(out.fit, prev.fit, estimator=estimator)
     chen = chen_2007(d["delta_cfi"], d["delta_rmsea"], d["delta_srmr"], step)
     cr = cheung_rensvold_2002(d["delta_cfi"])
     chi = bool(test.pvalue < 0.05) if not math.isnan(test.pvalue) else None
@@ -247,11 +263,14 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         Bad options, a group vector of the wrong length, fewer than two groups.
     """
     if estimator not in _INDICES:
-        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR' for invariance "
-                         f"(WLSMV follows with the engine); got {estimator!r}.")
+        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
+                         f"{estimator!r}.")
     if missing not in ("listwise", "fiml"):
         raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml'; got "
                          f"{missing!r}.")
+    if estimator == "WLSMV" and missing == "fiml":
+        raise InputError("WLSMV uses complete rows; the 'missing' option must be 'listwise' "
+                         "with estimator 'WLSMV' (FIML is for ML and MLR).")
     if criterion not in CRITERIA:
         raise InputError(f"The 'criterion' option must be one of {', '.join(map(repr, CRITERIA))}; "
                          f"got {criterion!r}.")
@@ -284,18 +303,37 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     frame = data.assign(**{group_name: g})
     syntax = correlated_factors(key)
     warnings: list[str] = []
-    q = free_parameters_per_group(key)
+    ordinal = estimator == "WLSMV"
+    step_list = ORDINAL_STEPS if ordinal else STEPS
+    n_thr = {i: int(data[i].nunique()) - 1 for i in key.items}
+    q = free_parameters_per_group(key, n_thr if ordinal else None)
     small = {k: n for k, n in sizes.items() if n < max(min_group_size, q)}
+    reason, msg = None, ""
     if small:
+        reason = "group_too_small"
         msg = (f"[group_too_small] group(s) {', '.join(f'{k} (n = {n})' for k, n in small.items())} "
                f"have fewer than {max(min_group_size, q)} respondents (the larger of "
                f"{min_group_size} and the {q} free parameters per group): no step is estimable")
+    elif ordinal:
+        empty = [(i, k) for i in key.items for k, d in data.groupby(g)
+                 if d[i].nunique() - 1 != n_thr[i]]
+        if empty:
+            reason = "empty_category"
+            msg = (f"[empty_category] item {empty[0][0]} does not use all its "
+                   f"{n_thr[empty[0][0]] + 1} categories in group {empty[0][1]} ({len(empty)} "
+                   "item-group pair(s) in all): thresholds cannot be compared; no step is "
+                   "estimable. Merge sparse categories or use ML/MLR")
+    if reason:
         log.warning(msg)
         steps = tuple({"model": name, "group_equal": list(eq), "group_partial": [],
                        "estimable": False, "converged": False, "fit": {},
-                       "reason": "group_too_small", "warnings": []} for name, eq in STEPS)
+                       "reason": reason, "warnings": []} for name, eq in step_list)
         return InvarianceResult(group_name, sizes, estimator, missing, criterion, steps, (),
                                 (), excluded, (msg,))
+    if ordinal and search:
+        warnings.append("[no_partial_search] the partial-invariance search is not available "
+                        "for ordered items (WLSMV) yet; steps are reported without it")
+        search = False
     n = sum(sizes.values())
     if n <= 300 or max(sizes.values()) > 1.5 * min(sizes.values()):
         warnings.append(f"[chen2007_conditions] total N = {n}, group sizes "
@@ -303,6 +341,11 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                         "were derived for N > 300 and equal groups")
 
     def fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
+        if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
+            name = next(n for n, e in ORDINAL_STEPS if tuple(e) == tuple(eq))
+            text = wu_estabrook_syntax(key, len(sizes), n_thr, name)
+            return fitter(frame, text, estimator=estimator, missing=missing,
+                          group=group_name, group_equal=(), group_partial=(), ordered=True)
         return fitter(frame, syntax, estimator=estimator, missing=missing, group=group_name,
                       group_equal=tuple(eq), group_partial=tuple(partial))
 
@@ -312,7 +355,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     partial: list[str] = []
     prev: FitOutcome | None = None
     prev_name = ""
-    for name, eq in STEPS:
+    for name, eq in step_list:
         out = fit(eq, partial)
         record = {"model": name, "group_equal": list(eq), "group_partial": list(partial),
                   "estimable": True, "converged": out.converged, "fit": dict(out.fit),

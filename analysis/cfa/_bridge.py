@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-__all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_fitter", "factor_estimates",
-           "outcome", "score_table"]
+__all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_difference_test", "engine_fitter",
+           "factor_estimates", "outcome", "score_table"]
 
 #: Columns of a score-test table: one row per equality constraint (lavTestScore, univariate);
 #: ``parameter`` is the constrained parameter in ``group.partial`` form (``x3~1``,
@@ -52,7 +52,7 @@ class FitOutcome:
 class Fitter(Protocol):
     def __call__(self, data: pd.DataFrame, syntax: str, *, estimator: str, missing: str,
                  group: str | None = None, group_equal: Sequence[str] = (),
-                 group_partial: Sequence[str] = ()) -> FitOutcome: ...
+                 group_partial: Sequence[str] = (), **options: Any) -> FitOutcome: ...
 
 
 def _fit_cfa() -> Any:
@@ -95,11 +95,34 @@ def outcome(result: Any) -> FitOutcome:
 
 def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
                   missing: str = "listwise", group: str | None = None,
-                  group_equal: Sequence[str] = (),
-                  group_partial: Sequence[str] = ()) -> FitOutcome:
+                  group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
+                  ordered: bool | None = None) -> FitOutcome:
     """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`)."""
+    extra = {} if ordered is None else {"ordered": ordered}
     return outcome(_fit_cfa()(data, syntax, estimator=estimator, missing=missing, group=group,
-                           group_equal=tuple(group_equal), group_partial=tuple(group_partial)))
+                              group_equal=tuple(group_equal),
+                              group_partial=tuple(group_partial), **extra))
+
+
+def engine_difference_test(restricted: FitOutcome, general: FitOutcome) -> Any:
+    """The engine's scaled-shifted (Satorra, 2000) difference test for WLSMV models.
+
+    Uses ``analysis.cfa.difference_test(restricted_result, general_result)`` when the engine
+    has it (returning a mapping with ``chisq_diff``, ``df_diff``, ``pvalue``); otherwise the
+    test is reported as not available (NaN), never guessed.
+    """
+    import math
+
+    import analysis.cfa
+    from analysis.cfa.difftest import DiffTest
+
+    engine_test = getattr(analysis.cfa, "difference_test", None)
+    if engine_test is None or restricted.result is None or general.result is None:
+        return DiffTest(math.nan, math.nan, math.nan, "satorra_2000",
+                        note="the CFA engine does not provide the WLSMV difference test yet")
+    out = engine_test(restricted.result, general.result)
+    return DiffTest(float(out["chisq_diff"]), float(out["df_diff"]), float(out["pvalue"]),
+                    "satorra_2000")
 
 
 def factor_estimates(items: pd.DataFrame, key: Any, *, estimator: str = "ML",

@@ -24,8 +24,9 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
 @click.option("--group", "group_col", required=True, help="The column that defines the groups.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML",
-              show_default=True, help="Estimator of every step.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default="ML",
+              show_default=True,
+              help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps.")
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise",
               show_default=True, help="Missing data: listwise deletion or FIML.")
 @click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
@@ -62,7 +63,8 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
     console.print(f"[bold]Measurement invariance[/bold] of {key.instrument} across "
                   f"{group_col} ({sizes}); estimator {estimator}, missing = {missing}, "
                   f"criterion {criterion}")
-    cfi, rmsea = ("cfi", "rmsea") if estimator == "ML" else ("cfi_robust", "rmsea_robust")
+    cfi, rmsea = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
+                  "WLSMV": ("cfi_scaled", "rmsea_scaled")}[estimator]
     table = Table("model", "chisq", "df", cfi, rmsea, "srmr", "freed", title="Steps")
     for s in res.steps:
         if not s["estimable"]:
