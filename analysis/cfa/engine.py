@@ -283,6 +283,10 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     else:
         groups = _moment_groups(sample_cov, sample_nobs, sample_mean, ov_guess)
         excluded = pd.DataFrame(columns=["row", "reason"])
+    if estimator == "MLR" and fiml and any(g.missing for g in groups):
+        raise InputError("estimator 'MLR' with missing='fiml' on incomplete data is not "
+                         "available yet; use estimator 'ML' with missing='fiml', or MLR with "
+                         "missing='listwise'.")
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
@@ -382,6 +386,9 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
     out: dict[str, float] = {"npar": float(npar), "fmin": chisq / (2 * N), "chisq": chisq,
                              "df": float(df), "pvalue": F.chisq_pvalue(chisq, df)}
     scaled = bool(test)
+    if scaled and "chisq_scaled" not in test:
+        test = dict(test, chisq_scaled=chisq / test["scaling_factor"],
+                    baseline_chisq_scaled=x2_null / test["baseline_scaling_factor"])
     if scaled:
         out.update({"chisq_scaled": test["chisq_scaled"], "df_scaled": float(df),
                     "pvalue_scaled": F.chisq_pvalue(test["chisq_scaled"], df),
