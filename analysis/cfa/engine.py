@@ -499,7 +499,8 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
     ci_lo = np.where(free, est - zc * se, est)
     ci_hi = np.where(free, est + zc * se, est)
     veta = [imp.veta for _, imp in states]
-    sigma = [_ov_sigma(imp, gm) for gm, (_, imp) in zip(m.groups, states, strict=True)]
+    # lavaan's computeVY: the variances of y* before the delta scaling
+    sigma = [imp.sigma / np.outer(M["delta"], M["delta"]) for M, imp in states]
     std_lv, std_all = standardize(t, est, list(pt.lv_names), list(pt.ov_names), veta, sigma)
     params = pd.DataFrame({
         "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"], "group": t["group"],
@@ -532,10 +533,6 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
                      n_obs_per_group=n_per, group_labels=labels, warnings=tuple(warnings),
                      implied=implied, sample=sample, excluded=excluded, options=options,
                      iterations=opt.iterations, _state=state)
-
-
-def _ov_sigma(imp, gm) -> np.ndarray:
-    return imp.sigma
 
 
 def _ml_fit(state: State, states, test: dict) -> dict[str, float]:

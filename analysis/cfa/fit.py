@@ -42,7 +42,7 @@ __all__ = [
 #: subset that applies to its estimator (robust/scaled names only for MLR and WLSMV).
 FIT_MEASURES: tuple[str, ...] = (
     "npar", "fmin", "chisq", "df", "pvalue",
-    "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter",
+    "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor",
     "baseline_chisq", "baseline_df", "baseline_pvalue",
     "baseline_chisq_scaled", "baseline_df_scaled", "baseline_pvalue_scaled",
     "baseline_chisq_scaling_factor",
@@ -60,7 +60,7 @@ FIT_MEASURES: tuple[str, ...] = (
     "rmsea_notclose_pvalue_robust",
     "rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr", "crmr_nomean",
     "srmr_mplus", "srmr_mplus_nomean",
-    "cn_05", "cn_01", "mfi", "ecvi",
+    "cn_05", "cn_01", "wrmr", "mfi", "ecvi",
 )
 
 NAN = float("nan")
