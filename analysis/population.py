@@ -25,8 +25,10 @@ nuisances. Every number the simulation uses is in the file::
       - {item: GOCsafety1, group: students, threshold_shift: -0.6}
     missingness:
       mcar: 0.02                    # blank answers, completely at random
-      mar:                          # answers missing depending on the (observed) group
-        - {group: students, scales: [VMM], rate: 0.12, as: dont_know}
+      mar:                          # answers missing depending on the (observed) group:
+        - {group: students, scales: [VMM], share: 0.25, rate: 0.6, as: dont_know}
+                                    # share: of the group's respondents (default 1) who skip
+                                    # each item of the scales with probability rate
       empty_rows: 0.005             # respondents who answered nothing at all
     dont_know: {code: 9, rate: 0.01}   # the "weet niet" code; rate: MCAR don't-knows
     careless: {random: 0.02, straightline: 0.015}
@@ -357,7 +359,7 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     for m, e in enumerate(miss.get("mar") or []):
         where = f"{src}: missingness.mar[{m}]"
         e = _map(e, where, "{group: students, scales: [VMM], rate: 0.1, as: blank}")
-        _known(e, ("group", "scales", "rate", "as"), where)
+        _known(e, ("group", "scales", "share", "rate", "as"), where)
         if e.get("group") not in gnames:
             raise InputError(f"{where}.group: unknown group {e.get('group')!r}.")
         scales = e.get("scales")
@@ -368,6 +370,7 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
             raise InputError(f"{where}.as: must be 'blank' or 'dont_know'; got {kind!r}.")
         mar.append({"group": e["group"], "scales": list(scales),
                     "rate": _num(e.get("rate"), f"{where}.rate", 0, 1, hi_open=True),
+                    "share": _num(e.get("share", 1), f"{where}.share", 0, 1),
                     "as": kind})
     dk = _map(data.get("dont_know", {}), f"{src}: dont_know", "{code: 9, rate: 0.01}")
     _known(dk, ("code", "rate"), f"{src}: dont_know")

@@ -13,9 +13,10 @@ The generating process, per respondent *i* in workplace *w* and stakeholder grou
    a non-invariant item in group g (0 elsewhere); reverse-keyed items are then reversed;
 4. careless respondents replace their answers: uniformly random categories, or one
    category throughout (straight-lining); they answer fast;
-5. missingness: blank answers completely at random (MCAR), blank or don't-know answers
-   depending on the stakeholder group (MAR: the group is observed), don't-know answers
-   at random, and a few respondents who answered nothing;
+5. missingness: blank answers completely at random (MCAR); blank or don't-know answers
+   depending on the stakeholder group (MAR: the group is observed): a share of the group's
+   respondents skips each item of some scales with a given probability; don't-know answers
+   at random; and a few respondents who answered nothing;
 6. response time: ``n_items × seconds_per_item × exp(N(0, sdlog²))`` seconds.
 
 Randomness: one ``numpy.random.Generator`` (PCG64 from ``SeedSequence(seed)``), draws in a
@@ -152,7 +153,8 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     dont_know = np.zeros((n, m), dtype=bool)
     scale_of = np.array([key.scale_of(i) for i in pop.item_ids])
     for rule in pop.mar:
-        in_group = (group_idx == gnames.index(rule["group"]))[:, None]
+        affected = gen.random(n) < rule["share"]
+        in_group = ((group_idx == gnames.index(rule["group"])) & affected)[:, None]
         on_items = np.isin(scale_of, rule["scales"])[None, :]
         hit = (gen.random((n, m)) < rule["rate"]) & in_group & on_items & honest
         if rule["as"] == "dont_know":

@@ -22,9 +22,12 @@ Structure, following the seed article (§3-4, :mod:`instrument.model`):
 * planted flaws: one weak item (loading .30, in VMM), one cross-loading item (an LeA item,
   .55 on LeA and .35 on SRI), one item not invariant across groups (a GOC item whose
   thresholds are .60 lower for students: they agree more at the same level of GOC);
-* missingness: 2% blank at random (MCAR); students answer "weet niet" to 12% of the VMM
-  and 8% of the SRI items, professionals to 4% of the VMM items (MAR on the observed group);
-  1% "weet niet" at random; 0.5% of respondents answer nothing;
+* missingness: 0.5% blank at random (MCAR); "weet niet" depending on the observed group
+  (MAR): a quarter of the students answer "weet niet" to each VMM item with probability .6
+  (they do not see the resources), 15% of the students to each SRI item with probability .5,
+  10% of the professionals to each VMM item with probability .5; 0.3% "weet niet" at
+  random; 0.5% of respondents answer nothing. Item-level rates are kept low enough that
+  about half the respondents are complete, as in online questionnaires;
 * careless respondents: 2% random, 1.5% straight-lining; response time 7 s per item
   (log-normal, sdlog .4), careless respondents 1.5 s per item.
 """
@@ -142,17 +145,19 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
         "groups": GROUPS,
         "non_invariance": [{"item": noninv, "group": "students", "threshold_shift": -0.60}],
         "missingness": {
-            "mcar": 0.02,
+            "mcar": 0.005,
             "mar": [
-                {"group": "students", "scales": ["VMM"], "rate": 0.12, "as": "dont_know"},
-                {"group": "students", "scales": ["SRI"], "rate": 0.08, "as": "dont_know"},
-                {"group": "professionals", "scales": ["VMM"], "rate": 0.04,
+                {"group": "students", "scales": ["VMM"], "share": 0.25, "rate": 0.6,
+                 "as": "dont_know"},
+                {"group": "students", "scales": ["SRI"], "share": 0.15, "rate": 0.5,
+                 "as": "dont_know"},
+                {"group": "professionals", "scales": ["VMM"], "share": 0.10, "rate": 0.5,
                  "as": "dont_know"},
             ],
             "empty_rows": 0.005,
         },
         "dont_know": {"code": int(key.missing_codes[0]) if float(
-            key.missing_codes[0]).is_integer() else key.missing_codes[0], "rate": 0.01},
+            key.missing_codes[0]).is_integer() else key.missing_codes[0], "rate": 0.003},
         "careless": {"random": 0.02, "straightline": 0.015},
         "response_time": {"seconds_per_item": 7.0, "sdlog": 0.4,
                           "careless_seconds_per_item": 1.5},

@@ -187,6 +187,8 @@ BAD_EDITS = {
                   "unknown group 'aliens'"),
     "mar as": (lambda d: d["missingness"]["mar"][0].__setitem__("as", "x"),
                "must be 'blank' or 'dont_know'"),
+    "mar share": (lambda d: d["missingness"]["mar"][0].__setitem__("share", 1.5),
+                  "must lie in [0, 1]"),
     "mar scales": (lambda d: d["missingness"]["mar"][0].__setitem__("scales", ["XX"]),
                    "list factors"),
     "dont know code": (_set(["dont_know"], {"code": 3, "rate": 0.1}),
