@@ -35,9 +35,11 @@ stay free in later steps (``group.partial``). When the search ends without an ac
 step, the step is reported non-invariant with the parameters freed so far, and the later
 steps are still fitted and reported.
 
-Groups with fewer than ``min_group_size`` (default 50) analysed respondents, or fewer
-respondents than free parameters per group in the configural model, make every step
-``not estimable`` (warning ``group_too_small``); nothing is fitted.
+Groups with fewer than ``min_group_size`` (default 50) analysed respondents, or not more
+respondents than items (the group's covariance matrix would be singular), make every step
+``not estimable`` (warning ``group_too_small``); nothing is fitted. Groups with fewer
+respondents than the configural model's free parameters per group are fitted, with the
+warning ``few_cases_per_parameter``.
 """
 
 from __future__ import annotations
@@ -307,13 +309,14 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     step_list = ORDINAL_STEPS if ordinal else STEPS
     n_thr = {i: int(data[i].nunique()) - 1 for i in key.items}
     q = free_parameters_per_group(key, n_thr if ordinal else None)
-    small = {k: n for k, n in sizes.items() if n < max(min_group_size, q)}
+    floor = max(min_group_size, key.n_items + 1)
+    small = {k: n for k, n in sizes.items() if n < floor}
     reason, msg = None, ""
     if small:
         reason = "group_too_small"
         msg = (f"[group_too_small] group(s) {', '.join(f'{k} (n = {n})' for k, n in small.items())} "
-               f"have fewer than {max(min_group_size, q)} respondents (the larger of "
-               f"{min_group_size} and the {q} free parameters per group): no step is estimable")
+               f"have fewer than {floor} respondents (the larger of {min_group_size} and the "
+               f"{key.n_items} items + 1): no step is estimable")
     elif ordinal:
         empty = [(i, k) for i in key.items for k, d in data.groupby(g)
                  if d[i].nunique() - 1 != n_thr[i]]
@@ -330,6 +333,12 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                        "reason": reason, "warnings": []} for name, eq in step_list)
         return InvarianceResult(group_name, sizes, estimator, missing, criterion, steps, (),
                                 (), excluded, (msg,))
+    few = {k: n for k, n in sizes.items() if n < q}
+    if few and not reason:
+        warnings.append(f"[few_cases_per_parameter] group(s) "
+                        f"{', '.join(f'{k} (n = {n})' for k, n in few.items())} have fewer "
+                        f"respondents than the {q} free parameters per group of the "
+                        "configural model: estimates are unstable")
     if ordinal and search:
         warnings.append("[no_partial_search] the partial-invariance search is not available "
                         "for ordered items (WLSMV) yet; steps are reported without it")

@@ -339,3 +339,18 @@ def test_wlsmv_refuses_fiml(hs):
     with pytest.raises(InputError, match="must be 'listwise' with estimator 'WLSMV'"):
         I.measurement_invariance(items, school, key, estimator="WLSMV", missing="fiml",
                                  fitter=Replay(REF["hs"]))
+
+
+def test_few_cases_per_parameter_warns_but_fits(hs):
+    items, school, key = hs
+    res = I.measurement_invariance(items.iloc[:176], school.iloc[:176], key, search=False,
+                                   min_group_size=10, fitter=Replay(REF["hs"]))
+    # Pasteur 156, Grant-White 20 (< the 30 free parameters per group, > 9 items)
+    assert res.group_sizes == {"Grant-White": 20, "Pasteur": 156}
+    assert all(s["estimable"] for s in res.steps)
+    assert any(w.startswith("[few_cases_per_parameter] group(s) Grant-White (n = 20)")
+               for w in res.warnings)
+    small = I.measurement_invariance(items.iloc[:165], school.iloc[:165], key,
+                                     min_group_size=2, fitter=Replay(REF["hs"]))
+    assert small.warnings[0].startswith("[group_too_small] group(s) Grant-White (n = 9) have "
+                                        "fewer than 10 respondents")
