@@ -283,10 +283,6 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     else:
         groups = _moment_groups(sample_cov, sample_nobs, sample_mean, ov_guess)
         excluded = pd.DataFrame(columns=["row", "reason"])
-    if estimator == "MLR" and fiml and any(g.missing for g in groups):
-        raise InputError("estimator 'MLR' with missing='fiml' on incomplete data is not "
-                         "available yet; use estimator 'ML' with missing='fiml', or MLR with "
-                         "missing='listwise'.")
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
@@ -425,6 +421,8 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
                     "rni_scaled": F.rni(xs, df, xs0, df_null),
                     "nnfi_robust": out["tli_robust"],
                     "rni_robust": F.rni(chisq, df, x2_null, df_null, c, c0)})
+    if state.fiml:
+        _fiml_robust(state, out, chisq, df, x2_null, df_null, scaled)
     out.update({"logl": logl, "unrestricted_logl": logl_h1, "aic": F.aic(logl, npar),
                 "bic": F.bic(logl, npar, N), "ntotal": float(N), "bic2": F.bic2(logl, npar, N)})
     if scaled:
@@ -436,6 +434,16 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
                 "rmsea_close_h0": 0.05,
                 "rmsea_notclose_pvalue": F.rmsea_pvalue(chisq, df, N, G, h0=0.08, close=False),
                 "rmsea_notclose_h0": 0.08})
+    if state.fiml and "fiml_c" in state.extra:
+        fc = state.extra["fiml_c"]
+        x3, c3, xs3 = fc["XX3"], fc["c_hat"], fc["XX3_scaled"]
+        lo_r, hi_r = F.rmsea_ci(xs3, fc["df3"], N, G, c_hat=c3)
+        out.update({"rmsea_robust": F.rmsea(x3, fc["df3"], N, G, c_hat=c3),
+                    "rmsea_ci_lower_robust": lo_r, "rmsea_ci_upper_robust": hi_r,
+                    "rmsea_pvalue_robust": F.rmsea_pvalue(xs3, fc["df3"], N, G, c_hat=c3),
+                    "rmsea_notclose_pvalue_robust": F.rmsea_pvalue(xs3, fc["df3"], N, G,
+                                                                   c_hat=c3, h0=0.08,
+                                                                   close=False)})
     if scaled:
         c = test["scaling_factor"]
         xs = test["chisq_scaled"]
@@ -446,12 +454,13 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
                     "rmsea_pvalue_scaled": F.rmsea_pvalue(chisq, df2, N, G),
                     "rmsea_notclose_pvalue_scaled": F.rmsea_pvalue(chisq, df2, N, G, h0=0.08,
                                                                    close=False)})
-        lo_r, hi_r = F.rmsea_ci(xs, df, N, G, c_hat=c)
-        out.update({"rmsea_robust": F.rmsea(chisq, df, N, G, c_hat=c),
-                    "rmsea_ci_lower_robust": lo_r, "rmsea_ci_upper_robust": hi_r,
-                    "rmsea_pvalue_robust": F.rmsea_pvalue(xs, df, N, G, c_hat=c),
-                    "rmsea_notclose_pvalue_robust": F.rmsea_pvalue(xs, df, N, G, c_hat=c,
-                                                                   h0=0.08, close=False)})
+        if not state.fiml:
+            lo_r, hi_r = F.rmsea_ci(xs, df, N, G, c_hat=c)
+            out.update({"rmsea_robust": F.rmsea(chisq, df, N, G, c_hat=c),
+                        "rmsea_ci_lower_robust": lo_r, "rmsea_ci_upper_robust": hi_r,
+                        "rmsea_pvalue_robust": F.rmsea_pvalue(xs, df, N, G, c_hat=c),
+                        "rmsea_notclose_pvalue_robust": F.rmsea_pvalue(
+                            xs, df, N, G, c_hat=c, h0=0.08, close=False)})
     # (S)RMR: per group, weighted by n_g / N
     parts: dict[str, float] = {}
     for g, (_, imp) in zip(state.groups, states, strict=True):
@@ -465,7 +474,24 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
                 "srmr_mplus_nomean": parts["srmr_mplus_nomean"]})
     out.update({"cn_05": F.cn(chisq, df, N, 0.05), "cn_01": F.cn(chisq, df, N, 0.01),
                 "mfi": F.mfi(chisq, df, N), "ecvi": F.ecvi(chisq, npar, N)})
-    return out
+    return {k: out[k] for k in F.FIT_MEASURES if k in out}
+
+
+def _fiml_robust(state: State, out: dict, chisq: float, df: int, x2_null: float,
+                 df_null: int, scaled: bool) -> None:
+    """lavaan's FIML-corrected cfi/tli/rni.robust (V3 with MLR, V6 with ML)."""
+    from analysis.cfa.robust import fiml_corrected
+    try:
+        fc = fiml_corrected(state, "V3" if scaled else "V6")
+    except (np.linalg.LinAlgError, ValueError):
+        fc = {k: math.nan for k in ("XX3", "df3", "c_hat", "XX3_scaled", "XX3_null",
+                                    "df3_null", "c_hat_null")}
+    state.extra["fiml_c"] = fc
+    x3, c3, x30, c30 = fc["XX3"], fc["c_hat"], fc["XX3_null"], fc["c_hat_null"]
+    out["cfi_robust"] = F.cfi(x3, df, x30, df_null, c3, c30)
+    out["tli_robust"] = F.tli(x3, df, x30, df_null, c3, c30)
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rni_robust"] = F.rni(x3, df, x30, df_null, c3, c30)
 
 
 def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFrame,

@@ -77,19 +77,33 @@ def _trace_h1_complete(g: GroupData, meanstructure: bool) -> tuple[float, int]:
 
 
 def _baseline_trace(g: GroupData, meanstructure: bool) -> float:
-    """tr(B0 E^-1) of the independence model in one group (closed form, complete data).
+    """tr(B0 E^-1) of the independence model in one group (closed form).
 
-    Variances ``s_jj`` (and means) at their estimates; observed information per
-    observation ``diag(1 / (2 s_jj^2))`` (means ``diag(1 / s_jj)``); casewise scores
-    ``(r_ij^2 / s_jj - 1) / (2 s_jj)`` (means ``r_ij / s_jj``).
+    Means and variances at their (available-case) estimates, the information diagonal;
+    per variable: ``sum_i (r_i / s)^2 / (n_j / s)`` for the mean and
+    ``sum_i ((r_i^2 / s - 1) / (2 s))^2 / (n_j / (2 s^2))`` for the variance.
     """
-    s = np.diag(g.cov)
-    r = g.x - g.mean
-    sc_var = 0.5 * (r**2 / s - 1) / s
-    t = float(np.sum(np.mean(sc_var**2, axis=0) * 2 * s**2))
-    if meanstructure:
-        t += float(np.sum(np.mean((r / s) ** 2, axis=0) * s))
+    t = 0.0
+    for j in range(g.x.shape[1]):
+        col = g.x[:, j]
+        col = col[~np.isnan(col)]
+        m = col.mean()
+        s = np.mean((col - m) ** 2)
+        r = col - m
+        nj = len(col)
+        t += float(np.sum((0.5 * (r**2 / s - 1) / s) ** 2) / (nj / (2 * s**2)))
+        if meanstructure:
+            t += float(np.sum((r / s) ** 2) / (nj / s))
     return t
+
+
+def _trace_h1_missing(g: GroupData) -> tuple[float, int]:
+    """tr(B1 A1^-1) of the saturated model under missing data (lavaan's Mplus trace)."""
+    from analysis.cfa.fiml import h1_information
+    A1, B1 = h1_information(g)
+    keep = np.diag(A1) != 0
+    A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
+    return float(np.trace(np.linalg.solve(A1, B1))), int(keep.sum())
 
 
 def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
@@ -105,8 +119,6 @@ def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
     """
     if any(g.x is None for g in state.groups):
         raise ValueError("MLR needs raw data (casewise scores), not sample moments")
-    if state.fiml and any(g.missing for g in state.groups):
-        raise ValueError("MLR with missing = 'fiml' on incomplete data is not available yet")
     N = state.ntotal
     E = state.info
     E_inv = np.linalg.inv(E)
@@ -115,7 +127,10 @@ def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
     vcov = E_inv @ B0 @ E_inv / N
     trace_h1, ndat, trace_h0_g, base_h0 = [], [], [], []
     for g, s in zip(state.groups, scores, strict=True):
-        t1, nd = _trace_h1_complete(g, state.meanstructure)
+        if state.fiml and g.missing:
+            t1, nd = _trace_h1_missing(g)
+        else:
+            t1, nd = _trace_h1_complete(g, state.meanstructure)
         trace_h1.append(t1)
         ndat.append(nd)
         fg = g.n / N
@@ -137,3 +152,95 @@ def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
             "scaling_factor_h1": float(sum(trace_h1) / sum(ndat)),
             "scaling_factor_h0": float(sum(trace_h0_g) / npar_full)}
     return vcov, test
+
+
+def fiml_corrected(state: Any, version: str) -> dict[str, float]:
+    """lavaan's FIML-corrected robust statistics (``lav_fit_fiml_corrected``).
+
+    For ML (``version="V6"``) and MLR (``"V3"``) with missing = "fiml": the model and the
+    independence model are evaluated at their FIML estimates against the EM moments as if
+    those were complete data (``XX3``), and rescaled by ``c = k / df`` with ``k`` built from
+    the observed (``Wm``) and first-order (``Jm``) h1 information under missing data and the
+    complete-data information ``Wc`` at the EM moments:
+
+    * V6: ``k = tr(Wc Wm^-1 U Wm^-1)``, V3: ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)``,
+      ``Gamma = Wm^-1 Jm Wm^-1``, ``U = Wm - Wm Delta E^-1 Delta' Wm``,
+      ``E = sum_g f_g Delta' Wm Delta`` (group blocks weighted by ``f_g = n_g / N``).
+
+    Returns ``XX3``, ``c_hat``, ``XX3_null``, ``c_hat_null`` (and the scaled ``XX3``).
+    """
+    from analysis.cfa.fiml import complete_information, h1_information, vech_delta
+    from analysis.cfa.ml import MLObjective
+    from analysis.cfa.wlsmv import _bdiag
+
+    groups = state.groups
+    N = state.ntotal
+    G = len(groups)
+    f = np.array([g.n / N for g in groups])
+    p = len(state.pt.ov_names)
+    tilde = [GroupData(g.label, g.n, g.mean, g.cov) for g in groups]
+    obj = MLObjective(state.model, tilde, fiml=False, meanstructure=True)
+    xx3 = 2 * N * obj.f(state.x)
+    states = state.model.group_state(state.x)
+    jac = state.model.jacobians(states)
+    Wm, Jm, Wc, D = [], [], [], []
+    for g, (JS, Jmu, _) in zip(groups, jac, strict=True):
+        a1, b1 = h1_information(g) if g.missing else _complete_h1(g)
+        Wm.append(a1)
+        Jm.append(b1)
+        Wc.append(complete_information(g.mean, g.cov))
+        D.append(vech_delta(JS, Jmu))
+    Wmi = [np.linalg.inv(w) for w in Wm]
+    Wm_all = _bdiag([fg * w for fg, w in zip(f, Wm, strict=True)])
+    Wmi_all = _bdiag([w / fg for fg, w in zip(f, Wmi, strict=True)])
+    Wc_all = _bdiag([fg * w for fg, w in zip(f, Wc, strict=True)])
+    Gam_all = _bdiag([(wi @ j @ wi) / fg for fg, wi, j in zip(f, Wmi, Jm, strict=True)])
+
+    def k_of(delta_blocks: list[np.ndarray]) -> float:
+        E = sum(fg * d.T @ w @ d for fg, d, w in zip(f, delta_blocks, Wm, strict=True))
+        Dall = np.vstack(delta_blocks)
+        WD = Wm_all @ Dall
+        U = Wm_all - WD @ np.linalg.solve(E, WD.T)
+        if version == "V3":
+            M = U @ Wmi_all @ Wc_all @ Wmi_all @ U @ Gam_all
+        else:
+            M = Wc_all @ Wmi_all @ U @ Wmi_all
+        return float(np.trace(M))
+
+    moments = G * (p * (p + 1) // 2 + p)
+    df3 = moments - state.pt.npar
+    c_hat = k_of(D) / df3 if df3 > 0 else np.nan
+    # independence model: FIML estimates are the available-case means and variances
+    xx3_null = 0.0
+    DB = []
+    for g in groups:
+        mb = np.array([np.nanmean(g.x[:, j]) for j in range(p)])
+        vb = np.array([np.nanmean((g.x[:, j] - mb[j]) ** 2) for j in range(p)])
+        d = g.mean - mb
+        xx3_null += g.n * (np.sum(np.log(vb)) + np.sum((np.diag(g.cov) + d**2) / vb)
+                           - np.linalg.slogdet(g.cov)[1] - p)
+        rows = np.zeros((p + p * (p + 1) // 2, 2 * p))
+        rows[:p, :p] = np.eye(p)
+        from analysis.cfa.fiml import vech_index
+        vr, vc = vech_index(p)
+        diag_pos = np.flatnonzero(vr == vc)
+        rows[p + diag_pos, p + np.arange(p)] = 1.0
+        DB.append(rows)
+    df3_null = G * p * (p - 1) // 2
+    c_null = k_of(DB) / df3_null if df3_null > 0 else np.nan
+    return {"XX3": float(xx3), "df3": float(df3), "c_hat": float(c_hat),
+            "XX3_scaled": float(xx3 / c_hat), "XX3_null": float(xx3_null),
+            "df3_null": float(df3_null), "c_hat_null": float(c_null)}
+
+
+def _complete_h1(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
+    """A1, B1 of the saturated model for a complete-data group (no missing values)."""
+    from analysis.cfa.fiml import complete_information, vech_index
+    p = len(g.mean)
+    W = np.linalg.inv(g.cov)
+    z = (g.x - g.mean) @ W
+    vr, vc = vech_index(p)
+    s = z[:, vr] * z[:, vc] - W[vr, vc]
+    s[:, vr == vc] *= 0.5
+    SC = np.hstack([z, s])
+    return complete_information(g.mean, g.cov), SC.T @ SC / g.n

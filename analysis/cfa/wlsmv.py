@@ -313,4 +313,4 @@ def _fit_wlsmv(state: Any, states) -> dict[str, float]:
     out.update({"cn_05": F.cn(chisq, df, Nm, 0.05), "cn_01": F.cn(chisq, df, Nm, 0.01),
                 "mfi": F.mfi(chisq, df, Nm),
                 "wrmr": math.sqrt(chisq / len(stats[0].wls_obs))})
-    return out
+    return {k: out[k] for k in F.FIT_MEASURES if k in out}
