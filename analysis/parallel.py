@@ -10,8 +10,8 @@ Each task runs with BLAS limited to one thread (threadpoolctl; the workers' envi
 so K workers on K cores do not oversubscribe them. Dask is imported only when a scheduler is
 given. A ``KeyboardInterrupt`` (Ctrl-C) in the caller stops the local workers (the loky
 executor is shut down with its processes killed) or cancels the cluster's futures, and is
-then raised again; local workers ignore SIGINT themselves, so a terminal's Ctrl-C reaches
-the caller only and no worker prints a traceback.
+then raised again; local workers are started with SIGINT ignored, so a terminal's Ctrl-C
+reaches the caller only and no worker prints a traceback.
 """
 
 from __future__ import annotations
@@ -27,13 +27,16 @@ from threadpoolctl import threadpool_limits
 
 from analysis.errors import InputError
 
-__all__ = ["BLAS_ENV", "run_tasks"]
+__all__ = ["BLAS_ENV", "DASK_CONNECT_TIMEOUT", "run_tasks"]
 
 log = logging.getLogger(__name__)
 
 #: Environment variables that keep BLAS / OpenMP libraries at one thread in worker processes.
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+#: How long to wait for a Dask scheduler to answer.
+DASK_CONNECT_TIMEOUT = "10s"
 
 Progress = Callable[[int, int], None]
 
@@ -108,6 +111,7 @@ def _run_loky(func, tasks, shared, jobs, progress, out) -> list[Any]:
     finished = False
     try:
         with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
+            _start_workers(jobs)
             results = Parallel(return_as="generator_unordered", batch_size=1,
                                pre_dispatch="2*n_jobs")(
                 delayed(_call)(func, i, shared, t, True) for i, t in enumerate(tasks))
@@ -121,6 +125,27 @@ def _run_loky(func, tasks, shared, jobs, progress, out) -> list[Any]:
         if not finished:
             _stop_loky()
     return out
+
+
+def _start_workers(jobs: int) -> None:
+    """Start the loky workers with SIGINT ignored, so that they never receive Ctrl-C.
+
+    A terminal's Ctrl-C goes to the whole process group; a worker interrupted while it
+    starts up would print a traceback. An ignored signal stays ignored across fork and exec
+    (and Python keeps it so), so SIGINT is ignored here only while the workers are spawned
+    (joblib's generator output returns once the first tasks are submitted, i.e. the
+    processes forked), then restored; the workers' start-up is waited for afterwards.
+    """
+    from joblib import Parallel, delayed
+
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        started = Parallel(return_as="generator")(delayed(os.getpid)() for _ in range(jobs))
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
+    list(started)
 
 
 def _stop_loky() -> None:
@@ -142,25 +167,28 @@ def _run_dask(func, tasks, shared, scheduler, progress, out) -> list[Any]:
         raise InputError("--scheduler needs Dask distributed, which is not installed; "
                          "install it with: pip install 'dask[distributed]'.") from None
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"Could not connect to the Dask scheduler at {scheduler!r} "
                          f"({type(exc).__name__}). Start one (`dask scheduler`) or check the "
                          "address, e.g. tcp://127.0.0.1:8786.") from None
     futures = []
+    finished = False
     try:
         shared_f = client.scatter(shared, broadcast=True, hash=False)
         futures = [client.submit(_call, func, i, shared_f, t, False, pure=False)
                    for i, t in enumerate(tasks)]
         done = 0
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             index, value = fut.result()
             out[index] = value
             done += 1
             if progress is not None:
                 progress(done, len(tasks))
+        finished = True
     finally:
-        if futures:
+        if futures and not finished:
+            log.info("cancelling the tasks on the Dask cluster")
             client.cancel(futures)
         client.close()
     return out

@@ -332,6 +332,7 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
         raise InputError(f"The seed must be a whole number >= 0; got {seed!r}.")
     criteria = Criteria() if criteria is None else criteria
     setup, reference = prepare(pop, estimator=estimator, alternative=alternative)
+    _preflight(setup, sizes[0], int(seed))
     tasks = [(n, r, int(seed)) for n in sizes for r in range(int(reps))]
     log.info("plan: %d sizes x %d replications, estimator %s", len(sizes), reps, estimator)
     records = run_tasks(replicate, tasks, shared=setup, jobs=jobs, scheduler=scheduler,
@@ -346,6 +347,19 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
         info["file"] = Path(population_file).name
         info["sha256"] = sha256_file(population_file)
     return summarise(setup, reference, sizes, int(reps), int(seed), records, criteria, info)
+
+
+def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
+    """Fit both models once here, so that bad options fail at once with their own error."""
+    from analysis.cfa import fit_cfa
+    from analysis.simulate import simulate
+
+    gen = np.random.Generator(np.random.PCG64(replication_seed(seed, n, 0)))
+    key = setup.population.key
+    items = key.reverse_score(simulate(setup.population, n=n, rng=gen)
+                              .data[list(key.items)].astype(float))
+    for syntax in (setup.key_syntax, setup.alt_syntax):
+        fit_cfa(items, syntax, estimator=setup.estimator)
 
 
 def _check_sizes(ns: Any) -> list[int]:
