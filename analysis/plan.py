@@ -366,7 +366,8 @@ def _check_sizes(ns: Any) -> list[int]:
     try:
         sizes = list(ns)
     except TypeError:
-        raise InputError(f"The sample sizes must be a list of whole numbers; got {ns!r}.")
+        raise InputError(f"The sample sizes must be a list of whole numbers; got {ns!r}."
+                         ) from None
     if not sizes:
         raise InputError("Give at least one sample size, e.g. --n 150 300 600.")
     for n in sizes:

@@ -332,7 +332,7 @@ def _recommend(summary: pd.DataFrame, unusable: float) -> dict[str, Any]:
                 "reason": f"no N tried meets every criterion (at N = {int(ns[-1])}: "
                           f"{failed or 'not met at a smaller N'}); try larger sizes"}
     skipped = summary.loc[summary["n"] == n_rec, "not_computed"].iloc[0]
-    n_collect = int(math.ceil(n_rec / (1 - unusable))) if unusable < 1 else None
-    reason = (f"smallest N tried meeting every criterion, as does every larger N tried"
+    n_collect = math.ceil(n_rec / (1 - unusable)) if unusable < 1 else None
+    reason = ("smallest N tried meeting every criterion, as does every larger N tried"
               + (f" (not computed: {skipped})" if skipped else ""))
     return {"n": n_rec, "n_collect": n_collect, "unusable_share": unusable, "reason": reason}

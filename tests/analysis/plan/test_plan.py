@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import InputError
-from analysis.plan import (_clean, plan_sample_size, prepare, replicate,
-                           replication_seed)
+from analysis.plan import _clean, plan_sample_size, prepare, replicate, replication_seed
 from analysis.plan_summary import Criteria, _loading_stats, _recommend, criteria_met
 
 
