@@ -224,20 +224,22 @@ def _difference(alt: Any, key: Any, estimator: str) -> tuple[float, float, float
     if not (alt.converged and key.converged):
         return math.nan, math.nan, math.nan
     if estimator == "WLSMV":
-        test = _wlsmv_difference(alt, key)
-        if test is None:
-            return math.nan, math.nan, math.nan
-    else:
-        test = difference_test(alt.fit, key.fit, estimator=estimator)
+        return _wlsmv_difference(alt, key)
+    test = difference_test(alt.fit, key.fit, estimator=estimator)
     return float(test.chisq_diff), float(test.df_diff), float(test.pvalue)
 
 
-def _wlsmv_difference(alt: Any, key: Any):
-    """The engine's scaled-shifted difference test for WLSMV, where this build has one."""
-    import analysis.cfa.difftest as dt
+def _wlsmv_difference(alt: Any, key: Any) -> tuple[float, float, float]:
+    """The engine's scaled-shifted (Satorra, 2000) test, ``analysis.cfa.difference_test``,
+    where this build has it (the hook :func:`analysis.cfa._bridge.engine_difference_test`
+    uses); otherwise NaN: the power is then reported as not computed, never guessed."""
+    import analysis.cfa
 
-    fn = getattr(dt, "wlsmv_difference", None)
-    return None if fn is None else fn(alt, key)
+    engine_test = getattr(analysis.cfa, "difference_test", None)
+    if engine_test is None:
+        return math.nan, math.nan, math.nan
+    out = engine_test(alt, key)
+    return float(out["chisq_diff"]), float(out["df_diff"]), float(out["pvalue"])
 
 
 def replicate(setup: PlanSetup, n: int, rep: int, seed: int) -> dict[str, Any]:
