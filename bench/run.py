@@ -1,7 +1,8 @@
 """``make bench``: time lospw against R (lavaan / psych / semTools) in the same run.
 
 Each ``bench/bench_*.py`` module exposes ``run() -> list[dict]`` with keys ``name``,
-``lospw_s``, ``r_s``, ``ratio`` (R time / lospw time) and ``note``; this driver imports them
+``lospw_s``, ``r_s``, ``ratio`` (R time / lospw time; ``r_s`` and ``ratio`` may be None when
+a benchmark has no R counterpart) and ``note``; this driver imports them
 all (or those named on the command line: ``python bench/run.py polychoric``), prints one
 table and writes ``bench/results/bench.json``. R is needed; without ``Rscript`` the driver
 says how to install it and exits 2.
@@ -52,9 +53,13 @@ def main(argv: list[str]) -> int:
         return 2
     w = max(len(r["name"]) for r in rows)
     print(f"{'benchmark':<{w}}  {'lospw (s)':>10}  {'R (s)':>10}  {'R / lospw':>9}  note")
+    def num(x, spec: str, width: int) -> str:  # None (no R counterpart, not run) as "-"
+        return f"{'-':>{width}}" if x is None else f"{format(x, spec):>{width}}"
+
     for r in rows:
-        print(f"{r['name']:<{w}}  {r['lospw_s']:>10.4f}  {r['r_s']:>10.4f}  "
-              f"{r['ratio']:>8.1f}x  {r.get('note', '')}")
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.1f}x"
+        print(f"{r['name']:<{w}}  {num(r['lospw_s'], '.4f', 10)}  {num(r['r_s'], '.4f', 10)}  "
+              f"{ratio:>9}  {r.get('note', '')}")
     out = HERE / "results" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2) + "\n")

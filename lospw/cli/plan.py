@@ -132,16 +132,21 @@ def _print(res, population_file: str, written) -> None:
                   f"seed {cfg['seed']}")
     console.print(f"Key model: {cfg['key_model']['description']}; alternative: "
                   f"[bold]{alt['name']}[/bold] ({alt['description']}; {alt['why']})")
-    t = Table("N", "converged", "proper", "all fit cut-offs", "power", "coverage min-max",
-              "max |rel. bias|", "COSMIN", "meets", title="Per sample size")
+    t = Table("N", "conv.", "proper", "fit", "power", "coverage", "bias", "COSMIN", "meets",
+              title="Per sample size")
     for _, r in res.summary.iterrows():
         t.add_row(str(int(r["n"])), _fmt(r["converged"]), _fmt(r["proper"]),
                   _fmt(r["fit_all"]), _fmt(r["power"]),
                   f"{_fmt(r['coverage_min'])}-{_fmt(r['coverage_max'])}",
                   _fmt(r["rel_bias_std_max"], ".3f"),
-                  "yes" if r["n"] >= r["cosmin_minimum"] else f"< {int(r['cosmin_minimum'])}",
-                  "yes" if r["meets"] else f"no ({r['failed']})")
+                  "ok" if r["n"] >= r["cosmin_minimum"] else f"<{int(r['cosmin_minimum'])}",
+                  "yes" if r["meets"] else "no")
     console.print(t)
+    console.print("fit: share meeting all four cut-offs; coverage: min-max over the free "
+                  "loadings; bias: max |relative bias| of the standardized loadings.")
+    for _, r in res.summary.iterrows():
+        if r["failed"]:
+            console.print(f"N = {int(r['n'])} fails: {r['failed'].replace(';', ', ')}")
     rec = res.recommended
     if rec["n"] is not None:
         console.print(f"Recommended N = [bold]{rec['n']}[/bold] usable responses ({rec['reason']}); "
