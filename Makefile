@@ -115,6 +115,17 @@ demo-data: $(INSTALLED) $(DEMO_KEY) ## Regenerate the SYNTHETIC field test in da
 	  -o $(FIELDTEST_DATA)
 	echo $(DEMO_DATA_SEED) > $(FIELDTEST_DIR)/SEED
 
+# ---- convenience: Monte Carlo sample-size plan on the SYNTHETIC demo population (issue 11) --
+# Slow (500 replications per N); not part of `make all`. The result does not depend on
+# PLAN_JOBS; `lospw plan --scheduler tcp://HOST:8786` runs it on a Dask cluster instead.
+PLAN_DIR := $(DERIVED)/plan
+PLAN_POPULATION ?= data/raw/fieldtest/population.yaml
+PLAN_OPTIONS ?= --n 150 300 600 --reps 500 --estimator ML --seed 1
+PLAN_JOBS ?= 2
+.PHONY: plan
+plan: $(INSTALLED) ## Monte Carlo sample-size plan on the synthetic demo population (slow; PLAN_OPTIONS, PLAN_JOBS).
+	$(LOSPW) plan --population $(PLAN_POPULATION) $(PLAN_OPTIONS) --jobs $(PLAN_JOBS) -o $(PLAN_DIR)
+
 ANALYSIS_TARGETS :=
 
 # ---- stage: the scoring scheme (issue 9) ---------------------------------------------------
