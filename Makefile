@@ -176,7 +176,10 @@ analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo fiel
 
 # ---- the report ----------------------------------------------------------------------------
 BOOK_HTML := book/_build/html/index.html
-BOOK_SRC := $(shell find book -path book/_build -prune -o -type f -print | sort)
+BOOK_SRC := $(shell find book \( -path book/_build -o -name __pycache__ -o -name .ipynb_checkpoints \) \
+  -prune -o -type f -print | sort)
+# The chapters read the artifacts through lospw/report*.py (they never fit a model).
+BOOK_CODE := $(wildcard lospw/report*.py)
 
 # `make book RESULTS=DIR` builds the report from the artifacts of any `lospw analyze -o DIR`
 # (read through $$LOSPW_ANALYSIS; default $(DERIVED)/analysis), rebuilding unconditionally.
@@ -184,7 +187,7 @@ RESULTS ?=
 .PHONY: FORCE
 FORCE:
 
-$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS) $(if $(RESULTS),FORCE)
+$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(BOOK_CODE) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS) $(if $(RESULTS),FORCE)
 	@echo "==> book: building the report from $(DERIVED)$(if $(RESULTS), and $(RESULTS)) into book/_build/html"
 	$(if $(RESULTS),LOSPW_ANALYSIS=$(abspath $(RESULTS))) $(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
 	@touch $@
@@ -195,10 +198,11 @@ all: install data delphi analysis book ## Everything: install, run the pipeline,
 	@echo "==> all: done. Report: $(BOOK_HTML)"
 
 # ---- checks --------------------------------------------------------------------------------
-test: $(INSTALLED) ## Run the test suite (installs first when needed; slow tests deselected).
+# The browser test (tests/book) opens the built report, so `make test` builds it first.
+test: $(INSTALLED) $(BOOK_HTML) ## Run the test suite (installs and builds the report first when needed; slow tests deselected).
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-all: $(INSTALLED) ## Run every test, the slow ones too.
+test-all: $(INSTALLED) $(BOOK_HTML) ## Run every test, the slow ones too.
 	$(PY) -m pytest
 
 lint: $(INSTALLED) ## ruff check.

@@ -1,21 +1,31 @@
 """Helpers for the report (book/): read pipeline artifacts; never compute a result.
 
 Chapters call ``load_json("model/model.json")`` etc. The artifacts live in ``data/derived``
-(or in the folder named by ``$LOSPW_DERIVED``, e.g. one written by ``lospw analyze``). A
-missing artifact raises :class:`MissingArtifact`, whose message names the make target that
-writes it, so the book build fails with that message.
+(or in the folder named by ``$LOSPW_DERIVED``). The artifacts of ``lospw analyze`` are read
+with ``load_analysis_json`` / ``load_analysis_csv`` from ``$LOSPW_ANALYSIS`` (``make book
+RESULTS=DIR``), default ``data/derived/analysis``. A missing artifact raises
+:class:`MissingArtifact`, whose message names the make target that writes it, so the book
+build fails with that message. A stage of ``lospw analyze`` that was skipped or failed is
+not an error: :func:`stage` returns its manifest record and the chapter says why.
+
+CSV artifacts are written with spreadsheet formulas neutralised (a leading ``'`` before
+``=``, ``+``, ``-``, ``@``; :mod:`analysis.artifacts`); :func:`load_csv` undoes that so the
+report shows ``=~`` as lavaan writes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["ANALYSIS", "DERIVED", "MissingArtifact", "analysis_path", "load_analysis_csv",
-           "load_analysis_json", "load_csv", "load_json", "path"]
+__all__ = ["ANALYSIS", "DERIVED", "DataNote", "MissingArtifact", "StageRecord",
+           "analysis_path", "fit_value", "load_analysis_csv", "load_analysis_json", "load_analysis_text",
+           "load_csv", "load_json", "load_text", "note", "path", "stage"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DERIVED = Path(os.environ.get("LOSPW_DERIVED", ROOT / "data" / "derived"))
@@ -31,29 +41,24 @@ TARGETS = {
     "delphi": "make delphi",
     "analysis": "make analysis",
 }
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
 class MissingArtifact(RuntimeError):
     """An artifact the chapter needs does not exist: run the named make target."""
 
 
+def _shown(p: Path) -> str:
+    return p.relative_to(ROOT).as_posix() if p.is_relative_to(ROOT) else p.as_posix()
+
+
 def path(rel: str) -> Path:
+    """An artifact under ``data/derived`` (``$LOSPW_DERIVED``), e.g. ``"bank/codebook.csv"``."""
     p = DERIVED / rel
     if not p.exists():
         target = TARGETS.get(Path(rel).parts[0], "make all")
-        raise MissingArtifact(
-            f"missing artifact {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: "
-            f"run `{target}` first."
-        )
+        raise MissingArtifact(f"missing artifact {_shown(p)}: run `{target}` first.")
     return p
-
-
-def load_json(rel: str):
-    return json.loads(path(rel).read_text(encoding="utf-8"))
-
-
-def load_csv(rel: str) -> pd.DataFrame:
-    return pd.read_csv(path(rel))
 
 
 def analysis_path(rel: str) -> Path:
@@ -61,15 +66,138 @@ def analysis_path(rel: str) -> Path:
     p = ANALYSIS / rel
     if not p.exists():
         how = ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ
-               else f"`lospw analyze ... -o {ANALYSIS}`")
-        raise MissingArtifact(f"missing artifact {rel} in {ANALYSIS}: run {how} first "
-                              "(see its manifest.json for stages that were skipped).")
+               else f"`lospw analyze ... -o {_shown(ANALYSIS)}`")
+        raise MissingArtifact(f"missing artifact {rel} in {_shown(ANALYSIS)}: run {how} "
+                              "first (see its manifest.json for stages that were skipped).")
     return p
 
 
-def load_analysis_json(rel: str):
+def _read_csv(p: Path) -> pd.DataFrame:
+    frame = pd.read_csv(p, keep_default_na=True)
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(
+                lambda v: v[1:] if isinstance(v, str) and v.startswith(_NEUTRALISED) else v)
+    frame.columns = [c[1:] if isinstance(c, str) and c.startswith(_NEUTRALISED) else c
+                     for c in frame.columns]
+    return frame
+
+
+def load_json(rel: str) -> Any:
+    return json.loads(path(rel).read_text(encoding="utf-8"))
+
+
+def load_csv(rel: str) -> pd.DataFrame:
+    return _read_csv(path(rel))
+
+
+def load_text(rel: str) -> str:
+    return path(rel).read_text(encoding="utf-8")
+
+
+def load_analysis_json(rel: str) -> Any:
     return json.loads(analysis_path(rel).read_text(encoding="utf-8"))
 
 
 def load_analysis_csv(rel: str) -> pd.DataFrame:
-    return pd.read_csv(analysis_path(rel))
+    return _read_csv(analysis_path(rel))
+
+
+def load_analysis_text(rel: str) -> str:
+    return analysis_path(rel).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """How a stage of ``lospw analyze`` ended (its entry in ``manifest.json``)."""
+
+    name: str
+    status: str
+    reason: str | None
+    warnings: tuple[dict[str, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def stage(name: str) -> StageRecord:
+    """The manifest's record of stage ``name`` (status ok / skipped / failed and why)."""
+    manifest = load_analysis_json("manifest.json")
+    for rec in manifest["stages"]:
+        if rec["name"] == name:
+            return StageRecord(name, rec["status"], rec.get("reason"),
+                               tuple(rec.get("warnings") or ()))
+    return StageRecord(name, "not run", "this version of lospw analyze has no such stage", ())
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """Where a table's or figure's numbers come from, and whether those data are synthetic."""
+
+    synthetic: bool
+    source: str
+
+    @property
+    def label(self) -> str:
+        """The short stamp for figures ("SYNTHETIC DATA"), empty for real data."""
+        return "SYNTHETIC DATA" if self.synthetic else ""
+
+    @property
+    def caption(self) -> str:
+        """The sentence that ends every caption (Markdown)."""
+        src = self.source.rstrip(". ")
+        if self.synthetic:
+            return f"**SYNTHETIC DATA**: {src}."
+        return f"Data: {src}."
+
+
+def note(kind: str) -> DataNote:
+    """The data note of a kind of artifact: ``"delphi"`` (the panel) or ``"analysis"``.
+
+    Synthetic-ness is read from the artifacts: the Delphi run's label (``lospw delphi
+    --label``) and the analysis run's ``provenance.json`` (``synthetic`` and its evidence).
+    """
+    if kind == "delphi":
+        summary = load_json("delphi/summary.json")
+        label = summary.get("label") or ""
+        files = ", ".join(Path(i["file"]).name for i in summary.get("inputs", []))
+        return DataNote("synthetic" in label.lower(), label or f"Delphi ratings {files}")
+    if kind == "analysis":
+        prov = load_analysis_json("provenance.json")
+        synthetic = bool(prov.get("synthetic"))
+        src = f"{prov['data']['file']}, analysed by lospw analyze"
+        if synthetic:
+            src += "; the numbers illustrate the method and are not evidence about the instrument"
+        return DataNote(synthetic, src)
+    raise ValueError(f"unknown kind of data {kind!r}; use 'delphi' or 'analysis'")
+
+
+def fit_value(fit: dict[str, Any], name: str, estimator: str) -> tuple[float | None, str]:
+    """A fit measure as the analysis reports it for ``estimator``, and the name used.
+
+    With a robust estimator (MLR, WLSMV) the robust version (``cfi_robust``) is preferred,
+    then the scaled one (``cfi_scaled``), then the standard one, as lavaan's
+    ``fitMeasures()`` names them; with ML the standard one. ``srmr``, ``aic`` and ``bic``
+    have no robust version.
+
+    Examples
+    --------
+    >>> fit_value({"cfi": 0.9, "cfi_robust": 0.92}, "cfi", "MLR")
+    (0.92, 'cfi_robust')
+    >>> fit_value({"cfi": 0.9, "cfi_robust": 0.92}, "cfi", "ML")
+    (0.9, 'cfi')
+    """
+    names = [name]
+    if estimator != "ML":
+        if name in ("chisq", "df", "pvalue"):
+            names = [f"{name}_scaled", name]
+        elif name.startswith("rmsea_ci_"):
+            names = [f"{name}_robust", f"{name}_scaled", name]
+        elif name in ("cfi", "tli", "rmsea"):
+            names = [f"{name}_robust", f"{name}_scaled", name]
+    for n in names:
+        v = fit.get(n)
+        if v is not None and not (isinstance(v, float) and v != v):
+            return v, n
+    return None, names[-1]
