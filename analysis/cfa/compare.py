@@ -7,10 +7,13 @@ items with the same estimator and missing-data option. The comparison reports
   whether the solution is proper;
 * a χ² difference test for every nested pair (plain for ML, Satorra–Bentler 2001 for MLR;
   pairs with equal df are reported as equivalent, not tested);
-* the best model: the lowest BIC among converged, proper solutions (ML, MLR); lowest AIC
-  and highest CFI are listed beside it;
+* the best model: the lowest BIC among converged, proper solutions (ML, MLR; for WLSMV,
+  which has no likelihood, the lowest scaled RMSEA); lowest AIC and highest CFI are listed
+  beside it;
 * the contrast of the key's own model (``correlated``: for LOS-PW the six-factor model)
-  with the best alternative: ΔBIC, ΔAIC, ΔCFI, ΔRMSEA and the difference test when nested.
+  with the best alternative: ΔBIC, ΔAIC (ML, MLR), ΔCFI, ΔRMSEA and the difference test
+  when nested (WLSMV: the engine's scaled-shifted test, reported as not available until the
+  engine provides it).
 
 A solution is *improper* when the engine reports a Heywood case, a non-positive-definite
 matrix or failed standard errors; such a model stays in the table (flagged) but is never
@@ -46,7 +49,14 @@ TABLE_MEASURES = {
     "MLR": ("npar", "chisq", "df", "chisq_scaled", "df_scaled", "pvalue_scaled",
             "chisq_scaling_factor", "cfi_robust", "tli_robust", "rmsea_robust", "srmr",
             "aic", "bic"),
+    "WLSMV": ("npar", "chisq", "df", "chisq_scaled", "df_scaled", "pvalue_scaled",
+              "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"),
 }
+#: What picks the best model: BIC where there is a likelihood, else the scaled RMSEA (which
+#: carries a parsimony correction; CFI alone would always pick the largest model).
+BEST_BY = {"ML": "bic", "MLR": "bic", "WLSMV": "rmsea_scaled"}
+_CFI_RMSEA = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
+              "WLSMV": ("cfi_scaled", "rmsea_scaled")}
 KEY_MODEL = "correlated"
 
 
@@ -88,6 +98,8 @@ class ComparisonResult:
         ``restricted``, ``general`` and the :class:`~analysis.cfa.difftest.DiffTest` fields.
     best : str or None
         Lowest BIC among converged, proper models.
+    best_by : str
+        ``"bic"`` (ML, MLR) or ``"rmsea_scaled"`` (WLSMV).
     best_aic, best_cfi : str or None
     contrast : dict or None
         The key's model against the best alternative.
@@ -100,6 +112,7 @@ class ComparisonResult:
     table: tuple[dict[str, Any], ...]
     differences: tuple[dict[str, Any], ...]
     best: str | None
+    best_by: str
     best_aic: str | None
     best_cfi: str | None
     contrast: dict[str, Any] | None
@@ -120,7 +133,7 @@ class ComparisonResult:
         return {"estimator": self.estimator, "missing": self.missing, "n_obs": self.n_obs,
                 "table": [dict(r) for r in self.table],
                 "differences": [dict(d) for d in self.differences],
-                "best": self.best, "best_by": "bic", "best_aic": self.best_aic,
+                "best": self.best, "best_by": self.best_by, "best_aic": self.best_aic,
                 "best_cfi": self.best_cfi, "contrast": self.contrast,
                 "models": self.models.to_dict()}
 
@@ -148,11 +161,14 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
         Bad options or missing item columns.
     """
     if estimator not in TABLE_MEASURES:
-        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR' for the model "
-                         f"comparison; got {estimator!r}.")
+        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
+                         f"{estimator!r}.")
     if missing not in ("listwise", "fiml"):
         raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml'; got "
                          f"{missing!r}.")
+    if estimator == "WLSMV" and missing == "fiml":
+        raise InputError("WLSMV uses complete rows; the 'missing' option must be 'listwise' "
+                         "with estimator 'WLSMV' (FIML is for ML and MLR).")
     absent = [i for i in key.items if i not in items.columns]
     if absent:
         raise InputError(f"{len(absent)} item column(s) of the key are missing from the data: "
@@ -164,8 +180,9 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     data = key.reverse_score(items[list(key.items)].astype(float))
     fits: dict[str, FitOutcome] = {}
     rows: list[dict[str, Any]] = []
+    extra = {"ordered": True} if estimator == "WLSMV" else {}
     for m in models.models:
-        out = fitter(data, m.syntax, estimator=estimator, missing=missing)
+        out = fitter(data, m.syntax, estimator=estimator, missing=missing, **extra)
         fits[m.name] = out
         codes = _codes(out.warnings)
         row: dict[str, Any] = {"model": m.name, "description": m.description,
@@ -183,37 +200,42 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
         if not (r.converged and g.converged):
             entry.update(chisq_diff=math.nan, df_diff=math.nan, pvalue=math.nan,
                          method=None, note="a model did not converge")
+        elif estimator == "WLSMV":
+            from analysis.cfa._bridge import engine_difference_test
+            entry.update(engine_difference_test(r, g).to_dict())
         else:
             entry.update(difference_test(r.fit, g.fit, estimator=estimator).to_dict())
         diffs.append(entry)
-    best = pick_best(rows, "bic")
-    best_aic = pick_best(rows, "aic")
-    best_cfi = pick_best([dict(r, neg_cfi=-r.get("cfi", r.get("cfi_robust", math.nan)))
-                          for r in rows], "neg_cfi")
+    best = pick_best(rows, BEST_BY[estimator])
+    best_aic = pick_best(rows, "aic") if estimator != "WLSMV" else None
+    cfi_name = _CFI_RMSEA[estimator][0]
+    best_cfi = pick_best([dict(r, neg_cfi=-r[cfi_name]) for r in rows], "neg_cfi")
     contrast = _contrast(rows, diffs, estimator)
     n_obs = max((f.n_obs for f in fits.values()), default=0)
-    return ComparisonResult(estimator, missing, tuple(rows), tuple(diffs), best, best_aic,
-                            best_cfi, contrast, models, n_obs)
+    return ComparisonResult(estimator, missing, tuple(rows), tuple(diffs), best,
+                            BEST_BY[estimator], best_aic, best_cfi, contrast, models, n_obs)
 
 
 def _contrast(rows: list[dict[str, Any]], diffs: list[dict[str, Any]],
               estimator: str) -> dict[str, Any] | None:
-    """The key's model against the best alternative (lowest BIC among the others)."""
+    """The key's model against the best alternative (by the estimator's best-by measure)."""
     by_name = {r["model"]: r for r in rows}
     if KEY_MODEL not in by_name:
         return None
-    alt = pick_best([r for r in rows if r["model"] != KEY_MODEL], "bic")
+    by = BEST_BY[estimator]
+    alt = pick_best([r for r in rows if r["model"] != KEY_MODEL], by)
     if alt is None:
         return None
     k, a = by_name[KEY_MODEL], by_name[alt]
-    cfi, rmsea = ("cfi", "rmsea") if estimator == "ML" else ("cfi_robust", "rmsea_robust")
+    cfi, rmsea = _CFI_RMSEA[estimator]
     out: dict[str, Any] = {
-        "model": KEY_MODEL, "alternative": alt,
-        "delta_bic": k["bic"] - a["bic"], "delta_aic": k["aic"] - a["aic"],
+        "model": KEY_MODEL, "alternative": alt, "by": by,
         "delta_cfi": k[cfi] - a[cfi], "delta_rmsea": k[rmsea] - a[rmsea],
-        "preferred_by_bic": KEY_MODEL if k["bic"] <= a["bic"] else alt,
+        "preferred": KEY_MODEL if k[by] <= a[by] else alt,
         "key_model_proper": k["proper"],
     }
+    if by == "bic":
+        out.update(delta_bic=k["bic"] - a["bic"], delta_aic=k["aic"] - a["aic"])
     for d in diffs:
         if {d["restricted"], d["general"]} == {KEY_MODEL, alt}:
             out["difference_test"] = dict(d)

@@ -105,3 +105,33 @@ def test_hs_validity_matches_semtools(hs):
     for f in key.scale_names:
         assert res.composite_reliability[f] == pytest.approx(ref["comp_rel"][f], abs=1e-5)
         assert res.ave[f] == pytest.approx(ref["ave"][f], abs=1e-5)
+
+
+def test_hs_invariance_mlr_matches_lavaan(hs):
+    items, school, key = hs
+    res = measurement_invariance(items, school, key, estimator="MLR", search=False,
+                                 group_name="school")
+    for step in res.steps:
+        ref = INV["hs"]["MLR"]["steps"][step["model"]]["fit"]
+        assert step["fit"]["chisq_scaled"] == pytest.approx(ref["chisq.scaled"], rel=1e-4)
+        assert step["fit"]["cfi_robust"] == pytest.approx(ref["cfi.robust"], abs=1e-4)
+    for d in res.decisions:
+        ref = INV["hs"]["MLR"]["differences"][d["step"]]
+        assert d["test"] == "satorra_bentler_2001"
+        assert d["chisq_diff"] == pytest.approx(ref["chisq_diff"], rel=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_bfi_gender_invariance_matches_lavaan(bfi_path, bfi_key_path, estimator):
+    key = load_key(bfi_key_path)
+    intake = read_responses(bfi_path, key)
+    res = measurement_invariance(intake.items, intake.meta["gender"], key, search=False,
+                                 estimator=estimator, group_name="gender")
+    ref = INV["bfi"][estimator]
+    for step in res.steps:
+        assert step["fit"]["chisq"] == pytest.approx(ref["steps"][step["model"]]["fit"]["chisq"],
+                                                     rel=1e-4)
+    for d in res.decisions:
+        assert d["chisq_diff"] == pytest.approx(ref["differences"][d["step"]]["chisq_diff"],
+                                                rel=1e-4)

@@ -48,7 +48,7 @@ def bfi(bfi_path, bfi_key_path):
     return read_responses(bfi_path, key).items, key
 
 
-def _check_differences(res, part):
+def _check_differences(res, part, rel=1e-6):
     ref = {(d["restricted"], d["general"]): d for d in REF[part]["differences"]}
     assert {(d["restricted"], d["general"]) for d in res.differences} == set(ref)
     for d in res.differences:
@@ -57,8 +57,8 @@ def _check_differences(res, part):
         if r["df_diff"] == 0:
             assert math.isnan(d["pvalue"]) and "equivalent" in d["note"]
             continue
-        assert d["chisq_diff"] == pytest.approx(r["chisq_diff"], rel=1e-6)
-        assert d["pvalue"] == pytest.approx(r["pvalue"], rel=1e-6, abs=1e-300)
+        assert d["chisq_diff"] == pytest.approx(r["chisq_diff"], rel=rel)
+        assert d["pvalue"] == pytest.approx(r["pvalue"], rel=max(rel, 1e-6) * 100, abs=1e-300)
 
 
 def test_hs_comparison_on_lavaan_fits(hs):
@@ -89,8 +89,28 @@ def test_bfi_comparison_on_lavaan_fits(bfi, part, estimator, missing):
     _check_differences(res, part)
     assert res.best == "bifactor"
     assert res.contrast["alternative"] == "bifactor"
-    assert res.contrast["preferred_by_bic"] == "bifactor"
+    assert res.contrast["preferred"] == "bifactor" and res.contrast["by"] == "bic"
     assert res.contrast["delta_bic"] > 0
+
+
+def test_bfi_wlsmv_comparison_on_lavaan_fits(bfi):
+    items, key = bfi
+    calls = []
+
+    def fitter(data, syntax, **kw):
+        calls.append(kw.get("ordered"))
+        return Replay("bfi_wlsmv")(data, syntax, **kw)
+
+    res = C.compare_models(items, key, estimator="WLSMV", fitter=fitter)
+    assert calls == [True] * 4
+    assert res.best_by == "rmsea_scaled" and res.best == "bifactor"
+    assert res.best_aic is None and res.best_cfi == "bifactor"
+    assert res.contrast["by"] == "rmsea_scaled" and "delta_bic" not in res.contrast
+    # the scaled-shifted difference needs the engine's fitted models: not available here
+    assert all(math.isnan(d["pvalue"]) and d["method"] == "satorra_2000"
+               for d in res.differences)
+    with pytest.raises(InputError, match="must be 'listwise' with estimator 'WLSMV'"):
+        C.compare_models(items, key, estimator="WLSMV", missing="fiml", fitter=fitter)
 
 
 def test_non_converged_model_is_not_tested(hs):
@@ -124,16 +144,35 @@ def test_pick_best_none():
 
 
 @needs_engine
-@pytest.mark.parametrize(("part", "fixture"), [("hs_ml", "hs"), ("bfi_ml", "bfi")])
-def test_engine_matches_lavaan(part, fixture, request):
+@pytest.mark.parametrize(("part", "fixture", "estimator"), [
+    ("hs_ml", "hs", "ML"), ("bfi_ml", "bfi", "ML"),
+    pytest.param("bfi_mlr", "bfi", "MLR", marks=pytest.mark.slow)])
+def test_engine_matches_lavaan(part, fixture, estimator, request):
     items, key = request.getfixturevalue(fixture)
-    res = C.compare_models(items, key)
+    res = C.compare_models(items, key, estimator=estimator)
     for row in res.table:
         ref = REF[part]["models"][row["model"]]
         assert row["converged"] and row["proper"] == ref["proper"]
         assert row["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-4)
         assert row["df"] == ref["fit"]["df"]
-        for k in ("cfi", "tli", "rmsea", "srmr"):
+        for k in ("cfi", "tli", "rmsea", "srmr") if estimator == "ML" else ("srmr",):
             assert row[k] == pytest.approx(ref["fit"][k], abs=1e-3)
         assert row["bic"] == pytest.approx(ref["fit"]["bic"], rel=1e-6)
-    _check_differences(res, part)
+        if estimator == "MLR":
+            assert row["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-4)
+            for k in ("cfi_robust", "tli_robust", "rmsea_robust"):
+                assert row[k] == pytest.approx(ref["fit"][k.replace("_", ".")], abs=1e-4)
+    _check_differences(res, part, rel=1e-6 if estimator == "ML" else 1e-4)
+
+
+@needs_engine
+@pytest.mark.slow
+def test_engine_wlsmv_matches_lavaan(bfi):
+    items, key = bfi
+    res = C.compare_models(items, key, estimator="WLSMV")
+    for row in res.table:
+        ref = REF["bfi_wlsmv"]["models"][row["model"]]["fit"]
+        assert row["chisq_scaled"] == pytest.approx(ref["chisq.scaled"], rel=1e-3)
+        for k in ("cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"):
+            assert row[k] == pytest.approx(ref[k.replace("_", ".")], abs=1e-3)
+    assert res.best == "bifactor"

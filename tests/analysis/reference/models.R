@@ -8,9 +8,12 @@ suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 FIT <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
          "rmsea.ci.upper", "srmr", "aic", "bic", "logl")
 FIT_SCALED <- c("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
-                "cfi.robust", "tli.robust", "rmsea.robust")
-run <- function(models, data, nested, estimator = "ML", missing = "listwise") {
+                "cfi.robust", "tli.robust", "rmsea.robust", "cfi.scaled", "tli.scaled",
+                "rmsea.scaled")
+run <- function(models, data, nested, estimator = "ML", missing = "listwise",
+                ordered = NULL) {
   fits <- lapply(models, function(m) cfa(m, data = data, estimator = estimator,
+                                         ordered = ordered,
                                          missing = missing))
   res <- lapply(names(models), function(n) {
     f <- fits[[n]]
@@ -23,7 +26,8 @@ run <- function(models, data, nested, estimator = "ML", missing = "listwise") {
   pairs <- list()
   for (p in nested) {
     if (!(p[1] %in% names(fits) && p[2] %in% names(fits))) next
-    method <- if (estimator == "ML") "default" else "satorra.bentler.2001"
+    # ML: plain; MLR: Satorra-Bentler 2001; WLSMV: lavaan's default (satorra.2000)
+    method <- if (estimator == "MLR") "satorra.bentler.2001" else "default"
     a <- lavTestLRT(fits[[p[1]]], fits[[p[2]]], method = method)
     pairs[[length(pairs) + 1]] <- list(restricted = p[1], general = p[2],
       chisq_diff = a[2, "Chisq diff"], df_diff = a[2, "Df diff"], pvalue = a[2, "Pr(>Chisq)"])
@@ -173,6 +177,9 @@ out <- list(
   bfi_ml = run(bfi_models, bfi, NESTED),
   bfi_ml_fiml = run(bfi_models, bfi, NESTED, missing = "ml"),
   bfi_mlr = run(bfi_models, bfi, NESTED, estimator = "MLR"),
+  bfi_wlsmv = run(bfi_models, bfi, NESTED, estimator = "WLSMV",
+                  ordered = c(paste0("A", 1:5), paste0("C", 1:5), paste0("E", 1:5),
+                              paste0("N", 1:5), paste0("O", 1:5))),
   lospw_like_ml = run(lospw_models, lospw_data, NESTED_LOSPW)
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
