@@ -13,6 +13,7 @@ See DESIGN.md ("CFA engine") for the estimator defaults and the departures from 
 
 from analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fit_cfa
 from analysis.cfa.fit import FIT_MEASURES
+from analysis.cfa.lrt import difference_test
 from analysis.cfa.partable import GROUP_EQUAL
 from analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 
@@ -25,5 +26,6 @@ __all__ = [
     "CFAResult",
     "FitWarning",
     "default_estimator",
+    "difference_test",
     "fit_cfa",
 ]
