@@ -115,6 +115,12 @@ class AnalysisOptions:
         With ``screen="exclude"``: flags needed to exclude.
     min_group_size : int
         Smallest group for invariance testing.
+    invariance_groups : tuple of str
+        The groups compared in the invariance stage (default: every level of ``group``).
+        Each is a level, or levels joined by ``+`` that are compared as one group (e.g.
+        ``("students", "professionals+managers")``). Rows of levels not named are left out
+        of that stage only (a ``groups_left_out`` warning names them); group norms and the
+        other stages use all rows. For groups too small to compare on their own.
     """
 
     data: str
@@ -131,6 +137,7 @@ class AnalysisOptions:
     screen: str = "flag"
     min_flags: int = 1
     min_group_size: int = 50
+    invariance_groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("estimator", self.estimator, ESTIMATORS),
@@ -147,6 +154,18 @@ class AnalysisOptions:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise InputError(f"The '{name}' option must be a whole number of at least "
                                  f"{low}; got {value!r}.")
+        if self.invariance_groups:
+            if self.group is None:
+                raise InputError("The 'invariance_groups' option needs a group column; give "
+                                 "--group COL as well.")
+            levels = [str(v).strip() for v in self.invariance_groups]
+            parts = [p.strip() for v in levels for p in v.split("+")]
+            if len(levels) < 2 or "" in parts or len(set(parts)) != len(parts):
+                raise InputError(f"The 'invariance_groups' option must name two or more "
+                                 f"groups, each level once (join levels with '+' to compare "
+                                 f"them as one group); got {', '.join(levels) or 'none'}.")
+            levels = ["+".join(p.strip() for p in v.split("+")) for v in levels]
+            object.__setattr__(self, "invariance_groups", tuple(levels))
         if self.group is not None and self.group == self.cluster:
             raise InputError(f"The group and cluster options name the same column "
                              f"{self.group!r}; give different columns (e.g. --group role "
@@ -155,6 +174,7 @@ class AnalysisOptions:
     def to_dict(self) -> dict[str, Any]:
         """The options with file paths reduced to what carries no local folder names."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["invariance_groups"] = list(self.invariance_groups)
         for k in ("data", "key", "criteria"):
             if out[k] is not None:
                 out[k] = _portable(out[k])

@@ -101,6 +101,13 @@ def run_intake(ctx: Context) -> IntakeResult:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{_portable(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
+    if o.invariance_groups:
+        present = set(res.meta[o.group].dropna().astype(str))
+        absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
+        if absent:
+            raise InputError(f"{_portable(o.data)}: --invariance-groups names group(s) "
+                             f"{', '.join(absent)} that column {o.group!r} does not have; its "
+                             f"groups are {', '.join(sorted(present))}.")
     return res
 
 
@@ -130,11 +137,8 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 # -- items, reliability, dimensionality -----------------------------------------------------
 def run_items(ctx: Context) -> Any:
     mod = _module("analysis.items", "item analysis")
-    fn = getattr(mod, "item_analysis", None) or getattr(mod, "item_statistics", None)
-    if fn is None:
-        raise StageSkipped(f"item analysis (analysis.items) is {NOT_AVAILABLE} in the form "
-                           "this pipeline calls (item_analysis)")
-    return fn(analysed(ctx).items, ctx.key)
+    return mod.item_stats(analysed(ctx).items, ctx.key,
+                          missing=_missing_for(ctx, "reliability"))
 
 
 def write_items(res: Any, ctx: Context, folder: Path) -> None:
@@ -312,8 +316,18 @@ def run_invariance(ctx: Context) -> Any:
         raise StageSkipped(f"invariance testing supports ML and MLR in this version; got "
                            f"{o.estimator}")
     data = analysed(ctx)
+    groups = data.meta[o.group]
+    if o.invariance_groups:
+        label = {g: tok for tok in o.invariance_groups for g in tok.split("+")}
+        text = groups.astype(str).where(groups.notna())
+        left = text[~text.isin(list(label))].dropna().value_counts().sort_index()
+        if len(left):
+            _warn("groups_left_out", "--invariance-groups: " + ", ".join(
+                f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
+                "count under missing_group)")
+        groups = text.map(label)
     return measurement_invariance(
-        data.items, data.meta[o.group], ctx.key, estimator=o.estimator,
+        data.items, groups, ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=_engine_fitter())
 
@@ -362,7 +376,19 @@ def run_validity(ctx: Context) -> Any:
     if est != ctx.options.estimator:
         _warn("estimator_substituted", "CR and AVE use ML point estimates (validity supports "
               "ML and MLR)")
-    return validity(items, ctx.key, estimator=est, missing=_missing_for(ctx, "cfa"))
+    cfa = ctx.results.get("cfa")
+    fit = cfa.fits.get("correlated") if cfa is not None else None
+    if fit is None or est != ctx.options.estimator:
+        return validity(items, ctx.key, estimator=est, missing=_missing_for(ctx, "cfa"))
+    # the same model, data and options as validity() fits: reuse the CFA stage's fit
+    from analysis.cfa._bridge import estimates_from_result
+    from analysis.validity import validity_from_estimates
+
+    table, n_htmt = htmt(items, ctx.key)
+    factors, n_obs, notes = estimates_from_result(fit, ctx.key)
+    return validity_from_estimates(factors, table, n_obs=n_obs, n_htmt=n_htmt,
+                                   missing=_missing_for(ctx, "cfa"),
+                                   reverse_scored=ctx.key.reverse_items, warnings=notes)
 
 
 def write_validity(res: Any, ctx: Context, folder: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 __all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_difference_test", "engine_fitter",
-           "factor_estimates", "outcome", "score_table"]
+           "estimates_from_result", "factor_estimates", "outcome", "score_table"]
 
 #: Columns of a score-test table: one row per equality constraint (lavTestScore, univariate);
 #: ``parameter`` is the constrained parameter in ``group.partial`` form (``x3~1``,
@@ -134,10 +134,17 @@ def factor_estimates(items: pd.DataFrame, key: Any, *, estimator: str = "ML",
     lavaan's ``sampstat`` that semTools reads.
     """
     from analysis.cfa.models import correlated_factors
-    from analysis.validity import FactorEstimates
 
     data = key.reverse_score(items[list(key.items)].astype(float))
     res = _fit_cfa()(data, correlated_factors(key), estimator=estimator, missing=missing)
+    return estimates_from_result(res, key)
+
+
+def estimates_from_result(res: Any, key: Any) -> tuple[Any, int, tuple[str, ...]]:
+    """:func:`factor_estimates` from an already fitted correlated-factors ``CFAResult``
+    (``lospw analyze`` reuses the CFA stage's fit instead of fitting it again)."""
+    from analysis.validity import FactorEstimates
+
     p = res.parameters
     factors = list(key.scale_names)
     lam = pd.DataFrame(0.0, index=list(key.items), columns=factors)

@@ -103,11 +103,14 @@ def _print_summary(summary: RunSummary) -> None:
               help="With --screen exclude: flags needed to exclude a respondent.")
 @click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
               help="Smaller groups make invariance testing not estimable.")
+@click.option("--invariance-groups", metavar="G1,G2[+G3]...",
+              help="The groups of --group compared in the invariance stage, comma-separated; "
+              "join levels with + to compare them as one group (default: every level).")
 @json_option
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
             estimator: str, missing: str, seed: int, reduce: bool, criteria_file: str | None,
             synthetic: bool | None, id_column: str | None, screen: str, min_flags: int,
-            min_group_size: int, as_json: bool) -> None:
+            min_group_size: int, invariance_groups: str | None, as_json: bool) -> None:
     """The whole validation of the instrument described by KEY on DATA, into DIR (-o):
     intake and exclusion log, screening, item analysis, reliability, dimensionality (EFA),
     competing CFA models, invariance across --group, validity, an item-reduction proposal,
@@ -118,7 +121,9 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
         data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
         missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
-        min_group_size=min_group_size)
+        min_group_size=min_group_size,
+        invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
+                                if g.strip()))
     debug = bool(click.get_current_context().find_root().params.get("debug"))
     # The stages' warnings are recorded in manifest.json and shown per stage; their log
     # lines (and the tracebacks of failed stages) only with --debug.

@@ -216,6 +216,28 @@ def test_group_too_small_for_invariance(tmp_path, hs_path, hs_key_path):
     assert list(scheme["norms"]["groups"]) == ["big"]
 
 
+def test_invariance_groups_union_and_left_out(tmp_path, hs_path, hs_key_path):
+    df = pd.read_csv(hs_path)
+    df["team"] = (["a"] * 100 + ["b"] * 60 + ["c"] * 60 + ["d"] * 81)
+    data = tmp_path / "hs_team.csv"
+    df.to_csv(data, index=False)
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(data), str(hs_key_path), group="team", estimator="ML",
+                                 invariance_groups=("a", "b+c")), out)
+    inv = json.loads((out / "invariance" / "invariance.json").read_text())
+    assert inv["group_sizes"] == {"a": 100, "b+c": 120}
+    assert inv["excluded"] == {"missing_group": 81}
+    stage = next(s for s in manifest(out)["stages"] if s["name"] == "invariance")
+    assert stage["status"] == "ok"
+    assert {"code": "groups_left_out", "message": "--invariance-groups: d (n = 81) not "
+            "compared (their rows count under missing_group)"} in stage["warnings"]
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["options"]["invariance_groups"] == ["a", "b+c"]
+    with pytest.raises(InputError, match="does not have; its groups are a, b, c, d"):
+        run_analysis(AnalysisOptions(str(data), str(hs_key_path), group="team",
+                                     invariance_groups=("a", "e")), tmp_path / "o2")
+
+
 def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), cluster="grade"), out)
@@ -287,6 +309,10 @@ def test_screen_exclude_moves_rows(tmp_path, bfi_path, bfi_key_path):
     ({"min_flags": 0}, "'min_flags' option must be a whole number of at least 1"),
     ({"min_group_size": True}, "'min_group_size' option"),
     ({"group": "g", "cluster": "g"}, "name the same column"),
+    ({"invariance_groups": ("a", "b")}, "needs a group column"),
+    ({"group": "g", "invariance_groups": ("a",)}, "two or more groups"),
+    ({"group": "g", "invariance_groups": ("a", "a+b")}, "each level once"),
+    ({"group": "g", "invariance_groups": ("a", "b+")}, "each level once"),
 ])
 def test_option_errors(kwargs, message):
     with pytest.raises(InputError, match=message):

@@ -67,6 +67,11 @@ def test_reliability_agrees(capsys, bfi_out, bfi_path, bfi_key_path):
         _without_source(single)
 
 
+def test_items_agree(capsys, bfi_out, bfi_path, bfi_key_path):
+    single = _single(capsys, "items", str(bfi_path), "--key", str(bfi_key_path))
+    assert _without_source(_load(bfi_out, "items/items.json")) == _without_source(single)
+
+
 def test_efa_agrees(capsys, bfi_out, bfi_path, bfi_key_path):
     single = _single(capsys, "efa", str(bfi_path), "--key", str(bfi_key_path))
     assert _without_source(_load(bfi_out, "dimensionality/efa.json")) == \
