@@ -49,7 +49,7 @@ _SECTIONS = {
     "aggregation": ("icc1_at_least", "icc2_at_least"),
     "reduction": ("weak_loading_below", "cross_loading_secondary_at_least",
                   "cross_loading_gap_below", "mi_at_least", "sepc_at_least",
-                  "min_items_per_scale", "use"),
+                  "noninvariance_alpha", "min_items_per_scale", "use"),
 }
 
 
@@ -107,6 +107,7 @@ class Criteria:
     cross_gap_below: float
     mi_at_least: float
     sepc_at_least: float
+    noninvariance_alpha: float
     min_items_per_scale: int
     reduction_rules: tuple[str, ...]
     source: str = "<dict>"
@@ -136,6 +137,7 @@ class Criteria:
                 "cross_loading_secondary_at_least": self.cross_secondary_at_least,
                 "cross_loading_gap_below": self.cross_gap_below,
                 "mi_at_least": self.mi_at_least, "sepc_at_least": self.sepc_at_least,
+                "noninvariance_alpha": self.noninvariance_alpha,
                 "min_items_per_scale": self.min_items_per_scale,
                 "use": list(self.reduction_rules)},
         }
@@ -335,6 +337,7 @@ def criteria_from_dict(data: Any, source: str = "<dict>") -> Criteria:
         cross_gap_below=r.number(red, "reduction", "cross_loading_gap_below", 0, 1),
         mi_at_least=r.number(red, "reduction", "mi_at_least", 0, 1e9),
         sepc_at_least=r.number(red, "reduction", "sepc_at_least", 0, 10),
+        noninvariance_alpha=r.number(red, "reduction", "noninvariance_alpha", 0, 1),
         min_items_per_scale=r.number(red, "reduction", "min_items_per_scale", 1, 1000,
                                      integer=True),
         reduction_rules=r.choices(red, "reduction", "use", REDUCTION_RULES, empty_ok=True),

@@ -19,7 +19,10 @@ before the data are seen; defaults in brackets):
     the item of the pair with the weaker standardized loading is flagged.
 ``non_invariant``
     The partial-invariance search freed one of its parameters (loading, intercept or
-    residual) across groups.
+    residual) across groups, or the univariate score test of its loading (metric step) or
+    intercept (scalar step) equality constraint has p below ``noninvariance_alpha`` [.05]
+    divided by the number of constraints tested in that step (Bonferroni; Jung & Yoon,
+    2016), even when the step as a whole passed the fit-index rule.
 
 Flagged items are then considered one at a time, most reasons first, then weakest loading
 first, and dropped unless that would leave its scale with fewer than
@@ -30,6 +33,9 @@ model and compares it with the full one.
 
 References
 ----------
+Jung, E., & Yoon, M. (2016). Comparisons of three empirical methods for partial factorial
+invariance: forward, backward, and factor-ratio tests. *Structural Equation Modeling, 23*,
+567-584.
 Howard, M. C. (2016). A review of exploratory factor analysis decisions and overview of
 current practices. *International Journal of Human-Computer Interaction, 32*, 51-62.
 Saris, W. E., Satorra, A., & van der Veld, W. M. (2009). Testing structural equation models
@@ -53,6 +59,7 @@ __all__ = [
     "ItemFlag",
     "ReductionProposal",
     "cross_loading_flags",
+    "item_test_flags",
     "modification_flags",
     "noninvariant_flags",
     "propose_reduction",
@@ -265,6 +272,27 @@ def noninvariant_flags(partial: Sequence[Mapping[str, Any]], key: Key) -> list[I
     return flags
 
 
+def item_test_flags(tests: pd.DataFrame, key: Key) -> list[ItemFlag]:
+    """Items whose equality-constraint score test was flagged (``flagged`` rows of the
+    invariance stage's ``item_tests``: ``step, parameter, item, X2, pvalue, alpha``).
+
+    Examples
+    --------
+    >>> from analysis.key import key_from_dict
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"S": ["a", "b", "c"]}})
+    >>> t = pd.DataFrame({"step": ["scalar"], "parameter": ["b~1"], "item": ["b"],
+    ...                   "X2": [31.0], "pvalue": [1e-8], "alpha": [0.05 / 3]})
+    >>> item_test_flags(t, key)[0].detail
+    'scalar step: score test of b~1 X2 31.0, p 1e-08 < 0.0167 (Bonferroni)'
+    """
+    items = set(key.items)
+    return [ItemFlag(str(r["item"]), "non_invariant", float(r["X2"]),
+                     f"{r['step']} step: score test of {r['parameter']} X2 {r['X2']:.1f}, "
+                     f"p {r['pvalue']:.2g} < {r['alpha']:.3g} (Bonferroni)")
+            for _, r in tests.iterrows() if r["item"] in items]
+
+
 # -- the proposal ---------------------------------------------------------------------------------
 def propose_reduction(key: Key, flags: Sequence[ItemFlag], loadings: Mapping[str, float],
                       criteria: Criteria, notes: Sequence[str] = ()) -> ReductionProposal:
@@ -313,6 +341,7 @@ def propose_reduction(key: Key, flags: Sequence[ItemFlag], loadings: Mapping[str
              "cross_loading_secondary_at_least": criteria.cross_secondary_at_least,
              "cross_loading_gap_below": criteria.cross_gap_below,
              "mi_at_least": criteria.mi_at_least, "sepc_at_least": criteria.sepc_at_least,
+             "noninvariance_alpha": criteria.noninvariance_alpha,
              "min_items_per_scale": criteria.min_items_per_scale,
              "aspect_coverage": bool(aspect), "use": sorted(use)}
     return ReductionProposal(tuple(decisions), rules, tuple(notes))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from analysis.key import Key
 from analysis.pipeline import NOT_AVAILABLE, Context, Stage, StageSkipped, _portable
 from analysis.readers import read_table
 
-__all__ = ["STAGES", "VERDICT", "CFAStageResult", "ReductionStageResult", "ScoringStageResult",
+__all__ = ["STAGES", "VERDICT", "CFAStageResult", "InvarianceStageResult", "ReductionStageResult",
+           "ScoringStageResult",
            "analysed", "standardized_loadings"]
 
 
@@ -306,7 +308,68 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
 
 
 # -- invariance, validity -----------------------------------------------------------------------
-def run_invariance(ctx: Context) -> Any:
+@dataclass(frozen=True)
+class InvarianceStageResult:
+    """The invariance result plus item-level score tests of the judged steps.
+
+    ``item_tests`` has one row per constrained parameter of the final metric / scalar fit
+    (``step, parameter, item, X2, df, pvalue, k, alpha, flagged``): lavaan's univariate
+    ``lavTestScore`` for releasing it, the largest over groups; ``flagged`` when ``pvalue``
+    is below ``alpha`` = the criteria's ``noninvariance_alpha`` / k, k the parameters tested
+    in the step (Bonferroni). A step that passes Chen's fit-index rule can still hold one
+    item whose constraint does not fit (Jung & Yoon, 2016): this names it.
+    """
+
+    result: Any  # analysis.invariance.InvarianceResult
+    item_tests: pd.DataFrame
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self.result.warnings)
+
+    @property
+    def partial(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.result.partial)
+
+    def flagged(self) -> pd.DataFrame:
+        t = self.item_tests
+        return t[t["flagged"]] if len(t) else t
+
+
+_ITEM_TEST_COLUMNS = ["step", "parameter", "item", "X2", "df", "pvalue", "k", "alpha",
+                      "flagged"]
+_STEP_OP = {"metric": "=~", "scalar": "~1"}
+
+
+def _item_tests(steps: Sequence[dict[str, Any]], outcomes: dict[tuple, Any], key: Key,
+                alpha: float, wanted: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    items = set(key.items)
+    for step in steps:
+        name = step["model"]
+        if name not in _STEP_OP or name not in wanted or not step.get("converged"):
+            continue
+        out = outcomes.get((tuple(step["group_equal"]), tuple(step["group_partial"])))
+        if out is None or out.score_tests is None:
+            continue
+        st = out.score_tests()
+        st = st[st["op"] == _STEP_OP[name]]
+        if not len(st):
+            continue
+        st = (st.sort_values("X2", ascending=False, kind="stable")
+                .drop_duplicates("parameter").reset_index(drop=True))
+        k = len(st)
+        for _, r in st.iterrows():
+            param = str(r["parameter"])
+            item = param.split("=~")[-1] if name == "metric" else param[:-2]
+            rows.append({"step": name, "parameter": param,
+                         "item": item if item in items else None, "X2": float(r["X2"]),
+                         "df": float(r["df"]), "pvalue": float(r["pvalue"]), "k": k,
+                         "alpha": alpha / k, "flagged": bool(r["pvalue"] < alpha / k)})
+    return pd.DataFrame(rows, columns=_ITEM_TEST_COLUMNS)
+
+
+def run_invariance(ctx: Context) -> InvarianceStageResult:
     from analysis.invariance import measurement_invariance
 
     o = ctx.options
@@ -326,22 +389,46 @@ def run_invariance(ctx: Context) -> Any:
                 f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
                 "count under missing_group)")
         groups = text.map(label)
-    return measurement_invariance(
+    outcomes: dict[tuple, Any] = {}
+    fitter = _engine_fitter()
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        out = fitter(*args, **kwargs)
+        outcomes[(tuple(kwargs.get("group_equal", ())),
+                  tuple(kwargs.get("group_partial", ())))] = out
+        return out
+
+    res = measurement_invariance(
         data.items, groups, ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
-        min_group_size=o.min_group_size, group_name=o.group, fitter=_engine_fitter())
+        min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
+    tests = _item_tests(res.steps, outcomes, ctx.key, ctx.criteria.noninvariance_alpha,
+                        ctx.criteria.invariance_steps)
+    return InvarianceStageResult(res, tests)
 
 
-def check_invariance(res: Any) -> str | None:
-    if res.steps and not any(s["estimable"] for s in res.steps):
-        small = [w for w in res.warnings if "group_too_small" in w]
+def check_invariance(res: InvarianceStageResult) -> str | None:
+    r = res.result
+    if r.steps and not any(s["estimable"] for s in r.steps):
+        small = [w for w in r.warnings if "group_too_small" in w]
         return (small[0].split("] ", 1)[-1] if small else "no step was estimable")
     return None
 
 
-def write_invariance(res: Any, ctx: Context, folder: Path) -> None:
-    write_json(_json_with_intake(res, analysed(ctx)), folder / "invariance.json")
-    write_csv(res.to_frame(), folder / "steps.csv")
+def write_invariance(res: InvarianceStageResult, ctx: Context, folder: Path) -> None:
+    write_json(_json_with_intake(res.result, analysed(ctx)), folder / "invariance.json")
+    write_csv(res.result.to_frame(), folder / "steps.csv")
+    t = res.item_tests
+    write_csv(t, folder / "item_tests.csv")
+    steps = {}
+    for step, part in t.groupby("step", sort=False):
+        steps[str(step)] = {"k": int(part["k"].iloc[0]), "alpha": float(part["alpha"].iloc[0]),
+                            "flagged": part[part["flagged"]][
+                                ["parameter", "item", "X2", "pvalue"]].to_dict("records")}
+    write_json({"method": "univariate score tests (lavTestScore) of the step's equality "
+                          "constraints, largest over groups; Bonferroni over the step's k",
+                "noninvariance_alpha": ctx.criteria.noninvariance_alpha, "steps": steps},
+               folder / "item_tests.json")
 
 
 @dataclass(frozen=True)
@@ -427,6 +514,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
     from analysis.cfa.models import correlated_factors
     from analysis.reduction import (
         cross_loading_flags,
+        item_test_flags,
         modification_flags,
         noninvariant_flags,
         propose_reduction,
@@ -455,6 +543,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
     inv = ctx.results.get("invariance")
     if inv is not None:
         flags += noninvariant_flags(inv.partial, key)
+        flags += item_test_flags(inv.flagged(), key)
     else:
         notes.append("non_invariant rule not applied: no invariance testing in this run")
     proposal = propose_reduction(key, flags, lam, c, notes)

@@ -143,6 +143,11 @@ def _f(x: float | None, d: int = 3) -> str:
     return "NA" if x is None else f"{x:.{d}f}"
 
 
+def _count(x: Any) -> str:
+    v = _num(x)
+    return "NA" if v is None else f"{v:g}"
+
+
 def _row(prop: str, scope: str, criterion: str, result: str, verdict: str,
          artifact: str | None, **values: Any) -> VerdictRow:
     return VerdictRow(prop, scope, criterion, result, verdict, artifact, values)
@@ -286,6 +291,7 @@ def _invariance_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
         crit_rule += "; partial invariance counts as insufficient"
     why = a.why_not("invariance")
     inv = a.json("invariance/invariance.json")
+    tests = (a.json("invariance/item_tests.json") or {}).get("steps", {})
     rows = []
     for step in c.invariance_steps:
         scope = f"{step} across {inv['group'] if inv else 'groups'}"
@@ -316,8 +322,13 @@ def _invariance_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
         else:
             verdict = "sufficient"
             text += "; invariant"
+        flagged = [f["parameter"] for f in tests.get(step, {}).get("flagged", [])]
+        if flagged:
+            text += (f"; item-level score tests (Bonferroni, invariance/item_tests.json): "
+                     f"{', '.join(flagged)}")
         rows.append(_row("measurement invariance", scope, crit_rule, text, verdict,
-                         "invariance/invariance.json", freed=freed, **{
+                         "invariance/invariance.json", freed=freed, item_tests_flagged=flagged,
+                         **{
                              k: _num(d.get(k)) for k in ("delta_cfi", "delta_rmsea",
                                                          "delta_srmr")}))
     return rows
@@ -365,7 +376,8 @@ def _aggregation_rows(a: _Artifacts, c: Criteria, scales: list[str]) -> list[Ver
             verdict = ("sufficient" if i1 >= c.icc1_at_least and i2 >= c.icc2_at_least
                        else "insufficient")
         rows.append(_row("aggregation", f"{r['scale']} by {agg['by']}", crit,
-                         f"ICC(1) {_f(i1)}, ICC(2) {_f(i2)} ({r.get('n_groups')} groups)",
+                         f"ICC(1) {_f(i1)}, ICC(2) {_f(i2)} ({_count(r.get('n_groups'))} "
+                         "groups)",
                          verdict, "aggregation/aggregation.json", icc1=i1, icc2=i2))
     return rows
 
