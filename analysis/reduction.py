@@ -19,10 +19,10 @@ before the data are seen; defaults in brackets):
     the item of the pair with the weaker standardized loading is flagged.
 ``non_invariant``
     The partial-invariance search freed one of its parameters (loading, intercept or
-    residual) across groups, or the univariate score test of its loading (metric step) or
-    intercept (scalar step) equality constraint has p below ``noninvariance_alpha`` [.05]
-    divided by the number of constraints tested in that step (Bonferroni; Jung & Yoon,
-    2016), even when the step as a whole passed the fit-index rule.
+    residual) across groups, or the backward item search of :mod:`analysis.dif` freed its
+    loading (metric step) or intercept (scalar step): score tests below
+    ``noninvariance_alpha`` [.05] over the number of constraints tested (Bonferroni; Jung &
+    Yoon, 2016), even when the step as a whole passed the fit-index rule.
 
 Flagged items are then considered one at a time, most reasons first, then weakest loading
 first, and dropped unless that would leave its scale with fewer than
@@ -59,7 +59,7 @@ __all__ = [
     "ItemFlag",
     "ReductionProposal",
     "cross_loading_flags",
-    "item_test_flags",
+    "item_search_flags",
     "modification_flags",
     "noninvariant_flags",
     "propose_reduction",
@@ -272,25 +272,25 @@ def noninvariant_flags(partial: Sequence[Mapping[str, Any]], key: Key) -> list[I
     return flags
 
 
-def item_test_flags(tests: pd.DataFrame, key: Key) -> list[ItemFlag]:
-    """Items whose equality-constraint score test was flagged (``flagged`` rows of the
-    invariance stage's ``item_tests``: ``step, parameter, item, X2, pvalue, alpha``).
+def item_search_flags(searches: Sequence[Any], key: Key) -> list[ItemFlag]:
+    """Items freed by the backward item search of :mod:`analysis.dif` (its ``freed``).
 
     Examples
     --------
+    >>> from types import SimpleNamespace
     >>> from analysis.key import key_from_dict
     >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
     ...     "scales": {"S": ["a", "b", "c"]}})
-    >>> t = pd.DataFrame({"step": ["scalar"], "parameter": ["b~1"], "item": ["b"],
-    ...                   "X2": [31.0], "pvalue": [1e-8], "alpha": [0.05 / 3]})
-    >>> item_test_flags(t, key)[0].detail
-    'scalar step: score test of b~1 X2 31.0, p 1e-08 < 0.0167 (Bonferroni)'
+    >>> srch = SimpleNamespace(step="scalar", alpha=0.05 / 3, freed=(
+    ...     {"parameter": "b~1", "item": "b", "X2": 31.0, "pvalue": 1e-8},))
+    >>> item_search_flags([srch], key)[0].detail
+    'scalar step: score test of b~1 X2 31.0, p 1e-08 < 0.0167 (Bonferroni, backward search)'
     """
     items = set(key.items)
-    return [ItemFlag(str(r["item"]), "non_invariant", float(r["X2"]),
-                     f"{r['step']} step: score test of {r['parameter']} X2 {r['X2']:.1f}, "
-                     f"p {r['pvalue']:.2g} < {r['alpha']:.3g} (Bonferroni)")
-            for _, r in tests.iterrows() if r["item"] in items]
+    return [ItemFlag(f["item"], "non_invariant", float(f["X2"]),
+                     f"{s.step} step: score test of {f['parameter']} X2 {f['X2']:.1f}, "
+                     f"p {f['pvalue']:.2g} < {s.alpha:.3g} (Bonferroni, backward search)")
+            for s in searches for f in s.freed if f["item"] in items]
 
 
 # -- the proposal ---------------------------------------------------------------------------------

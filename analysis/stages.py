@@ -310,18 +310,12 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
 # -- invariance, validity -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class InvarianceStageResult:
-    """The invariance result plus item-level score tests of the judged steps.
-
-    ``item_tests`` has one row per constrained parameter of the final metric / scalar fit
-    (``step, parameter, item, X2, df, pvalue, k, alpha, flagged``): lavaan's univariate
-    ``lavTestScore`` for releasing it, the largest over groups; ``flagged`` when ``pvalue``
-    is below ``alpha`` = the criteria's ``noninvariance_alpha`` / k, k the parameters tested
-    in the step (Bonferroni). A step that passes Chen's fit-index rule can still hold one
-    item whose constraint does not fit (Jung & Yoon, 2016): this names it.
-    """
+    """The invariance result plus the item-level backward searches (:mod:`analysis.dif`)
+    of the metric and scalar steps: items whose constraint does not hold even where the
+    step passed the criteria's fit-index rule."""
 
     result: Any  # analysis.invariance.InvarianceResult
-    item_tests: pd.DataFrame
+    searches: tuple[Any, ...] = ()  # analysis.dif.ItemSearch
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -331,42 +325,49 @@ class InvarianceStageResult:
     def partial(self) -> tuple[dict[str, Any], ...]:
         return tuple(self.result.partial)
 
-    def flagged(self) -> pd.DataFrame:
-        t = self.item_tests
-        return t[t["flagged"]] if len(t) else t
+    def item_tests(self) -> pd.DataFrame:
+        """The first fit's score tests per step, with the order in which items were freed."""
+        frames = []
+        for srch in self.searches:
+            order = {f["parameter"]: i + 1 for i, f in enumerate(srch.freed)}
+            t = srch.tests.copy()
+            t.insert(0, "step", srch.step)
+            t["k"], t["alpha"] = srch.k, srch.alpha
+            t["freed_order"] = [order.get(p) for p in t["parameter"]]
+            frames.append(t)
+        cols = ["step", "parameter", "item", "X2", "df", "pvalue", "k", "alpha", "freed_order"]
+        return (pd.concat(frames, ignore_index=True)[cols] if frames
+                else pd.DataFrame(columns=cols))
 
 
-_ITEM_TEST_COLUMNS = ["step", "parameter", "item", "X2", "df", "pvalue", "k", "alpha",
-                      "flagged"]
-_STEP_OP = {"metric": "=~", "scalar": "~1"}
+def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
+                   wanted: Sequence[str]) -> tuple[Any, ...]:
+    from analysis.dif import KINDS, backward_search
 
-
-def _item_tests(steps: Sequence[dict[str, Any]], outcomes: dict[tuple, Any], key: Key,
-                alpha: float, wanted: Sequence[str]) -> pd.DataFrame:
-    rows = []
-    items = set(key.items)
-    for step in steps:
+    found: list[str] = []
+    searches = []
+    for step in res.steps:
         name = step["model"]
-        if name not in _STEP_OP or name not in wanted or not step.get("converged"):
+        if name not in KINDS or name not in wanted or not step.get("converged"):
             continue
-        out = outcomes.get((tuple(step["group_equal"]), tuple(step["group_partial"])))
-        if out is None or out.score_tests is None:
+        call = calls.get((tuple(step["group_equal"]), tuple(step["group_partial"])))
+        if call is None:
             continue
-        st = out.score_tests()
-        st = st[st["op"] == _STEP_OP[name]]
-        if not len(st):
-            continue
-        st = (st.sort_values("X2", ascending=False, kind="stable")
-                .drop_duplicates("parameter").reset_index(drop=True))
-        k = len(st)
-        for _, r in st.iterrows():
-            param = str(r["parameter"])
-            item = param.split("=~")[-1] if name == "metric" else param[:-2]
-            rows.append({"step": name, "parameter": param,
-                         "item": item if item in items else None, "X2": float(r["X2"]),
-                         "df": float(r["df"]), "pvalue": float(r["pvalue"]), "k": k,
-                         "alpha": alpha / k, "flagged": bool(r["pvalue"] < alpha / k)})
-    return pd.DataFrame(rows, columns=_ITEM_TEST_COLUMNS)
+        args, kwargs, out = call
+        partial = list(step["group_partial"]) + [p for p in found
+                                                 if p not in step["group_partial"]]
+
+        def refit(group_partial: Sequence[str], args: Any = args, kwargs: Any = kwargs) -> Any:
+            return kwargs["_fitter"](*args, **{k: v for k, v in kwargs.items()
+                                               if k != "_fitter"},
+                                     group_partial=tuple(group_partial))
+
+        if partial != list(step["group_partial"]):
+            out = refit(partial)
+        srch = backward_search(name, out, refit, key, alpha=alpha, partial=partial)
+        found += [f["parameter"] for f in srch.freed]
+        searches.append(srch)
+    return tuple(searches)
 
 
 def run_invariance(ctx: Context) -> InvarianceStageResult:
@@ -389,22 +390,23 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
                 f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
                 "count under missing_group)")
         groups = text.map(label)
-    outcomes: dict[tuple, Any] = {}
+    calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter()
 
     def keep(*args: Any, **kwargs: Any) -> Any:
         out = fitter(*args, **kwargs)
-        outcomes[(tuple(kwargs.get("group_equal", ())),
-                  tuple(kwargs.get("group_partial", ())))] = out
+        group_partial = tuple(kwargs.pop("group_partial", ()))
+        calls[(tuple(kwargs.get("group_equal", ())), group_partial)] = (
+            args, {**kwargs, "_fitter": fitter}, out)
         return out
 
     res = measurement_invariance(
         data.items, groups, ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
-    tests = _item_tests(res.steps, outcomes, ctx.key, ctx.criteria.noninvariance_alpha,
-                        ctx.criteria.invariance_steps)
-    return InvarianceStageResult(res, tests)
+    searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
+                              ctx.criteria.invariance_steps)
+    return InvarianceStageResult(res, searches)
 
 
 def check_invariance(res: InvarianceStageResult) -> str | None:
@@ -418,16 +420,12 @@ def check_invariance(res: InvarianceStageResult) -> str | None:
 def write_invariance(res: InvarianceStageResult, ctx: Context, folder: Path) -> None:
     write_json(_json_with_intake(res.result, analysed(ctx)), folder / "invariance.json")
     write_csv(res.result.to_frame(), folder / "steps.csv")
-    t = res.item_tests
-    write_csv(t, folder / "item_tests.csv")
-    steps = {}
-    for step, part in t.groupby("step", sort=False):
-        steps[str(step)] = {"k": int(part["k"].iloc[0]), "alpha": float(part["alpha"].iloc[0]),
-                            "flagged": part[part["flagged"]][
-                                ["parameter", "item", "X2", "pvalue"]].to_dict("records")}
-    write_json({"method": "univariate score tests (lavTestScore) of the step's equality "
-                          "constraints, largest over groups; Bonferroni over the step's k",
-                "noninvariance_alpha": ctx.criteria.noninvariance_alpha, "steps": steps},
+    write_csv(res.item_tests(), folder / "item_tests.csv")
+    write_json({"method": "backward search (Jung & Yoon, 2016): free the constraint with the "
+                          "largest univariate score test (lavTestScore) while p < alpha / k, "
+                          "refit, test again (analysis.dif)",
+                "noninvariance_alpha": ctx.criteria.noninvariance_alpha,
+                "steps": {s.step: s.to_dict() for s in res.searches}},
                folder / "item_tests.json")
 
 
@@ -514,7 +512,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
     from analysis.cfa.models import correlated_factors
     from analysis.reduction import (
         cross_loading_flags,
-        item_test_flags,
+        item_search_flags,
         modification_flags,
         noninvariant_flags,
         propose_reduction,
@@ -543,7 +541,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
     inv = ctx.results.get("invariance")
     if inv is not None:
         flags += noninvariant_flags(inv.partial, key)
-        flags += item_test_flags(inv.flagged(), key)
+        flags += item_search_flags(inv.searches, key)
     else:
         notes.append("non_invariant rule not applied: no invariance testing in this run")
     proposal = propose_reduction(key, flags, lam, c, notes)

@@ -322,9 +322,9 @@ def _invariance_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
         else:
             verdict = "sufficient"
             text += "; invariant"
-        flagged = [f["parameter"] for f in tests.get(step, {}).get("flagged", [])]
+        flagged = [f["parameter"] for f in tests.get(step, {}).get("freed", [])]
         if flagged:
-            text += (f"; item-level score tests (Bonferroni, invariance/item_tests.json): "
+            text += (f"; item-level backward search (Bonferroni, invariance/item_tests.json): "
                      f"{', '.join(flagged)}")
         rows.append(_row("measurement invariance", scope, crit_rule, text, verdict,
                          "invariance/invariance.json", freed=freed, item_tests_flagged=flagged,

@@ -142,6 +142,19 @@ def test_partial_invariance(tmp_path):
     assert rows_of(res3, "measurement invariance")[1].verdict == "insufficient"
 
 
+def test_item_level_tests_named_in_the_result(tmp_path):
+    d = make_dir(tmp_path)
+    (d / "invariance" / "item_tests.json").write_text(json.dumps({"steps": {"scalar": {
+        "k": 6, "alpha": 0.05 / 6, "freed": [{"parameter": "a2~1", "item": "a2",
+                                              "X2": 40.0, "pvalue": 1e-9}]}}}))
+    res = verdict_from_dir(d, load_criteria(None))
+    m, s = rows_of(res, "measurement invariance")
+    assert s.verdict == "sufficient"          # the verdict follows the criteria's rule
+    assert s.result.endswith("item-level backward search (Bonferroni, "
+                             "invariance/item_tests.json): a2~1")
+    assert s.values["item_tests_flagged"] == ["a2~1"] and m.values["item_tests_flagged"] == []
+
+
 def test_non_invariant_and_not_tested(tmp_path):
     decisions = [
         {"step": "metric", "versus": "configural", "verdict": "non-invariant",
