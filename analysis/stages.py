@@ -376,9 +376,6 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     o = ctx.options
     if o.group is None:
         raise StageSkipped("no --group column given")
-    if o.estimator not in ("ML", "MLR"):
-        raise StageSkipped(f"invariance testing supports ML and MLR in this version; got "
-                           f"{o.estimator}")
     data = analysed(ctx)
     groups = data.meta[o.group]
     if o.invariance_groups:
@@ -404,8 +401,13 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
         data.items, groups, ctx.key, estimator=o.estimator,
         missing=_missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
-    searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
-                              ctx.criteria.invariance_steps)
+    searches: tuple[Any, ...] = ()
+    if o.estimator == "WLSMV":
+        _warn("item_search_unavailable", "the item-level backward search needs score tests "
+              "of ordinal models, not available in this version")
+    else:
+        searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
+                                  ctx.criteria.invariance_steps)
     return InvarianceStageResult(res, searches)
 
 
