@@ -330,7 +330,7 @@ def _recommend(summary: pd.DataFrame, unusable: float) -> dict[str, Any]:
         failed = summary["failed"].iloc[-1]
         return {"n": None, "n_collect": None,
                 "reason": f"no N tried meets every criterion (at N = {int(ns[-1])}: "
-                          f"{failed or 'not met at a smaller N'}); try larger sizes"}
+                          f"{(failed or 'not met at a smaller N').replace(';', ', ')}); try larger sizes"}
     skipped = summary.loc[summary["n"] == n_rec, "not_computed"].iloc[0]
     n_collect = math.ceil(n_rec / (1 - unusable)) if unusable < 1 else None
     reason = ("smallest N tried meeting every criterion, as does every larger N tried"

@@ -189,3 +189,28 @@ def test_failed_replication_is_recorded(population, monkeypatch):
     out = replicate(setup, 100, 0, 1)
     assert out["error"] == "LinAlgError: singular" and out["converged"] is False
     assert np.isnan(out["est"]).all()
+
+
+@pytest.mark.parametrize("estimator, cfi", [("MLR", "cfi_robust"), ("WLSMV", "cfi_scaled")])
+def test_robust_estimators_record_their_fit_measures(population, estimator, cfi):
+    import analysis.cfa
+
+    res = plan_sample_size(population, [150], 2, estimator=estimator, seed=1)
+    s = res.summary.iloc[0]
+    assert s["converged"] == 1 and np.isfinite(s["mean_cfi"]) and np.isfinite(s["mean_rmsea"])
+    assert res.config["fit_cutoffs"][0]["engine_name"] == cfi
+    if estimator == "WLSMV" and not hasattr(analysis.cfa, "difference_test"):
+        assert math.isnan(s["power"]) and "power" in s["not_computed"]
+    else:
+        assert 0 <= s["power"] <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", ["ML", "WLSMV"])
+def test_recovery_of_population_values(population, estimator):
+    """100 replications at N = 400: the pseudo-true values are what the estimates centre on."""
+    res = plan_sample_size(population, [400], 100, estimator=estimator, seed=7, jobs=2)
+    s = res.summary.iloc[0]
+    assert s["converged"] == 1 and s["proper"] == 1
+    assert s["rel_bias_std_mean"] < 0.015 and s["rel_bias_std_max"] < 0.04
+    assert 0.90 <= s["coverage_mean"] <= 0.98
