@@ -468,6 +468,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 "(--non-numeric)")
         if isinstance(cell, str) and table.decimal == "." and _as_number(cell, ","):
             hint = "the file seems to use a decimal comma: pass decimal=',' (--decimal ,)"
+        elif isinstance(cell, str) and re.match(r"^[A-Za-z]{1,3}\d{1,3}$", cell.strip()):
+            hint = ("it looks like an answer code (as LimeSurvey writes 'A1', 'A2' ...): map "
+                    "the codes to numbers with recode={'A1': 1, ...} (--recode FILE)")
         raise InputError(f"{src}: row {r}, column {col}: {_show(cell)!r} is not a number"
                          f"{more}. Correct it, or {hint}.")
     if missing_counts:

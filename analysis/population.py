@@ -228,6 +228,14 @@ def _map(v: Any, where: str, example: str) -> Mapping[str, Any]:
     return v
 
 
+def _list(v: Any, where: str, example: str) -> list[Any]:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise InputError(f"{where}: must be a list, e.g. {example}; got {type(v).__name__}.")
+    return v
+
+
 def _known(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for k in raw:
         if k not in allowed:
@@ -262,7 +270,8 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     k = len(factors)
     phi = np.eye(k)
     seen: set[tuple[str, str]] = set()
-    for m, entry in enumerate(data.get("factor_correlations") or []):
+    for m, entry in enumerate(_list(data.get("factor_correlations"),
+                                    f"{src}: factor_correlations", "[[LOS, GOC, 0.75]]")):
         where = f"{src}: factor_correlations[{m}]"
         if not (isinstance(entry, list) and len(entry) == 3):
             raise InputError(f"{where}: write each pair as [F1, F2, r].")
@@ -301,6 +310,8 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
         spec = _map(spec, where, "{loadings: {A: 0.7}, thresholds: [...]}")
         _known(spec, ("loadings", "thresholds", "flaw"), where)
         loads = _map(spec.get("loadings"), f"{where}.loadings", "{A: 0.7}")
+        if not loads:
+            raise InputError(f"{where}.loadings: give at least one loading, e.g. {{A: 0.7}}.")
         pairs = []
         for f, v in loads.items():
             if f not in factors:
@@ -310,7 +321,7 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
         if not (isinstance(thr, list) and len(thr) == n_thr):
             raise InputError(f"{where}.thresholds: give {n_thr} thresholds for "
                              f"{n_thr + 1} categories.")
-        thr_f = [_num(t, f"{where}.thresholds") for t in thr]
+        thr_f = [_num(t, f"{where}.thresholds", -10, 10) for t in thr]
         if any(b <= a for a, b in itertools.pairwise(thr_f)):
             raise InputError(f"{where}.thresholds: must increase strictly; got {thr}.")
         flaw = spec.get("flaw")
@@ -344,7 +355,8 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
                          f"{sum(g.share for g in groups):g}, not 1. Correct them.")
     gnames = [g.name for g in groups]
     noninv = []
-    for m, e in enumerate(data.get("non_invariance") or []):
+    for m, e in enumerate(_list(data.get("non_invariance"), f"{src}: non_invariance",
+                                "[{item: X, group: g, threshold_shift: -0.5}]")):
         where = f"{src}: non_invariance[{m}]"
         e = _map(e, where, "{item: X, group: students, threshold_shift: -0.5}")
         _known(e, ("item", "group", "threshold_shift"), where)
@@ -356,7 +368,8 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     miss = _map(data.get("missingness", {}), f"{src}: missingness", "{mcar: 0.02}")
     _known(miss, ("mcar", "mar", "empty_rows"), f"{src}: missingness")
     mar = []
-    for m, e in enumerate(miss.get("mar") or []):
+    for m, e in enumerate(_list(miss.get("mar"), f"{src}: missingness.mar",
+                                "[{group: g, scales: [VMM], rate: 0.1}]")):
         where = f"{src}: missingness.mar[{m}]"
         e = _map(e, where, "{group: students, scales: [VMM], rate: 0.1, as: blank}")
         _known(e, ("group", "scales", "share", "rate", "as"), where)

@@ -123,6 +123,12 @@ def _clean(cell: Any) -> Any:
         return cell if cell.strip() else None
     if isinstance(cell, float) and cell != cell:
         return None
+    try:
+        if cell is pd.NA or cell is pd.NaT or (not isinstance(cell, (list, tuple, dict))
+                                               and bool(pd.isna(cell))):
+            return None
+    except (TypeError, ValueError):
+        pass
     return cell
 
 

@@ -45,7 +45,7 @@ def _mapping_file(path: str | None, what: str, example: str) -> dict | None:
               help="YAML mapping answer code -> number (e.g. A1: 1), empty for missing.")
 @click.option("--sheet", help="XLSX: the sheet to read (default: the first).")
 @click.option("--encoding", help="Text files: the encoding (default: detected).")
-@click.option("--delimiter", type=click.Choice([";", ",", "tab", "|"]),
+@click.option("--delimiter", type=click.Choice([";", ",", "tab", "pipe"]),
               help="Text files: the delimiter (default: detected).")
 @click.option("--decimal", type=click.Choice([".", ","]),
               help="The decimal mark of numbers written as text (default: detected).")
@@ -81,7 +81,7 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
         data, key, id_column=id_column, out_of_range=out_of_range, non_numeric=non_numeric,
         duplicate_ids=duplicates, missing_values=missing_values, column_map=column_map,
         recode=recode, sheet=sheet, encoding=encoding,
-        delimiter="\t" if delimiter == "tab" else delimiter, decimal=decimal)
+        delimiter={"tab": "\t", "pipe": "|"}.get(delimiter or "", delimiter), decimal=decimal)
     scr = None
     if screen_mode != "off":
         res, scr = screen_intake(res, time_column=time_column, cutoffs=Cutoffs(),

@@ -209,6 +209,8 @@ def test_limesurvey_export(tmp_path):
     assert res.items.values.tolist()[0][:2] == [1.0, 5.0]
     assert res.meta["interviewtime"].tolist() == [312.5, 40.2]
     assert any("LimeSurvey" in n for n in res.notes)
+    with pytest.raises(InputError, match="looks like an answer code"):
+        read_responses(p, KEY, id_column="id", missing_values=["WN"])
 
 
 def test_column_map_and_its_errors(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,9 @@ OPTIONS = st.fixed_dictionaries({
     "duplicate_ids": st.sampled_from(["exclude", "keep_first", "error"]),
     "missing_values": st.sampled_from([(), ("weet niet",), (99, "A1")]),
 })
-SETTINGS = settings(max_examples=300, deadline=None,
+# LOSPW_HYPOTHESIS_EXAMPLES=3000 for a longer hunt (300 per test by default).
+EXAMPLES = int(os.environ.get("LOSPW_HYPOTHESIS_EXAMPLES", "300"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
@@ -103,7 +106,8 @@ def test_random_bytes(tmp_path_factory, data):
     _check(res)
 
 
-FRAME_CELL = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+FRAME_CELL = st.one_of(st.none(), st.just(pd.NA), st.just(pd.NaT),
+                       st.floats(allow_nan=True, allow_infinity=True),
                        st.integers(-10, 10), TEXT, st.booleans())
 
 

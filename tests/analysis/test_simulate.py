@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analysis.errors import InputError
 from analysis.key import load_key
@@ -226,3 +229,44 @@ def test_population_file_round_trip(key, tmp_path):
         load_population(tmp_path / "p2.yaml")
     with pytest.raises(InputError):
         load_population(tmp_path / "missing.yaml")
+
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+                 st.text(max_size=5), st.lists(st.integers(-2, 2), max_size=4),
+                 st.dictionaries(st.text(max_size=4), st.integers(-2, 2), max_size=3))
+
+
+def _paths(obj, prefix=()):
+    """Every path into the nested dicts/lists of a population model."""
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+@settings(max_examples=int(os.environ.get("LOSPW_HYPOTHESIS_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_population_reader_never_crashes(pop_dict, key, data):
+    """Random damage anywhere in a valid model: InputError or a valid model, nothing else."""
+    d = copy.deepcopy(pop_dict)
+    paths = [p for p in _paths(d) if p]
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        obj = d
+        try:
+            for p in path[:-1]:
+                obj = obj[p]
+            obj[path[-1]] = data.draw(JUNK)
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        pop = population_from_dict(d, "pop.yaml", key=key)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    sim = simulate(pop, n=30, rng=1)
+    assert len(sim.data) == 30
