@@ -29,6 +29,10 @@ one equality constraint at a time: the parameter of the step's kind (a loading, 
 or a residual variance) with the largest univariate score test (lavaan's ``lavTestScore``;
 with more than two groups a parameter's largest test over its constraints), refits, and
 stops when the step is acceptable, ``max_free`` parameters are free, or no candidate is left.
+Each constrained step also lists its largest score tests and flags the parameters whose test
+stays significant after a Bonferroni correction (``top_scores``): a misfitting constraint is
+named even when the Δ-fit rule lets the step pass.
+
 A parameter is not freed when its factor would keep fewer than two invariant items of that
 kind (the marker's fixed loading counts; Byrne, Shavelson & Muthén, 1989). Freed parameters
 stay free in later steps (``group.partial``). When the search ends without an acceptable
@@ -47,7 +51,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -209,8 +213,9 @@ def _candidates(scores: pd.DataFrame, kind: str, freed: Sequence[str],
                 key: Key) -> pd.DataFrame:
     """Score tests of the step's kind, best first, one row per parameter, Byrne guard."""
     s = scores[(scores["op"] == kind) & ~scores["parameter"].isin(list(freed))]
-    if kind == "~~":
-        s = s[s["parameter"].map(lambda p: p.split("~~")[0] == p.split("~~")[-1])]
+    if kind == "~~":  # residual variances only, not covariances
+        s = s.loc[[p.split("~~")[0] == p.split("~~")[-1] for p in s["parameter"]]] \
+            if len(s) else s
     s = (s.sort_values("X2", ascending=False, kind="stable")
           .drop_duplicates("parameter").reset_index(drop=True))
     if kind in ("=~", "~1"):
@@ -233,6 +238,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                            *, estimator: str = "ML", missing: str = "listwise",
                            criterion: str = "chen2007", search: bool = True,
                            max_free: int = 5, min_group_size: int = 50,
+                           top_scores: int = 5,
                            group_name: str = "group",
                            fitter: Fitter | None = None) -> InvarianceResult:
     """Configural, metric, scalar and strict invariance of the key's scales across groups.
@@ -254,6 +260,11 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     max_free : int
         At most this many parameters freed per step.
     min_group_size : int
+    top_scores : int
+        Report the largest univariate score tests of each constrained step's new kind of
+        constraint (``score_tests`` in the step), and flag the parameters whose test is
+        significant after a Bonferroni correction over that kind's constraints (``flagged``),
+        whether or not the step passes; 0 to skip (score tests take time on large models).
     group_name : str
         Name of the group column (for reports and the lavaan call).
     fitter : callable, optional
@@ -350,6 +361,9 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                         "were derived for N > 300 and equal groups")
 
     def fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
+        return _memo_scores(_fit(eq, partial))
+
+    def _fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
         if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
             name = next(n for n, e in ORDINAL_STEPS if tuple(e) == tuple(eq))
             text = wu_estabrook_syntax(key, len(sizes), n_thr, name)
@@ -379,6 +393,9 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                 prev, prev_name = out, name
             continue
         judged = _judge(name, out, prev, estimator)
+        if top_scores > 0 and name in _KIND and not ordinal and out.score_tests is not None:
+            record["score_tests"], record["flagged"] = _top_scores(
+                out.score_tests(), _KIND[name], top_scores)
         if search and judged["non_invariant"][criterion] and max_free > 0:
             result = _search(name, eq, partial, out, prev, fit, key, estimator, criterion,
                              max_free)
@@ -398,6 +415,36 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         prev, prev_name = out, name
     return InvarianceResult(group_name, sizes, estimator, missing, criterion, tuple(steps),
                             tuple(decisions), tuple(searches), excluded, tuple(warnings))
+
+
+def _memo_scores(out: FitOutcome) -> FitOutcome:
+    """The same outcome whose score tests are computed at most once."""
+    if out.score_tests is None:
+        return out
+    compute, cache = out.score_tests, []
+
+    def once() -> pd.DataFrame:
+        if not cache:
+            cache.append(compute())
+        return cache[0]
+
+    return replace(out, score_tests=once)
+
+
+def _top_scores(scores: pd.DataFrame, kind: str, n: int
+                ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The ``n`` largest score tests of the step's kind; Bonferroni-flagged parameters."""
+    s = scores[scores["op"] == kind]
+    if kind == "~~":  # residual variances only, not covariances
+        s = s.loc[[p.split("~~")[0] == p.split("~~")[-1] for p in s["parameter"]]] \
+            if len(s) else s
+    k = len(s)
+    s = s.sort_values("X2", ascending=False, kind="stable").drop_duplicates("parameter")
+    top = [{"parameter": str(r["parameter"]), "X2": float(r["X2"]), "df": float(r["df"]),
+            "pvalue": float(r["pvalue"]),
+            "p_bonferroni": float(min(1.0, r["pvalue"] * k))} for _, r in s.head(n).iterrows()]
+    flagged = [str(r["parameter"]) for _, r in s.iterrows() if r["pvalue"] * k < 0.05]
+    return top, flagged
 
 
 def _search(step: str, eq: Sequence[str], partial: Sequence[str], out: FitOutcome,

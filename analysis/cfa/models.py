@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from analysis.errors import InputError
@@ -75,6 +76,7 @@ __all__ = [
     "lavaan_script",
     "one_factor",
     "second_order",
+    "write_lavaan",
 ]
 
 MODEL_NAMES = ("one_factor", "grouped", "correlated", "second_order", "bifactor")
@@ -528,3 +530,34 @@ def lavaan_script(models: ModelSet | list[ModelSpec] | tuple[ModelSpec, ...], ke
         lines.append(f"fit_{m.name} <- " + call.replace("cfa(model,", f"cfa(model_{m.name},"))
         lines.append(f"print(fitMeasures(fit_{m.name}))")
     return "\n".join(lines) + "\n"
+
+
+def write_lavaan(models: ModelSet | list[ModelSpec] | tuple[ModelSpec, ...], key: Key,
+                 directory: str | Path, *, data_file: str = "data.csv",
+                 reverse_score: bool = True, estimator: str = "ML", missing: str = "listwise",
+                 ordered: bool = False) -> list[Path]:
+    """Write one ``<model>.lav`` file per model and ``fit_models.R`` (see :func:`lavaan_script`).
+
+    The ``.lav`` files hold the bare model syntax (lavaan reads them with
+    ``readLines(...)``; the R script embeds the same text). Returns the written paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.key import key_from_dict
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"],
+    ...                "C": ["c1", "c2", "c3"]}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in write_lavaan(competing_models(key), key, d)]
+    ['one_factor.lav', 'correlated.lav', 'second_order.lav', 'bifactor.lav', 'fit_models.R']
+    """
+    from analysis.artifacts import write_text
+
+    specs = models.models if isinstance(models, ModelSet) else tuple(models)
+    out = Path(directory)
+    paths = [write_text(m.syntax + "\n", out / f"{m.name}.lav") for m in specs]
+    script = lavaan_script(specs, key, data_file=data_file, reverse_score=reverse_score,
+                           estimator=estimator, missing=missing, ordered=ordered)
+    paths.append(write_text(script, out / "fit_models.R"))
+    return paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.errors import InputError
@@ -36,10 +37,12 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.option("--no-search", is_flag=True, help="Do not search for partial invariance.")
 @click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
               help="Smaller groups make the steps not estimable.")
+@click.option("--top-scores", type=click.IntRange(min=0), default=5, show_default=True,
+              help="List this many largest score tests per step (0: skip; they take time).")
 @json_option
 def invariance(data: str, key_file: str, group_col: str, estimator: str, missing: str,
                criterion: str, max_free: int, no_search: bool, min_group_size: int,
-               as_json: bool) -> None:
+               top_scores: int, as_json: bool) -> None:
     """Measurement invariance of KEY's scales across the groups in column --group of DATA:
     configural, metric (loadings), scalar (+ intercepts) and strict (+ residuals) multi-group
     CFA, chi-square difference tests, Chen (2007) / Cheung & Rensvold (2002) decisions and a
@@ -52,7 +55,8 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
                          f"{', '.join(map(str, cols)) or 'none'}. Name one of them with --group.")
     res = compute(intake.items, intake.meta[group_col], key, estimator=estimator,
                   missing=missing, criterion=criterion, search=not no_search,
-                  max_free=max_free, min_group_size=min_group_size, group_name=group_col)
+                  max_free=max_free, min_group_size=min_group_size, top_scores=top_scores,
+                  group_name=group_col)
     if as_json:
         out = res.to_dict()
         out["intake"] = {"source": intake.source, "n_read": intake.n_read,
@@ -82,9 +86,14 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
                     _f(d.get("pvalue")), _f(d.get("delta_cfi")), _f(d.get("delta_rmsea")),
                     _f(d.get("delta_srmr")), d["verdict"])
     console.print(dec)
+    for s in res.steps:
+        if s.get("score_tests"):
+            top = "; ".join(f"{t['parameter']} ({t['X2']:.2f})" for t in s["score_tests"][:3])
+            console.print(f"{s['model']}: largest score tests {top}; flagged (Bonferroni): "
+                          f"{', '.join(s['flagged']) or 'none'}")
     for p in res.partial:
         freed = "; ".join(f"{f['parameter']} (X2 = {f['X2']:.2f})" for f in p["freed"])
         console.print(f"partial {p['step']}: freed {freed or 'nothing'} -> {p['stopped']}")
     console.print(f"highest level: [bold]{res.highest_level or 'none'}[/bold]")
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(f"[yellow]warning[/yellow]: {escape(w)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.intake import read_responses
@@ -63,4 +64,4 @@ def validity(data: str, key_file: str, estimator: str, missing: str, htmt_method
         console.print(f"[yellow]flag[/yellow] {f['code']}: {', '.join(f['scales'])} "
                       f"({_f(f['value'])})")
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(f"[yellow]warning[/yellow]: {escape(w)}")

@@ -354,3 +354,26 @@ def test_few_cases_per_parameter_warns_but_fits(hs):
                                      min_group_size=2, fitter=Replay(REF["hs"]))
     assert small.warnings[0].startswith("[group_too_small] group(s) Grant-White (n = 9) have "
                                         "fewer than 10 respondents")
+
+
+def test_steps_list_and_flag_their_largest_score_tests(hs, planted):
+    items, school, key = hs
+    res = I.measurement_invariance(items, school, key, search=False, group_name="school",
+                                   fitter=Replay(REF["hs"]))
+    metric, scalar = res.steps[1], res.steps[2]
+    ref = sorted(REF["hs"]["ML"]["steps"]["scalar"]["score"], key=lambda r: -r["X2"])
+    assert scalar["score_tests"][0]["parameter"] == ref[0]["parameter"] == "x3~1"
+    assert scalar["score_tests"][0]["X2"] == ref[0]["X2"]
+    assert scalar["score_tests"][0]["p_bonferroni"] == pytest.approx(ref[0]["pvalue"] * 9)
+    assert scalar["flagged"][0] == "x3~1"
+    assert metric["flagged"] == [] and len(metric["score_tests"]) == 5
+    assert "score_tests" not in res.steps[0]
+    items, g, key = planted
+    res = I.measurement_invariance(items, g, key, search=False, group_name="g",
+                                   fitter=Replay(REF["planted"]))
+    # the planted intercept leads; its misfit also spreads to its factor's other intercepts
+    assert res.steps[2]["flagged"][0] == "x3~1"
+    assert res.steps[2]["score_tests"][0]["X2"] > 4 * res.steps[2]["score_tests"][1]["X2"]
+    none = I.measurement_invariance(items, g, key, search=False, top_scores=0,
+                                    fitter=Replay(REF["planted"]))
+    assert "score_tests" not in none.steps[2]
