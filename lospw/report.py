@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["ANALYSIS", "DERIVED", "DataNote", "MissingArtifact", "StageRecord",
-           "analysis_path", "fit_value", "load_analysis_csv", "load_analysis_json", "load_analysis_text",
+           "analysis_path", "criteria", "fit_value", "load_analysis_csv", "load_analysis_json", "load_analysis_text",
            "load_csv", "load_json", "load_text", "note", "path", "stage"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +171,13 @@ def note(kind: str) -> DataNote:
             src += "; the numbers illustrate the method and are not evidence about the instrument"
         return DataNote(synthetic, src)
     raise ValueError(f"unknown kind of data {kind!r}; use 'delphi' or 'analysis'")
+
+
+def criteria() -> dict[str, Any]:
+    """The criteria the analysis's verdict used (``verdict/criteria.yaml``), as a mapping."""
+    import yaml
+
+    return yaml.safe_load(load_analysis_text("verdict/criteria.yaml"))
 
 
 def fit_value(fit: dict[str, Any], name: str, estimator: str) -> tuple[float | None, str]:
