@@ -193,6 +193,9 @@ FORCE:
 
 $(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(BOOK_CODE) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS) $(if $(RESULTS),FORCE)
 	@echo "==> book: building the report from $(DERIVED)$(if $(RESULTS), and $(RESULTS)) into book/_build/html"
+	@# from scratch: no figure of an earlier build left in _images, and every page written as
+	@# in a first build (Sphinx links assets differently on a rebuild), so builds compare
+	rm -rf book/_build
 	$(if $(RESULTS),LOSPW_ANALYSIS=$(abspath $(RESULTS))) $(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
 	@touch $@
 

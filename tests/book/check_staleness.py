@@ -10,7 +10,8 @@ Run ``python tests/book/check_staleness.py [--repo PATH] [--workdir DIR]`` (slow
 3. changes one answer in ``data/raw/fieldtest/responses.csv`` (an analysed respondent's
    first item, to another category) and reruns ``make all``: the analysis and the report must
    be rebuilt and the pages whose numbers depend on it must change;
-4. makes a second fresh clone with the same change and runs ``make all`` from scratch: every
+4. makes a second fresh clone (of the same commit) with the same change and runs ``make
+   all`` from scratch: every
    artifact under ``data/derived`` must be byte-identical to the incremental build's, and
    every page's visible text the same — nothing in the incremental build is stale. It
    reports how many HTML files are byte-identical too (Sphinx embeds build-dependent
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                                           for k in changed_art)
     checks["report pages changed"] = bool(changed_pages)
 
-    b = clone(args.repo, work / "b")
+    b = clone(a, work / "b")  # the same commit as a (the repository may have moved on)
     shutil.copyfile(a / RAW, b / RAW)
     out["from_scratch_make_all_seconds"] = round(run(["make", "all"], b, log), 1)
     scratch_art, scratch_pages = hashes(b, Path("data/derived")), pages(b)
