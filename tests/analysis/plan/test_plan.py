@@ -123,8 +123,8 @@ def test_loading_stats_by_hand():
 
 def _row(**kw):
     row = {"n": 300, "cosmin_minimum": 252, "converged": 1.0, "proper": 0.97, "power": 0.9,
-           "coverage_min": 0.93, "coverage_max": 0.96, "rel_bias_std_max": 0.02,
-           "fit_all": 0.5}
+           "coverage_mean": 0.95, "coverage_min": 0.93, "coverage_max": 0.96,
+           "coverage_mc_se": 0.01, "rel_bias_std_max": 0.02, "fit_all": 0.5}
     row.update(kw)
     return row
 
@@ -133,7 +133,12 @@ def test_criteria():
     c = Criteria()
     assert all(criteria_met(_row(), c).values())
     assert criteria_met(_row(n=200), c)["cosmin"] is False
-    assert criteria_met(_row(coverage_max=0.99), c)["coverage"] is False
+    assert criteria_met(_row(coverage_max=0.99), c)["coverage"] is True  # within 2 MC SEs
+    assert criteria_met(_row(coverage_max=0.995, coverage_mc_se=0.005), c)["coverage"] is False
+    assert criteria_met(_row(coverage_min=0.895), c)["coverage"] is True
+    assert criteria_met(_row(coverage_min=0.885), c)["coverage"] is False
+    assert criteria_met(_row(coverage_mean=0.905), c)["coverage"] is False
+    assert criteria_met(_row(coverage_mean=math.nan), c)["coverage"] is None
     assert criteria_met(_row(power=math.nan), c)["power"] is None
     assert criteria_met(_row(rel_bias_std_max=0.1), c)["relative_bias"] is False
     assert "fit" not in criteria_met(_row(), c)
