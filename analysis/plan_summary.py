@@ -26,6 +26,7 @@ What is computed, per sample size N (R replications):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,9 +215,14 @@ def _loading_stats(reference: pd.DataFrame, rec: dict[str, np.ndarray],
     mean_std = std.mean(axis=0)
     mean_est = est.mean(axis=0)
     sd_est = est.std(axis=0, ddof=1) if k > 1 else np.full(est.shape[1], math.nan)
-    mean_se = se.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cover = ((lo <= true_est) & (true_est <= hi)).mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (fixed markers)
+        # a converged fit without standard errors (se_failed) has no interval: it is left
+        # out of the SE mean and the coverage of that loading, not counted as a miss
+        mean_se = np.nanmean(se, axis=0)
+        has_ci = np.isfinite(lo) & np.isfinite(hi)
+        cover = (((lo <= true_est) & (true_est <= hi) & has_ci).sum(axis=0)
+                 / has_ci.sum(axis=0))
         out["mean_std"] = mean_std
         out["bias_std"] = mean_std - true_std
         out["rel_bias_std"] = (mean_std - true_std) / true_std

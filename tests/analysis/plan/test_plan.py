@@ -117,6 +117,10 @@ def test_loading_stats_by_hand():
     sd = np.std([0.9, 0.7], ddof=1)
     assert out["se_bias"][1] == pytest.approx((0.1 - sd) / sd)
     assert (out["n_converged"] == 2).all()
+    # a converged replication without standard errors: out of the SE mean and the coverage
+    rec["se"][2] = rec["ci_lower"][2] = rec["ci_upper"][2] = np.nan
+    out = _loading_stats(ref, rec, np.ones(3, bool))
+    assert out["coverage"][1] == 1.0 and out["mean_se"][1] == pytest.approx(0.1)
     none = _loading_stats(ref, rec, np.zeros(3, bool))
     assert none["coverage"].isna().all() and (none["n_converged"] == 0).all()
 
