@@ -47,7 +47,24 @@ def _dup_form(A: np.ndarray, B: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
 
 def h1_information(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
     """Observed (A1) and first-order (B1) information of the saturated model at the EM
-    estimates ``g.mean``, ``g.cov``, per observation, in ``(mu, vech Sigma)`` coordinates."""
+    estimates ``g.mean``, ``g.cov``, per observation, in ``(mu, vech Sigma)`` coordinates.
+
+    Cached per group object (it depends on the data only).
+    """
+    key = id(g)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is g:
+        return hit[1], hit[2]
+    a1, b1 = _h1_information(g)
+    _CACHE.clear()
+    _CACHE[key] = (g, a1, b1)
+    return a1, b1
+
+
+_CACHE: dict[int, tuple] = {}
+
+
+def _h1_information(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
     p = len(g.mean)
     vr, vc = vech_index(p)
     q = len(vr)
@@ -73,8 +90,9 @@ def h1_information(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
         cross = n * (u[lc][:, None] * W[lr, :] + ne[:, None] * u[lr][:, None] * W[lc, :])
         A[np.ix_(full, o)] += cross
         A[np.ix_(o, full)] += cross.T
-        A[np.ix_(full, full)] += (-0.5 * n * _dup_form(W, W, lr, lc)
-                                  + 0.5 * n * (_dup_form(Q, W, lr, lc) + _dup_form(W, Q, lr, lc)))
+        # D'(Q (x) W)D = D'(W (x) Q)D for symmetric Q, W, and the form is linear in its first
+        # argument: -1/2 D'(W (x) W)D + 1/2 D'(Q (x) W + W (x) Q)D = D'((Q - W/2) (x) W)D
+        A[np.ix_(full, full)] += n * _dup_form(Q - 0.5 * W, W, lr, lc)
         # casewise scores
         y = g.x[np.ix_(pat.rows, o)]
         z = (y - mu[o]) @ W
