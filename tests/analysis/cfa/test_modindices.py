@@ -93,3 +93,37 @@ def test_top_residuals(hs):
     assert np.allclose(np.abs(top["residual"]), biggest, atol=1e-6)
     with pytest.raises(InputError, match="residual 'type'"):
         res.residuals("normalized")
+
+
+def _compare_ref(res, name):
+    r = pd.DataFrame(ref(name)["modindices"])
+    if "group" not in r:
+        r["group"] = 1
+    m = res.modindices().merge(r, on=["lhs", "op", "rhs", "group"], how="outer",
+                               indicator=True, suffixes=("", "_r"))
+    assert (m["_merge"] == "both").all()
+    assert np.allclose(m["mi"], m["mi_r"], atol=2e-3)
+    assert np.allclose(m["epc"], m["epc_r"], atol=1e-4)
+    assert np.allclose(m["sepc_all"], m["sepc.all"], atol=1e-4)
+    if "score_test" in ref(name):
+        st = res.score_tests()
+        u = pd.DataFrame(ref(name)["score_test"]["uni"])
+        j = st.merge(u, left_on=["plabel_ref", "plabel"], right_on=["lhs", "rhs"],
+                     suffixes=("", "_r"))
+        assert len(j) == len(st) == len(u)
+        assert np.allclose(j["X2"], j["X2_r"], atol=1e-3)
+
+
+def test_modindices_and_score_tests_under_mlr(hs):
+    _compare_ref(fit_cfa(hs, HS_MODEL, estimator="MLR"), "mi_hs_mlr")
+    _compare_ref(fit_cfa(hs, HS_MODEL, estimator="MLR", group="school",
+                         group_equal=["loadings"]), "mi_hs_mg_metric_mlr")
+
+
+def test_modindices_and_score_tests_under_wlsmv(bfi):
+    model = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5"
+    d = bfi.iloc[:1000].copy()
+    _compare_ref(fit_cfa(d, model, estimator="WLSMV"), "mi_bfi_ac_wlsmv")
+    d["g"] = np.where(np.arange(1000) < 500, "a", "b")
+    _compare_ref(fit_cfa(d, model, estimator="WLSMV", group="g",
+                         group_equal=["thresholds", "loadings"]), "mi_bfi_ac_wlsmv_mg")
