@@ -120,7 +120,7 @@ demo-data: $(INSTALLED) $(DEMO_KEY) ## Regenerate the SYNTHETIC field test in da
 # PLAN_JOBS; `lospw plan --scheduler tcp://HOST:8786` runs it on a Dask cluster instead.
 PLAN_DIR := $(DERIVED)/plan
 PLAN_POPULATION ?= data/raw/fieldtest/population.yaml
-PLAN_OPTIONS ?= --n 150 300 600 --reps 500 --estimator ML --seed 1
+PLAN_OPTIONS ?= --n 150 300 600 --reps 500 --estimator MLR --seed 1  # MLR, as `make analysis`
 PLAN_JOBS ?= 2
 .PHONY: plan
 plan: $(INSTALLED) ## Monte Carlo sample-size plan on the synthetic demo population (slow; PLAN_OPTIONS, PLAN_JOBS).

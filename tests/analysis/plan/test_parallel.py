@@ -44,13 +44,14 @@ def _tables(res):
 
 
 @pytest.mark.slow
-def test_identical_tables_on_one_two_workers_and_dask(population, tmp_path):
+@pytest.mark.parametrize("estimator", ["ML", "WLSMV"])
+def test_identical_tables_on_one_two_workers_and_dask(population, tmp_path, estimator):
     """Acceptance: 2 sizes x 4 replications give identical tables (and files) everywhere."""
     from distributed import LocalCluster
 
     from analysis.plan_report import write_plan
 
-    kw = {"seed": 11, "estimator": "ML"}
+    kw = {"seed": 11, "estimator": estimator}
     one = plan_sample_size(population, [100, 150], 4, jobs=1, **kw)
     two = plan_sample_size(population, [100, 150], 4, jobs=2, **kw)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
