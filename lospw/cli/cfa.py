@@ -124,7 +124,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     fit = Table("measure", "value", title=f"Fit ({res.estimator})")
     for k in FIT_SHOWN:
         if k in res.fit:
-            fit.add_row(k, _f(res.fit[k], 0 if k in ("df",) else 3))
+            fit.add_row(k, _f(res.fit[k], 0 if k in ("df", "df_scaled") else 3))
     console.print(fit)
     p = res.parameters
     ptab = Table("group", "lhs", "op", "rhs", "est", "se", "z", "p", "std.all",
