@@ -5,8 +5,9 @@ a fit-index rule such as Chen (2007) while one item among many is biased: a thre
 in 1 of 48 items barely moves CFI. This module names such items with the backward method of
 Jung & Yoon (2016): in the step's fitted multi-group model, take the univariate score test
 (lavaan's ``lavTestScore``) of every equality constraint of the step's kind; if the largest
-has p below ``alpha / k`` (Bonferroni over the k parameters tested at the start), free that
-parameter (``group.partial``), refit, and test again; stop when none is significant, at
+has p below ``alpha / k`` (Bonferroni over the k constraints tested at the start: with G
+groups a parameter has G - 1 constraints), free that parameter in every group
+(``group.partial``), refit, and test again; stop when none is significant, at
 ``max_free`` parameters, or when freeing would leave a factor with fewer than two
 constrained items of that kind (identification; Byrne, Shavelson & Muthén, 1989).
 
@@ -52,7 +53,7 @@ class ItemSearch:
     ----------
     step : str
     k : int
-        Parameters tested at the start (the Bonferroni divisor).
+        Constraints tested at the start (the Bonferroni divisor; G - 1 per parameter).
     alpha : float
         The per-test level, ``noninvariance_alpha / k``.
     freed : tuple of dict
@@ -90,7 +91,8 @@ def _item(parameter: str, kind: str) -> str:
 
 def constraint_tests(scores: pd.DataFrame, kind: str, exclude: Sequence[str] = ()
                      ) -> pd.DataFrame:
-    """The score tests of one kind, one row per parameter (its largest over groups), best first.
+    """The score tests of one kind, one row per parameter (its largest over groups), best
+    first, with the number of constraints behind each (``n_constraints``).
 
     ``scores`` has the columns ``parameter op X2 df pvalue`` (``_bridge.SCORE_COLUMNS``).
 
@@ -99,14 +101,16 @@ def constraint_tests(scores: pd.DataFrame, kind: str, exclude: Sequence[str] = (
     >>> s = pd.DataFrame({"parameter": ["a~1", "b~1", "b~1", "F=~c"], "op": ["~1"] * 3 + ["=~"],
     ...                   "X2": [1.0, 9.0, 4.0, 7.0], "df": [1.0] * 4,
     ...                   "pvalue": [.3, .003, .04, .008]})
-    >>> constraint_tests(s, "~1")[["parameter", "item", "X2"]].values.tolist()
-    [['b~1', 'b', 9.0], ['a~1', 'a', 1.0]]
+    >>> constraint_tests(s, "~1")[["parameter", "item", "X2", "n_constraints"]].values.tolist()
+    [['b~1', 'b', 9.0, 2], ['a~1', 'a', 1.0, 1]]
     """
     s = scores[(scores["op"] == kind) & ~scores["parameter"].isin(list(exclude))]
+    counts = s["parameter"].value_counts()
     s = (s.sort_values("X2", ascending=False, kind="stable")
           .drop_duplicates("parameter").reset_index(drop=True))
     out = s[["parameter", "X2", "df", "pvalue"]].copy()
     out.insert(1, "item", [_item(p, kind) for p in out["parameter"]])
+    out["n_constraints"] = [int(counts[p]) for p in out["parameter"]]
     return out
 
 
@@ -146,7 +150,7 @@ def backward_search(step: str, first: Any, refit: Callable[[Sequence[str]], Any]
     if first.score_tests is None or not first.converged:
         return ItemSearch(step, 0, float("nan"), (), pd.DataFrame(), "no_tests", tuple(names))
     tests = constraint_tests(first.score_tests(), kind, names)
-    k = len(tests)
+    k = int(tests["n_constraints"].sum()) if len(tests) else 0
     if k == 0:
         return ItemSearch(step, 0, float("nan"), (), tests, "no_tests", tuple(names))
     level = alpha / k

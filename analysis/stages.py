@@ -335,7 +335,8 @@ class InvarianceStageResult:
             t["k"], t["alpha"] = srch.k, srch.alpha
             t["freed_order"] = [order.get(p) for p in t["parameter"]]
             frames.append(t)
-        cols = ["step", "parameter", "item", "X2", "df", "pvalue", "k", "alpha", "freed_order"]
+        cols = ["step", "parameter", "item", "X2", "df", "pvalue", "n_constraints", "k", "alpha",
+                "freed_order"]
         return (pd.concat(frames, ignore_index=True)[cols] if frames
                 else pd.DataFrame(columns=cols))
 

@@ -72,3 +72,14 @@ def test_partial_already_free_is_not_retested():
     srch = backward_search("scalar", outcome({"a~1": 30.0, "b~1": 2.0}), None, KEY,
                            partial=["a~1"])
     assert srch.freed == () and srch.group_partial == ("a~1",) and srch.k == 1
+
+
+def test_bonferroni_counts_constraints_not_parameters():
+    # three groups: every parameter has two constraints; k = 4, not 2
+    s = pd.DataFrame({"parameter": ["a~1", "a~1", "d~1", "d~1"], "op": ["~1"] * 4,
+                      "X2": [9.0, 1.0, 0.5, 0.2], "df": [1.0] * 4,
+                      "pvalue": [0.0027, 0.3, 0.5, 0.6]})
+    first = SimpleNamespace(converged=True, score_tests=lambda: s)
+    srch = backward_search("scalar", first, None, KEY, alpha=0.01)
+    assert srch.k == 4 and srch.alpha == pytest.approx(0.0025)
+    assert srch.freed == () and srch.stopped == "none_significant"   # .0027 > .01 / 4
