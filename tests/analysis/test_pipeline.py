@@ -95,7 +95,7 @@ def test_robust_corrections_missing_fail_loudly():
     from types import SimpleNamespace
 
     from analysis.errors import LospwError
-    from analysis.stages import _checked
+    from analysis.stages_model import _checked
 
     ok = SimpleNamespace(estimator="MLR", warnings=())
     assert _checked(ok) is ok
