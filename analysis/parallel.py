@@ -6,8 +6,9 @@ seeds gives the same result on one worker, on K local workers (joblib's loky bac
 a Dask distributed cluster (``scheduler`` = the scheduler's address). ``shared`` is sent to
 each worker once (Dask: scattered) rather than with every task where the backend allows.
 
-Each task runs with BLAS limited to one thread (threadpoolctl; the workers' environment too),
-so K workers on K cores do not oversubscribe them. Dask is imported only when a scheduler is
+Each task runs with BLAS limited to one thread (threadpoolctl; joblib's
+``inner_max_num_threads=1`` also sets the loky workers' ``OMP_NUM_THREADS`` and the like), so
+K workers on K cores do not oversubscribe them. Dask is imported only when a scheduler is
 given. A ``KeyboardInterrupt`` (Ctrl-C) in the caller stops the local workers (the loky
 executor is shut down with its processes killed) or cancels the cluster's futures, and is
 then raised again; local workers are started with SIGINT ignored, so a terminal's Ctrl-C
@@ -27,13 +28,10 @@ from threadpoolctl import threadpool_limits
 
 from analysis.errors import InputError
 
-__all__ = ["BLAS_ENV", "DASK_CONNECT_TIMEOUT", "run_tasks"]
+__all__ = ["DASK_CONNECT_TIMEOUT", "run_tasks"]
 
 log = logging.getLogger(__name__)
 
-#: Environment variables that keep BLAS / OpenMP libraries at one thread in worker processes.
-BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-            "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 #: How long to wait for a Dask scheduler to answer.
 DASK_CONNECT_TIMEOUT = "10s"
@@ -104,8 +102,6 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, share
 def _run_loky(func, tasks, shared, jobs, progress, out) -> list[Any]:
     from joblib import Parallel, delayed, parallel_config
 
-    for name in BLAS_ENV:  # inherited by the worker processes started below
-        os.environ.setdefault(name, "1")
     done = 0
     total = len(tasks)
     finished = False
