@@ -13,14 +13,17 @@ An extra parameter with ``V < eps^(1/3)`` (not identified when freed) gets no in
 standardized EPCs rescale ``|EPC|`` as the standardized solution does (covariances by the
 residual SDs), keeping the sign.
 
-Score tests for equality constraints (lavaan ``lavTestScore()``, univariate): for each
-constrained parameter other than the first of its set, the model is reparameterised so that
-this parameter gets its own entry; the score statistic is ``N g' I^-1 g`` on 1 df (the
-gradient vanishes except on the two entries involved). The total test frees all at once.
+Score tests for equality constraints (lavaan ``lavTestScore()``, univariate): one constraint
+``ref == other`` per constrained parameter other than the first of its set. With the gradient
+``g`` and the expected information ``I`` of the unconstrained parameter vector and the
+constraint Jacobian ``R``, releasing constraint ``r`` gives ``N g' [Z_(-r)^+]_11 g`` on 1 df,
+``Z = [[I, R'], [R, 0]]``; all of them come from one inverse of ``Z``
+(:func:`constraint_score_tests`). The total test releases all at once: ``N g' I^+ g``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -36,7 +39,7 @@ from analysis.cfa.standardize import standardize
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.cfa.result import CFAResult
 
-__all__ = ["modindices", "score_tests"]
+__all__ = ["constraint_score_tests", "modindices", "score_tests"]
 
 MI_COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
 
@@ -162,8 +165,22 @@ def modindices(res: CFAResult, *, sort: bool = True, minimum: float = 0.0) -> pd
 
 
 @single_threaded
-def score_tests(res: CFAResult) -> pd.DataFrame:
+def score_tests(res: CFAResult, *, ops: Sequence[str] | None = None) -> pd.DataFrame:
     """Univariate score tests for releasing each equality constraint (lavTestScore).
+
+    All tests come from one inversion of the augmented information matrix (see
+    :func:`constraint_score_tests`); a constraint whose release would leave the model
+    unidentified (the augmented matrix without it is singular) is tested as before, by
+    refitting the information of the reparameterised model with a pseudo-inverse, as lavaan's
+    ``MASS::ginv`` does.
+
+    Parameters
+    ----------
+    res : CFAResult
+    ops : sequence of str, optional
+        Test only the constraints whose freed parameter has one of these operators (e.g.
+        ``["=~"]`` for loadings, ``["~1"]`` for intercepts); all by default. The total test
+        always releases every constraint.
 
     Returns
     -------
@@ -193,30 +210,107 @@ def score_tests(res: CFAResult) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=cols)
     N = st.ntotal
-    out = []
+    # the unconstrained parameter vector: every free row its own entry
+    free_idx = np.where(x_col >= 0, t["free"].to_numpy() - 1, -1)
+    unc = replace(pt, table=t.assign(x=free_idx))
+    obj = _objective(res, Model(unc))
+    x_unc = np.zeros(int(free_idx.max()) + 1)
+    x_unc[free_idx[x_col >= 0]] = st.x[x_col[x_col >= 0]]
+    g = obj.grad(x_unc)
+    info = obj.info(x_unc)
+    R = np.zeros((len(rows), len(x_unc)))
+    for i, (ref, r) in enumerate(rows):
+        R[i, free_idx[ref]] = 1.0
+        R[i, free_idx[r]] = -1.0
+    wanted = np.array([ops is None or t["op"].iat[r] in set(ops) for _, r in rows])
+    x2 = constraint_score_tests(g, info, R, N)
 
     def stat(released: list[int]) -> float:
+        """The old path: reparameterise with ``released`` rows free, pseudo-inverse."""
         xc = x_col.copy()
         x_ext = list(st.x)
         for r in released:
             xc[r] = len(x_ext)
             x_ext.append(st.x[x_col[r]])
-        ext = replace(pt, table=t.assign(x=xc))
-        m = Model(ext)
-        obj = _objective(res, m)
+        m = Model(replace(pt, table=t.assign(x=xc)))
+        o = _objective(res, m)
         xe = np.array(x_ext)
-        g = obj.grad(xe)
-        info = obj.info(xe)
-        return float(N * g @ np.linalg.pinv(info) @ g)
+        ge = o.grad(xe)
+        return float(N * ge @ np.linalg.pinv(o.info(xe)) @ ge)
 
-    for ref, r in rows:
-        x2 = stat([r])
+    out = []
+    for i, (ref, r) in enumerate(rows):
+        if not wanted[i]:
+            continue
+        v = float(x2[i]) if np.isfinite(x2[i]) else stat([r])
         out.append({"lhs": t["lhs"].iat[r], "op": t["op"].iat[r], "rhs": t["rhs"].iat[r],
                     "group": int(t["group"].iat[r]), "label": t["label"].iat[r],
                     "plabel_ref": t["plabel"].iat[ref], "plabel": t["plabel"].iat[r],
-                    "X2": x2, "df": 1, "pvalue": float(stats.chi2.sf(x2, 1))})
+                    "X2": v, "df": 1, "pvalue": float(stats.chi2.sf(v, 1))})
     frame = pd.DataFrame(out, columns=cols)
-    total = stat([r for _, r in rows])
+    total = float(N * g @ np.linalg.pinv(info) @ g)
     frame.attrs["total"] = {"X2": total, "df": len(rows),
                             "pvalue": float(stats.chi2.sf(total, len(rows)))}
     return frame
+
+
+def constraint_score_tests(g: np.ndarray, info: np.ndarray, R: np.ndarray, n: float,
+                           *, tol: float = 1e-8) -> np.ndarray:
+    """Univariate score statistics of linear equality constraints, from one inversion.
+
+    lavaan's ``lavTestScore`` (univariate) computes, for each constraint ``r``, the
+    statistic ``n g' [Z_(-r)^+]_11 g`` with ``g`` the gradient of the log-likelihood per
+    observation and ``Z_(-r)`` the augmented information ``[[I, R'], [R, 0]]`` without
+    constraint ``r`` (Bentler & Chou, 1992). With ``Y = Z^-1`` of the full augmented matrix,
+    deleting row and column ``k = p + r`` gives (bordered-inverse identity)
+    ``[Z_(-r)^-1]_11 = Y_11 - Y_1k Y_k1 / Y_kk``, so all statistics come from one inversion:
+    ``n (g' Y_11 g - (Y_1k' g)^2 / Y_kk)``.
+
+    Parameters
+    ----------
+    g : ndarray (p,)
+        Gradient of the discrepancy (or of the log-likelihood: the sign does not matter)
+        per observation, in the unconstrained parameter vector.
+    info : ndarray (p, p)
+        Information per observation in the unconstrained parameter vector.
+    R : ndarray (c, p)
+        Constraint Jacobian, one row per constraint.
+    n : float
+        Number of observations.
+    tol : float
+        A constraint with ``|Y_kk|`` below ``tol`` times the largest gets NaN: releasing it
+        leaves the model unidentified (the caller falls back to a pseudo-inverse).
+
+    Returns
+    -------
+    ndarray (c,)
+        NaN where the augmented matrix (with or without the constraint) is singular.
+
+    Examples
+    --------
+    >>> info = np.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> R = np.array([[1.0, -1.0]])
+    >>> g = np.array([0.3, -0.3])          # the gradient at a constrained optimum
+    >>> x2 = constraint_score_tests(g, info, R, 100)
+    >>> bool(np.isclose(x2[0], 100 * g @ np.linalg.inv(info) @ g))
+    True
+    """
+    p, c = info.shape[0], R.shape[0]
+    Z = np.zeros((p + c, p + c))
+    Z[:p, :p] = info
+    Z[p:, :p] = R
+    Z[:p, p:] = R.T
+    out = np.full(c, np.nan)
+    try:
+        Y = np.linalg.inv(Z)
+    except np.linalg.LinAlgError:
+        return out
+    if not np.all(np.isfinite(Y)) or not np.allclose(Z @ Y, np.eye(p + c), atol=1e-6):
+        return out
+    y11g = Y[:p, :p] @ g
+    base = float(g @ y11g)
+    a = Y[:p, p:].T @ g                     # Y_1k' g for every k
+    ykk = np.diag(Y)[p:]
+    ok = np.abs(ykk) > tol * max(np.max(np.abs(ykk)), np.finfo(float).tiny)
+    out[ok] = n * (base - a[ok] ** 2 / ykk[ok])
+    return out

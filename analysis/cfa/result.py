@@ -108,10 +108,14 @@ class CFAResult:
         from analysis.cfa.modindices import modindices
         return modindices(self, sort=sort, minimum=minimum)
 
-    def score_tests(self) -> pd.DataFrame:
-        """Univariate score tests for releasing each equality constraint (lavTestScore)."""
+    def score_tests(self, *, ops: Any = None) -> pd.DataFrame:
+        """Univariate score tests for releasing each equality constraint (lavTestScore).
+
+        ``ops`` (e.g. ``["=~"]``) keeps the constraints on parameters with these operators.
+        See :func:`analysis.cfa.modindices.score_tests`.
+        """
         from analysis.cfa.modindices import score_tests
-        return score_tests(self)
+        return score_tests(self, ops=ops)
 
     def residuals(self, type: str = "cor") -> dict[str, dict[str, Any]]:
         """Residual covariances or correlations per group (lavaan ``residuals()``).
