@@ -179,9 +179,11 @@ NOTES = {
                    "respondents and no missing answers; collect n_collect to allow for the "
                    "unusable share the population model expects.",
     "reference_values": "Population values of the loadings are the estimator's pseudo-true "
-                        "values: the key's model fitted (ML) to the exact population matrix "
-                        "the estimator targets: the covariance matrix of the category scores "
-                        "for ML/MLR, the limit of the polychoric correlations for WLSMV.",
+                        "values: for ML/MLR the key's model fitted to the exact population "
+                        "covariance matrix of the category scores; for WLSMV the WLSMV fit "
+                        "of one sample of 50,000 from the population (DWLS pseudo-true "
+                        "values; the ML fit of the exact polychoric limit is given beside "
+                        "them as limit_est / limit_std_all).",
     "coverage": "Coverage compares each free loading's unstandardized 95% Wald interval "
                 "(est +- 1.96 SE, marker-variable scaling) with the population's "
                 "unstandardized value in the same metric: the 1-C score metric for ML/MLR, "
