@@ -266,8 +266,11 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
 def check_invariance(res: InvarianceStageResult) -> str | None:
     r = res.result
     if r.steps and not any(s["estimable"] for s in r.steps):
-        small = [w for w in r.warnings if "group_too_small" in w]
-        return (small[0].split("] ", 1)[-1] if small else "no step was estimable")
+        code = next((s.get("reason") for s in r.steps if s.get("reason")), None)
+        said = [w for w in r.warnings if code and w.startswith(f"[{code}]")]
+        if said:
+            return said[0].split("] ", 1)[-1]
+        return "no step was estimable" + (f" ({code})" if code else "")
     return None
 
 

@@ -336,3 +336,20 @@ def test_bad_inputs_stop_before_stages(tmp_path, hs_path, hs_key_path):
 def test_warning_codes_dedupe():
     w = warning_codes(["[a_b] x", "a_b: x", {"code": "c", "message": "y"}, "[a_b] [a_b] x"])
     assert w == ({"code": "a_b", "message": "x"}, {"code": "c", "message": "y"})
+
+
+def test_not_estimable_invariance_gives_the_modules_reason():
+    from types import SimpleNamespace
+
+    from analysis.stages_model import InvarianceStageResult, check_invariance
+
+    steps = [{"model": "configural", "estimable": False, "reason": "empty_category"}]
+    res = SimpleNamespace(steps=steps, warnings=(
+        "[chen2007_conditions] small", "[empty_category] item O4 does not use all its 6 "
+        "categories in group 1: no step is estimable"))
+    assert check_invariance(InvarianceStageResult(res)) == (
+        "item O4 does not use all its 6 categories in group 1: no step is estimable")
+    res2 = SimpleNamespace(steps=[{"model": "configural", "estimable": False}], warnings=())
+    assert check_invariance(InvarianceStageResult(res2)) == "no step was estimable"
+    ok = SimpleNamespace(steps=[{"model": "configural", "estimable": True}], warnings=())
+    assert check_invariance(InvarianceStageResult(ok)) is None
