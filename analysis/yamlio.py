@@ -70,6 +70,10 @@ _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def load_yaml_text(text: str, source: str = "<string>") -> Any:
     """Parse YAML text safely; see :func:`load_yaml`.
 
@@ -80,7 +84,11 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
     >>> load_yaml_text("flag: true")
     {'flag': True}
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader already refuses control characters here
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: not valid YAML text ({_one_line(exc)}). Remove control "
+                         "characters such as NUL; save the file as plain UTF-8 text.") from None
     loader.name = source
     try:
         return loader.get_single_data()
@@ -92,7 +100,7 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
             "and quotes around that place."
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{source}: not valid YAML ({exc}).") from None
+        raise InputError(f"{source}: not valid YAML ({_one_line(exc)}).") from None
     finally:
         loader.dispose()
 
