@@ -291,4 +291,7 @@ def load_scheme(path: str | Path) -> ScoringScheme:
             f"{p}: not a scoring scheme: invalid JSON at line {exc.lineno}, column "
             f"{exc.colno} ({exc.msg}). Give a file written by 'lospw scheme'."
         ) from None
+    except RecursionError:
+        raise InputError(f"{p}: not a scoring scheme: the JSON is nested too deeply. Give a "
+                         "file written by 'lospw scheme'.") from None
     return scheme_from_dict(data, str(p))

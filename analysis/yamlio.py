@@ -34,7 +34,18 @@ class Yaml11Bool(str):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps YAML 1.1 boolean words and rejects duplicate mapping keys."""
+    """SafeLoader that keeps YAML 1.1 boolean words and rejects duplicate mapping keys and
+    aliases (``*name``: no lospw file needs them, and nested aliases can expand a small
+    file into billions of values - the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise InputError(
+                f"{self.name}: line {mark.line + 1}: YAML aliases ('*name') are not supported "
+                "in lospw files. Write the value out in full."
+            )
+        return super().compose_node(parent, index)
 
 
 def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool | Yaml11Bool:
@@ -101,6 +112,9 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML ({_one_line(exc)}).") from None
+    except RecursionError:
+        raise InputError(f"{source}: the YAML is nested too deeply to read. Check for "
+                         "unbalanced brackets.") from None
     finally:
         loader.dispose()
 

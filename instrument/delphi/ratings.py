@@ -173,6 +173,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
                 header = [str(c) for c in cells]
                 continue
             rows.append((number, cells))
+    except Exception as exc:  # read_only parses each sheet lazily: damage shows up here
+        raise InputError(f"{path}: the sheet cannot be read ({type(exc).__name__}). Save the "
+                         "workbook again as .xlsx or as CSV.") from None
     finally:
         wb.close()
     if header is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -30,26 +29,43 @@ def _f(x: object, digits: int = 3) -> str:
 
 
 def _read_plain(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"No data file {path!r}. Give the path of a CSV file.")
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        head = fh.read(4096)
-    try:
-        sep = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
-    except csv.Error:
-        sep = ","
-    return pd.read_csv(p, sep=sep, encoding="utf-8-sig")
+    """Read DATA without a key (``--model``): any format the intake reads; number-like text
+    becomes numbers, other text stays text (the engine then names non-numeric variables)."""
+    from analysis.readers import read_table
+
+    table = read_table(path)
+    if table.malformed:
+        row, why = next(iter(sorted(table.malformed.items())))
+        raise InputError(f"{path}: data row {row}: {why}. Fix the row (or use --key, whose "
+                         "intake lists such rows as excluded).")
+    frame = pd.DataFrame(list(table.rows), columns=list(table.columns), dtype=object)
+    for col in frame.columns:
+        cells = frame[col]
+        text = cells.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str)
+                         and table.decimal == "," else v)
+        numbers = pd.to_numeric(text, errors="coerce")
+        if numbers.notna().sum() == cells.notna().sum():  # every given cell is a number
+            frame[col] = numbers.astype(float)
+    return frame
 
 
 def _model_text(model: str) -> str:
+    """The model: inline lavaan syntax (it holds '=~') or the text of a model file."""
+    if "=~" in model:
+        return model
     p = Path(model)
-    if "=~" not in model and p.suffix in (".lav", ".txt", ".model", "") and p.is_file():
-        return p.read_text(encoding="utf-8")
-    if "=~" not in model and not p.is_file():
-        raise InputError(f"--model {model!r} is neither lavaan syntax (with '=~') nor an "
+    try:
+        is_file = p.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        is_file = False
+    if not is_file:
+        raise InputError(f"--model {model[:60]!r} is neither lavaan syntax (with '=~') nor an "
                          "existing file. Give 'f =~ x1 + x2 + x3' or a file with the model.")
-    return p.read_text(encoding="utf-8") if p.is_file() else model
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--model {model}: cannot be read as UTF-8 text "
+                         f"({type(exc).__name__}). Save the model as a plain text file.") from None
 
 
 @click.command()
@@ -105,13 +121,15 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         estimator = default_estimator(frame, ov)
     res = fit_cfa(frame, syntax, estimator=estimator, missing=missing, group=group,
                   group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
-    mi = res.modindices() if res.converged else None
+    # modification indices need an invertible information matrix (not so when unidentified)
+    singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
+    mi = res.modindices() if res.converged and not singular else None
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax
         if mi is not None:
             out["modindices_top"] = mi.head(top).to_dict("records")
-        if res.converged:
+        if res.converged and not singular:
             out["residual_correlations_top"] = res.top_residuals(top).to_dict("records")
         echo_json(out)
         return
