@@ -2,15 +2,22 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback); 1 an
 unexpected error (a short message and where to report it; the traceback only with
-``--debug``); 130 interrupted.
+``--debug``); 130 interrupted; 141 the reader of the output went away (``lospw ... | head``:
+no message, as for a shell tool stopped by SIGPIPE).
+
+Python warnings are not printed (``--debug`` shows them): every named condition
+(:class:`analysis.errors.LospwWarning`) is part of the command's results and output, and
+numerical RuntimeWarnings from numpy/scipy are what those named warnings report.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 import click
@@ -80,12 +87,33 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+BROKEN_PIPE = 141
+
+
+def _broken_pipe() -> None:
+    """The output's reader is gone: stop quietly (no 'Exception ignored' at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+        pass
+    sys.exit(BROKEN_PIPE)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; see the module docstring for the exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")
+        _run(args, debug)
+
+
+def _run(args: list[str], debug: bool) -> None:
     try:
         rv = cli.main(args=args, prog_name="lospw", standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
     except click.exceptions.Abort:
         _fail("interrupted.", 130)
     except KeyboardInterrupt:
@@ -100,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         _fail(str(exc), exc.exit_code)
-    except (BrokenPipeError, click.exceptions.Exit):
+    except BrokenPipeError:
+        _broken_pipe()
+    except click.exceptions.Exit:
         raise
     except Exception as exc:  # an unexpected error is a bug: say so, briefly
         if debug:

@@ -12,14 +12,32 @@ from analysis.artifacts import to_jsonable
 
 __all__ = ["console", "echo_json", "err_console", "json_option"]
 
+
+
+class _Console(Console):
+    """rich's Console, but a closed pipe (``lospw ... | head``) ends the run the way
+    :func:`lospw.cli.main` does (exit 141, no message) rather than with rich's exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        from lospw.cli import _broken_pipe
+
+        _broken_pipe()
+
+
 # Human-readable output goes to stdout; progress and notes to stderr.
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+console = _Console(highlight=False, soft_wrap=True)
+err_console = _Console(stderr=True, highlight=False)
 
 
 def echo_json(obj: Any) -> None:
     """Print ``obj`` as strict JSON on stdout."""
-    click.echo(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    text = json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        click.echo(text)
+    except BrokenPipeError:  # click's own main would turn it into exit 1
+        from lospw.cli import _broken_pipe
+
+        _broken_pipe()
 
 
 json_option = click.option("--json", "as_json", is_flag=True,
