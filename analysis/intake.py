@@ -244,7 +244,8 @@ def _check_recode(recode: Mapping[Any, Any] | None) -> dict[str, float]:
                          "{'A1': 1, 'A2': 2}.")
     out: dict[str, float] = {}
     for k, v in recode.items():
-        if isinstance(v, bool) or not (v is None or isinstance(v, (int, float))):
+        if (isinstance(v, bool) or not (v is None or isinstance(v, (int, float)))
+                or (isinstance(v, float) and not math.isfinite(v))):
             raise InputError(f"recode: the code {k!r} must map to a number (or nothing for "
                              f"missing); got {v!r}.")
         out[str(k).strip().casefold()] = math.nan if v is None else float(v)

@@ -128,6 +128,9 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     if not raw.strip():
         raise InputError(f"{path}: the file is empty; it needs a header row "
                          f"({', '.join(REQUIRED)}) and one row per rating.")
+    if b"\x00" in raw:  # binary data, or UTF-16 text, which the reader does not decode
+        raise InputError(f"{path}: not a text table (it holds NUL bytes: binary data or "
+                         "UTF-16 text). Save the ratings as 'CSV UTF-8'.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
