@@ -95,7 +95,7 @@ def _broken_pipe() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
         pass
     sys.exit(BROKEN_PIPE)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.errors import MarkupError
 
 from analysis.artifacts import to_jsonable
 
@@ -22,6 +23,14 @@ class _Console(Console):
         from lospw.cli import _broken_pipe
 
         _broken_pipe()
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print with rich markup; text from the user's files that reads as broken markup
+        (e.g. ``[/x]`` in a file name or label) is printed as it is instead of crashing."""
+        try:
+            super().print(*objects, **kwargs)
+        except MarkupError:
+            super().print(*objects, **{**kwargs, "markup": False})
 
 
 # Human-readable output goes to stdout; progress and notes to stderr.

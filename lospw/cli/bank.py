@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.errors import InputError
@@ -62,9 +63,9 @@ def validate(bank_dir: str | None, as_json: bool) -> None:
                           str(min(info["items_per_aspect"].values())))
         console.print(table)
         for w in result.warnings:
-            console.print(f"warning: {w.message}")
+            console.print(f"warning: {escape(w.message)}")
         for f in result.failures:
-            console.print(f"[red]problem[/red]: {f.message}")
+            console.print(f"[red]problem[/red]: {escape(f.message)}")
     if not result.ok:
         first = result.failures[0].message
         raise InputError(

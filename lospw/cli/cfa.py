@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
@@ -162,4 +163,4 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
             rtab.add_row(r.group, r.lhs, r.rhs, _f(r.residual))
         console.print(rtab)
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow] [{w.code}]: {w.message}")
+        console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.efa import CORRELATIONS
@@ -84,4 +85,4 @@ def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors
                          "-" if v["congruence"] is None else f"{v['congruence']:.3f}")
         console.print(cong)
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")

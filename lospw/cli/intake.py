@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from analysis.errors import InputError
 from analysis.intake import read_responses
@@ -100,7 +101,7 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
     for reason, n in summary["excluded_by_reason"].items():
         console.print(f"  excluded: {reason}: {n}")
     for note in summary["notes"]:
-        console.print(f"  note: {note}")
+        console.print(f"  note: {escape(note)}")
     if scr is not None:
         s = summary["screening"]
         flagged = ", ".join(f"{k} {v}" for k, v in s["n_flagged_by"].items() if v)

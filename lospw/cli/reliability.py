@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.intake import read_responses
@@ -70,4 +71,4 @@ def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, se
         console.print("pairwise: the Feldt CI uses the harmonic mean of the pairwise counts "
                       "as n (column n_ci in --json).")
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")

@@ -8,6 +8,7 @@ session, so a run of ``pytest tests/robustness`` reports them (issue 12 asks for
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from typing import Any
 
@@ -16,12 +17,32 @@ from hypothesis import strategies as st
 
 from analysis.errors import InputError
 
-__all__ = ["JSON_VALUES", "SETTINGS", "TRIED", "apply_mutations", "expect_one_line",
-           "mutations", "paths", "text_edits"]
+__all__ = [
+    "FULL",
+    "JSON_VALUES",
+    "SETTINGS",
+    "TRIED",
+    "apply_mutations",
+    "expect_one_line",
+    "mutations",
+    "paths",
+    "scaled",
+    "text_edits",
+]
 
 TRIED: Counter[str] = Counter()
 
-SETTINGS = settings(max_examples=200, deadline=None,
+# The full run (LOSPW_FUZZ=full, as `make fuzz` does) tries every example count written in the
+# tests; the default run (make test) a fifth of them, to keep the suite fast.
+FULL = os.environ.get("LOSPW_FUZZ", "") == "full"
+
+
+def scaled(n: int) -> int:
+    """The number of examples to try: ``n`` in the full run, ``n // 5`` (at least 10) else."""
+    return n if FULL else max(10, n // 5)
+
+
+SETTINGS = settings(max_examples=scaled(200), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture,
                                            HealthCheck.filter_too_much])

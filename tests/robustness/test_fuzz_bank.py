@@ -14,10 +14,17 @@ from analysis.yamlio import load_yaml_text
 from instrument.bank import DEFAULT_BANK_DIR, load_bank
 from instrument.bankcheck import check_bank
 from instrument.export import codebook_frame, limesurvey_tsv, questionnaire_html
-from tests.robustness._fuzz import SETTINGS, apply_mutations, expect_one_line, mutations, text_edits
+from tests.robustness._fuzz import (
+    SETTINGS,
+    apply_mutations,
+    expect_one_line,
+    mutations,
+    scaled,
+    text_edits,
+)
 
 # Each example parses seven YAML files (~0.1 s): fewer examples than the other readers.
-BANK_SETTINGS = settings(SETTINGS, max_examples=100)
+BANK_SETTINGS = settings(SETTINGS, max_examples=scaled(100))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in sorted(DEFAULT_BANK_DIR.glob("*.yaml"))}
 # Mutating the small files is enough to reach every branch of the loader; LOS has 21 items.
 DOCS = {n: load_yaml_text(TEXTS[n]) for n in ("_bank.yaml", "LOS.yaml")}

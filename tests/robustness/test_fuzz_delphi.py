@@ -14,7 +14,7 @@ from instrument.delphi.outputs import write_outputs
 from instrument.delphi.ratings import read_ratings
 from instrument.delphi.rules import load_rules
 from tests.instrument.delphi.conftest import HEADER, SMALL
-from tests.robustness._fuzz import SETTINGS, TRIED, expect_one_line, text_edits
+from tests.robustness._fuzz import SETTINGS, TRIED, expect_one_line, scaled, text_edits
 
 RULES = load_rules()
 COLUMNS = ["round", "panelist", "item", "relevance", "group", "clarity", "comment"]
@@ -45,7 +45,7 @@ def _run(paths, tmp) -> None:
     write_outputs(res, tmp / "out", label="fuzz")
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(header=st.permutations(COLUMNS).flatmap(
            lambda c: st.integers(3, 7).map(lambda k: c[:k])),
        rows=st.lists(st.fixed_dictionaries(CELL), min_size=0, max_size=14),
@@ -62,7 +62,7 @@ def test_random_rating_tables(tmp_path_factory, header, rows, sep):
     _run([path], tmp)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(data=st.data())
 def test_damaged_rating_text(tmp_path_factory, data):
     text = data.draw(text_edits(SMALL))
@@ -72,7 +72,7 @@ def test_damaged_rating_text(tmp_path_factory, data):
     _run([path], tmp)
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=scaled(60))
 @given(blob=st.binary(max_size=200), ext=st.sampled_from([".csv", ".xlsx", ".tsv"]))
 def test_random_bytes_as_ratings(tmp_path_factory, blob, ext):
     tmp = tmp_path_factory.mktemp("d")
@@ -81,7 +81,7 @@ def test_random_bytes_as_ratings(tmp_path_factory, blob, ext):
     _run([path], tmp)
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=scaled(60))
 @given(cells=st.dictionaries(
            st.tuples(st.sampled_from([1, 2, 3, 5]), st.sampled_from(["p1", "p2", "p3", "p4"]),
                      st.sampled_from(["A", "B", "C"])),

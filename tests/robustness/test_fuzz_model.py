@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from analysis.cfa import fit_cfa
 from tests.conftest import reference_data
-from tests.robustness._fuzz import SETTINGS, expect_one_line, text_edits
+from tests.robustness._fuzz import SETTINGS, expect_one_line, scaled, text_edits
 
 HS = pd.read_csv(reference_data("holzinger_swineford_1939.csv"))
 GOOD = """visual =~ x1 + x2 + x3
@@ -38,14 +38,14 @@ def statement(draw) -> str:
     return f"{lhs} {op} " + sep.join(m + n for m, n in terms)
 
 
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=scaled(120))
 @given(stmts=st.lists(statement(), min_size=1, max_size=5),
        joiner=st.sampled_from(["\n", "; ", "\n# note\n", "\n\n"]))
 def test_generated_models(stmts, joiner):
     expect_one_line("model", fit_cfa, HS, joiner.join(stmts), estimator="ML")
 
 
-@settings(SETTINGS, max_examples=80)
+@settings(SETTINGS, max_examples=scaled(80))
 @given(data=st.data())
 def test_damaged_model_text(data):
     expect_one_line("model", fit_cfa, HS, data.draw(text_edits(GOOD)), estimator="ML")
@@ -71,7 +71,7 @@ def plausible_model(draw) -> str:
     return "\n".join(lines)
 
 
-@settings(SETTINGS, max_examples=80)
+@settings(SETTINGS, max_examples=scaled(80))
 @given(model=plausible_model(), std_lv=st.booleans(),
        missing=st.sampled_from(["listwise", "fiml"]))
 def test_plausible_but_odd_models(model, std_lv, missing):

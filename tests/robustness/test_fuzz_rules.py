@@ -18,6 +18,7 @@ from tests.robustness._fuzz import (
     apply_mutations,
     expect_one_line,
     mutations,
+    scaled,
     text_edits,
 )
 
@@ -39,7 +40,7 @@ def _run(path, tmp) -> None:
         TRIED["rules"] -= 1
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(name=st.sampled_from(sorted(DOCS)), data=st.data())
 def test_mutated_rules_structure(tmp_path_factory, name, data):
     doc = apply_mutations(DOCS[name], data.draw(mutations(DOCS[name])))
@@ -49,7 +50,7 @@ def test_mutated_rules_structure(tmp_path_factory, name, data):
     _run(path, tmp)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(name=st.sampled_from(sorted(TEXTS)), data=st.data())
 def test_damaged_rules_text(tmp_path_factory, name, data):
     tmp = tmp_path_factory.mktemp("r")

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from analysis.scheme import demo_scheme_path
 from analysis.scheme_io import load_scheme
-from tests.robustness._fuzz import SETTINGS, apply_mutations, expect_one_line, mutations, text_edits
+from tests.robustness._fuzz import (
+    SETTINGS,
+    apply_mutations,
+    expect_one_line,
+    mutations,
+    scaled,
+    text_edits,
+)
 
 TEXT = demo_scheme_path().read_text(encoding="utf-8")
 DOC = json.loads(TEXT)
@@ -32,7 +39,7 @@ def _usable(scheme) -> None:
         assert len(res.scores) == 4  # every row kept
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(edits=mutations(DOC))
 def test_mutated_scheme_values(tmp_path_factory, edits):
     path = tmp_path_factory.mktemp("s") / "scheme.json"
@@ -43,7 +50,7 @@ def test_mutated_scheme_values(tmp_path_factory, edits):
         _usable(scheme)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=scaled(150))
 @given(data=st.data())
 def test_damaged_scheme_text(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("s") / "scheme.json"
