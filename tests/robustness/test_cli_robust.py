@@ -146,7 +146,8 @@ def test_missing_files_and_folders_are_one_line(tmp_path):
 def test_markup_like_user_text_neither_crashes_nor_vanishes(tmp_path, bfi_path, bfi_key_path):
     """File names, labels and messages are the user's text: '[/x]' must not crash rich and
     a named warning code in brackets must stay visible."""
-    odd = tmp_path / "wave[/x] [bold].csv"
+    odd = tmp_path / "wave[/x] [bold].csv"   # a folder 'wave[' holding 'x] [bold].csv'
+    odd.parent.mkdir()
     odd.write_text(bfi_path.read_text(encoding="utf-8"), encoding="utf-8")
     code, out, err = run_cli("items", odd, "--key", bfi_key_path)
     assert code == 0, err
