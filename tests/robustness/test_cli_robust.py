@@ -74,12 +74,12 @@ def boom(monkeypatch):
 
 @pytest.mark.parametrize("where", ["body", "callback"])
 def test_a_bug_gives_exit_1_a_short_message_and_no_traceback(boom, where):
-    code, out, err = run_cli("boom", "--where", where)
+    code, _out, err = run_cli("boom", "--where", where)
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
     assert "unexpected error" in lines[0] and "report" in lines[0] and "--debug" in lines[0]
-    code, out, err = run_cli("--debug", "boom", "--where", where)
+    code, _, err = run_cli("--debug", "boom", "--where", where)
     assert code == 1 and "Traceback" in err
 
 
