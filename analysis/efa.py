@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from analysis.degenerate import check_item_variance
 from analysis.dimensionality import (
     KMO,
     Bartlett,
@@ -248,12 +249,19 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
     if len(items) < 3:
         raise InputError(f"An EFA needs at least 3 items; got {len(items)}.")
     r, n, notes = correlation_matrix(x, cor, missing)
-    if not np.all(np.isfinite(r)):
-        raise InputError("The correlation matrix has undefined entries (an item without "
-                         "variance, or two items never answered together); drop the item.")
     if n <= len(items):
         raise InputError(f"An EFA of {len(items)} items needs more rows than items; got "
                          f"{n} usable rows under missing={missing!r}.")
+    if not np.all(np.isfinite(r)):
+        check_item_variance(x.dropna() if missing == "listwise" else x, items, stage="EFA")
+        raise InputError("The correlation matrix has undefined entries (two items never "
+                         "answered together); drop one of them or use missing='listwise'.")
+    smallest = float(np.linalg.eigvalsh(r)[0])
+    if smallest <= 1e-8:
+        notes.append(f"nonpositive_definite: the correlation matrix is not positive definite "
+                     f"(smallest eigenvalue {smallest:.2g}; e.g. two items with identical "
+                     "answers); KMO, Bartlett's test and SMC use its inverse and are not "
+                     "trustworthy.")
     km = kmo(r, items)
     bt = bartlett_sphericity(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)

@@ -35,6 +35,7 @@ import pandas as pd
 from analysis.artifacts import sha256_file, write_csv, write_json
 from analysis.intake import IntakeResult, pseudonyms
 from analysis.key import Key
+from analysis.score_table import detect_id_column
 from analysis.screening import ScreeningResult
 
 __all__ = ["PERSONAL_COLUMNS", "PSEUDONYM_METHOD", "intake_summary", "write_intake"]
@@ -98,8 +99,11 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     out = Path(outdir)
     codes = pseudonyms(result)
     personal = {c.casefold() for c in (*PERSONAL_COLUMNS, *drop)}
+    # without --id, a column named like a respondent id (id, respondent, ...) is still an
+    # id: it is left out too, so no raw id reaches the artifacts
+    id_like = result.id_column or detect_id_column(list(result.meta.columns), key.items)
     dropped = [c for c in result.meta.columns
-               if c == result.id_column or c.casefold() in personal]
+               if c == id_like or c.casefold() in personal]
     meta = result.meta.drop(columns=dropped)
     data = pd.concat([meta, result.items], axis=1)
     data.insert(0, "row", data.index.astype(int))

@@ -60,6 +60,7 @@ from analysis.cfa._bridge import FitOutcome, Fitter
 from analysis.cfa.difftest import difference_test
 from analysis.cfa.models import correlated_factors
 from analysis.cfa.wu_estabrook import ORDINAL_STEPS, wu_estabrook_syntax
+from analysis.degenerate import check_item_variance
 from analysis.errors import InputError
 from analysis.key import Key
 
@@ -313,6 +314,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         raise InputError(f"Invariance needs at least two groups in column {group_name!r}; "
                          f"got {len(sizes)} ({', '.join(sizes) or 'none'}). Choose a column "
                          "with two or more groups.")
+    check_item_variance(data, key.items, stage="invariance", groups=g)
     frame = data.assign(**{group_name: g})
     syntax = correlated_factors(key)
     warnings: list[str] = []

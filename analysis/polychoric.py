@@ -558,7 +558,7 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
         corr, smoothed = smooth_corr(corr)
         if smoothed:
             warnings.warn(LospwWarning(
-                "not_positive_definite",
+                "nonpositive_definite",
                 "the polychoric matrix was not positive definite and was smoothed "
                 "(psych::cor.smooth)."), stacklevel=2)
     converged = bool(ok[~bad_pair].all())

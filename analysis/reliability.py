@@ -512,6 +512,10 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
             f"rows; at least 3 are needed, and every pair of items must be answered together "
             "at least 3 times). Check the data, or try the other missing-data policy."
         )
+    if len(used) <= k:
+        notes.append(f"fewer_rows_than_items: scale {name}: {len(used)} usable rows for {k} "
+                     "items; the covariance matrix is singular and the coefficients are "
+                     "unstable.")
     var = np.diag(cov)
     for item, v in zip(x.columns, var, strict=True):
         if not v > 0:
@@ -561,7 +565,7 @@ def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str]
         notes.append(f"no_ordinal_alpha: scale {name}: {exc}")
         return None
     for w in caught:
-        notes.append(f"{getattr(w.message, 'code', 'polychoric')}: scale {name}: "
+        notes.append(f"{getattr(w.message, 'code', 'numerical_problem')}: scale {name}: "
                      f"{getattr(w.message, 'message', str(w.message))}")
     r = res.corr.to_numpy()
     return cronbach_alpha(r) if np.isfinite(r).all() else None

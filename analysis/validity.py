@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.degenerate import check_item_variance
 from analysis.errors import InputError
 from analysis.key import Key
 
@@ -404,6 +405,7 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
         raise InputError(
             f"The 'missing' option must be one of 'listwise', 'fiml'; got {missing!r}."
         )
+    check_item_variance(items, key.items, stage="validity")
     table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute)
     from analysis.cfa._bridge import factor_estimates  # the engine, imported on use
 

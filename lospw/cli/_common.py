@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +12,7 @@ from rich.errors import MarkupError
 
 from analysis.artifacts import to_jsonable
 
-__all__ = ["console", "echo_json", "err_console", "json_option"]
+__all__ = ["console", "display_path", "echo_json", "err_console", "json_option"]
 
 
 
@@ -36,6 +37,24 @@ class _Console(Console):
 # Human-readable output goes to stdout; progress and notes to stderr.
 console = _Console(highlight=False, soft_wrap=True)
 err_console = _Console(stderr=True, highlight=False)
+
+
+def display_path(path: str | Path) -> str:
+    """A path for an artifact or a message: relative to the working directory when it lies
+    under it, else as given when relative, else only its name (no absolute paths).
+
+    Examples
+    --------
+    >>> display_path("data/raw/delphi"), display_path("/somewhere/else/panel")
+    ('data/raw/delphi', 'panel')
+    """
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name
 
 
 def echo_json(obj: Any) -> None:

@@ -69,6 +69,19 @@ def _model_text(model: str) -> str:
                          f"({type(exc).__name__}). Save the model as a plain text file.") from None
 
 
+def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None:
+    """Refuse model variables without variance (lavaan does too; the engine would fail)."""
+    from analysis.cfa.engine import _ov_lv
+    from analysis.cfa.syntax import parse_model
+    from analysis.degenerate import check_item_variance
+
+    ov, _ = _ov_lv(parse_model(syntax))
+    present = [v for v in ov if v in frame.columns]
+    groups = frame[group] if group is not None and group in frame.columns else None
+    numeric = frame[present].apply(pd.to_numeric, errors="coerce")
+    check_item_variance(numeric, present, stage="CFA", groups=groups)
+
+
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", type=click.Path(dir_okay=False),
@@ -112,6 +125,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     else:
         frame = _read_plain(data)
         syntax = _model_text(model)
+    _check_variance(frame, syntax, group)
     if estimator is None:
         from analysis.cfa.engine import _ov_lv
         from analysis.cfa.syntax import parse_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli._common import console, display_path, echo_json, json_option
 
 
 @click.command("delphi")
@@ -25,9 +25,9 @@ def delphi(seed: int, out_dir: str, bank_dir: str | None, as_json: bool) -> None
     bank = load_bank(bank_dir or DEFAULT_BANK_DIR)
     items = [ItemSpec(it.id, it.element, it.aspect, it.keyed) for it in bank.items]
     panel = simulate_panel(items, seed)
-    command = f"lospw simulate delphi --seed {seed} -o {out_dir}"
+    command = f"lospw simulate delphi --seed {seed} -o {display_path(out_dir)}"
     if bank_dir:
-        command += f" --bank {bank_dir}"
+        command += f" --bank {display_path(bank_dir)}"
     files = write_panel(panel, out_dir, command)
     if as_json:
         echo_json({"synthetic": True, "seed": seed, "rounds": list(panel.log),

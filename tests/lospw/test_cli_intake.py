@@ -102,7 +102,9 @@ def test_formula_cells_neutralised_and_options(key_path, tmp_path):
             "-o", str(tmp_path), "--screen", "off")
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "responses.csv").read_text()
-    assert "'=cmd" in text and "\n=cmd" not in text and ",=cmd" not in text
+    # the id-like column is left out of the artifacts even without --id (no raw ids, issue
+    # 12); formulas in the columns that stay: tests/robustness/test_safety.py
+    assert "=cmd" not in text and text.startswith("respondent,row,a,")
     assert not (tmp_path / "screening.csv").exists()
     m = tmp_path / "map.yaml"
     m.write_text("a: A\nb: B\n")
