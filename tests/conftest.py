@@ -40,3 +40,44 @@ def bfi_key_path() -> Path:
 @pytest.fixture
 def hs_key_path() -> Path:
     return FIXTURES / "keys" / "holzinger.yaml"
+
+
+# -- issue 12: how many malformed inputs each reader was given in this session -------------
+# tests/robustness counts its own (tests.robustness._fuzz.TRIED); property tests elsewhere
+# count their examples here when they pass (hypothesis runs max_examples of them).
+_FUZZ_ELSEWHERE = {
+    "test_intake_properties.py::test_random_csv_tables": "responses",
+    "test_intake_properties.py::test_random_bytes": "responses",
+    "test_intake_properties.py::test_random_frames": "responses",
+    "test_scheme_fuzz.py::test_mutated_schemes_never_crash": "scheme",
+    "test_simulate.py::test_population_reader_never_crashes": "population",
+}
+_FUZZ_COUNTS: dict[str, int] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    outcome = yield
+    reader = next((r for k, r in _FUZZ_ELSEWHERE.items() if item.nodeid.endswith(k)), None)
+    if reader and outcome.excinfo is None:
+        settings = getattr(item.obj, "_hypothesis_internal_use_settings", None)
+        if settings is not None:
+            _FUZZ_COUNTS[reader] = _FUZZ_COUNTS.get(reader, 0) + settings.max_examples
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    import sys
+
+    fuzz = sys.modules.get("tests.robustness._fuzz")
+    counts = dict(_FUZZ_COUNTS)
+    for reader, n in (dict(fuzz.TRIED) if fuzz else {}).items():
+        counts[reader] = counts.get(reader, 0) + n
+    if not counts:
+        return
+    failed = len(terminalreporter.stats.get("failed", []))
+    terminalreporter.write_sep("-", "malformed inputs tried per reader (issue 12)")
+    for name in sorted(counts):
+        terminalreporter.write_line(f"  {name:<14} {counts[name]:>6}")
+    verdict = ("none produced a traceback or lost a row" if not failed
+               else f"{failed} failed test(s): see above")
+    terminalreporter.write_line(f"  {'total':<14} {sum(counts.values()):>6}  ({verdict})")
