@@ -220,5 +220,14 @@ lint: $(INSTALLED) ## ruff check.
 bench: $(INSTALLED) ## Time lospw against lavaan/psych side by side (needs R; see bench/README.md).
 	$(PY) bench/run.py
 
+.PHONY: fuzz repro
+fuzz: $(INSTALLED) ## Every malformed-input corpus and the full property tests; counts per reader.
+	LOSPW_FUZZ=full $(PY) -m pytest -q -p no:randomly tests/robustness \
+	  tests/analysis/test_intake_properties.py tests/analysis/test_scheme_fuzz.py \
+	  tests/analysis/test_simulate.py -k "not recovery"
+
+repro: $(INSTALLED) ## make clean && make all twice; compare every artifact (data/derived/repro_manifest.json).
+	$(PY) tests/robustness/make_twice.py
+
 clean: ## Remove derived artifacts and the built book (keeps .venv).
 	rm -rf $(DERIVED) book/_build
