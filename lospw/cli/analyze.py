@@ -27,13 +27,19 @@ _VERDICT = {"sufficient": "green", "insufficient": "red", "indeterminate": "yell
 class _Progress:
     """Stage-by-stage progress on stderr (a spinner while a stage runs)."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, header: str = "") -> None:
         self.quiet = quiet
         self.status = None
+        # Printed with the first stage, i.e. after the inputs were checked: a bad input
+        # gives one line on stderr, not a header and then the error.
+        self.header = header
 
     def __call__(self, event: str, stage: Stage, rec: StageRecord | None) -> None:
         if self.quiet:
             return
+        if self.header:
+            err_console.print(self.header)
+            self.header = ""
         if event == "start":
             self.status = err_console.status(f"{stage.name}: {stage.title} ...")
             self.status.start()
@@ -130,9 +136,8 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
     logging.getLogger("analysis").setLevel(logging.DEBUG if debug else logging.ERROR)
     if debug:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    if not as_json:
-        err_console.print(f"[bold]lospw analyze[/bold] {data} --key {key_file} -> {outdir}")
-    summary = run_analysis(options, outdir, progress=_Progress(quiet=as_json))
+    header = f"[bold]lospw analyze[/bold] {data} --key {key_file} -> {outdir}"
+    summary = run_analysis(options, outdir, progress=_Progress(quiet=as_json, header=header))
     if as_json:
         echo_json(summary.to_dict())
         return

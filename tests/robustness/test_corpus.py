@@ -176,9 +176,6 @@ def _accounted(reader: str, path: Path, out: str, tmp: Path, expect: dict) -> No
         raise AssertionError(f"{reader}: {path.name} was accepted; expected an error")
 
 
-@pytest.mark.xfail(strict=True, reason="lospw/cli/analyze.py (analyze owner): the progress "
-                   "header goes to stderr before the inputs are checked, so a bad input gives "
-                   "three stderr lines (the header, wrapped by rich, and the error)")
 def test_analyze_refuses_bad_input_in_one_line(tmp_path):
     code, _, err = run_cli("analyze", reference_data("bfi.csv"), "--key",
                            FIXTURES / "keys" / "bfi.yaml", "--criteria",
