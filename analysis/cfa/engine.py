@@ -28,7 +28,7 @@ from analysis.cfa._blas import single_threaded
 from analysis.cfa.data import GroupData, group_from_cov, group_from_frame
 from analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
 from analysis.cfa.model import Model
-from analysis.cfa.optimizer import numerical_hessian, scoring
+from analysis.cfa.optimizer import scoring
 from analysis.cfa.partable import GROUP_EQUAL, ParTable, build_partable
 from analysis.cfa.residuals import srmr_parts
 from analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
@@ -296,7 +296,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     m = Model(pt)
     obj = MLObjective(m, groups, fiml=fiml, meanstructure=meanstructure)
     x0 = start_values(m, groups)
-    opt = scoring(obj.f, obj.grad, obj.info, x0)
+    opt = scoring(obj.f, obj.grad, obj.scoring_info, x0)
     state = State(pt, m, groups, opt.x, obj, meanstructure, estimator, fiml, None, None,
                   obj.ntotal, {})
     warnings: list[FitWarning] = []
@@ -311,7 +311,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     # information and standard errors
     robust = estimator == "MLR"
     if fiml or robust:
-        info = numerical_hessian(obj.grad, opt.x)     # observed information per observation
+        info = obj.observed_info(opt.x)     # observed information per observation
     else:
         info = obj.info(opt.x)
     vcov = None

@@ -279,6 +279,62 @@ class Model:
             out.append((JS, Jm, Jt))
         return out
 
-    def theta_ordered(self, states) -> np.ndarray:
-        """Row values with the computed residual variances of ordered variables filled in."""
-        return states
+    def local_jacobian(self, gi: int, state: tuple[dict, Implied]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Group ``gi``'s derivatives w.r.t. the entries of ``x`` it uses.
+
+        Returns ``(ux, dSigma, dmu, dth)``: the sorted entries of ``x`` that occur in the
+        group, and the derivatives w.r.t. them (``len(ux) x p x p``, ``len(ux) x p``,
+        ``len(ux) x nth``).
+        """
+        gm = self.groups[gi]
+        M, imp = state
+        xr = self.x_of_row[gm.rows]
+        local = np.flatnonzero(xr >= 0)
+        ux, pos = np.unique(xr[local], return_inverse=True)
+        dS, dmu, dth = gm.derivatives(M, imp, local)
+        if len(ux) == len(local):
+            order = np.argsort(pos)
+            return ux, dS[order], dmu[order], dth[order]
+        JS = np.zeros((len(ux), *dS.shape[1:]))
+        Jm = np.zeros((len(ux), dmu.shape[1]))
+        Jt = np.zeros((len(ux), dth.shape[1]))
+        np.add.at(JS, pos, dS)
+        np.add.at(Jm, pos, dmu)
+        np.add.at(Jt, pos, dth)
+        return ux, JS, Jm, Jt
+
+    def moment_gradient(self, states: list[tuple[dict, Implied]],
+                        grads: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """``dF/dx`` from each group's ``dF/dSigma`` (symmetric ``G``, ``dF = tr(G dSigma)``)
+        and ``dF/dmu``, by the matrix chain rule (continuous variables only)::
+
+            dF/dLambda = 2 G Lambda V + g_mu a'       dF/dPsi = L' G L      dF/dTheta = G
+            dF/dB = 2 L' G Lambda V + L' g_mu a'     dF/dnu = g_mu         dF/dalpha = L' g_mu
+
+        with ``L = Lambda A``, ``V = A Psi A'``, ``a = A alpha``; symmetric off-diagonal
+        parameters count twice. This is ``Delta' (dF/dSigma, dF/dmu)`` without forming Delta.
+        """
+        out = np.zeros(self.nx)
+        for gm, (M, imp), (G, gmu) in zip(self.groups, states, grads, strict=True):
+            lam, L, V, a = M["lambda"], imp.lam_a, imp.veta, imp.a_alpha
+            GLV = G @ lam @ V
+            LtG = L.T @ G
+            Ltg = L.T @ gmu
+            mats = {LAM: 2 * GLV + np.outer(gmu, a), PSI: LtG @ L, THETA: G,
+                    BETA: 2 * LtG @ lam @ V + np.outer(Ltg, a)}
+            vec = {NU: gmu, ALPHA: Ltg}
+            xr = self.x_of_row[gm.rows]
+            vals = np.zeros(len(gm.rows))
+            for code, mat in mats.items():
+                k = gm.mat == code
+                v = mat[gm.ri[k], gm.ci[k]]
+                if code in (PSI, THETA):
+                    v = np.where(gm.ri[k] != gm.ci[k], 2 * v, v)
+                vals[k] = v
+            for code, v in vec.items():
+                k = gm.mat == code
+                vals[k] = v[gm.ri[k]]
+            free = xr >= 0
+            out += np.bincount(xr[free], weights=vals[free], minlength=self.nx)
+        return out

@@ -33,38 +33,7 @@ __all__ = ["casewise_scores", "mlr_corrections"]
 
 def casewise_scores(state: Any, x: np.ndarray | None = None) -> list[np.ndarray]:
     """Per group: casewise scores ``d logL_i / d x`` (n_g x nx) at the model moments."""
-    x = state.x if x is None else x
-    m = state.model
-    states = m.group_state(x)
-    jac = m.jacobians(states)
-    out = []
-    for g, (_, imp), (JS, Jm, _) in zip(state.groups, states, jac, strict=True):
-        mu = imp.mu if state.meanstructure else g.mean
-        nx = JS.shape[0]
-        if not state.fiml or not g.patterns or not g.missing:
-            y = g.x
-            si = np.linalg.inv(imp.sigma)
-            z = (y - mu) @ si                                         # n x p
-            trace = np.einsum("ij,kji->k", si, JS)                    # tr(S^-1 dS_k)
-            zz = np.einsum("ni,kij,nj->nk", z, JS, z, optimize=True)  # z' dS_k z
-            sc = 0.5 * (zz - trace)
-            if state.meanstructure:
-                sc += z @ Jm.T
-            out.append(sc)
-            continue
-        sc = np.zeros((g.n, nx))
-        for pat in g.patterns:
-            o = pat.observed
-            y = g.x[np.ix_(pat.rows, o)]
-            si = np.linalg.inv(imp.sigma[np.ix_(o, o)])
-            z = (y - mu[o]) @ si
-            JSo = JS[:, o][:, :, o]
-            trace = np.einsum("ij,kji->k", si, JSo)
-            zz = np.einsum("ni,kij,nj->nk", z, JSo, z, optimize=True)
-            s = 0.5 * (zz - trace) + z @ Jm[:, o].T
-            sc[pat.rows] = s
-        out.append(sc)
-    return out
+    return state.objective.casewise_scores(state.x if x is None else x)
 
 
 def _trace_h1_complete(g: GroupData, meanstructure: bool) -> tuple[float, int]:

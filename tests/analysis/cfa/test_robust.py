@@ -57,7 +57,6 @@ FIML_ROBUST = ("cfi_robust", "tli_robust", "rni_robust", "rmsea_robust",
                "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
 
 
-@pytest.mark.slow
 def test_bfi_mlr_fiml_matches_lavaan(bfi):
     res = fit_cfa(bfi, BFI_MODEL, estimator="MLR", missing="fiml")
     check_robust(res, "bfi_mlr_fiml")
@@ -65,7 +64,6 @@ def test_bfi_mlr_fiml_matches_lavaan(bfi):
         assert res.fit[k] == pytest.approx(ref_fit("bfi_mlr_fiml", k), abs=1e-5), k
 
 
-@pytest.mark.slow
 def test_bfi_ml_fiml_robust_indices(bfi):
     res = fit_cfa(bfi, BFI_MODEL, estimator="ML", missing="fiml")
     for k in FIML_ROBUST:   # V6
