@@ -259,6 +259,9 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             raise InputError("missing='fiml' needs raw data, not sample_cov.")
     else:
         _check_data(data, ov_guess)
+        from analysis.degenerate import check_item_variance
+        check_item_variance(data, [v for v in ov_guess if v in data.columns], stage="CFA",
+                            groups=data[group] if group is not None and group in data else None)
     if estimator is None:
         estimator = default_estimator(data, ov_guess)
     estimator = _choice("estimator", estimator, ESTIMATORS)

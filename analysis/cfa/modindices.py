@@ -124,7 +124,10 @@ def modindices(res: CFAResult, *, sort: bool = True, minimum: float = 0.0) -> pd
     i11 = info[np.ix_(e_idx, e_idx)]
     i12 = info[np.ix_(e_idx, np.arange(nx))]
     i22 = info[:nx, :nx]
-    v = np.diag(i11) - np.einsum("ij,ji->i", i12, np.linalg.solve(i22, i12.T))
+    try:
+        v = np.diag(i11) - np.einsum("ij,ji->i", i12, np.linalg.solve(i22, i12.T))
+    except np.linalg.LinAlgError:   # singular information: an unidentified model
+        v = np.full(len(e_idx), np.nan)
     v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
     N = st.ntotal
     ge = g[e_idx]
