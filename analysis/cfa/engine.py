@@ -313,12 +313,17 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                                    f"({opt.message}); estimates are not a solution"))
     # information and standard errors
     robust = estimator == "MLR"
-    if fiml or robust:
-        info = obj.observed_info(opt.x)     # observed information per observation
-    else:
-        info = obj.info(opt.x)
     vcov = None
     try:
+        if fiml or robust:
+            info = obj.observed_info(opt.x)     # observed information per observation
+        else:
+            info = obj.info(opt.x)
+    except np.linalg.LinAlgError:           # implied covariance not positive definite
+        info = np.full((m.nx, m.nx), np.nan)
+    try:
+        if not np.isfinite(info).all():
+            raise np.linalg.LinAlgError
         ev = np.linalg.eigvalsh(info)
         if ev.min() <= 1e-10 * max(ev.max(), 1.0):
             raise np.linalg.LinAlgError
