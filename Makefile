@@ -131,7 +131,8 @@ ANALYSIS_TARGETS :=
 # ---- stage: the scoring scheme (issue 9) ---------------------------------------------------
 # Derived from the synthetic demo field test once its files exist; `make demo-scheme` then
 # copies it over the demo scheme shipped in the package (analysis/data/demo_scheme.json).
-# Until then the shipped scheme is the interim one from tests/fixtures/scoring/ (see there).
+# The shipped scheme was made this way (before the field test existed it was an interim one
+# from tests/fixtures/scoring/).
 FIELDTEST_DATA ?= data/raw/fieldtest/responses.csv
 FIELDTEST_KEY ?= data/raw/fieldtest/key.yaml
 FIELDTEST_SEED ?= $(shell cat data/raw/fieldtest/SEED 2>/dev/null || echo 0)

@@ -12,6 +12,10 @@ from lospw.cli import main
 
 FIX = Path(__file__).parents[1] / "fixtures" / "scoring"
 WAVE1, WAVE2 = FIX / "lospw_wave1.csv", FIX / "lospw_wave2.csv"
+#: the interim scheme once shipped in the package, for the fixture's 36 items
+INTERIM = FIX / "interim_scheme.json"
+#: the SYNTHETIC demo field test the shipped demo scheme was derived from (make demo-scheme)
+FIELDTEST = Path(__file__).parents[2] / "data" / "raw" / "fieldtest" / "responses.csv"
 
 
 def call(capsys, *args: str) -> tuple[int, str, str]:
@@ -23,14 +27,14 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_score_with_the_demo_scheme_out_of_the_box(capsys, tmp_path):
     out = tmp_path / "scores.csv"
-    code, stdout, err = call(capsys, "score", WAVE1, "-o", out, "--json")
+    code, stdout, err = call(capsys, "score", FIELDTEST, "-o", out, "--json")
     assert code == 0, err
     summary = json.loads(stdout)
     assert summary["scheme"]["synthetic_norms"] is True
     assert any("DEMO" in n and "SYNTHETIC" in n for n in summary["notes"])
     table = pd.read_csv(out)
-    raw = pd.read_csv(WAVE1)
-    assert table["respondent"].tolist() == raw["respondent"].tolist()   # detected id, order
+    raw = pd.read_csv(FIELDTEST)
+    assert table["respondent_id"].tolist() == raw["respondent_id"].tolist()   # id, order
     assert list(table.columns[1:9]) == ["LOS", "LOS_n", "LOS_se", "LOS_lo", "LOS_hi",
                                         "LOS_pct", "LOS_band", "LOS_reason"]
 
@@ -43,7 +47,7 @@ def test_score_keeps_excluded_and_too_few_rows(capsys, tmp_path):
     data = tmp_path / "d.csv"
     raw.to_csv(data, index=False)
     out = tmp_path / "s.csv"
-    code, _, err = call(capsys, "score", data, "-o", out)
+    code, _, err = call(capsys, "score", data, "--scheme", INTERIM, "-o", out)
     assert code == 0, err
     t = pd.read_csv(out, keep_default_na=False)
     assert len(t) == 20 and t["respondent"].tolist() == raw["respondent"].tolist()
@@ -66,7 +70,8 @@ def test_score_with_key_only(capsys, tmp_path):
 
 def test_score_by_workplace_and_baseline(capsys, tmp_path):
     out = tmp_path / "w2.csv"
-    code, stdout, err = call(capsys, "score", WAVE2, "-o", out, "--by", "workplace",
+    code, stdout, err = call(capsys, "score", WAVE2, "--scheme", INTERIM, "-o", out,
+                             "--by", "workplace",
                              "--baseline", WAVE1, "--norm-group", "stakeholder", "--json")
     assert code == 0, err
     s = json.loads(stdout)
@@ -105,8 +110,8 @@ def test_scheme_then_score_round_trip(capsys, tmp_path):
     (["--scheme", "x.json", "--key", "k.yaml"], "Give --scheme or --key, not both"),
     (["--min-fraction", "0.5"], "--min-fraction applies to --key only"),
     (["--scheme", "nope.json"], "no such scoring scheme file"),
-    (["--by", "team"], "No column 'team'"),
-    (["--norm-group", "team"], "No norm-group column 'team'"),
+    (["--scheme", str(INTERIM), "--by", "team"], "No column 'team'"),
+    (["--scheme", str(INTERIM), "--norm-group", "team"], "No norm-group column 'team'"),
     (["--key", str(FIX / "lospw_interim.yaml"), "--norm-group", "stakeholder"],
      "--norm-group needs a scheme"),
 ])
