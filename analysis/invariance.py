@@ -363,7 +363,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                         "were derived for N > 300 and equal groups")
 
     def fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
-        return _memo_scores(_fit(eq, partial))
+        return memo_score_tests(_fit(eq, partial))
 
     def _fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
         if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
@@ -419,7 +419,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                             tuple(decisions), tuple(searches), excluded, tuple(warnings))
 
 
-def _memo_scores(out: FitOutcome) -> FitOutcome:
+def memo_score_tests(out: FitOutcome) -> FitOutcome:
     """The same outcome whose score tests are computed at most once."""
     if out.score_tests is None:
         return out

@@ -192,25 +192,10 @@ class InvarianceStageResult:
                 else pd.DataFrame(columns=cols))
 
 
-def _score_tests_once(out: Any) -> Any:
-    """The outcome with its score tests computed at most once (the invariance module and
-    the item search both read them)."""
-    from dataclasses import replace
-
-    if out.score_tests is None:
-        return out
-    compute, cache = out.score_tests, []
-
-    def once() -> pd.DataFrame:
-        if not cache:
-            cache.append(compute())
-        return cache[0]
-    return replace(out, score_tests=once)
-
-
 def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
                    wanted: Sequence[str]) -> tuple[Any, ...]:
     from analysis.dif import KINDS, backward_search
+    from analysis.invariance import memo_score_tests
 
     found: list[str] = []
     searches = []
@@ -226,7 +211,7 @@ def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
                                                  if p not in step["group_partial"]]
 
         def refit(group_partial: Sequence[str], args: Any = args, kwargs: Any = kwargs) -> Any:
-            return _score_tests_once(kwargs["_fitter"](
+            return memo_score_tests(kwargs["_fitter"](
             *args, **{k: v for k, v in kwargs.items() if k != "_fitter"},
             group_partial=tuple(group_partial)))
 
@@ -239,7 +224,7 @@ def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
 
 
 def run_invariance(ctx: Context) -> InvarianceStageResult:
-    from analysis.invariance import measurement_invariance
+    from analysis.invariance import measurement_invariance, memo_score_tests
 
     o = ctx.options
     if o.group is None:
@@ -259,7 +244,7 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     fitter = _engine_fitter()
 
     def keep(*args: Any, **kwargs: Any) -> Any:
-        out = _score_tests_once(fitter(*args, **kwargs))
+        out = memo_score_tests(fitter(*args, **kwargs))
         group_partial = tuple(kwargs.pop("group_partial", ()))
         calls[(tuple(kwargs.get("group_equal", ())), group_partial)] = (
             args, {**kwargs, "_fitter": fitter}, out)
