@@ -110,6 +110,11 @@ def fit_one_factor(cov: Any) -> OneFactorFit:
                             bounds=[(_LOWER, 1.0)] * k,
                             options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-10})
     u = res.x
+    # L-BFGS-B can stop on its line search at an exact fit (e.g. three items, a
+    # just-identified model): judge convergence by the projected gradient too
+    g = _discrepancy(u, r)[1]
+    g = np.where(((u <= _LOWER) & (g > 0)) | ((u >= 1.0) & (g < 0)), 0.0, g)
+    converged = bool(res.success) or bool(np.max(np.abs(g)) < 1e-6)
     sc = 1.0 / np.sqrt(u)
     vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
     lam_r = np.sqrt(u) * vecs[:, -1] * np.sqrt(max(vals[-1] - 1.0, 0.0))
@@ -121,7 +126,7 @@ def fit_one_factor(cov: Any) -> OneFactorFit:
     _, logdet_r = np.linalg.slogdet(r)
     fmin = float(logdet_sigma + np.trace(np.linalg.solve(sigma, r)) - logdet_r - k)
     return OneFactorFit(
-        loadings=lam_r * sd, uniquenesses=theta_r * sd**2, converged=bool(res.success),
+        loadings=lam_r * sd, uniquenesses=theta_r * sd**2, converged=converged,
         heywood=bool(np.any(u <= _LOWER * (1 + 1e-6))), fmin=fmin,
     )
 

@@ -4,6 +4,7 @@ test_reliability.py)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.errors import InputError
@@ -40,3 +41,12 @@ def test_errors():
         fit_one_factor(np.diag([1.0, 0.0, 1.0]))
     with pytest.raises(InputError, match="uniquenesses or the total variance"):
         omega_total([0.5, 0.5])
+
+
+def test_three_items_exact_fit_is_converged(bfi_path):
+    # just identified: the fit is exact and L-BFGS-B may stop on its line search; the
+    # projected gradient says it converged (it once reported 'not_converged' here)
+    c = pd.read_csv(bfi_path)[["N1", "N2", "N5"]].dropna().cov().to_numpy()
+    fit = fit_one_factor(c)
+    assert fit.converged and not fit.heywood
+    assert fit.fmin == pytest.approx(0.0, abs=1e-10)
