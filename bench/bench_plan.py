@@ -59,8 +59,8 @@ def _cpu_seconds() -> float:
 def _time(setup, jobs: int) -> tuple[float, float]:
     """Wall-clock and CPU seconds (all processes) of REPS replications on ``jobs`` workers.
 
-    Steady state: the population values are computed and the workers started beforehand
-    (about a second each, once per plan)."""
+    Steady state: the population values are computed, the workers started and warmed up
+    (their imports done) beforehand: about a second each, once per plan."""
     from analysis.parallel import _start_workers, run_tasks
     from analysis.plan import replicate
 
@@ -69,6 +69,9 @@ def _time(setup, jobs: int) -> tuple[float, float]:
 
         with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
             _start_workers(jobs)
+    # warm-up, untimed: each worker imports the CFA engine on its first task (about a
+    # second of CPU), which a real plan of hundreds of replications amortises
+    run_tasks(replicate, [(N, REPS + r, 1) for r in range(2 * jobs)], shared=setup, jobs=jobs)
     tasks = [(N, r, 1) for r in range(REPS)]
     c0, t0 = _cpu_seconds(), time.perf_counter()
     run_tasks(replicate, tasks, shared=setup, jobs=jobs)
