@@ -46,8 +46,8 @@ def _commands() -> dict[str, list]:
         "scheme": ["scheme", wave1, "--key", SCORING / "lospw_interim.yaml", "--group",
                    "stakeholder", "--synthetic", "--seed", "fixture=20240601",
                    "-o", "{out}/scheme.json"],
-        "score": ["score", wave2, "--by", "workplace", "--baseline", wave1,
-                  "-o", "{out}/scores.csv"],
+        "score": ["score", wave2, "--scheme", SCORING / "interim_scheme.json", "--by",
+                  "workplace", "--baseline", wave1, "-o", "{out}/scores.csv"],
     }
 
 
