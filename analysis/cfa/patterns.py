@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Evaluation", "Patterns", "stack_patterns", "vech_index"]
+__all__ = ["Evaluation", "Patterns", "dup_kron_sum", "stack_patterns", "vech_index"]
 
 LOG2PI = math.log(2 * math.pi)
 #: above this many bytes the p^4 Kronecker sums are accumulated pattern by pattern
@@ -143,7 +143,7 @@ class Patterns:
         q = p * (p + 1) // 2
         out = np.zeros((p + q, p + q))
         out[:p, :p] = np.einsum("k,kij->ij", self.n, ev.W)
-        out[p:, p:] = 0.5 * _dup_kron_sum(ev.W, ev.W, self.n)
+        out[p:, p:] = 0.5 * dup_kron_sum(ev.W, ev.W, self.n)
         return out
 
     def observed_information(self, ev: Evaluation) -> np.ndarray:
@@ -162,7 +162,7 @@ class Patterns:
         out[p:, :p] = cross
         out[:p, p:] = cross.T
         Q = np.matmul(np.matmul(ev.W, ev.C), ev.W)
-        out[p:, p:] = _dup_kron_sum(Q - 0.5 * ev.W, ev.W, self.n)
+        out[p:, p:] = dup_kron_sum(Q - 0.5 * ev.W, ev.W, self.n)
         return out
 
     def casewise_scores(self, ev: Evaluation, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -182,7 +182,7 @@ class Patterns:
         return np.hstack([Z, S])
 
 
-def _dup_kron_sum(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
+def dup_kron_sum(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``sum_k w_k D'(A_k (x) B_k) D`` for symmetric ``A_k``, ``B_k`` (vech coordinates).
 
     With ``T[i, j, k, l] = sum w A_ij B_kl`` and vech pairs ``r = (a, b)``, ``s = (c, d)``
