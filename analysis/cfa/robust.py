@@ -140,7 +140,6 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
     """
     from analysis.cfa.fiml import complete_information, h1_information, vech_delta
     from analysis.cfa.ml import MLObjective
-    from analysis.cfa.wlsmv import _bdiag
 
     groups = state.groups
     N = state.ntotal
@@ -160,21 +159,35 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
         Wc.append(complete_information(g.mean, g.cov))
         D.append(vech_delta(JS, Jmu))
     Wmi = [np.linalg.inv(w) for w in Wm]
-    Wm_all = _bdiag([fg * w for fg, w in zip(f, Wm, strict=True)])
-    Wmi_all = _bdiag([w / fg for fg, w in zip(f, Wmi, strict=True)])
-    Wc_all = _bdiag([fg * w for fg, w in zip(f, Wc, strict=True)])
-    Gam_all = _bdiag([(wi @ j @ wi) / fg for fg, wi, j in zip(f, Wmi, Jm, strict=True)])
+    # every matrix is block-diagonal over groups (weighted by f_g); U = Wm - P with
+    # P = Wm D E^-1 D' Wm of rank nx, so the traces split into per-group blocks and
+    # nx x nx products (no dense (G p*) x (G p*) products):
+    #   V3: tr(U A U Gam) = tr(Wm A Wm Gam) - 2 tr(E^-1 WD' A Wm Gam WD)
+    #                       + tr(E^-1 WD' A WD E^-1 WD' Gam WD),   A = Wm^-1 Wc Wm^-1
+    #   V6: tr(Wc Wm^-1 U Wm^-1) = tr(Wc Wm^-1) - tr(E^-1 D' Wc D)
+    Wmb = [fg * w for fg, w in zip(f, Wm, strict=True)]
+    Wcb = [fg * w for fg, w in zip(f, Wc, strict=True)]
+    Wmib = [w / fg for fg, w in zip(f, Wmi, strict=True)]
+    if version == "V3":
+        Gamb = [(wi @ j @ wi) / fg for fg, wi, j in zip(f, Wmi, Jm, strict=True)]
+        Ab = [wi @ wc @ wi for wi, wc in zip(Wmib, Wcb, strict=True)]
+        const = sum(float(np.sum((wm @ a @ wm) * gm.T))
+                    for wm, a, gm in zip(Wmb, Ab, Gamb, strict=True))
+    else:
+        const = sum(float(np.sum(wc * wi.T)) for wc, wi in zip(Wcb, Wmib, strict=True))
 
     def k_of(delta_blocks: list[np.ndarray]) -> float:
-        E = sum(fg * d.T @ w @ d for fg, d, w in zip(f, delta_blocks, Wm, strict=True))
-        Dall = np.vstack(delta_blocks)
-        WD = Wm_all @ Dall
-        U = Wm_all - WD @ np.linalg.solve(E, WD.T)
+        WD = [wm @ d for wm, d in zip(Wmb, delta_blocks, strict=True)]
+        E_inv = np.linalg.inv(sum(d.T @ wd for d, wd in zip(delta_blocks, WD, strict=True)))
         if version == "V3":
-            M = U @ Wmi_all @ Wc_all @ Wmi_all @ U @ Gam_all
-        else:
-            M = Wc_all @ Wmi_all @ U @ Wmi_all
-        return float(np.trace(M))
+            X = sum(wd.T @ (a @ (wm @ (gm @ wd)))
+                    for wd, a, wm, gm in zip(WD, Ab, Wmb, Gamb, strict=True))
+            M1 = sum(wd.T @ a @ wd for wd, a in zip(WD, Ab, strict=True))
+            M2 = sum(wd.T @ gm @ wd for wd, gm in zip(WD, Gamb, strict=True))
+            return const - 2 * float(np.trace(E_inv @ X)) + float(
+                np.trace(E_inv @ M1 @ E_inv @ M2))
+        M = sum(d.T @ wc @ d for d, wc in zip(delta_blocks, Wcb, strict=True))
+        return const - float(np.trace(E_inv @ M))
 
     moments = G * (p * (p + 1) // 2 + p)
     df3 = moments - state.pt.npar
