@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from analysis.errors import InputError
 from analysis.scheme_io import scheme_from_dict
+from tests.robustness._fuzz import apply_mutations
 
 DEMO = json.loads((Path(__file__).parents[2] / "analysis" / "data" /
                    "demo_scheme.json").read_text())
@@ -40,18 +40,7 @@ PATHS = [p for p in _paths(DEMO) if p]
 @given(st.lists(st.tuples(st.sampled_from(PATHS), st.booleans(), json_values),
                 min_size=1, max_size=3))
 def test_mutated_schemes_never_crash(mutations):
-    d = copy.deepcopy(DEMO)
-    for path, delete, value in mutations:
-        parent = d
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            if delete and isinstance(parent, dict):
-                parent.pop(path[-1], None)
-            else:
-                parent[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue
+    d = apply_mutations(DEMO, mutations)
     try:
         scheme_from_dict(d, "fuzz.json")
     except InputError as exc:
