@@ -138,7 +138,7 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
 
     Returns ``XX3``, ``c_hat``, ``XX3_null``, ``c_hat_null`` (and the scaled ``XX3``).
     """
-    from analysis.cfa.fiml import complete_information, h1_information, vech_delta
+    from analysis.cfa.fiml import complete_information, h1_information, vech_delta, vech_index
     from analysis.cfa.ml import MLObjective
 
     groups = state.groups
@@ -195,21 +195,20 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
     # independence model: FIML estimates are the available-case means and variances
     xx3_null = 0.0
     DB = []
+    vr, vc = vech_index(p)
+    diag_pos = p + np.flatnonzero(vr == vc)
     for k, g in enumerate(groups):
-        mb = np.array([np.nanmean(g.x[:, j]) for j in range(p)])
-        vb = np.array([np.nanmean((g.x[:, j] - mb[j]) ** 2) for j in range(p)])
+        mb = np.nanmean(g.x, axis=0)
+        vb = np.nanmean((g.x - mb) ** 2, axis=0)
         d = g.mean - mb
         xx3_null += g.n * (np.sum(np.log(vb)) + np.sum((np.diag(g.cov) + d**2) / vb)
                            - np.linalg.slogdet(g.cov)[1] - p)
         # the independence model's means and variances are free in every group: group k's
         # Delta has nonzero columns only for its own 2p parameters
-        rows = np.zeros((p + p * (p + 1) // 2, 2 * p * G))
+        rows = np.zeros((p + len(vr), 2 * p * G))
         c0 = 2 * p * k
         rows[:p, c0:c0 + p] = np.eye(p)
-        from analysis.cfa.fiml import vech_index
-        vr, vc = vech_index(p)
-        diag_pos = np.flatnonzero(vr == vc)
-        rows[p + diag_pos, c0 + p + np.arange(p)] = 1.0
+        rows[diag_pos, c0 + p + np.arange(p)] = 1.0
         DB.append(rows)
     df3_null = G * p * (p - 1) // 2
     c_null = k_of(DB) / df3_null if df3_null > 0 else np.nan
