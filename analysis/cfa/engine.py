@@ -296,6 +296,10 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                         meanstructure=meanstructure, orthogonal=orthogonal,
                         group_equal=group_equal, group_partial=group_partial)
     meanstructure = pt.meanstructure
+    if pt.npar == 0:
+        raise InputError("The model has no free parameters, so there is nothing to estimate "
+                         "(e.g. a single indicator with a fixed loading and std_lv). Free a "
+                         "loading or a variance.")
     m = Model(pt)
     obj = MLObjective(m, groups, fiml=fiml, meanstructure=meanstructure)
     x0 = start_values(m, groups)

@@ -210,6 +210,9 @@ def parse_model(text: str) -> list[Statement]:
             if op == "|" and not re.match(r"^t\d+$", var):
                 raise InputError(f"model syntax {where}: thresholds are named t1, t2, ...; got "
                                  f"{var!r}.")
+            if op == "=~" and rhs in lhs_names:
+                raise InputError(f"model syntax {where}: {rhs!r} cannot measure itself "
+                                 f"({stmt!r}). Name the factor differently from its items.")
             for lhs in lhs_names:
                 result.append(Statement(lhs, the_op, rhs, mods.get("fixed"), mods.get("label"),
                                         mods.get("start"), lineno))

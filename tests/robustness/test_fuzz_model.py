@@ -7,10 +7,12 @@ only throws inputs at them through the command line's own path."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.cfa import fit_cfa
+from analysis.errors import InputError
 from tests.conftest import reference_data
 from tests.robustness._fuzz import SETTINGS, expect_one_line, scaled, text_edits
 
@@ -88,3 +90,13 @@ def test_plausible_but_odd_models(model, std_lv, missing):
 # The command line skips modification indices for these (lospw/cli/cfa.py): the engine's
 # modindices() cannot invert a singular information matrix (reported to the CFA owner).
 _UNIDENTIFIED = {"not_identified", "se_failed"}
+
+
+@pytest.mark.parametrize(("model", "kw", "fragment"), [
+    ("x3 =~ x3", {}, "cannot measure itself"),
+    ("x3 =~ 0*x3", {}, "cannot measure itself"),
+    ("f0 =~ 1*x1", {"std_lv": True}, "no free parameters"),
+])
+def test_cases_hypothesis_found(model, kw, fragment):
+    with pytest.raises(InputError, match=fragment):
+        fit_cfa(HS, model, estimator="ML", **kw)
