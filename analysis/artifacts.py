@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +96,23 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def write_text(text: str, path: str | Path) -> Path:
-    """Write UTF-8 text with ``\\n`` line ends, creating parent folders; atomic rename."""
+    """Write UTF-8 text with ``\\n`` line ends, creating parent folders; atomic rename.
+
+    The text goes to a new temporary file beside ``path`` (a name no other run uses), which
+    then replaces ``path``: a reader never sees half a file, and a link at ``path`` is
+    replaced, never written through.
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    tmp.replace(p)
+    tmp = p.with_name(f".{p.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        tmp.replace(p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return p
 
 

@@ -50,8 +50,8 @@ PSEUDONYM_METHOD = ("sequential codes R0001, R0002, ... by the first data row on
 
 
 def _source_name(path: str) -> str:
-    p = Path(path)
-    return p.name if p.is_absolute() else p.as_posix()
+    """The file name only: artifacts never depend on how the path was typed."""
+    return Path(path).name
 
 
 def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | None = None,

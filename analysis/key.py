@@ -275,11 +275,10 @@ class Key:
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write :meth:`to_yaml` to ``path`` and return the path."""
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(self.to_yaml(), encoding="utf-8")
-        return p
+        """Write :meth:`to_yaml` to ``path`` (temporary file, then rename) and return it."""
+        from analysis.artifacts import write_text
+
+        return write_text(self.to_yaml(), path)
 
     def sha256(self) -> str:
         """Hash of the key's content (not of its file layout): same key, same hash."""

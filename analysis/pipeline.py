@@ -23,13 +23,20 @@ Only bad input to the run as a whole (the data file, the key, the criteria, an u
 column) stops it, with one line and exit status 2, before anything is written.
 
 ``DIR/manifest.json`` lists every stage (status, reason, warnings) and every artifact (path
-relative to DIR, stage, SHA-256, the estimator and the seed it depends on, or null). It is
-written last, so its presence means the run is complete. Timings are shown on the terminal
-and in the ``--json`` summary, never in the artifacts: a rerun is byte-identical.
+relative to DIR, stage, SHA-256, the estimator and the seed it depends on, or null). The
+last one written says ``complete: true``; readers of DIR refuse a manifest without it
+(:func:`require_complete`). Timings are shown on the terminal and in the ``--json``
+summary, never in the artifacts: a rerun is byte-identical.
+
+DIR is written through :func:`analysis.outdir.output_folder`: the run holds a lock on DIR,
+writes into a hidden sibling folder and replaces DIR with it in one step at the end, so an
+error, Ctrl-C or a second run into the same DIR never leaves a half-written or mixed folder,
+and a folder holding anything lospw analyze did not write is refused, never emptied.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -45,6 +52,7 @@ from analysis.artifacts import sha256_file, write_json
 from analysis.criteria import Criteria
 from analysis.errors import InputError, LospwError, LospwWarning
 from analysis.key import Key
+from analysis.outdir import output_folder
 
 __all__ = [
     "ESTIMATORS",
@@ -58,6 +66,8 @@ __all__ = [
     "Stage",
     "StageRecord",
     "StageSkipped",
+    "enclosing_run",
+    "require_complete",
     "run_analysis",
     "run_stages",
     "warning_codes",
@@ -65,7 +75,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = "lospw-analysis/1"
+MANIFEST_FORMAT = "lospw-analysis/2"
 STATUSES = ("ok", "skipped", "failed")
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 #: ``listwise``: complete cases everywhere. ``fiml``: all available data: full-information
@@ -172,7 +182,7 @@ class AnalysisOptions:
                              "--cluster workplace).")
 
     def to_dict(self) -> dict[str, Any]:
-        """The options with file paths reduced to what carries no local folder names."""
+        """The options with file paths reduced to their file names."""
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["invariance_groups"] = list(self.invariance_groups)
         for k in ("data", "key", "criteria"):
@@ -182,9 +192,9 @@ class AnalysisOptions:
 
 
 def _portable(path: str) -> str:
-    """A path as given when relative, else only its file name (no absolute paths)."""
-    p = Path(path)
-    return p.name if p.is_absolute() else p.as_posix()
+    """An input file as artifacts name it: its file name only, never the path as typed
+    (``in/x.csv`` and ``x.csv`` give the same artifacts) nor a folder (no absolute paths)."""
+    return Path(path).name
 
 
 @dataclass
@@ -311,6 +321,12 @@ def _result_warnings(result: Any) -> list[Any]:
     return []
 
 
+def _drop_partial(folder: Path) -> None:
+    """A stage that raised while writing leaves no half of its artifacts in the run."""
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+
+
 def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageRecord:
     started = time.perf_counter()
 
@@ -334,15 +350,18 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
                 shutil.rmtree(folder)
             stage.write(result, ctx, folder)
         except StageSkipped as exc:
+            _drop_partial(folder)
             caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
             return record("skipped", exc.reason, caught)
         except LospwError as exc:
             if stage.fatal:
                 raise
+            _drop_partial(folder)
             caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
             log.info("stage %s failed: %s", stage.name, exc)
             return record("failed", str(exc), caught, traceback.format_exc())
         except Exception as exc:  # a bug in a stage must not stop the others
+            _drop_partial(folder)
             caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
             text = " ".join(str(exc).split())[:500]
             log.warning("stage %s failed unexpectedly", stage.name, exc_info=True)
@@ -378,9 +397,12 @@ def run_stages(stages: Sequence[Stage], ctx: Context,
 
 
 # -- the manifest ---------------------------------------------------------------------------
-def manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecord]
-             ) -> dict[str, Any]:
-    """The manifest of the files under ``ctx.outdir`` (manifest.json itself excluded)."""
+def manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecord],
+             complete: bool = True) -> dict[str, Any]:
+    """The manifest of the files under ``ctx.outdir`` (manifest.json itself excluded).
+
+    ``complete`` is False in the manifest the verdict stage reads and True in the last one.
+    """
     by_name = {s.name: s for s in stages}
     artifacts = []
     for p in sorted(ctx.outdir.rglob("*")):
@@ -398,6 +420,7 @@ def manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecor
         })
     return {
         "format": MANIFEST_FORMAT,
+        "complete": complete,
         "instrument": ctx.key.instrument,
         "synthetic": ctx.synthetic,
         "estimator": ctx.options.estimator,
@@ -408,9 +431,9 @@ def manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecor
     }
 
 
-def write_manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecord]
-                   ) -> Path:
-    return write_json(manifest(ctx, stages, records), ctx.outdir / "manifest.json")
+def write_manifest(ctx: Context, stages: Sequence[Stage], records: Sequence[StageRecord],
+                   complete: bool = True) -> Path:
+    return write_json(manifest(ctx, stages, records, complete), ctx.outdir / "manifest.json")
 
 
 @dataclass(frozen=True)
@@ -430,23 +453,64 @@ class RunSummary:
                 "verdict": [dict(v) for v in self.verdict]}
 
 
-def _prepare_outdir(outdir: Path, stage_names: Sequence[str]) -> None:
-    """Create DIR, or clear an earlier run's files in it; refuse a folder of other files."""
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"The output {outdir.as_posix()!r} is a file; give a folder.")
-    if outdir.is_dir() and any(outdir.iterdir()):
-        if not (outdir / "manifest.json").is_file():
-            known = set(stage_names) | {"key.yaml", "provenance.json"}
-            if not all(p.name in known for p in outdir.iterdir()):
-                raise InputError(
-                    f"The output folder {outdir.as_posix()!r} is not empty and was not written "
-                    "by lospw analyze (no manifest.json). Give a new or empty folder.")
-        for p in outdir.iterdir():
-            if p.is_dir() and p.name in stage_names:
-                shutil.rmtree(p)
-            elif p.name in ("manifest.json", "key.yaml", "provenance.json"):
-                p.unlink()
-    outdir.mkdir(parents=True, exist_ok=True)
+def _legacy_run(folder: Path):
+    """The files of a run of lospw analyze before output records (manifest format 1)."""
+    try:
+        man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        listed = {str(a["path"]): str(a["sha256"]) for a in man["artifacts"]}
+        ok = man["format"] == "lospw-analysis/1"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not ok:
+        return None
+
+    def ours(rel: str) -> bool:
+        if rel == "manifest.json":
+            return True
+        return rel in listed and sha256_file(folder / rel) == listed[rel]
+    return ours
+
+
+def require_complete(folder: str | Path) -> None:
+    """Refuse a ``lospw analyze`` folder whose manifest does not say ``complete: true``.
+
+    Every reader of a run folder (the book, ``lospw score --scheme DIR/scoring/scheme.json``
+    ...) calls this first: an interrupted run, or one of an older lospw, is not read as if
+    it were complete.
+
+    Raises
+    ------
+    InputError
+        No manifest.json, or one without ``complete: true``.
+    """
+    folder = Path(folder)
+    man = folder / "manifest.json"
+    try:
+        data = json.loads(man.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict) or data.get("complete") is not True:
+        state = ("has no readable manifest.json" if data is None else
+                 "is not a complete run (its manifest.json lacks complete: true: the run "
+                 "was interrupted, or written by an older lospw)")
+        raise InputError(f"{folder.as_posix()} {state}. Run lospw analyze -o "
+                         f"{folder.as_posix()} again.")
+
+
+def enclosing_run(path: str | Path) -> Path | None:
+    """The ``lospw analyze`` folder a file lies in (up to three levels up), or None."""
+    p = Path(path).absolute()
+    for folder in list(p.parents)[:3]:
+        man = folder / "manifest.json"
+        if man.is_file():
+            try:
+                data = json.loads(man.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            fmt = data.get("format") if isinstance(data, dict) else None
+            return folder if isinstance(fmt, str) and fmt.startswith("lospw-analysis/") \
+                else None
+    return None
 
 
 def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
@@ -458,7 +522,8 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
     ----------
     options : AnalysisOptions
     outdir : str or Path
-        The output folder: new, empty, or written by an earlier run (then replaced).
+        The output folder: new, empty, or written by an earlier run of lospw analyze (then
+        replaced as a whole when this run has finished; see :mod:`analysis.outdir`).
     progress : callable, optional
         See :func:`run_stages`.
 
@@ -469,8 +534,8 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
     Raises
     ------
     InputError
-        Bad data file, key, criteria or options (nothing is written then, except an
-        emptied earlier run).
+        Bad data file, key, criteria or options, or an output folder that cannot be
+        written or holds files lospw analyze did not write (nothing is changed then).
     """
     from analysis.criteria import load_criteria
     from analysis.key import load_key
@@ -484,18 +549,23 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
         raise InputError(f"No data file {options.data!r}. Give the path of a CSV, XLSX or "
                          "SAV file with one row per respondent.")
     synthetic, evidence = detect_synthetic(options.data, options.synthetic)
+    for given in (options.key, options.criteria):
+        run = enclosing_run(given) if given else None
+        if run is not None:
+            require_complete(run)
     out = Path(outdir)
     all_stages = (*STAGES, VERDICT)
-    _prepare_outdir(out, [s.name for s in all_stages])
-    ctx = Context(options, key, criteria, out, synthetic)
-    key.save(out / "key.yaml")
-    write_json(provenance(options, key, criteria, synthetic, evidence),
-               out / "provenance.json")
-    records = run_stages(STAGES, ctx, progress)
-    # The verdict reads only the artifacts, so it needs the manifest of the other stages.
-    write_manifest(ctx, STAGES, records)
-    records += run_stages([VERDICT], ctx, progress)
-    write_manifest(ctx, all_stages, records)
+    with output_folder(out, command="analyze", legacy=_legacy_run,
+                       inputs=(options.data, options.key, options.criteria)) as tmp:
+        ctx = Context(options, key, criteria, tmp, synthetic)
+        key.save(tmp / "key.yaml")
+        write_json(provenance(options, key, criteria, synthetic, evidence),
+                   tmp / "provenance.json")
+        records = run_stages(STAGES, ctx, progress)
+        # The verdict reads only the artifacts, so it needs the manifest of the other stages.
+        write_manifest(ctx, STAGES, records, complete=False)
+        records += run_stages([VERDICT], ctx, progress)
+        write_manifest(ctx, all_stages, records, complete=True)
     verdict = ctx.results.get("verdict")
     rows = tuple(r.to_dict() for r in verdict.rows) if verdict is not None else ()
     return RunSummary(out, tuple(records), rows, time.perf_counter() - started, synthetic)

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from analysis.artifacts import write_text
 from analysis.errors import InputError
 from analysis.key import Key
 from analysis.population import FORMAT
@@ -199,7 +200,5 @@ def write_population(key: Key, directory: str | Path, *, seed: int, n: int = 600
     pop = lospw_population(key, seed=seed, n=n, source=source)
     text = HEADER + yaml.dump(pop, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                               width=100)
-    pop_path = d / "population.yaml"
-    with open(pop_path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    pop_path = write_text(text, d / "population.yaml")
     return {"population": pop_path, "key": key_path}

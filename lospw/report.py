@@ -6,7 +6,8 @@ with ``load_analysis_json`` / ``load_analysis_csv`` from ``$LOSPW_ANALYSIS`` (``
 RESULTS=DIR``), default ``data/derived/analysis``. A missing artifact raises
 :class:`MissingArtifact`, whose message names the make target that writes it, so the book
 build fails with that message. A stage of ``lospw analyze`` that was skipped or failed is
-not an error: :func:`stage` returns its manifest record and the chapter says why.
+not an error: :func:`stage` returns its manifest record and the chapter says why. A run
+whose manifest lacks ``complete: true`` (interrupted, or of an older lospw) is refused.
 
 CSV artifacts are written with spreadsheet formulas neutralised (a leading ``'`` before
 ``=``, ``+``, ``-``, ``@``; :mod:`analysis.artifacts`); :func:`load_csv` undoes that so the
@@ -61,13 +62,41 @@ def path(rel: str) -> Path:
     return p
 
 
+def _rerun() -> str:
+    return ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ
+            else f"`lospw analyze ... -o {_shown(ANALYSIS)}`")
+
+
+_COMPLETE: set[Path] = set()
+
+
+def _require_complete_run() -> None:
+    """The analysis folder must be a complete run (``complete: true`` in its manifest)."""
+    if ANALYSIS in _COMPLETE or not (ANALYSIS / "manifest.json").exists():
+        return
+    from analysis.errors import InputError
+    from analysis.pipeline import require_complete
+
+    try:
+        require_complete(ANALYSIS)
+    except InputError:
+        raise MissingArtifact(
+            f"{_shown(ANALYSIS)} is not a complete lospw analyze run (its manifest.json "
+            "lacks complete: true: the run was interrupted or written by an older lospw): "
+            f"run {_rerun()} again.") from None
+    _COMPLETE.add(ANALYSIS)
+
+
 def analysis_path(rel: str) -> Path:
-    """An artifact of the analysis run, e.g. ``analysis_path("cfa/fits.json")``."""
+    """An artifact of the analysis run, e.g. ``analysis_path("cfa/fits.json")``.
+
+    The run must be complete (``complete: true`` in its ``manifest.json``), else
+    :class:`MissingArtifact` says to rerun it.
+    """
+    _require_complete_run()
     p = ANALYSIS / rel
     if not p.exists():
-        how = ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ
-               else f"`lospw analyze ... -o {_shown(ANALYSIS)}`")
-        raise MissingArtifact(f"missing artifact {rel} in {_shown(ANALYSIS)}: run {how} "
+        raise MissingArtifact(f"missing artifact {rel} in {_shown(ANALYSIS)}: run {_rerun()} "
                               "first (see its manifest.json for stages that were skipped).")
     return p
 

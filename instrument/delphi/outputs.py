@@ -48,8 +48,8 @@ def bank_version(version: str, last_round: int) -> str:
 
 
 def _shown(path: str) -> str:
-    p = Path(path)
-    return p.name if p.is_absolute() else p.as_posix()
+    """The file name only: artifacts never depend on how the path was typed."""
+    return Path(path).name
 
 
 def write_outputs(result: DelphiResult, directory: str | Path, *, bank: Any = None,

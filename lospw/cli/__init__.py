@@ -1,9 +1,11 @@
 """The ``lospw`` command line: one entry point, one sub-command module per stage.
 
-Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback); 1 an
+Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback), or a file
+the system will not let lospw write (no space, no permission, a read-only file system); 1 an
 unexpected error (a short message and where to report it; the traceback only with
-``--debug``); 130 interrupted; 141 the reader of the output went away (``lospw ... | head``:
-no message, as for a shell tool stopped by SIGPIPE).
+``--debug``); 130 interrupted (Ctrl-C or SIGTERM: the output being written is discarded, the
+previous one kept; see :mod:`analysis.outdir`); 141 the reader of the output went away
+(``lospw ... | head``: no message, as for a shell tool stopped by SIGPIPE).
 
 Python warnings are not printed (``--debug`` shows them): every named condition
 (:class:`analysis.errors.LospwWarning`) is part of the command's results and output, and
@@ -12,13 +14,17 @@ numerical RuntimeWarnings from numpy/scipy are what those named warnings report.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import importlib.util
 import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import click
 
@@ -104,10 +110,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; see the module docstring for the exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _terminate_as_interrupt():
         if not debug:
             warnings.simplefilter("ignore")
         _run(args, debug)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``) ends a run as Ctrl-C does: its output is cleaned up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+# Errors of the file system that are about the user's disk or folders, not a bug in lospw.
+_ENVIRONMENT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM,
+                                 errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                                 errno.ELOOP, errno.EMFILE, errno.EFBIG})
+
+
+def _os_message(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return (f"cannot read or write{where}: {exc.strerror or exc}. Free space, fix the "
+            "permissions or choose another path.")
 
 
 def _run(args: list[str], debug: bool) -> None:
@@ -130,18 +165,28 @@ def _run(args: list[str], debug: bool) -> None:
         _fail(str(exc), exc.exit_code)
     except BrokenPipeError:
         _broken_pipe()
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRORS:
+            _unexpected(exc, debug)
+        if debug:
+            traceback.print_exc()
+        _fail(" ".join(_os_message(exc).split()), 2)
     except click.exceptions.Exit:
         raise
     except Exception as exc:  # an unexpected error is a bug: say so, briefly
-        if debug:
-            traceback.print_exc()
-        name = type(exc).__name__
-        text = " ".join(str(exc).split())[:300]
-        click.echo(
-            f"lospw: unexpected error ({name}: {text}). This is a bug in lospw; please "
-            f"report it with the command you ran, at {REPORT_URL}. Rerun with --debug "
-            "for the traceback.",
-            err=True,
-        )
-        sys.exit(1)
+        _unexpected(exc, debug)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _unexpected(exc: Exception, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    name = type(exc).__name__
+    text = " ".join(str(exc).split())[:300]
+    click.echo(
+        f"lospw: unexpected error ({name}: {text}). This is a bug in lospw; please "
+        f"report it with the command you ran, at {REPORT_URL}. Rerun with --debug "
+        "for the traceback.",
+        err=True,
+    )
+    sys.exit(1)

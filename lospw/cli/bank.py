@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from analysis.errors import InputError
+from analysis.outdir import output_files
 from instrument.bank import DEFAULT_BANK_DIR, LANGUAGES, STATUSES, load_bank
 from instrument.bankcheck import check_bank
 from instrument.export import ACTIVE_STATUSES, FORMATS, export
@@ -92,8 +93,9 @@ def export_cmd(bank_dir: str | None, fmt: str, lang: str, statuses: tuple[str, .
                output: str) -> None:
     """Export the items (default: all that are not dropped) as a codebook CSV, a LimeSurvey
     import file or a printable HTML questionnaire."""
-    b, _ = _load(bank_dir)
-    path = export(b, fmt, output, lang=lang, statuses=statuses or None)
+    b, path = _load(bank_dir)
+    with output_files([output], inputs=(path,)):
+        path = export(b, fmt, output, lang=lang, statuses=statuses or None)
     n = len([it for it in b.items if it.status in (statuses or ACTIVE_STATUSES)])
     click.echo(f"wrote {fmt} ({lang}, {n} items, bank {b.version}) to {path}", err=True)
 
@@ -112,11 +114,12 @@ def key_cmd(bank_dir: str | None, statuses: tuple[str, ...], lang: str, instrume
             output: str | None) -> None:
     """Generate the key (scales = elements, reverse-keyed items, higher-order roles, aspects,
     labels, missing code) for the items with the chosen status."""
-    b, _ = _load(bank_dir)
+    b, path = _load(bank_dir)
     k = b.key(statuses=statuses, instrument=instrument, lang=lang)
     if output is None:
         click.echo(k.to_yaml(), nl=False)
         return
-    k.save(output)
+    with output_files([output], inputs=(path,)):
+        k.save(output)
     click.echo(f"wrote key ({k.n_items} items, {len(k.scales)} scales, "
                f"{len(k.reverse_items)} reverse-keyed) to {output}", err=True)

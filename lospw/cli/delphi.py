@@ -9,7 +9,15 @@ from rich import box
 from rich.table import Table
 
 from analysis.errors import InputError
+from analysis.outdir import legacy_layout, output_folder
 from lospw.cli._common import console, echo_json, json_option
+
+# A folder of lospw delphi from before output records (layout in instrument/delphi/outputs.py).
+LEGACY_DELPHI = legacy_layout(
+    "summary.json", ["items.*", "rounds.*", "stability.csv", "attrition.csv", "final.csv",
+                     "groups/*", "audit.*", "feedback/*", "bank/*", "key.yaml",
+                     "summary.json"],
+    keys=("outcome", "rules", "inputs"))
 
 
 def _item_list(path: str) -> list[str]:
@@ -81,8 +89,10 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
         item_source = f"the item list {items_file}"
     data = read_ratings(list(ratings), rules.scale, rules.clarity, items, item_source)
     result = run_delphi(data, rules)
-    summary = write_outputs(result, out_dir, bank=bank, new_version=bank_version,
-                            label=label, lang=lang)
+    with output_folder(out_dir, command="delphi", legacy=LEGACY_DELPHI,
+                       inputs=(*ratings, bank_dir, items_file, rules_file)) as folder:
+        summary = write_outputs(result, folder, bank=bank, new_version=bank_version,
+                                label=label, lang=lang)
     if as_json:
         echo_json(result.summary())
         return

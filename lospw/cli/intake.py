@@ -9,9 +9,15 @@ from analysis.errors import InputError
 from analysis.intake import read_responses
 from analysis.intake_artifacts import intake_summary, write_intake
 from analysis.key import load_key
+from analysis.outdir import legacy_layout, output_folder
 from analysis.screening import Cutoffs, screen_intake
 from analysis.yamlio import load_yaml
 from lospw.cli._common import console, echo_json, json_option
+
+# A folder of lospw intake from before output records: intake.json lists the files.
+LEGACY_INTAKE = legacy_layout(
+    "intake.json", ["intake.json", "responses.csv", "exclusions.csv", "cell_log.csv",
+                    "screening.csv"], keys=("reconciles", "files"))
 
 
 def _mapping_file(path: str | None, what: str, example: str) -> dict | None:
@@ -88,7 +94,10 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
         res, scr = screen_intake(res, time_column=time_column, cutoffs=Cutoffs(),
                                  exclude=screen_mode == "exclude", min_flags=min_flags)
     if outdir:
-        summary = write_intake(res, key, outdir, scr, drop=drop, screening_mode=screen_mode)
+        with output_folder(outdir, command="intake", legacy=LEGACY_INTAKE,
+                           inputs=(data, key_file, map_file, recode_file)) as folder:
+            summary = write_intake(res, key, folder, scr, drop=drop,
+                                   screening_mode=screen_mode)
     else:
         summary = intake_summary(res, key, scr, screening_mode=screen_mode)
     if as_json:

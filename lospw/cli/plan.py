@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 
 import click
 from rich.progress import (
@@ -16,7 +18,12 @@ from rich.progress import (
 from rich.table import Table
 
 from analysis.errors import InputError
+from analysis.outdir import legacy_layout, output_folder
 from lospw.cli._common import console, echo_json, err_console, json_option
+
+# A folder of lospw plan from before output records (analysis/plan_report.py: write_plan).
+LEGACY_PLAN = legacy_layout("plan.json", ["plan.json", "plan_*.csv", "plan.png", "plan.svg"],
+                            keys=("recommended",))
 
 
 class _PlanCommand(click.Command):
@@ -101,21 +108,25 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
 
     err_console.print(f"lospw plan: {total} replications ({len(set(sizes))} sizes x {reps}), "
                       f"estimator {estimator}, on {where}")
-    try:
-        with progress:
-            res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
-                                   alternative=alternative, seed=seed, jobs=jobs or 1,
-                                   scheduler=scheduler, progress=tick,
-                                   population_file=population_file)
-    except KeyboardInterrupt:
-        err_console.print(f"lospw plan: interrupted after {state['done']} of {total} "
-                          "replications; the workers were stopped and nothing was written.",
-                          markup=False)
-        sys.exit(130)
-    written = []
-    if out_dir is not None:
-        from analysis.plan_report import write_plan
-        written = write_plan(res, out_dir)
+    # the output folder is checked and locked before the (long) run, written after it
+    with (output_folder(out_dir, command="plan", legacy=LEGACY_PLAN,
+                        inputs=(population_file,))
+          if out_dir is not None else contextlib.nullcontext()) as folder:
+        try:
+            with progress:
+                res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
+                                       alternative=alternative, seed=seed, jobs=jobs or 1,
+                                       scheduler=scheduler, progress=tick,
+                                       population_file=population_file)
+        except KeyboardInterrupt:
+            err_console.print(f"lospw plan: interrupted after {state['done']} of {total} "
+                              "replications; the workers were stopped and nothing was "
+                              "written.", markup=False)
+            sys.exit(130)
+        written = []
+        if folder is not None:
+            from analysis.plan_report import write_plan
+            written = [Path(out_dir) / p.relative_to(folder) for p in write_plan(res, folder)]
     if as_json:
         out = res.to_dict()
         out["written"] = [p.name for p in written]

@@ -10,10 +10,11 @@ from rich.table import Table
 
 from analysis.errors import InputError, LospwWarning
 from analysis.key import load_key
+from analysis.outdir import output_files
 from analysis.scheme import COEFFICIENTS, derive_scheme
 from analysis.scoring import MissingRule
 from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.score import _read
+from lospw.cli.score import _complete_run, _read
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -53,6 +54,7 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
     missing-items rule, reliability and SEM per scale, norms overall and per --group,
     interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
     data with it."""
+    _complete_run(key_file)
     key = load_key(key_file)
     intake = _read(data, key, id_column)
     if synthetic and not label:
@@ -65,7 +67,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                           estimator=estimator, synthetic=synthetic, seeds=_seeds(seeds),
                           label=label)
     notes = [w.message.message for w in caught if issubclass(w.category, LospwWarning)]
-    path = s.save(out_file)
+    with output_files([out_file], inputs=(data, key_file)):
+        path = s.save(out_file)
     d = s.to_dict()
     if as_json:
         echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d})

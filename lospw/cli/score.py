@@ -14,6 +14,7 @@ from analysis.artifacts import write_csv
 from analysis.errors import InputError
 from analysis.intake import IntakeResult, read_responses
 from analysis.key import Key, load_key
+from analysis.outdir import output_files, output_folder
 from analysis.scheme import ScoringScheme, demo_scheme_path
 from analysis.score_table import detect_id_column, output_table
 from analysis.scoring import MissingRule, ScoreResult, score_items
@@ -48,6 +49,28 @@ def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
 
 def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
     return out.with_name(f"{out.stem}_{suffix}{ext}")
+
+
+def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
+    """The tables written next to OUT (the profile charts go to a folder of their own)."""
+    from analysis.profile_chart import safe_name
+
+    files = []
+    if by:
+        files += [_side(out, f"by_{safe_name(by)}"), _side(out, f"by_{safe_name(by)}_scales")]
+    if baseline:
+        files += [_side(out, f"change_by_{safe_name(by) if by else 'all'}"),
+                  _side(out, "change"), _side(out, "unmatched")]
+    return files
+
+
+def _complete_run(path: str) -> None:
+    """A scheme or key inside a lospw analyze folder is read only from a complete run."""
+    from analysis.pipeline import enclosing_run, require_complete
+
+    run = enclosing_run(path)
+    if run is not None:
+        require_complete(run)
 
 
 def _f(x: Any, digits: int = 2) -> str:
@@ -87,6 +110,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     scheme: ScoringScheme | None = None
     notes: list[str] = []
     if key_file:
+        _complete_run(key_file)
         key = load_key(key_file)
         rule = MissingRule() if min_fraction is None else MissingRule(min_fraction)
         if norm_group:
@@ -100,6 +124,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
             notes.append("No --scheme given: using the DEMO scheme shipped with lospw.")
             scheme = ScoringScheme.load(path)
         else:
+            _complete_run(scheme_file)
             scheme = ScoringScheme.load(scheme_file)
         key, rule = scheme.key, scheme.rule
     try:
@@ -123,19 +148,22 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     keep = [c for c in (by, norm_group) if c]
     table = output_table(res, intake, id_column=idc, keep=keep)
     out = Path(out_file)
-    written = [write_csv(table, out)]
-    summary: dict[str, Any] = {
-        "data": data, "instrument": key.instrument, "n_read": intake.n_read,
-        "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
-        "id_column": idc, "scheme": _scheme_info(scheme), "scores": res.to_dict(),
-    }
-    if by:
-        summary["aggregation"], files = _aggregate(res, intake, key, scheme, by, out)
-        written += files
-    if baseline_file:
-        summary["change"], files = _change(baseline_file, key, scheme, rule, norm_group, idc,
-                                           by, table, out, notes)
-        written += files
+    inputs = (data, scheme_file, key_file, baseline_file)
+    with output_files([out, *_side_files(out, by, baseline_file)], inputs=inputs):
+        written = [write_csv(table, out)]
+        summary: dict[str, Any] = {
+            "data": data, "instrument": key.instrument, "n_read": intake.n_read,
+            "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
+            "id_column": idc, "scheme": _scheme_info(scheme), "scores": res.to_dict(),
+        }
+        if by:
+            summary["aggregation"], files = _aggregate(res, intake, key, scheme, by, out,
+                                                       inputs)
+            written += files
+        if baseline_file:
+            summary["change"], files = _change(baseline_file, key, scheme, rule, norm_group,
+                                               idc, by, table, out, notes)
+            written += files
     summary["notes"] = notes
     summary["written"] = [p.as_posix() for p in written]
     if as_json:
@@ -154,7 +182,8 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 
 
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
-               scheme: ScoringScheme | None, by: str, out: Path) -> tuple[dict, list[Path]]:
+               scheme: ScoringScheme | None, by: str, out: Path,
+               inputs: tuple[str | None, ...]) -> tuple[dict, list[Path]]:
     from analysis.aggregate import aggregate
     from analysis.profile_chart import safe_name, write_profile_charts
 
@@ -165,10 +194,12 @@ def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
     note = ("SYNTHETIC demo norms; " if scheme is not None and scheme.is_synthetic else "")
     overall = {s: float(res.scores[s].mean()) for s in key.scale_names}
     rs = key.response_scale
-    files += write_profile_charts(agg.profiles, out.with_name(f"{out.stem}_profiles"),
-                                  low=rs.min, high=rs.max, scales=key.scale_names,
-                                  overall=overall, by=by,
-                                  note=note + f"lospw score: {key.instrument}")
+    charts = out.with_name(f"{out.stem}_profiles")
+    with output_folder(charts, command="score", inputs=inputs) as tmp:
+        drawn = write_profile_charts(agg.profiles, tmp, low=rs.min, high=rs.max,
+                                     scales=key.scale_names, overall=overall, by=by,
+                                     note=note + f"lospw score: {key.instrument}")
+        files += [charts / p.relative_to(tmp) for p in drawn]
     return agg.to_dict(), files
 
 
@@ -186,7 +217,9 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
     ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
                        id_column=idc, by=by)
     notes += list(ch.notes)
-    files = [write_csv(ch.groups, _side(out, f"change_by_{by or 'all'}")),
+    from analysis.profile_chart import safe_name
+
+    files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),
              write_csv(ch.respondents, _side(out, "change")),
              write_csv(ch.unmatched, _side(out, "unmatched"))]
     return ch.to_dict(), files

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
+from analysis.outdir import legacy_layout, output_folder
 from lospw.cli._common import console, display_path, echo_json, json_option
+
+# A panel written before output records (instrument/delphi/simulate.py: write_panel).
+LEGACY_PANEL = legacy_layout("truth/item_truth.csv", [
+    "README.md", "population.yaml", "synthetic_ratings_round*.csv", "truth/item_truth.csv",
+    "truth/panelists.csv"])
 
 
 @click.command("delphi")
@@ -28,10 +34,12 @@ def delphi(seed: int, out_dir: str, bank_dir: str | None, as_json: bool) -> None
     command = f"lospw simulate delphi --seed {seed} -o {display_path(out_dir)}"
     if bank_dir:
         command += f" --bank {display_path(bank_dir)}"
-    files = write_panel(panel, out_dir, command)
+    with output_folder(out_dir, command="simulate delphi", legacy=LEGACY_PANEL,
+                       inputs=(bank_dir,)) as folder:
+        files = [p.relative_to(folder) for p in write_panel(panel, folder, command)]
     if as_json:
         echo_json({"synthetic": True, "seed": seed, "rounds": list(panel.log),
-                   "files": sorted(p.relative_to(out_dir).as_posix() for p in files)})
+                   "files": sorted(p.as_posix() for p in files)})
         return
     console.print(f"[bold]SYNTHETIC[/bold] Delphi panel, seed {seed}: "
                   f"{len(panel.panelists)} panelists, {len(items)} items.")

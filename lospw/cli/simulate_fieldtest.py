@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from analysis.key import load_key
+from analysis.outdir import output_files
 from analysis.population import load_population
 from analysis.simulate import SYNTHETIC_NOTE, simulate, write_simulation
 from lospw.cli._common import console, echo_json, json_option
@@ -33,7 +34,10 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
     """Simulate a SYNTHETIC field test from a written-down population model."""
     pop = load_population(population_file)
     sim = simulate(pop, n=n, rng=seed)
-    paths = write_simulation(sim, output, population_path=population_file)
+    out = Path(output)
+    truth = out.with_name(out.stem + ".truth.json")
+    with output_files([out, truth], inputs=(population_file,)):
+        paths = write_simulation(sim, output, population_path=population_file)
     d = sim.truth["drawn"]
     summary = {
         "synthetic": True, "note": SYNTHETIC_NOTE, "seed": seed, "n": sim.truth["n"],
@@ -74,7 +78,9 @@ def population(key_file: str, seed: int, n: int, outdir: str, as_json: bool) -> 
     from instrument.fieldtest import write_population
 
     key = load_key(key_file)
-    paths = write_population(key, outdir, seed=seed, n=n, source=Path(key_file).as_posix())
+    folder = Path(outdir)
+    with output_files([folder / "population.yaml", folder / "key.yaml"], inputs=(key_file,)):
+        paths = write_population(key, outdir, seed=seed, n=n, source=Path(key_file).name)
     pop = load_population(paths["population"])  # read back: the file is checked
     summary = {"synthetic": True, "seed": seed, "n_items": len(pop.items),
                "flaws": pop.flaws(), "files": {k: Path(v).name for k, v in paths.items()}}

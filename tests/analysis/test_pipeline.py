@@ -15,6 +15,7 @@ import pytest
 import analysis.stages as stages_mod
 from analysis.artifacts import sha256_file
 from analysis.errors import InputError
+from analysis.outdir import RECORD
 from analysis.pipeline import STATUSES, AnalysisOptions, run_analysis, warning_codes
 
 
@@ -43,7 +44,8 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     out, summary = hs_run
     m = manifest(out)
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert {a["path"] for a in m["artifacts"]} == files - {"manifest.json"}
+    assert {a["path"] for a in m["artifacts"]} == files - {"manifest.json", RECORD}
+    assert m["complete"] is True and m["format"] == "lospw-analysis/2"
     for a in m["artifacts"]:
         assert a["sha256"] == sha256_file(out / a["path"])
         assert not Path(a["path"]).is_absolute()
@@ -132,12 +134,12 @@ def test_rerun_is_byte_identical(tmp_path, hs_path, hs_key_path):
 
 def test_rerun_replaces_stale_stage_folders(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "o"
-    (out / "aggregation").mkdir(parents=True)
-    (out / "aggregation" / "old.csv").write_text("x")
-    (out / "key.yaml").write_text("old")
+    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), cluster="grade"), out)
+    assert (out / "aggregation").is_dir()
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
     assert not (out / "aggregation").exists()
     assert status(out)["invariance"] == ("skipped", "no --group column given")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # no lock or temporary left
 
 
 def test_foreign_output_folder_is_refused(tmp_path, hs_path, hs_key_path):

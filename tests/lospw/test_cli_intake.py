@@ -54,8 +54,8 @@ def test_artifacts_pseudonymised_and_deterministic(bfi_path, bfi_key_path, tmp_p
         assert "2800 row(s) read" in r.stdout
         outs.append(d)
     files = sorted(p.name for p in outs[0].iterdir())
-    assert files == ["cell_log.csv", "exclusions.csv", "intake.json", "responses.csv",
-                     "screening.csv"]
+    assert files == [".lospw-output.json", "cell_log.csv", "exclusions.csv", "intake.json",
+                     "responses.csv", "screening.csv"]
     for f in files:
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
     raw_ids = set(pd.read_csv(bfi_path, dtype=str)["id"])

@@ -88,7 +88,8 @@ def test_score_by_workplace_and_baseline(capsys, tmp_path):
     rci = pd.read_csv(tmp_path / "w2_change.csv")
     assert set(rci["reliable"].dropna()) <= {"improved", "declined", "no"}
     charts = sorted(p.name for p in (tmp_path / "w2_profiles").iterdir())
-    assert len(charts) == 24 and charts[0] == "profile_PW01.png"
+    assert charts[0] == ".lospw-output.json"  # the record of lospw's own output folder
+    assert len(charts) == 25 and charts[1] == "profile_PW01.png"
 
 
 def test_scheme_then_score_round_trip(capsys, tmp_path):

@@ -72,7 +72,7 @@ def test_data_notes(report, tmp_path):
 
 def test_stage_records(report, tmp_path):
     (tmp_path / "analysis").mkdir()
-    (tmp_path / "analysis" / "manifest.json").write_text(json.dumps({"stages": [
+    (tmp_path / "analysis" / "manifest.json").write_text(json.dumps({"complete": True, "stages": [
         {"name": "cfa", "status": "ok", "reason": None, "warnings": []},
         {"name": "invariance", "status": "skipped", "reason": "groups too small",
          "warnings": [{"code": "group_too_small", "message": "x"}]}]}))

@@ -23,3 +23,5 @@ def boom(where: str | None) -> None:
         raise BrokenPipeError
     if where == "oserror":
         raise OSError(28, "No space left on device")
+    if where == "oserror_bug":
+        raise OSError(9, "Bad file descriptor")

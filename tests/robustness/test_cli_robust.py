@@ -88,7 +88,10 @@ def test_interrupt_pipe_and_os_errors(boom):
     assert code == 130 and err.strip() == "lospw: error: interrupted."
     code, _, err = run_cli("boom", "--where", "pipe")
     assert code == cli_module.BROKEN_PIPE and err == ""
-    code, _, err = run_cli("boom", "--where", "oserror")  # not anticipated: a short bug note
+    # a full disk (or no permission, a read-only file system) is not a bug: one line, exit 2
+    code, _, err = run_cli("boom", "--where", "oserror")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left" in err
+    code, _, err = run_cli("boom", "--where", "oserror_bug")  # not anticipated: a bug note
     assert code == 1 and len(err.strip().splitlines()) == 1
 
 
