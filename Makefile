@@ -71,13 +71,12 @@ FIELDTEST_POP := $(FIELDTEST_DIR)/population.yaml
 INTAKE_DIR := $(DERIVED)/fieldtest
 INTAKE_JSON := $(INTAKE_DIR)/intake.json
 
-# One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json.
+# One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json
+# (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/outdir.py).
 $(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
 	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
-	rm -rf $(INTAKE_DIR).tmp
 	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \
-	  --screen exclude -o $(INTAKE_DIR).tmp
-	rm -rf $(INTAKE_DIR) && mv $(INTAKE_DIR).tmp $(INTAKE_DIR)
+	  --screen exclude -o $(INTAKE_DIR)
 
 DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS) $(INTAKE_JSON)
 
@@ -90,13 +89,12 @@ DELPHI_KEY := $(DELPHI_DIR)/key.yaml
 DELPHI_ITEMS := $(DELPHI_DIR)/items.csv
 DELPHI_BANK := $(DELPHI_DIR)/bank/_bank.yaml
 
-# One run writes all three (grouped target); the new bank version never overwrites instrument/bank.
+# One run writes all three (grouped target; the folder is replaced whole when the run is
+# done); the new bank version never overwrites instrument/bank.
 $(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK) &: $(INSTALLED) $(SRC) $(DELPHI_RATINGS)
 	@echo "==> delphi: content validity and decisions on the SYNTHETIC demo panel -> $(DELPHI_DIR)"
-	rm -rf $(DELPHI_DIR).tmp
-	$(LOSPW) delphi $(DELPHI_RATINGS) --bank instrument/bank -o $(DELPHI_DIR).tmp \
+	$(LOSPW) delphi $(DELPHI_RATINGS) --bank instrument/bank -o $(DELPHI_DIR) \
 	  --label "SYNTHETIC demo panel (data/raw/delphi/README.md): not evidence about the items"
-	rm -rf $(DELPHI_DIR) && mv $(DELPHI_DIR).tmp $(DELPHI_DIR)
 
 DELPHI_TARGETS := $(DELPHI_ITEMS) $(DELPHI_KEY) $(DELPHI_BANK)
 delphi: $(DELPHI_TARGETS) ## Delphi consensus stage on the synthetic demo panel.
@@ -156,8 +154,9 @@ demo-scheme: $(if $(wildcard $(FIELDTEST_DATA)),$(SCHEME_JSON)) ## Regenerate th
 
 # ---- stage: the whole validation, lospw analyze (issue 13) -----------------------------------
 # The Delphi stage's retained items (its key) on the SYNTHETIC demo field test, with the
-# stakeholder group (invariance, group norms) and the workplace (aggregation). manifest.json is
-# written last, so it is the target: it exists only after a complete run.
+# stakeholder group (invariance, group norms) and the workplace (aggregation). The run writes
+# a temporary folder that replaces DIR whole when it is complete, so manifest.json (with
+# complete: true) is the target: it exists only after a complete run.
 ANALYSIS_DIR := $(DERIVED)/analysis
 ANALYSIS_MANIFEST := $(ANALYSIS_DIR)/manifest.json
 ANALYSIS_DATA ?= data/raw/fieldtest/responses.csv

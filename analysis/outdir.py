@@ -274,6 +274,10 @@ def owned_files(folder: str | Path, command: str, legacy: Legacy | None = None,
         ours: Callable[[str], bool] | None = hashes.__contains__
     else:
         ours = legacy(folder) if legacy is not None else None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _refuse(f"The output folder {shown} is read-only, so the previous output cannot "
+                      "be replaced; nothing was changed. Make it writable or choose another "
+                      "output folder.")
     try:
         entries = list(_walk(folder))
     except OSError as exc:

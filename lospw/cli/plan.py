@@ -106,12 +106,12 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
         state["done"] = done
         progress.update(task, completed=done)
 
-    err_console.print(f"lospw plan: {total} replications ({len(set(sizes))} sizes x {reps}), "
-                      f"estimator {estimator}, on {where}")
     # the output folder is checked and locked before the (long) run, written after it
     with (output_folder(out_dir, command="plan", legacy=LEGACY_PLAN,
                         inputs=(population_file,))
           if out_dir is not None else contextlib.nullcontext()) as folder:
+        err_console.print(f"lospw plan: {total} replications ({len(set(sizes))} sizes x "
+                          f"{reps}), estimator {estimator}, on {where}")
         try:
             with progress:
                 res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
