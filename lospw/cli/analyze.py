@@ -82,7 +82,8 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML): scales, keyed items, response scale, aspects.")
 @click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder (new, empty, or an earlier run's, which is replaced).")
+              help="Output folder: new, empty, or an earlier run's, which is replaced "
+              "whole when this run is done (a folder with other files is refused).")
 @click.option("--group", help="Column with the groups: invariance and group norms "
               "(e.g. stakeholder group).")
 @click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
