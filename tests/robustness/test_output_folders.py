@@ -39,6 +39,23 @@ def hs() -> Path:
     return reference_data("holzinger_swineford_1939.csv")
 
 
+@pytest.fixture(scope="module")
+def _one_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "o"
+    hs = reference_data("holzinger_swineford_1939.csv")
+    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture
+def previous_run(_one_run) -> Callable[[Path], Path]:
+    """A complete earlier run of lospw analyze (ML, seed 1), copied to ``where/o``."""
+    def copy(where: Path) -> Path:
+        return Path(shutil.copytree(_one_run, where / "o", symlinks=True))
+    return copy
+
+
 def tree(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (links not followed) with its SHA-256; links by target."""
     out = {}
@@ -150,10 +167,8 @@ def test_every_output_is_locked_against_a_second_run(command, tmp_path):
 
 # -- 13. Ctrl-C never leaves a partial run that looks complete --------------------------------
 @pytest.mark.parametrize("when", ["cfa", "verdict"])
-def test_ctrl_c_during_a_run_keeps_the_previous_run(when, tmp_path, hs):
-    out = tmp_path / "o"
-    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
-    assert code == 0, err
+def test_ctrl_c_during_a_run_keeps_the_previous_run(previous_run, when, tmp_path, hs):
+    out = previous_run(tmp_path)
     before = tree(out)
     p = spawn("analyze", hs, "--key", KEY, "-o", out, "--seed", "7")
     # "cfa": the CFA stage has begun writing; "verdict": the manifest the verdict reads is
@@ -193,10 +208,8 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, hs):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
-def test_readers_refuse_a_run_without_the_completion_marker(tmp_path, hs, monkeypatch):
-    out = tmp_path / "o"
-    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
-    assert code == 0, err
+def test_readers_refuse_a_run_without_the_completion_marker(previous_run, tmp_path, hs, monkeypatch):
+    out = previous_run(tmp_path)
     man = json.loads((out / "manifest.json").read_text())
     for partial in ({**man, "complete": False},
                     {k: v for k, v in man.items() if k != "complete"}):  # older lospw
@@ -228,10 +241,8 @@ def test_readers_refuse_a_run_without_the_completion_marker(tmp_path, hs, monkey
 
 
 # -- 12. output folder problems: one line, exit 2, nothing of the previous run destroyed ------
-def test_a_stage_folder_that_is_a_link_keeps_the_whole_previous_run(tmp_path, hs):
-    out = tmp_path / "o"
-    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
-    assert code == 0, err
+def test_a_stage_folder_that_is_a_link_keeps_the_whole_previous_run(previous_run, tmp_path, hs):
+    out = previous_run(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "precious.txt").write_text("p")
@@ -313,10 +324,8 @@ def test_read_only_places_are_refused_and_the_previous_run_kept(tmp_path, hs):
 
 
 # -- 10. the key is never overwritten ---------------------------------------------------------
-def test_a_key_inside_the_output_folder_is_never_overwritten(tmp_path, hs):
-    out = tmp_path / "o"
-    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
-    assert code == 0, err
+def test_a_key_inside_the_output_folder_is_never_overwritten(previous_run, tmp_path, hs):
+    out = previous_run(tmp_path)
     key = out / "key.yaml"
     key.write_text("# my notes on the key\n" + key.read_text())
     before = tree(out)
@@ -452,3 +461,37 @@ def test_exports_never_replace_a_file_of_the_input_bank(tmp_path):
 def test_the_makefile_has_no_temporary_folder_dance():
     text = (ROOT / "Makefile").read_text()
     assert "$(INTAKE_DIR).tmp" not in text and "$(DELPHI_DIR).tmp" not in text
+
+
+def _strip_record(folder: Path) -> None:
+    """Make ``folder`` look as the lospw before output records wrote it."""
+    (folder / RECORD).unlink()
+
+
+def test_folders_of_the_earlier_lospw_are_replaced(previous_run, tmp_path, hs):
+    """Runs written before output records are recognised narrowly, so `make all` works on
+    an existing data/derived: the analyze manifest of format 1 (hashes checked), intake.json,
+    the Delphi summary.json."""
+    out = previous_run(tmp_path)
+    _strip_record(out)
+    man = json.loads((out / "manifest.json").read_text())
+    old = {k: v for k, v in man.items() if k != "complete"} | {"format": "lospw-analysis/1"}
+    (out / "manifest.json").write_text(json.dumps(old))
+    (out / "cfa" / "fits.json").write_text("{}")  # edited since: not lospw's any more
+    before = tree(out)
+    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
+    one_line_error(code, err, "changed since (cfa/fits.json)")
+    assert tree(out) == before
+    (out / "cfa" / "fits.json").unlink()
+    code, _, err = run_cli("analyze", hs, "--key", KEY, "-o", out, "--estimator", "ML")
+    assert code == 0, err
+    complete_run(out)
+    for command, args in (("intake", ["intake", hs, "--key", KEY]),
+                          ("delphi", ["delphi", RATINGS, "--bank", BANK])):
+        folder = tmp_path / command
+        code, _, err = run_cli(*args, "-o", folder)
+        assert code == 0, err
+        _strip_record(folder)
+        code, _, err = run_cli(*args, "-o", folder)
+        assert code == 0, err
+        assert (folder / RECORD).is_file() and leftovers(tmp_path) == []
