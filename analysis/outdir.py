@@ -74,10 +74,6 @@ def _shown(path: Path | str) -> str:
     return Path(path).as_posix()
 
 
-def _refuse(message: str) -> InputError:
-    return InputError(message)
-
-
 def _near(path: Path, shown: str) -> str:
     """``path`` (absolute) as the user would write it: relative when ``shown`` is."""
     if Path(shown).is_absolute():
@@ -96,32 +92,32 @@ def _check_path(path: Path, shown: str, *, folder: bool) -> None:
     what = "folder" if folder else "file"
     if path.is_symlink():
         state = "a dangling symbolic link" if not path.exists() else "a symbolic link"
-        raise _refuse(f"The output {what} {shown} is {state}; lospw does not write through "
-                      f"links. Give the real path, or a new {what}.")
+        raise InputError(f"The output {what} {shown} is {state}; lospw does not write through "
+                         f"links. Give the real path, or a new {what}.")
     if folder and path.exists() and not path.is_dir():
-        raise _refuse(f"The output {shown} is a file; give a folder.")
+        raise InputError(f"The output {shown} is a file; give a folder.")
     if not folder and path.is_dir():
-        raise _refuse(f"The output {shown} is a folder; give a file name.")
+        raise InputError(f"The output {shown} is a folder; give a file name.")
     above = path.parent
     while not os.path.lexists(above) and above != above.parent:
         above = above.parent
     if not above.is_dir():
-        raise _refuse(f"The output {shown} lies under {_near(above, shown)}, which is "
-                      f"{'a broken link' if above.is_symlink() else 'a file'}, not a folder. "
-                      f"Give a {what} path whose parents are folders.")
+        raise InputError(f"The output {shown} lies under {_near(above, shown)}, which is "
+                         f"{'a broken link' if above.is_symlink() else 'a file'}, not a folder. "
+                         f"Give a {what} path whose parents are folders.")
     if not os.access(above, os.W_OK | os.X_OK):
-        raise _refuse(f"Cannot write the output {shown}: the folder {_near(above, shown)} is "
-                      "read-only (no write permission or a read-only file system). Choose "
-                      "another place.")
+        raise InputError(f"Cannot write the output {shown}: the folder {_near(above, shown)} is "
+                         "read-only (no write permission or a read-only file system). Choose "
+                         "another place.")
     if folder:
         cwd = _absolute(os.getcwd())
         if path == cwd or path in cwd.parents:
-            raise _refuse(f"The output folder {shown} is the working folder or contains it; "
-                          "lospw replaces its output folder as a whole. Give a subfolder, "
-                          "e.g. -o results.")
+            raise InputError(f"The output folder {shown} is the working folder or contains it; "
+                             "lospw replaces its output folder as a whole. Give a subfolder, "
+                             "e.g. -o results.")
         if path.is_dir() and os.path.ismount(path):
-            raise _refuse(f"The output folder {shown} is a mount point, which cannot be "
-                          "replaced; give a folder inside it.")
+            raise InputError(f"The output folder {shown} is a mount point, which cannot be "
+                             "replaced; give a folder inside it.")
 
 
 def _check_inputs(path: Path, shown: str, inputs: Iterable[str | Path | None], *,
@@ -134,13 +130,14 @@ def _check_inputs(path: Path, shown: str, inputs: Iterable[str | Path | None], *
         inp = Path(given).resolve()
         if inp == real or (folder and inp.is_relative_to(real)):
             where = "lies in the output folder" if folder else "is the output file"
-            raise _refuse(f"The input {_shown(given)} {where} {shown}, which this run "
-                          "replaces; lospw never overwrites an input. Copy the input "
-                          f"elsewhere or choose another output {'folder' if folder else 'file'}.")
+            kind = "folder" if folder else "file"
+            raise InputError(f"The input {_shown(given)} {where} {shown}, which this run "
+                             "replaces; lospw never overwrites an input. Copy the input "
+                             f"elsewhere or choose another output {kind}.")
         if inp.is_dir() and real.is_relative_to(inp) and os.path.lexists(real):
-            raise _refuse(f"The output {shown} already exists in the input folder "
-                          f"{_shown(given)}; lospw never replaces part of an input. Choose "
-                          "a new name or another place.")
+            raise InputError(f"The output {shown} already exists in the input folder "
+                             f"{_shown(given)}; lospw never replaces part of an input. Choose "
+                             "a new name or another place.")
 
 
 # -- the lock ----------------------------------------------------------------------------------
@@ -166,16 +163,17 @@ def _acquire(lock: Path, shown: str) -> int:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise _refuse(f"Cannot write the output {shown}: cannot create the lock "
-                          f"{_near(lock, shown)} ({exc.strerror}). Choose another place.") from None
+            raise InputError(f"Cannot write the output {shown}: cannot create the lock "
+                             f"{_near(lock, shown)} ({exc.strerror}). Choose another "
+                             "place.") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = _holder(fd)
             os.close(fd)
-            raise _refuse(f"Another lospw run{holder} is writing {shown} (lock "
-                          f"{_near(lock, shown)}); wait until it has finished, or choose another "
-                          "output.") from None
+            raise InputError(f"Another lospw run{holder} is writing {shown} (lock "
+                             f"{_near(lock, shown)}); wait until it has finished, or choose "
+                             "another output.") from None
         try:  # the previous holder may have removed the file we opened: lock a fresh one
             if os.fstat(fd).st_ino == os.stat(lock).st_ino:
                 os.ftruncate(fd, 0)
@@ -184,19 +182,20 @@ def _acquire(lock: Path, shown: str) -> int:
         except OSError:
             pass
         os.close(fd)
-    raise _refuse(f"Cannot lock the output {shown}: other runs keep replacing "
-                  f"{_near(lock, shown)}; wait until they have finished.")
+    raise InputError(f"Cannot lock the output {shown}: other runs keep replacing "
+                     f"{_near(lock, shown)}; wait until they have finished.")
 
 
 def _acquire_exclusive(lock: Path, shown: str) -> int:
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
-        raise _refuse(f"Another lospw run is writing {shown} (lock {_near(lock, shown)}); wait "
-                      "until it has finished, or remove the lock if no run is going.") from None
+        raise InputError(f"Another lospw run is writing {shown} (lock {_near(lock, shown)}); wait "
+                         "until it has finished, or remove the lock if no run is going.") from None
     except OSError as exc:
-        raise _refuse(f"Cannot write the output {shown}: cannot create the lock "
-                      f"{_near(lock, shown)} ({exc.strerror}). Choose another place.") from None
+        raise InputError(f"Cannot write the output {shown}: cannot create the lock "
+                         f"{_near(lock, shown)} ({exc.strerror}). Choose another "
+                         "place.") from None
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd
 
@@ -266,35 +265,35 @@ def owned_files(folder: str | Path, command: str, legacy: Legacy | None = None,
     hashes: dict[str, str | None] = {}
     if rec is not None:
         if rec.get("command") != command:
-            raise _refuse(f"The output folder {shown} holds the output of lospw "
-                          f"{rec.get('command')}, not of lospw {command}; give another "
-                          "folder (lospw does not replace one command's output with "
-                          "another's).")
+            raise InputError(f"The output folder {shown} holds the output of lospw "
+                             f"{rec.get('command')}, not of lospw {command}; give another "
+                             "folder (lospw does not replace one command's output with "
+                             "another's).")
         hashes = {str(k): v for k, v in rec["files"].items()}
         ours: Callable[[str], bool] | None = hashes.__contains__
     else:
         ours = legacy(folder) if legacy is not None else None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refuse(f"The output folder {shown} is read-only, so the previous output cannot "
-                      "be replaced; nothing was changed. Make it writable or choose another "
-                      "output folder.")
+        raise InputError(f"The output folder {shown} is read-only, so the previous output cannot "
+                         "be replaced; nothing was changed. Make it writable or choose another "
+                         "output folder.")
     try:
         entries = list(_walk(folder))
     except OSError as exc:
-        raise _refuse(f"Cannot read the output folder {shown} ({exc.strerror}); give "
-                      "another folder.") from None
+        raise InputError(f"Cannot read the output folder {shown} ({exc.strerror}); give "
+                         "another folder.") from None
     foreign: list[str] = []
     owned: list[str] = []
     for rel, entry in entries:
         if entry.is_symlink():
-            raise _refuse(f"{shown}/{rel} is a symbolic link, which lospw never writes, so "
-                          f"{shown} is not (only) lospw's output; nothing was changed. Remove "
-                          "the link or choose another output folder.")
+            raise InputError(f"{shown}/{rel} is a symbolic link, which lospw never writes, so "
+                             f"{shown} is not (only) lospw's output; nothing was changed. Remove "
+                             "the link or choose another output folder.")
         if entry.is_dir(follow_symlinks=False):
             if not os.access(entry.path, os.W_OK | os.X_OK):
-                raise _refuse(f"{shown}/{rel} is read-only, so the previous output cannot be "
-                              "replaced; nothing was changed. Make it writable or choose "
-                              "another output folder.")
+                raise InputError(f"{shown}/{rel} is read-only, so the previous output cannot be "
+                                 "replaced; nothing was changed. Make it writable or choose "
+                                 "another output folder.")
             continue
         if rec is not None and rel == RECORD:
             owned.append(rel)
@@ -312,9 +311,9 @@ def owned_files(folder: str | Path, command: str, legacy: Legacy | None = None,
                f"since ({listed})" if ours is not None else
                f"is not empty and was not written by lospw {command} (it holds {listed} "
                f"and no {RECORD})")
-        raise _refuse(f"The output folder {shown} {why}; lospw never deletes what it did not "
-                      "write, so nothing was changed. Move those files, or give a new or "
-                      "empty folder.")
+        raise InputError(f"The output folder {shown} {why}; lospw never deletes what it did not "
+                         "write, so nothing was changed. Move those files, or give a new or "
+                         "empty folder.")
     return owned
 
 
@@ -442,8 +441,8 @@ def _signals_held() -> Iterator[None]:
 
 
 def _os_error(exc: OSError, shown: str) -> InputError:
-    return _refuse(f"Cannot write the output {shown}: {exc.strerror or exc}. Check the "
-                   "path and its permissions, or choose another place.")
+    return InputError(f"Cannot write the output {shown}: {exc.strerror or exc}. Check the "
+                      "path and its permissions, or choose another place.")
 
 
 @contextlib.contextmanager

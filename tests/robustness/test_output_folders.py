@@ -208,7 +208,8 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, hs):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
-def test_readers_refuse_a_run_without_the_completion_marker(previous_run, tmp_path, hs, monkeypatch):
+def test_readers_refuse_a_run_without_the_completion_marker(previous_run, tmp_path, hs,
+                                                            monkeypatch):
     out = previous_run(tmp_path)
     man = json.loads((out / "manifest.json").read_text())
     for partial in ({**man, "complete": False},
