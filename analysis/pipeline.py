@@ -202,7 +202,9 @@ class Context:
     """What a stage reads: the options, the key, the criteria and earlier results.
 
     ``results`` maps a stage name to the result its ``run`` returned (stages that were
-    skipped or failed have no entry). ``outdir`` is the run's output folder.
+    skipped or failed have no entry). ``outdir`` is the folder the run writes: a hidden
+    sibling of the ``-o`` folder that replaces it when the run is done
+    (:func:`analysis.outdir.output_folder`), so no artifact may name it.
     """
 
     options: AnalysisOptions
