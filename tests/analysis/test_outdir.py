@@ -226,3 +226,21 @@ def test_legacy_layout_recognises_an_older_lospw_folder(tmp_path):
     (out / "plan.json").write_text('{"name": "my web app"}')
     with pytest.raises(InputError, match="not written by lospw plan"):
         owned_files(out, "plan", legacy)
+
+
+def test_a_file_added_during_the_run_is_kept_beside_the_output(tmp_path, monkeypatch):
+    import analysis.outdir as outdir
+
+    out = tmp_path / "out"
+    write_run(out, {"a.txt": "a"})
+    real = outdir.owned_files
+
+    def racing(*args, **kwargs):  # the user saves a file after the folder was checked
+        owned = real(*args, **kwargs)
+        (out / "late.txt").write_text("mine")
+        return owned
+    monkeypatch.setattr(outdir, "owned_files", racing)
+    write_run(out, {"a.txt": "b"})
+    assert tree(out).keys() == {"a.txt", RECORD}
+    kept = [p for p in tmp_path.iterdir() if ".lospw-kept-" in p.name]
+    assert len(kept) == 1 and tree(kept[0]) == {"late.txt": b"mine"}
