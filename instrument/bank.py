@@ -315,11 +315,11 @@ class Bank:
         Examples
         --------
         >>> bank = load_bank()
-        >>> new = bank.with_statuses({"LOSgoals1": "retained"}, version="0.2.0")
+        >>> new = bank.with_statuses({"LOSgoals1": "retained"}, version="0.3.0")
         >>> new.item("LOSgoals1").status, bank.item("LOSgoals1").status
-        ('retained', 'candidate')
+        ('retained', 'revised')
         >>> new.item("LOSgoals1").history[-1].to_dict()
-        {'version': '0.1.0', 'status': 'candidate'}
+        {'version': '0.2.0', 'status': 'revised'}
         """
         version = _version_text(version)
         known = set(self.ids())

@@ -95,8 +95,10 @@ def _lang(lang: str) -> str:
 
 def parts(bank: Bank, statuses: Iterable[str] | None = None,
           group: str | None = None) -> list[Part]:
-    """The parts of the questionnaire: module by module, element by element (model order),
-    items in bank order; parts without items are left out.
+    """The parts of the questionnaire: module by module, element by element (model order);
+    within a part the items of the default response scale first, then those of the next
+    scale (so respondents switch scales as seldom as possible), each in bank order; parts
+    without items are left out.
 
     Raises
     ------
@@ -110,11 +112,14 @@ def parts(bank: Bank, statuses: Iterable[str] | None = None,
                 f"Item {it.id}: its groups ({', '.join(it.groups) or 'none'}) are those of no "
                 "module, so the questionnaire cannot route it. Run 'lospw bank validate'."
             )
+    rank = {sc.name: k for k, sc in enumerate(bank.scales)}
     out: list[Part] = []
     for m in bank.modules:
         first = True
         for el in model.ELEMENTS:
-            mine = tuple(it for it in items if it.element == el.id and bank.module_of(it) == m)
+            mine = tuple(sorted((it for it in items if it.element == el.id
+                                 and bank.module_of(it) == m),
+                                key=lambda it: rank[bank.scale_of(it).name]))
             if mine:
                 out.append(Part(m, el, mine, first))
                 first = False

@@ -290,8 +290,9 @@ def element(element_id: str) -> Element:
 
     Examples
     --------
-    >>> element("LOS").aspect_ids
-    ('goals', 'knowledge', 'questioning', 'feedback', 'reflection')
+    >>> element("LOS").aspect_ids  # doctest: +NORMALIZE_WHITESPACE
+    ('goals', 'knowledge', 'questioning', 'feedback', 'reflection', 'inquiry',
+     'improvement')
     """
     try:
         return _BY_ID[element_id]

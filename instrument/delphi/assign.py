@@ -198,7 +198,7 @@ def assign_items(items: Sequence[_Rateable], panel: Sequence[Panelist], *, min_r
     ...          Item(id="B1", element="VMM", groups=("managers",))]
     >>> a = assign_items(items, panel, min_raters=2, raters_per_item=3)
     >>> a.raters().to_dict(), a.load().to_dict()
-    ({'A1': 3, 'B1': 2}, {'s0': 1, 'm1': 2, 'r1': 1, 's1': 1})
+    ({'A1': 3, 'B1': 2}, {'s0': 1, 's1': 1, 'm1': 2, 'r1': 1})
     """
     if min_raters < 1:
         raise InputError(f"The minimum number of raters must be at least 1; got {min_raters}.")

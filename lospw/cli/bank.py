@@ -81,9 +81,9 @@ def validate(bank_dir: str | None, as_json: bool) -> None:
         console.print("items per stakeholder group: "
                       + ", ".join(f"{c} = {g}" for g, c in codes.items()))
         for w in result.warnings:
-            console.print(f"warning [{w.code}]: {escape(w.message)}")
+            console.print(escape(f"warning [{w.code}]: {w.message}"))
         for f in result.failures:
-            console.print(f"[red]problem[/red] [{f.code}]: {escape(f.message)}")
+            console.print("[red]problem[/red] " + escape(f"[{f.code}]: {f.message}"))
     if not result.ok:
         first = result.failures[0].message
         raise InputError(
