@@ -381,10 +381,10 @@ def _readme(panel: SimulatedPanel, command: str) -> str:
         "",
         f"Seed {panel.seed}; numpy `default_rng`; the model and the code are in "
         "`instrument/delphi/simulate.py` (class `PanelModel`); every parameter is in "
-        "`population.yaml`. Rerunning the command gives byte-identical files. The seed was "
-        "chosen among seeds 1-40 as the one whose outcome matches the design (every aspect "
-        "keeps one or two items); over those seeds the panel retained 53-69 items and every "
-        "aspect kept at least one.",
+        "`population.yaml`. Rerunning the command gives byte-identical files. The seed is "
+        "the first of seeds 1-40 whose outcome matches the design (every aspect keeps one to "
+        "three items, at least three reverse-keyed items are retained); over seeds 1-40 the "
+        "panel retained 50-76 items and every aspect kept at least one.",
         "",
         "## The population model",
         "",

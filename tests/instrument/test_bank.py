@@ -261,8 +261,8 @@ def test_key_refuses_mixed_referents_and_ranges(bank):
              for it in bank.items]
     with pytest.raises(InputError, match="Scale LOS would mix referents"):
         replace(bank, items=tuple(items)).key(statuses=("candidate", "revised"))
-    wide = replace(bank.scales[1], max=7, labels=bank.scales[1].labels + (
-        (6, "a", "a"), (7, "b", "b")))
+    wide = replace(bank.scales[1], max=7,
+                   labels=(*bank.scales[1].labels, (6, "a", "a"), (7, "b", "b")))
     with pytest.raises(InputError, match="different ranges"):
         replace(bank, scales=(bank.scales[0], wide)).key(statuses=("candidate", "revised"))
 
@@ -422,7 +422,7 @@ def test_legacy_missing_mapping_is_explained(bank_copy):
     (bank_copy / META_FILE).write_text(
         head + "missing:\n  code: 9\n  nl: Weet niet / niet van toepassing\n  en: x\n",
         encoding="utf-8")
-    with pytest.raises(InputError, match="got one mapping \\(the 0.1 format"):
+    with pytest.raises(InputError, match=r"got one mapping \(the 0\.1 format"):
         load_bank(bank_copy)
 
 

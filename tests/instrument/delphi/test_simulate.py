@@ -94,10 +94,10 @@ def demo():
 
 def test_demo_readme_says_synthetic():
     text = (DEMO / "README.md").read_text(encoding="utf-8")
-    assert "SYNTHETIC" in text and "lospw simulate delphi --seed 38" in text
+    assert "SYNTHETIC" in text and "lospw simulate delphi --seed 9" in text
 
 
-def test_demo_outcome_keeps_one_or_two_items_per_aspect(demo):
+def test_demo_outcome_keeps_one_to_three_items_per_aspect(demo):
     bank, res = demo
     assert res.verdict == "stop" and 2 <= len(res.rounds) <= 3
     retained = [bank.item(i) for i, s in res.statuses.items() if s == "retained"]
@@ -105,7 +105,7 @@ def test_demo_outcome_keeps_one_or_two_items_per_aspect(demo):
     per_aspect = Counter(it.qualified_aspect for it in retained)
     all_aspects = {it.qualified_aspect for it in bank.items}
     assert set(per_aspect) == all_aspects  # the field test needs every aspect
-    assert max(per_aspect.values()) <= 2
+    assert max(per_aspect.values()) <= 3
     assert sum(it.keyed < 0 for it in retained) >= 3  # reverse scoring stays exercised
     assert set(res.attrition.loc[res.attrition["group"] == "(all)", "n_left"]) <= {1, 2, 3}
     assert res.ratings.to_dict()["n_missing_ratings"] > 0
@@ -142,8 +142,8 @@ def test_demo_files_are_reproducible(tmp_path):
     bank = load_bank()
     items = [ItemSpec(it.id, it.element, it.aspect, it.keyed, it.groups) for it in bank.items
              if it.status != "dropped"]
-    panel = simulate_panel(items, 38, PanelModel(raters_per_item=DEMO_RATERS_PER_ITEM))
-    files = write_panel(panel, tmp_path, "lospw simulate delphi --seed 38 -o data/raw/delphi")
+    panel = simulate_panel(items, 9, PanelModel(raters_per_item=DEMO_RATERS_PER_ITEM))
+    files = write_panel(panel, tmp_path, "lospw simulate delphi --seed 9 -o data/raw/delphi")
     for f in files:
         rel = f.relative_to(tmp_path)
         assert f.read_bytes() == (DEMO / rel).read_bytes(), rel
