@@ -36,6 +36,7 @@ __all__ = [
     "CODEBOOK_COLUMNS",
     "FORMATS",
     "GROUP_QUESTION",
+    "GROUP_QUESTION_CODE",
     "LIMESURVEY_COLUMNS",
     "Part",
     "codebook_frame",
@@ -49,8 +50,8 @@ __all__ = [
 ACTIVE_STATUSES: tuple[str, ...] = ("candidate", "revised", "retained")
 FORMATS: tuple[str, ...] = ("codebook", "limesurvey", "html")
 # The routing question: its LimeSurvey code (also the data column) and its text.
-GROUP_QUESTION = {"code": "stakeholder",
-                  "nl": "Wat is uw rol in deze werkplaats?",
+GROUP_QUESTION_CODE = "stakeholder"
+GROUP_QUESTION = {"nl": "Wat is uw rol in deze werkplaats?",
                   "en": "What is your role in this workplace?"}
 _PART = {"nl": "Deel", "en": "Part"}
 _OF = {"nl": "van", "en": "of"}
@@ -200,7 +201,7 @@ _LS_FREE_TEXT = ("text", "help")
 
 def _relevance(groups: Iterable[str]) -> str:
     """The ExpressionScript condition "the group question is one of ``groups``"."""
-    code = GROUP_QUESTION["code"]
+    code = GROUP_QUESTION_CODE
     return " or ".join(f"{code}.NAOK == '{model.group(g).code}'" for g in groups)
 
 
@@ -255,7 +256,7 @@ def limesurvey_rows(bank: Bank, lang: str = "nl", statuses: Iterable[str] | None
             qid += 1
             row(id=gid, **{"class": "G", "type_scale": gid, "name": _ABOUT[lg], "text": "",
                            "relevance": "1", "language": lg})
-            row(id=qid, **{"class": "Q", "type_scale": "L", "name": GROUP_QUESTION["code"],
+            row(id=qid, **{"class": "Q", "type_scale": "L", "name": GROUP_QUESTION_CODE,
                            "relevance": "1", "text": GROUP_QUESTION[lg], "language": lg,
                            "mandatory": "Y", "other": "N", "same_default": "0",
                            "display_columns": "1" if lg == lang else ""})
