@@ -2,21 +2,27 @@
 
 The bank is a directory of YAML files (package data under ``instrument/bank/``):
 
-* ``_bank.yaml`` - metadata: instrument name, bank version, title and instructions in both
-  languages, the 5-point agreement scale with its labels and the code of the
-  "weet niet / niet van toepassing" answer (a missing code outside 1-5);
+* ``_bank.yaml`` - metadata (:mod:`instrument.bankmeta`): instrument name, bank version,
+  title, form of address, reference period and instructions in both languages, the modules
+  (parts of the questionnaire and the stakeholder groups that answer them), the named
+  response scales (``agreement``, ``frequency``) and the missing codes ("weet niet" and
+  "niet van toepassing", each with its own code and meaning);
 * ``LOS.yaml``, ``GOC.yaml``, ``SRI.yaml``, ``VMM.yaml``, ``LeA.yaml``, ``VOR.yaml`` - one
   file per element of :mod:`instrument.model`, each ``{element: LOS, items: [...]}``.
 
-Every item is a mapping with exactly these fields::
+Every item is a mapping with these fields, in this order::
 
     - id: LOSgoals1          # <ELEMENT><aspect><n>; aspect from instrument.model
       aspect: goals
       keyed: 1               # 1, or -1 for a reverse-keyed (negatively worded) item
       status: candidate      # candidate | revised | retained | dropped
       seed: §3.1             # the seed section the item rests on
-      nl: In onze werkplaats vertellen we elkaar aan welke leerdoelen we werken.
-      en: In our workplace, we tell each other which learning goals we are working on.
+      referent: workplace    # workplace | self: what the item is about
+      groups: [students, professionals]   # who can answer it (instrument.model.GROUPS)
+      response_scale: frequency           # optional: a scale of _bank.yaml (default: first)
+      nl: In deze werkplaats vertellen we elkaar aan welke leerdoelen we werken.
+      en: In this workplace, we tell each other which learning goals we are working on.
+      reviewed: [double_barrel]           # optional: check warnings a reviewer accepted
       notes: ...             # optional free text
       history: [...]         # optional: earlier states {version, status[, nl, en, note]}
 
@@ -24,7 +30,7 @@ Every item is a mapping with exactly these fields::
 :func:`write_bank` writes a bank back in exactly that format (deterministic bytes), so a
 Delphi round can save a new bank version. Schema problems raise
 :class:`~analysis.errors.InputError` with one line naming the file, the item and the fix;
-content checks (coverage, duplicates, length) live in :mod:`instrument.bankcheck`.
+content checks (coverage, groups, referents, wording) live in :mod:`instrument.bankcheck`.
 """
 
 from __future__ import annotations
@@ -41,6 +47,16 @@ from analysis.errors import InputError
 from analysis.key import Key, key_from_dict
 from analysis.yamlio import Yaml11Bool, as_id, load_yaml
 from instrument import model
+from instrument._fields import LANG_NAMES, LANGUAGES, check_fields, check_lang, id_list, kind
+from instrument._fields import text as _text
+from instrument.bankmeta import (
+    DEFAULT_MISSING,
+    DEFAULT_MODULES,
+    MissingCode,
+    Module,
+    ScaleInfo,
+    parse_meta,
+)
 
 __all__ = [
     "DEFAULT_BANK_DIR",
@@ -49,6 +65,8 @@ __all__ = [
     "STATUSES",
     "Bank",
     "BankItem",
+    "MissingCode",
+    "Module",
     "Revision",
     "ScaleInfo",
     "bank_from_data",
@@ -58,17 +76,20 @@ __all__ = [
 
 DEFAULT_BANK_DIR: Path = Path(__file__).resolve().parent / "bank"
 META_FILE = "_bank.yaml"
-LANGUAGES: tuple[str, ...] = ("nl", "en")
 STATUSES: tuple[str, ...] = ("candidate", "revised", "retained", "dropped")
 
-_REQUIRED = ("id", "aspect", "keyed", "status", "seed", "nl", "en")
-_OPTIONAL = ("notes", "history")
-_ITEM_FIELDS = _REQUIRED + _OPTIONAL
+_REQUIRED = ("id", "aspect", "keyed", "status", "seed", "referent", "groups", "nl", "en")
+_ITEM_FIELDS = ("id", "aspect", "keyed", "status", "seed", "referent", "groups",
+                "response_scale", "nl", "en", "reviewed", "notes", "history")
 _HISTORY_FIELDS = ("version", "status", "nl", "en", "note")
 _FILE_FIELDS = ("element", "items")
-_META_FIELDS = ("instrument", "version", "title", "description", "instructions",
-                "response_scale", "missing")
-_LANG_NAMES = {"nl": "Dutch", "en": "English"}
+_GROUP_IDS = tuple(g.id for g in model.GROUPS)
+# Warning codes of instrument.bankcheck that an item's `reviewed` list may name.
+REVIEWABLE: tuple[str, ...] = (
+    "double_barrel", "cause_effect", "absolute_quantifier", "vague_quantifier",
+    "intensifier", "frequency_on_agreement", "jargon", "plain_language", "referent_wording",
+    "address_mismatch",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,16 @@ class BankItem:
     notes : str or None
     history : tuple of Revision
         Earlier states, oldest first.
+    groups : tuple of str
+        The stakeholder groups that can answer the item (:data:`instrument.model.GROUPS`).
+    referent : str
+        ``workplace`` (how things go in the workplace) or ``self`` (the respondent's own
+        behaviour, feelings or situation).
+    response_scale : str or None
+        The name of the item's response scale; None for the bank's default (its first).
+    reviewed : tuple of str
+        Warning codes of :mod:`instrument.bankcheck` a reviewer looked at and accepted for
+        this item (e.g. ``double_barrel`` for "onderwijs en praktijk", one actor pair).
     """
 
     id: str
@@ -123,10 +154,14 @@ class BankItem:
     seed: str
     notes: str | None = None
     history: tuple[Revision, ...] = ()
+    groups: tuple[str, ...] = _GROUP_IDS
+    referent: str = "workplace"
+    response_scale: str | None = None
+    reviewed: tuple[str, ...] = ()
 
     def text(self, lang: str) -> str:
         """The item text in ``lang`` (``"nl"`` or ``"en"``)."""
-        return getattr(self, _check_lang(lang))
+        return getattr(self, check_lang(lang))
 
     @property
     def qualified_aspect(self) -> str:
@@ -137,60 +172,19 @@ class BankItem:
         """The item as written in its element file (without ``element``)."""
         out: dict[str, Any] = {
             "id": self.id, "aspect": self.aspect, "keyed": self.keyed, "status": self.status,
-            "seed": self.seed, "nl": self.nl, "en": self.en,
+            "seed": self.seed, "referent": self.referent, "groups": list(self.groups),
         }
+        if self.response_scale is not None:
+            out["response_scale"] = self.response_scale
+        out["nl"] = self.nl
+        out["en"] = self.en
+        if self.reviewed:
+            out["reviewed"] = list(self.reviewed)
         if self.notes is not None:
             out["notes"] = self.notes
         if self.history:
             out["history"] = [r.to_dict() for r in self.history]
         return out
-
-
-@dataclass(frozen=True)
-class ScaleInfo:
-    """The response scale of the questionnaire and its labels in both languages.
-
-    Attributes
-    ----------
-    min, max : int
-        The agreement scale (1-5).
-    labels : tuple of (int, str, str)
-        ``(value, nl, en)`` for every point of the scale.
-    missing_code : int
-        Code recorded for "weet niet / niet van toepassing" (outside min-max).
-    missing_nl, missing_en : str
-        Label of that answer.
-    """
-
-    min: int = 1
-    max: int = 5
-    labels: tuple[tuple[int, str, str], ...] = (
-        (1, "Helemaal mee oneens", "Strongly disagree"),
-        (2, "Mee oneens", "Disagree"),
-        (3, "Niet mee eens, niet mee oneens", "Neither agree nor disagree"),
-        (4, "Mee eens", "Agree"),
-        (5, "Helemaal mee eens", "Strongly agree"),
-    )
-    missing_code: int = 9
-    missing_nl: str = "Weet niet / niet van toepassing"
-    missing_en: str = "Don't know / not applicable"
-
-    def value_labels(self, lang: str) -> dict[int, str]:
-        """Value -> label on the scale, in ``lang``."""
-        k = 1 if _check_lang(lang) == "nl" else 2
-        return {row[0]: row[k] for row in self.labels}
-
-    def missing_label(self, lang: str) -> str:
-        return self.missing_nl if _check_lang(lang) == "nl" else self.missing_en
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "response_scale": {
-                "min": self.min, "max": self.max,
-                "labels": [{"value": v, "nl": nl, "en": en} for v, nl, en in self.labels],
-            },
-            "missing": {"code": self.missing_code, "nl": self.missing_nl, "en": self.missing_en},
-        }
 
 
 @dataclass(frozen=True)
@@ -205,27 +199,38 @@ class Bank:
         The bank version (a new Delphi round writes a new version).
     source : str
         Where the bank was read from; not part of equality.
-    scale : ScaleInfo
-        Agreement scale labels and the "weet niet" missing code.
+    scales : tuple of ScaleInfo
+        The named response scales; the first is the default.
+    missing : tuple of MissingCode
+        The answers outside the scales ("weet niet", "niet van toepassing") and their codes.
+    modules : tuple of Module
+        The parts of the questionnaire and the groups that answer them.
     instrument : str
-    title, instructions : dict of str
+    title, instructions, reference_period : dict of str
         Per language (``{"nl": ..., "en": ...}``).
+    address : str
+        The form of address of the Dutch texts, ``u`` or ``je``.
     description : str or None
     """
 
     items: tuple[BankItem, ...]
     version: str
     source: str = field(default="<data>", compare=False)
-    scale: ScaleInfo = field(default_factory=ScaleInfo)
+    scales: tuple[ScaleInfo, ...] = (ScaleInfo(),)
+    missing: tuple[MissingCode, ...] = DEFAULT_MISSING
+    modules: tuple[Module, ...] = DEFAULT_MODULES
     instrument: str = "LOS-PW"
     title: Mapping[str, str] = field(default_factory=lambda: {
-        "nl": "Lerend en onderzoekend samenwerken in onze werkplaats",
-        "en": "Learning and inquiring together in our workplace"})
+        "nl": "Lerend en onderzoekend samenwerken in deze werkplaats",
+        "en": "Learning and inquiring together in this workplace"})
     instructions: Mapping[str, str] = field(default_factory=dict)
+    reference_period: Mapping[str, str] = field(default_factory=dict)
+    address: str = "u"
     description: str | None = None
 
     def __hash__(self) -> int:  # title/instructions are dicts; hash what identifies a bank
-        return hash((self.items, self.version, self.scale, self.instrument))
+        return hash((self.items, self.version, self.scales, self.missing, self.modules,
+                     self.instrument))
 
     # -- look-ups -------------------------------------------------------------------------
     def item(self, item_id: str) -> BankItem:
@@ -248,7 +253,8 @@ class Bank:
         Examples
         --------
         >>> bank = load_bank()
-        >>> len(bank.by_status("candidate")) == len(bank.items)
+        >>> len(bank.by_status("candidate", "revised")) == len(bank.by_status()) - len(
+        ...     bank.by_status("dropped"))
         True
         """
         wanted = _check_statuses(statuses) if statuses else STATUSES
@@ -259,11 +265,47 @@ class Bank:
         return tuple(it for it in self.items if it.element == element_id)
 
     @property
-    def missing_code(self) -> int:
-        """The code of "weet niet / niet van toepassing"."""
-        return self.scale.missing_code
+    def scale(self) -> ScaleInfo:
+        """The default response scale (the first of :attr:`scales`)."""
+        return self.scales[0]
 
-    # -- new versions ---------------------------------------------------------------------
+    def scale_of(self, item: BankItem) -> ScaleInfo:
+        """The response scale ``item`` is answered on."""
+        name = item.response_scale or self.scales[0].name
+        for sc in self.scales:
+            if sc.name == name:
+                return sc
+        raise InputError(
+            f"Item {item.id}: unknown response scale {name!r}; the bank's scales are "
+            f"{', '.join(s.name for s in self.scales)}."
+        )
+
+    @property
+    def missing_codes(self) -> tuple[int, ...]:
+        """The codes of the answers outside the scale, in bank order (e.g. ``(8, 9)``)."""
+        return tuple(m.code for m in self.missing)
+
+    def module(self, module_id: str) -> Module:
+        """The module with id ``module_id``."""
+        for m in self.modules:
+            if m.id == module_id:
+                return m
+        raise InputError(f"The bank has no module {module_id!r}; its modules are "
+                         f"{', '.join(m.id for m in self.modules)}.")
+
+    def module_of(self, item: BankItem) -> Module | None:
+        """The module whose groups are the item's groups (None when no module has them)."""
+        for m in self.modules:
+            if set(m.groups) == set(item.groups):
+                return m
+        return None
+
+    def for_group(self, group_id: str, *statuses: str) -> tuple[BankItem, ...]:
+        """The items (with the given statuses; default all) that ``group_id`` answers."""
+        model.group(group_id)
+        return tuple(it for it in self.by_status(*statuses) if group_id in it.groups)
+
+# -- new versions ---------------------------------------------------------------------
     def with_statuses(self, statuses: Mapping[str, str], version: str) -> Bank:
         """A new bank (version ``version``) with the given item statuses; self is untouched.
 
@@ -273,11 +315,11 @@ class Bank:
         Examples
         --------
         >>> bank = load_bank()
-        >>> new = bank.with_statuses({"LOSgoals1": "retained"}, version="0.2.0")
+        >>> new = bank.with_statuses({"LOSgoals1": "retained"}, version="0.3.0")
         >>> new.item("LOSgoals1").status, bank.item("LOSgoals1").status
-        ('retained', 'candidate')
+        ('retained', 'revised')
         >>> new.item("LOSgoals1").history[-1].to_dict()
-        {'version': '0.1.0', 'status': 'candidate'}
+        {'version': '0.2.0', 'status': 'revised'}
         """
         version = _version_text(version)
         known = set(self.ids())
@@ -323,7 +365,7 @@ class Bank:
             for lang, text in new.items():
                 if not isinstance(text, str) or not text.strip():
                     raise InputError(
-                        f"Item {item_id}: the new {_LANG_NAMES[lang]} text is empty. Give "
+                        f"Item {item_id}: the new {LANG_NAMES[lang]} text is empty. Give "
                         "the text or leave the language out."
                     )
         items = []
@@ -346,17 +388,26 @@ class Bank:
         reverse-keyed items get a ``-``, ``higher_order`` follows
         :func:`instrument.model.higher_order`, ``aspects`` maps every item to
         ``ELEMENT.aspect``, ``labels`` holds the item texts in ``lang``, the response scale
-        is 1-5 and the "weet niet" code is the missing code.
+        is the range the bank's scales share (1-5) and ``missing_codes`` are the codes of
+        every answer outside it ("weet niet" 8, "niet van toepassing" 9); the description
+        says what each code means, which items use which response scale and the referent
+        of every scale.
+
+        Raises
+        ------
+        InputError
+            When no item has the statuses, the scales of the chosen items differ in range,
+            or a scale would mix items about the workplace with items about the respondent.
 
         Examples
         --------
-        >>> key = load_bank().key(statuses=("candidate",))
+        >>> key = load_bank().key(statuses=("candidate", "revised"))
         >>> key.scale_names
         ('LOS', 'GOC', 'SRI', 'VMM', 'LeA', 'VOR')
         >>> key.missing_codes, key.response_scale.categories
-        ((9.0,), (1, 2, 3, 4, 5))
+        ((8.0, 9.0), (1, 2, 3, 4, 5))
         """
-        lang = _check_lang(lang)
+        lang = check_lang(lang)
         wanted = _check_statuses(tuple(statuses))
         chosen = [it for it in self.items if it.status in wanted]
         if not chosen:
@@ -365,21 +416,48 @@ class Bank:
                 f"No items with status {', '.join(wanted)} in bank {self.version}; the bank "
                 f"has items with status {', '.join(present)}. Choose another status."
             )
+        used = {it.id: self.scale_of(it) for it in chosen}
+        ranges = {(sc.min, sc.max) for sc in used.values()}
+        if len(ranges) > 1:
+            raise InputError(
+                f"The chosen items use response scales with different ranges ({sorted(ranges)});"
+                " a key has one range. Give the bank's scales the same min and max."
+            )
+        lo, hi = ranges.pop()
         scales: dict[str, list[str]] = {}
+        referents: dict[str, str] = {}
         for el in model.ELEMENTS:
-            members = [("-" if it.keyed < 0 else "") + it.id for it in chosen
-                       if it.element == el.id]
-            if members:
-                scales[el.id] = members
+            mine = [it for it in chosen if it.element == el.id]
+            if not mine:
+                continue
+            refs = sorted({it.referent for it in mine})
+            if len(refs) > 1:
+                raise InputError(
+                    f"Scale {el.id} would mix referents ({', '.join(refs)}); a scale is about "
+                    "one thing. Run 'lospw bank validate' and rewrite or drop the odd items."
+                )
+            referents[el.id] = refs[0]
+            scales[el.id] = [("-" if it.keyed < 0 else "") + it.id for it in mine]
         higher = {g: [e for e in els if e in scales]
                   for g, els in model.higher_order().items()}
+        by_scale: dict[str, list[str]] = {}
+        for item_id, sc in used.items():
+            by_scale.setdefault(sc.name, []).append(item_id)
+        default = self.scales[0].name
+        described = "; ".join(
+            f"{sc} for {len(ids)} items" if sc == default else f"{sc} for {', '.join(ids)}"
+            for sc, ids in by_scale.items())
+        missing = "; ".join(f"{m.code} = {m.nl} / {m.en} ({m.meaning})" for m in self.missing)
         data = {
             "instrument": instrument,
             "version": self.version,
-            "description": (f"Generated from item bank {self.version} "
-                            f"(status: {', '.join(wanted)}); labels in {lang}."),
-            "response_scale": {"min": self.scale.min, "max": self.scale.max},
-            "missing_codes": [self.scale.missing_code],
+            "description": (
+                f"Generated from item bank {self.version} (status: {', '.join(wanted)}); "
+                f"labels in {lang}. Missing codes: {missing} Response scales {lo}-{hi}: "
+                f"{described}. Referent per scale: "
+                + ", ".join(f"{e} {r}" for e, r in referents.items()) + "."),
+            "response_scale": {"min": lo, "max": hi},
+            "missing_codes": list(self.missing_codes),
             "scales": scales,
             "higher_order": {g: m for g, m in higher.items() if m},
             "aspects": {it.id: it.qualified_aspect for it in chosen},
@@ -389,14 +467,19 @@ class Bank:
 
     # -- files ----------------------------------------------------------------------------
     def meta_dict(self) -> dict[str, Any]:
-        """The content of ``_bank.yaml``."""
+        """The content of ``_bank.yaml``, in file order."""
         out: dict[str, Any] = {"instrument": self.instrument, "version": self.version,
                                "title": dict(self.title)}
         if self.description is not None:
             out["description"] = self.description
+        out["address"] = self.address
+        if self.reference_period:
+            out["reference_period"] = dict(self.reference_period)
         if self.instructions:
             out["instructions"] = dict(self.instructions)
-        out.update(self.scale.to_dict())
+        out["modules"] = [m.to_dict() for m in self.modules]
+        out["response_scales"] = {sc.name: sc.to_dict() for sc in self.scales}
+        out["missing"] = [m.to_dict() for m in self.missing]
         return out
 
     def element_dict(self, element_id: str) -> dict[str, Any]:
@@ -406,12 +489,6 @@ class Bank:
 
 
 # -- helpers --------------------------------------------------------------------------------
-def _check_lang(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise InputError(f"The language must be one of nl, en; got {lang!r}.")
-    return lang
-
-
 def _check_statuses(statuses: tuple[str, ...]) -> tuple[str, ...]:
     for s in statuses:
         if s not in STATUSES:
@@ -425,133 +502,18 @@ def _version_text(version: Any) -> str:
     return version.strip()
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return f"{value!r}"
-
-
-def _text(value: Any, where: str, what: str, fix: str) -> str:
-    """A non-empty one-line text; YAML booleans and numbers are refused with the fix."""
-    if isinstance(value, Yaml11Bool):
-        raise InputError(
-            f"{where}: line {value.line}: {what} is the unquoted word {str(value)!r}, which "
-            f"YAML reads as a boolean; quote it: '{value}'."
-        )
-    if isinstance(value, bool):
-        raise InputError(f"{where}: {what} is a YAML boolean ({value}); quote it.")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InputError(f"{where}: {what} is empty. {fix}")
-    if not isinstance(value, str):
-        raise InputError(f"{where}: {what} must be text; got {_kind(value)}. Quote it.")
-    return " ".join(value.split())
-
-
-def _int(value: Any, where: str, fix: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: must be a whole number; got {_kind(value)}. {fix}")
-    return value
-
-
-def _check_fields(raw: Mapping[Any, Any], allowed: tuple[str, ...], where: str) -> None:
-    for k in raw:
-        if not isinstance(k, str) or k not in allowed:
-            raise InputError(
-                f"{where}: unknown field {str(k)!r}; the fields are {', '.join(allowed)}. "
-                "Check the spelling or remove it."
-            )
-
-
 # -- reading ----------------------------------------------------------------------------------
-def _parse_meta(data: Any, src: str) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InputError(
-            f"{src}: must be a mapping with instrument, version, title, response_scale and "
-            f"missing; got {_kind(data)}."
-        )
-    _check_fields(data, _META_FIELDS, src)
-    for name in ("version", "response_scale", "missing"):
-        if name not in data:
-            raise InputError(f"{src}: the field '{name}' is missing. Add it (see README).")
-    out: dict[str, Any] = {
-        "instrument": as_id(data.get("instrument", "LOS-PW"), f"{src}: instrument"),
-        "version": _text(str(data["version"]) if isinstance(data["version"], (int, float))
-                         and not isinstance(data["version"], bool) else data["version"],
-                         src, "version", "Write e.g. version: '0.1.0'."),
-    }
-    for name in ("title", "instructions"):
-        raw = data.get(name)
-        if raw is None:
-            continue
-        if not isinstance(raw, Mapping):
-            raise InputError(f"{src}: {name} must map nl and en to text; got {_kind(raw)}.")
-        _check_fields(raw, LANGUAGES, f"{src}: {name}")
-        out[name] = {lang: _text(raw.get(lang), f"{src}: {name}", f"the {_LANG_NAMES[lang]} "
-                                 f"text ({lang})", f"Add '{lang}:' with the text.")
-                     for lang in LANGUAGES}
-    if data.get("description") is not None:
-        out["description"] = _text(data["description"], src, "description", "")
-
-    rs = data["response_scale"]
-    where = f"{src}: response_scale"
-    if not isinstance(rs, Mapping):
-        raise InputError(f"{where}: must be a mapping with min, max and labels; got {_kind(rs)}.")
-    _check_fields(rs, ("min", "max", "labels"), where)
-    lo = _int(rs.get("min"), f"{where}.min", "Write min: 1.")
-    hi = _int(rs.get("max"), f"{where}.max", "Write max: 5.")
-    if lo >= hi:
-        raise InputError(f"{where}: min must be below max; got {lo} and {hi}.")
-    raw_labels = rs.get("labels")
-    if not isinstance(raw_labels, list):
-        raise InputError(
-            f"{where}.labels: must be a list of {{value, nl, en}}; got {_kind(raw_labels)}."
-        )
-    labels = []
-    for k, row in enumerate(raw_labels):
-        here = f"{where}.labels[{k}]"
-        if not isinstance(row, Mapping):
-            raise InputError(f"{here}: must be a mapping {{value, nl, en}}; got {_kind(row)}.")
-        _check_fields(row, ("value", "nl", "en"), here)
-        value = _int(row.get("value"), f"{here}.value", "Write the scale point, e.g. value: 1.")
-        labels.append((value, *(_text(row.get(lang), here, f"the {_LANG_NAMES[lang]} label",
-                                      f"Add '{lang}:' with the label.") for lang in LANGUAGES)))
-    if [v for v, _, _ in labels] != list(range(lo, hi + 1)):
-        raise InputError(
-            f"{where}.labels: give one label per scale point {lo}..{hi}, in order; got values "
-            f"{[v for v, _, _ in labels]}."
-        )
-    miss = data["missing"]
-    where = f"{src}: missing"
-    if not isinstance(miss, Mapping):
-        raise InputError(f"{where}: must be a mapping with code, nl and en; got {_kind(miss)}.")
-    _check_fields(miss, ("code", "nl", "en"), where)
-    code = _int(miss.get("code"), f"{where}.code", "Write e.g. code: 9.")
-    if lo <= code <= hi:
-        raise InputError(
-            f"{where}.code: {code} lies inside the response scale {lo}-{hi} and would turn real "
-            "answers into missing values. Use a code outside it, e.g. 9."
-        )
-    texts = [_text(miss.get(lang), where, f"the {_LANG_NAMES[lang]} label",
-                   f"Add '{lang}:' with the label.") for lang in LANGUAGES]
-    out["scale"] = ScaleInfo(lo, hi, tuple(labels), code, texts[0], texts[1])
-    return out
-
-
 def _parse_history(raw: Any, where: str) -> tuple[Revision, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(f"{where}: history must be a list of earlier states; got {_kind(raw)}.")
+        raise InputError(f"{where}: history must be a list of earlier states; got {kind(raw)}.")
     out = []
     for k, entry in enumerate(raw):
         here = f"{where}: history[{k}]"
         if not isinstance(entry, Mapping):
-            raise InputError(f"{here}: must be a mapping {{version, status}}; got {_kind(entry)}.")
-        _check_fields(entry, _HISTORY_FIELDS, here)
+            raise InputError(f"{here}: must be a mapping {{version, status}}; got {kind(entry)}.")
+        check_fields(entry, _HISTORY_FIELDS, here)
         version = entry.get("version")
         if isinstance(version, (int, float)) and not isinstance(version, bool):
             version = str(version)
@@ -570,17 +532,21 @@ def _parse_history(raw: Any, where: str) -> tuple[Revision, ...]:
 
 def _parse_item(raw: Any, element: model.Element, where: str) -> BankItem:
     if not isinstance(raw, Mapping):
-        raise InputError(f"{where}: an item must be a mapping of fields; got {_kind(raw)}.")
+        raise InputError(f"{where}: an item must be a mapping of fields; got {kind(raw)}.")
     if "id" in raw:
         item_id = as_id(raw["id"], f"{where}.id")
         where = f"{where.rsplit(':', 1)[0]}: item {item_id}"
-    _check_fields(raw, _ITEM_FIELDS, where)
+    check_fields(raw, _ITEM_FIELDS, where)
     for name in _REQUIRED:
         if name not in raw:
             fix = {"nl": "Add the Dutch text as 'nl:'.", "en": "Add the English text as 'en:'.",
                    "keyed": "Add 'keyed: 1' (or -1 for a reverse-keyed item).",
                    "status": "Add 'status: candidate'.",
-                   "seed": "Add the seed section, e.g. 'seed: §3.1'."}.get(
+                   "seed": "Add the seed section, e.g. 'seed: §3.1'.",
+                   "referent": "Add 'referent: workplace' (or self for an item about the "
+                               "respondent).",
+                   "groups": "Add the groups that can answer it, e.g. 'groups: [students, "
+                             "professionals]'."}.get(
                        name, f"Add '{name}:'.")
             raise InputError(f"{where}: the field '{name}' is missing. {fix}")
     item_id = as_id(raw["id"], f"{where}.id")
@@ -599,13 +565,13 @@ def _parse_item(raw: Any, element: model.Element, where: str) -> BankItem:
     keyed = raw["keyed"]
     if isinstance(keyed, bool) or keyed not in (1, -1) or not isinstance(keyed, int):
         raise InputError(
-            f"{where}: keyed must be 1 or -1; got {_kind(keyed)}. Write 1 for a positively "
+            f"{where}: keyed must be 1 or -1; got {kind(keyed)}. Write 1 for a positively "
             "worded item, -1 for a reverse-keyed one."
         )
     status = raw["status"]
     if isinstance(status, (Yaml11Bool, bool)) or status not in STATUSES:
         raise InputError(
-            f"{where}: status must be one of {', '.join(STATUSES)}; got {_kind(status)}."
+            f"{where}: status must be one of {', '.join(STATUSES)}; got {kind(status)}."
         )
     seed = _text(raw["seed"], where, "seed", "Give the seed section, e.g. '§3.1'.")
     if "§" not in seed and "Figuur" not in seed:
@@ -613,21 +579,31 @@ def _parse_item(raw: Any, element: model.Element, where: str) -> BankItem:
             f"{where}: seed must name a section of the seed article (e.g. '§3.1' or "
             f"'Figuur 2'); got {seed!r}."
         )
-    texts = {lang: _text(raw[lang], where, f"the {_LANG_NAMES[lang]} text ({lang})",
-                         f"Write the {_LANG_NAMES[lang]} item text.") for lang in LANGUAGES}
+    texts = {lang: _text(raw[lang], where, f"the {LANG_NAMES[lang]} text ({lang})",
+                         f"Write the {LANG_NAMES[lang]} item text.") for lang in LANGUAGES}
+    referent = as_id(raw["referent"], f"{where}.referent")
+    if referent not in model.REFERENTS:
+        raise InputError(
+            f"{where}: referent must be one of {', '.join(model.REFERENTS)}; got {referent!r}."
+        )
+    groups = id_list(raw["groups"], where, _GROUP_IDS, "groups", "[students, managers]")
+    scale = raw.get("response_scale")
+    scale = None if scale is None else as_id(scale, f"{where}.response_scale")
+    reviewed = () if raw.get("reviewed") is None else id_list(
+        raw["reviewed"], where, REVIEWABLE, "reviewed", "[double_barrel]")
     notes = raw.get("notes")
     notes = None if notes is None else _text(notes, where, "notes", "Remove it or write a note.")
     history = _parse_history(raw.get("history"), where)
     return BankItem(item_id, element.id, aspect_id, texts["nl"], texts["en"], int(keyed),
-                    str(status), seed, notes, history)
+                    str(status), seed, notes, history, groups, referent, scale, reviewed)
 
 
 def _parse_element_file(data: Any, src: str, expected: str) -> list[BankItem]:
     if not isinstance(data, Mapping):
         raise InputError(
-            f"{src}: must be a mapping with 'element' and 'items'; got {_kind(data)}."
+            f"{src}: must be a mapping with 'element' and 'items'; got {kind(data)}."
         )
-    _check_fields(data, _FILE_FIELDS, src)
+    check_fields(data, _FILE_FIELDS, src)
     if "element" not in data:
         raise InputError(f"{src}: the field 'element' is missing. Add 'element: {expected}'.")
     element_id = as_id(data["element"], f"{src}: element")
@@ -644,7 +620,7 @@ def _parse_element_file(data: Any, src: str, expected: str) -> list[BankItem]:
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise InputError(f"{src}: 'items' must be a non-empty list of items; got "
-                         f"{_kind(raw_items)}.")
+                         f"{kind(raw_items)}.")
     el = model.element(element_id)
     return [_parse_item(raw, el, f"{src}: items[{k}]") for k, raw in enumerate(raw_items)]
 
@@ -670,7 +646,7 @@ def bank_from_data(meta: Any, elements: Mapping[str, Any], source: str = "<data>
         One line naming the file, the item and the fix.
     """
     sources = dict(sources or {})
-    m = _parse_meta(meta, sources.get("_meta", f"{source}/{META_FILE}"))
+    m = parse_meta(meta, sources.get("_meta", f"{source}/{META_FILE}"))
     items: list[BankItem] = []
     seen: dict[str, str] = {}
     for el in model.ELEMENTS:
@@ -681,6 +657,13 @@ def bank_from_data(meta: Any, elements: Mapping[str, Any], source: str = "<data>
                 f"{', '.join(e.id + '.yaml' for e in model.ELEMENTS)}. Add {el.id}.yaml."
             )
         for it in _parse_element_file(elements[el.id], src, el.id):
+            names = [sc.name for sc in m["scales"]]
+            if it.response_scale is not None and it.response_scale not in names:
+                raise InputError(
+                    f"{src}: item {it.id}: unknown response_scale {it.response_scale!r}; the "
+                    f"bank's scales are {', '.join(names)}. Use one of them or leave it out "
+                    f"for the default ({names[0]})."
+                )
             if it.id in seen:
                 other = seen[it.id]
                 where = "earlier in this file" if other == src else f"in {other}"
@@ -720,8 +703,8 @@ def load_bank(path: str | Path = DEFAULT_BANK_DIR) -> Bank:
     Examples
     --------
     >>> bank = load_bank()
-    >>> bank.item("LOSgoals1").element, bank.scale.missing_code
-    ('LOS', 9)
+    >>> bank.item("LOSgoals1").element, bank.missing_codes
+    ('LOS', (8, 9))
     """
     p = Path(path)
     if not p.is_dir():
@@ -737,7 +720,7 @@ def load_bank(path: str | Path = DEFAULT_BANK_DIR) -> Bank:
     meta_path = p / META_FILE
     if not meta_path.is_file():
         raise InputError(f"{meta_path}: no such file; every bank needs {META_FILE} (version, "
-                         "scale labels, missing code). Copy it from instrument/bank/.")
+                         "modules, scales, missing codes). Copy it from instrument/bank/.")
     elements: dict[str, Any] = {}
     sources: dict[str, str] = {"_meta": str(meta_path)}
     for el in model.ELEMENTS:
@@ -759,9 +742,21 @@ _HEADER = (
 )
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, except lists of plain scalars (``groups: [students, managers]``)."""
+
+
+def _scalar_lists(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = bool(data) and all(isinstance(v, (str, int)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _scalar_lists)
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096,
-                          default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096,
+                     default_flow_style=False)
 
 
 def write_bank(bank: Bank, directory: str | Path) -> list[Path]:
@@ -782,7 +777,7 @@ def write_bank(bank: Bank, directory: str | Path) -> list[Path]:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    meta = _HEADER.format(what=": metadata (version, scale labels, missing code)")
+    meta = _HEADER.format(what=": metadata (version, modules, scales, missing codes)")
     p = out / META_FILE
     p.write_text(meta + _dump(bank.meta_dict()), encoding="utf-8", newline="\n")
     written.append(p)

@@ -1,9 +1,12 @@
 """The model "Lerend en Onderzoekend Samenwerken in Professionele Werkplaatsen" as data.
 
 Six elements (seed article §3, Figure 3), each split into aspects. Figure 2 of the article
-gives the five aspects of LOS; the aspects of the other five elements are derived here from
-the narratives in §3.2-3.6 and the discussion in §4.1-4.2, each citing the passage it rests
-on. The elements' roles (§3 and §4.2) give the theory-driven higher-order structure:
+gives five aspects of LOS; two more, ``inquiry`` and ``improvement``, carry the *inquiring*
+side of "lerend en onderzoekend samenwerken" that Figure 2 leaves implicit (§3.1, §4.1,
+Figuur 1). The aspects of the other five elements are derived here from the narratives in
+§3.2-3.6 and the discussion in §4.1-4.2, each citing the passage it rests on; the sentences
+themselves are quoted in ``docs/aspects.md``, the document a Delphi panel gets. The
+elements' roles (§3 and §4.2) give the theory-driven higher-order structure:
 
 * core: LOS and GOC, "onlosmakelijk met elkaar verbonden" (§3, §4.1);
 * instrumental: SRI and VMM, "de instrumentele kant van de ondersteuning" (§4.2);
@@ -12,6 +15,12 @@ on. The elements' roles (§3 and §4.2) give the theory-driven higher-order stru
 Aspect ids are short lowercase English words; item ids in the bank are
 ``<ELEMENT><aspect><n>`` (e.g. ``LOSgoals1``), which are valid variable names in
 LimeSurvey, SPSS, R and Python alike.
+
+The stakeholder groups (:data:`GROUPS`) are those who work, learn or receive care in a PW
+(Figuur 1, kenmerk 4; §2.2, Tabel 1): students, professionals from practice, bridge
+builders, lecturer-researchers (the "ondersteuners": docenten, opleiders, proces- en
+onderzoeksbegeleiders), managers and clients. Every item of the bank says which of them can
+answer it; :data:`REFERENTS` are the two things an item can be about.
 """
 
 from __future__ import annotations
@@ -21,7 +30,8 @@ from typing import Any
 
 from analysis.errors import InputError
 
-__all__ = ["ELEMENTS", "ROLES", "Aspect", "Element", "aspect", "element", "higher_order", "to_dict"]
+__all__ = ["ELEMENTS", "GROUPS", "REFERENTS", "ROLES", "Aspect", "Element", "Group", "aspect",
+           "element", "group", "higher_order", "to_dict"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,12 @@ ELEMENTS: tuple[Element, ...] = (
              "giving and receiving feedback", "Figuur 2; §3.1"),
             ("reflection", "reflectie en reflexiviteit",
              "reflection and reflexivity", "Figuur 2; §3.1 (laatste alinea), §4.1"),
+            ("inquiry", "samen vraagstukken uit de praktijk onderzoeken",
+             "jointly investigating questions from practice",
+             "§3.1 alinea 3; §3.6 (citaat manager); §4.1; Figuur 1"),
+            ("improvement", "bevindingen benutten om de dienstverlening te verbeteren",
+             "using findings to improve the service to clients",
+             "§3.1 alinea 2 en 5; §4.1; Figuur 1 (kenmerk 7)"),
         ],
     ),
     _element(
@@ -227,13 +243,56 @@ ELEMENTS: tuple[Element, ...] = (
 _BY_ID = {e.id: e for e in ELEMENTS}
 
 
+@dataclass(frozen=True)
+class Group:
+    """A stakeholder group: who answers an item.
+
+    ``code`` is the short answer code of the group question in the questionnaire exports
+    (LimeSurvey answer codes have at most five characters).
+    """
+
+    id: str
+    nl: str
+    en: str
+    code: str
+    seed: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "nl": self.nl, "en": self.en, "code": self.code,
+                "seed": self.seed}
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("students", "studenten (professionals in opleiding)",
+          "students (professionals in training)", "stu", "Figuur 1 kenmerk 4-5; Tabel 1"),
+    Group("professionals", "professionals uit de beroepspraktijk",
+          "professionals from practice", "pro", "Figuur 1 kenmerk 4; Tabel 1"),
+    Group("bridge_builders", "bruggenbouwers", "bridge builders", "bru",
+          "Figuur 1 kenmerk 4 en 8; §2.1; §3.3"),
+    Group("lecturer_researchers", "docenten en onderzoekers (ondersteuners)",
+          "lecturers and researchers (supporters)", "doc", "§2.2 (ondersteuners); Tabel 1"),
+    Group("managers", "managers en leidinggevenden", "managers", "man",
+          "Figuur 1 kenmerk 4; §2.2; Tabel 1"),
+    Group("clients", "cliënten", "clients", "cli", "Figuur 1 kenmerk 3-4; §3 (LOS tussen "
+          "alle betrokkenen); Tabel 1"),
+)
+
+# What an item is about: the workplace as a whole (the respondent judges how things go
+# among the people of the PW; a referent-shift item whose mean can describe the workplace)
+# or the respondent's own behaviour, feelings or situation.
+REFERENTS: tuple[str, ...] = ("workplace", "self")
+
+_GROUP_BY_ID = {g.id: g for g in GROUPS}
+
+
 def element(element_id: str) -> Element:
     """The element with id ``element_id`` (LOS, GOC, SRI, VMM, LeA or VOR).
 
     Examples
     --------
-    >>> element("LOS").aspect_ids
-    ('goals', 'knowledge', 'questioning', 'feedback', 'reflection')
+    >>> element("LOS").aspect_ids  # doctest: +NORMALIZE_WHITESPACE
+    ('goals', 'knowledge', 'questioning', 'feedback', 'reflection', 'inquiry',
+     'improvement')
     """
     try:
         return _BY_ID[element_id]
@@ -253,6 +312,22 @@ def aspect(element_id: str, aspect_id: str) -> Aspect:
         f"Unknown aspect {aspect_id!r} of element {element_id}; its aspects are "
         f"{', '.join(el.aspect_ids)}."
     )
+
+
+def group(group_id: str) -> Group:
+    """The stakeholder group with id ``group_id``.
+
+    Examples
+    --------
+    >>> group("clients").code
+    'cli'
+    """
+    try:
+        return _GROUP_BY_ID[group_id]
+    except KeyError:
+        raise InputError(
+            f"Unknown stakeholder group {group_id!r}; the groups are {', '.join(_GROUP_BY_ID)}."
+        ) from None
 
 
 def higher_order() -> dict[str, list[str]]:
@@ -276,6 +351,8 @@ def to_dict() -> dict[str, Any]:
         "source": "seed article, Pedagogische Studiën (§3, §4; Figuur 2 and 3)",
         "roles": ROLES,
         "higher_order": higher_order(),
+        "groups": [g.to_dict() for g in GROUPS],
+        "referents": list(REFERENTS),
         "elements": [e.to_dict() for e in ELEMENTS],
     }
 

@@ -14,7 +14,9 @@ Layout (``DIR`` is the ``-o`` directory)::
     DIR/feedback/pseudonyms.csv       pseudonym -> panelist id (keep it apart)
     DIR/bank/                         with a bank: the NEW bank version (input untouched)
     DIR/key.yaml                      with a bank: the key of the retained items
-    DIR/summary.json                  inputs (name, sha256), rules, outcome, label
+    DIR/summary.json                  inputs (name, sha256), rules, outcome, label, and the
+                                      panel design: raters per item and items per panelist
+                                      per round, items rated by fewer than target_raters
 
 Panelist ids appear only in ``feedback/pseudonyms.csv``; everything else names panelists
 by pseudonym.
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.artifacts import sha256_file, write_csv, write_json, write_text
+from instrument.delphi.assign import panel_design, rater_coverage
 from instrument.delphi.audit import audit_table, audit_trail
 from instrument.delphi.decide import DelphiResult
 from instrument.delphi.feedback import write_feedback
@@ -109,6 +112,12 @@ def write_outputs(result: DelphiResult, directory: str | Path, *, bank: Any = No
         "rules_source": _shown(result.rules.source),
         "rules": result.rules.to_dict(),
         "outcome": outcome,
+        "design": {
+            "target_raters": result.rules.target_raters,
+            "rounds": panel_design(result.ratings).to_dict(orient="records"),
+            "items_below_target": rater_coverage(
+                result.ratings, result.rules.target_raters).to_dict(orient="records"),
+        },
     }
     if bank is not None:
         from instrument.bank import write_bank

@@ -41,6 +41,7 @@ _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "keep": ("i_cvi_min", "kappa_above", "cvr_critical", "cvr_alpha"),
     "revise": ("i_cvi_min", "kappa_min"),
     "min_raters": None,
+    "target_raters": None,
     "compare_decimals": None,
     "stop": ("max_rounds", "consensus", "stability", "alpha", "max_agreement_change",
              "stable_share"),
@@ -122,6 +123,7 @@ class Rules:
     stop: StopRule
     rand_ucla: RandUclaRule
     source: str = "defaults"
+    target_raters: int = 6
 
     def to_dict(self) -> dict[str, Any]:
         """The rules in the file format (every value spelled out)."""
@@ -135,6 +137,7 @@ class Rules:
                      "cvr_critical": self.keep_cvr_critical, "cvr_alpha": self.cvr_alpha},
             "revise": {"i_cvi_min": self.revise_i_cvi_min, "kappa_min": self.revise_kappa_min},
             "min_raters": self.min_raters,
+            "target_raters": self.target_raters,
             "compare_decimals": self.compare_decimals,
             "stop": asdict(self.stop),
             "rand_ucla": asdict(self.rand_ucla),
@@ -344,6 +347,11 @@ def rules_from_dict(data: Any, source: str = "<dict>",
         raise InputError(f"{source}: revise.kappa_min ({rev_k}) is above keep.kappa_above "
                          f"({keep_k}); the revise band must lie below the keep threshold.")
     min_raters = r.number(m.get("min_raters"), f"{source}: min_raters", whole=True, lo=1)
+    target = r.number(m.get("target_raters"), f"{source}: target_raters", whole=True, lo=1)
+    if target < min_raters:
+        raise InputError(f"{source}: target_raters ({target}) is below min_raters "
+                         f"({min_raters}); every item should get at least the raters it needs "
+                         "to be decided.")
     dec = m.get("compare_decimals")
     decimals = None if dec is None else r.number(dec, f"{source}: compare_decimals",
                                                  whole=True, lo=0, hi=12)
@@ -381,7 +389,7 @@ def rules_from_dict(data: Any, source: str = "<dict>",
         keep_i_cvi_min=keep_i, keep_kappa_above=keep_k, keep_cvr_critical=keep_cvr,
         cvr_alpha=cvr_alpha, revise_i_cvi_min=rev_i, revise_kappa_min=rev_k,
         min_raters=min_raters, compare_decimals=decimals, stop=stop_rule, rand_ucla=rand,
-        source=source,
+        source=source, target_raters=target,
     )
 
 

@@ -9,18 +9,23 @@ one, exactly as a study would run:
    other item is ``unclear`` (relevant content, poor wording) with probability
    ``p_unclear``, else ``moderate`` or ``weak`` with equal chance. A type fixes the item's latent relevance ``mu`` and clarity
    ``clarity_mu`` (uniform ranges in :class:`PanelModel`).
-2. **Panelists.** ``groups`` gives the stakeholder groups of the seed's Table 1 and their
-   sizes; each panelist has a leniency ``b ~ N(0, leniency_sd)`` and their group a shift.
-3. **Round 1.** A rating is the latent ``mu + b + shift + e`` (``e ~ N(0, noise_sd)``) cut
+2. **Panelists.** ``groups`` gives the stakeholder groups of the bank
+   (:data:`instrument.model.GROUPS`) and their sizes; each panelist has a leniency
+   ``b ~ N(0, leniency_sd)`` and their group a shift. ``expertise`` makes some groups
+   content experts (``all``: they may rate every item).
+3. **Design.** Each panelist rates a subset: :func:`instrument.delphi.assign.assign_items`
+   gives every item ``raters_per_item`` panelists whose group answers it or whose expertise
+   covers it (None: every eligible panelist), at least the rules' ``target_raters``.
+4. **Round 1.** A rating is the latent ``mu + b + shift + e`` (``e ~ N(0, noise_sd)``) cut
    at 1.5, 2.5 and 3.5; clarity likewise from ``clarity_mu``. A rating is absent with
    probability ``p_absent`` and left empty with ``p_empty``; a few carry a comment (its
    text follows the rating given; drawn from a separate random stream).
-4. **Later rounds.** The rules decide; the items to revise are rated again by the panelists
-   who stay (``leave_after`` panelists leave after each round). A revised item's wording is
+5. **Later rounds.** The rules decide; the items to revise are rated again by the panelists
+   who rated them in round 1 and stay (``leave_after`` panelists leave after each round). A revised item's wording is
    improved: ``mu`` rises by ``revision_gain`` (a type-specific range), an unclear item's
    clarity by ``clarity_gain``. Each rating moves toward the previous round's panel
    median: latent ``(1 - conformity) * fresh + conformity * median`` (the Delphi feedback).
-5. The panel stops when the rules' verdict is "stop" (at the latest after ``max_rounds``).
+6. The panel stops when the rules' verdict is "stop" (at the latest after ``max_rounds``).
 
 Only the numbers are simulated: revised items keep their bank text (a real study would
 write the new wording into the bank, e.g. with ``Bank.with_texts``).
@@ -37,26 +42,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from instrument import model as lospw_model
+from instrument.delphi.assign import Assignment, Panelist, assign_items
 from instrument.delphi.decide import run_delphi
 from instrument.delphi.ratings import Ratings
 from instrument.delphi.rules import Rules, load_rules
 
-__all__ = ["GROUPS", "ItemSpec", "PanelModel", "SimulatedPanel", "simulate_panel", "write_panel"]
+__all__ = ["DEMO_RATERS_PER_ITEM", "GROUPS", "ItemSpec", "PanelModel", "SimulatedPanel",
+           "simulate_panel", "write_panel"]
 
 log = logging.getLogger(__name__)
 
-# The seed's stakeholder groups (Tabel 1: professionals in opleiding, ondersteuners,
-# professionals, management, cliënten), with Dutch and English labels.
-GROUPS: dict[str, dict[str, str]] = {
-    "in_training": {"nl": "professionals in opleiding (studenten)",
-                    "en": "professionals in training (students)"},
-    "supporter": {"nl": "ondersteuners (bruggenbouwers, docenten, begeleiders)",
-                  "en": "supporters (bridge builders, teachers, supervisors)"},
-    "professional": {"nl": "professionals uit de beroepspraktijk",
-                     "en": "professionals from practice"},
-    "management": {"nl": "management / leidinggevenden", "en": "management"},
-    "client": {"nl": "cliënten", "en": "clients"},
-}
+# The stakeholder groups of the bank (instrument.model.GROUPS, after the seed's Tabel 1),
+# with Dutch and English labels.
+GROUPS: dict[str, dict[str, str]] = {g.id: {"nl": g.nl, "en": g.en}
+                                     for g in lospw_model.GROUPS}
+_ALL_GROUPS = tuple(GROUPS)
+# Raters per item in the demo panel (`lospw simulate delphi`): about 70 items per panelist.
+DEMO_RATERS_PER_ITEM = 10
 
 _COMMENTS = {
     "unclear": ["Formulering is onduidelijk.", "Twee vragen in één; graag splitsen.",
@@ -83,6 +86,7 @@ class ItemSpec:
     element: str
     aspect: str
     keyed: int = 1
+    groups: tuple[str, ...] = _ALL_GROUPS
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,14 @@ class PanelModel:
     ``population.yaml``."""
 
     groups: dict[str, int] = field(default_factory=lambda: {
-        "in_training": 5, "supporter": 5, "professional": 5, "management": 2, "client": 3})
+        "students": 5, "professionals": 5, "bridge_builders": 4, "lecturer_researchers": 4,
+        "managers": 3, "clients": 3})
     group_shift: dict[str, float] = field(default_factory=lambda: {
-        "in_training": 0.0, "supporter": 0.1, "professional": 0.0, "management": 0.1,
-        "client": -0.15})
+        "students": 0.0, "professionals": 0.0, "bridge_builders": 0.1,
+        "lecturer_researchers": 0.1, "managers": 0.1, "clients": -0.15})
+    expertise: dict[str, str] = field(default_factory=lambda: {
+        "bridge_builders": "all", "lecturer_researchers": "all"})
+    raters_per_item: int | None = None
     p_second_strong: float = 0.1
     p_unclear: float = 0.1
     mu: dict[str, tuple[float, float]] = field(default_factory=lambda: {
@@ -138,6 +146,7 @@ class SimulatedPanel:
     log: tuple[dict[str, Any], ...]
     seed: int | None
     model: PanelModel
+    design: Assignment | None = None
 
     @property
     def ratings(self) -> pd.DataFrame:
@@ -221,10 +230,11 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
     --------
     >>> items = [ItemSpec(f"X{k}", "LOS", "goals") for k in range(4)]
     >>> panel = simulate_panel(items, 1)
-    >>> sorted(panel.rounds[0]["group"].unique())
-    ['client', 'in_training', 'management', 'professional', 'supporter']
+    >>> sorted(panel.rounds[0]["group"].unique())  # doctest: +NORMALIZE_WHITESPACE
+    ['bridge_builders', 'clients', 'lecturer_researchers', 'managers', 'professionals',
+     'students']
     >>> int(panel.ratings["panelist"].nunique())
-    20
+    24
     """
     model = model or PanelModel()
     rules = rules or load_rules()
@@ -256,6 +266,15 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
         "clarity_gain": cgain})
     panel_tab = pd.DataFrame({"panelist": pids, "group": [groups[p] for p in pids],
                               "leniency": lenient, "left_after_round": 0})
+    members = [Panelist(p, groups[p], tuple(model.expertise.get(groups[p], "").split()))
+               for p in pids]
+    design = assign_items(items, members, min_raters=rules.target_raters,
+                          raters_per_item=model.raters_per_item)
+    index = {it.id: i for i, it in enumerate(items)}
+    assigned = np.zeros((m, n), dtype=bool)
+    where = {p: k for k, p in enumerate(pids)}
+    for p, item in zip(design.frame["panelist"], design.frame["item"], strict=True):
+        assigned[where[p], index[item]] = True
 
     frames: list[pd.DataFrame] = []
     run_log: list[dict[str, Any]] = []
@@ -278,8 +297,8 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
         rel = _cut(fresh)
         clar = _cut(cfresh)
         u = gen.random((a, b))
-        keep = u >= model.p_absent
-        empty = (u >= model.p_absent) & (u < model.p_absent + model.p_empty)
+        keep = (u >= model.p_absent) & assigned[np.ix_(active, rated)]
+        empty = keep & (u < model.p_absent + model.p_empty)
         pc = np.array([model.p_comment[kinds[i]] for i in rated])
         cu = talk.random((a, b))
         comments: dict[tuple[int, int], str] = {}
@@ -309,7 +328,6 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
         log.info("round %d: %s", rnd, run_log[-1])
         if verdict["verdict"] == "stop":
             break
-        index = {it.id: i for i, it in enumerate(items)}
         for item_id, med in this["median"].items():
             median_prev[index[item_id]] = med
         nxt = [i for i in rated if this.loc[items[i].id, "decision"] == "revise"]
@@ -325,7 +343,22 @@ def simulate_panel(items: Sequence[ItemSpec], rng: int | np.random.Generator,
             panel_tab.loc[out, "left_after_round"] = rnd
     return SimulatedPanel(rounds=tuple(frames), truth=truth, panelists=panel_tab,
                           log=tuple(run_log), seed=None if seed is None else int(seed),
-                          model=model)
+                          model=model, design=design)
+
+
+def _design_lines(panel: SimulatedPanel) -> list[str]:
+    if panel.design is None:
+        return []
+    d = panel.design.to_dict()
+    per = ("every panelist whose group answers it or whose expertise covers it"
+           if d["raters_per_item"] is None else f"{d['raters_per_item']} panelists")
+    return [
+        f"- Design: each item is rated by {per} (`lospw bank assign`; at least one of every "
+        f"group that answers it, then the least loaded): {d['raters_per_item_found']['min']}-"
+        f"{d['raters_per_item_found']['max']} raters per item (the rules ask for at least "
+        f"{d['min_raters']}, `target_raters`), {d['items_per_panelist']['min']}-"
+        f"{d['items_per_panelist']['max']} items per panelist in round 1.",
+    ]
 
 
 def _readme(panel: SimulatedPanel, command: str) -> str:
@@ -348,14 +381,18 @@ def _readme(panel: SimulatedPanel, command: str) -> str:
         "",
         f"Seed {panel.seed}; numpy `default_rng`; the model and the code are in "
         "`instrument/delphi/simulate.py` (class `PanelModel`); every parameter is in "
-        "`population.yaml`. Rerunning the command gives byte-identical files. The seed was "
-        "chosen among seeds 1-24 as one whose outcome matches the design (every aspect keeps "
-        "one or two items); over those seeds the panel retained 41-61 items.",
+        "`population.yaml`. Rerunning the command gives byte-identical files. The seed is "
+        "the first of seeds 1-40 whose outcome matches the design (every aspect keeps one to "
+        "three items, at least three reverse-keyed items are retained); over seeds 1-40 the "
+        "panel retained 50-76 items and every aspect kept at least one.",
         "",
         "## The population model",
         "",
-        f"- {len(panel.panelists)} panelists in the stakeholder groups of the seed's Tabel 1: "
-        + ", ".join(f"{g} {n}" for g, n in m.groups.items()) + ".",
+        f"- {len(panel.panelists)} panelists in the stakeholder groups of the bank "
+        "(after the seed's Tabel 1): " + ", ".join(f"{g} {n}" for g, n in m.groups.items())
+        + "; content experts (may rate any item): "
+        + (", ".join(g for g, e in m.expertise.items() if e) or "none") + ".",
+        *_design_lines(panel),
         f"- {len(panel.truth)} items of the bank, each with a latent type: "
         + ", ".join(f"{k} {int(kinds.get(k, 0))}" for k in ("strong", "unclear", "moderate",
                                                              "weak"))
@@ -388,6 +425,11 @@ def _readme(panel: SimulatedPanel, command: str) -> str:
         "",
         "- `synthetic_ratings_round<r>.csv` — the ratings, one row per rating: `round, "
         "panelist, item, relevance, group, clarity, comment` (empty relevance = no rating).",
+        "- `design/panel.csv` — the panel: `panelist, group, expertise`; "
+        "`design/rating_form_round1.csv` — who rates which item in round 1, as written by "
+        "`lospw bank assign --panel design/panel.csv"
+        + (f" --raters-per-item {m.raters_per_item}" if m.raters_per_item else "")
+        + "` (the same assignment the simulation used).",
         "- `population.yaml` — every parameter of the model, the seed and the command.",
         "- `truth/item_truth.csv` — each item's latent type, relevance, clarity and revision "
         "effect (what a real study never knows; for simulate-and-recover checks).",
@@ -404,8 +446,9 @@ def _readme(panel: SimulatedPanel, command: str) -> str:
 
 def write_panel(panel: SimulatedPanel, directory: str | Path, command: str) -> list[Path]:
     """Write the ratings (one CSV per round), ``population.yaml``, ``truth/item_truth.csv``,
-    ``truth/panelists.csv`` and a README saying the data are SYNTHETIC and how they were
-    made."""
+    ``truth/panelists.csv``, ``design/panel.csv`` and ``design/rating_form_round1.csv``
+    (the panel and who rates what) and a README saying the data are SYNTHETIC and how they
+    were made."""
     import yaml
 
     from analysis.artifacts import write_csv, write_text
@@ -419,6 +462,14 @@ def write_panel(panel: SimulatedPanel, directory: str | Path, command: str) -> l
     # the latent truth lives in a subfolder, so data/raw/delphi/*.csv are the ratings only
     written.append(write_csv(panel.truth, out / "truth" / "item_truth.csv"))
     written.append(write_csv(panel.panelists, out / "truth" / "panelists.csv"))
+    if panel.design is not None:
+        # the design lives in a subfolder too: a rating form is not a rating
+        expertise = {g: e for g, e in panel.model.expertise.items() if e}
+        roster = panel.panelists[["panelist", "group"]].assign(
+            expertise=panel.panelists["group"].map(expertise).fillna(""))
+        written.append(write_csv(roster, out / "design" / "panel.csv"))
+        written.append(write_csv(panel.design.form(), out / "design" /
+                                 "rating_form_round1.csv"))
     pop = {
         "synthetic": True,
         "description": "Population model of the SYNTHETIC Delphi demo panel "
@@ -428,6 +479,7 @@ def write_panel(panel: SimulatedPanel, directory: str | Path, command: str) -> l
         "rng": "numpy.random.default_rng",
         "scale": "relevance and clarity 1-4 (Lynn 1986)",
         "rules": "instrument/delphi/rules_default.yaml",
+        "design": None if panel.design is None else panel.design.to_dict(),
         "groups_labels": GROUPS,
         "model": panel.model.to_dict(),
         "rounds": list(panel.log),

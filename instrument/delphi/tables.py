@@ -232,26 +232,39 @@ def stability_table(ratings: Ratings, items: pd.DataFrame, rules: Rules,
 def attrition_table(ratings: Ratings) -> pd.DataFrame:
     """Panelists who left and joined between consecutive rounds, per group and in all.
 
-    A panelist is in a round when the round has at least one row of theirs. Columns:
+    A panelist is in a round when the round has at least one row of theirs. A panelist of
+    round ``r0`` who is not in round ``r1`` has *left* when an item they rated in ``r0`` is
+    rated again in ``r1``; when none is (a panel that gives each panelist a subset of the
+    items), nothing was asked of them and they count as ``n_not_asked``, not as attrition.
+    With a full panel the two coincide with "present before, absent after". Columns:
     ``round_from, round_to, group`` (``"(all)"`` for the whole panel), ``n_from``,
-    ``n_left``, ``n_joined``, ``n_to``, ``attrition`` (``n_left / n_from``) and ``left``
-    (the pseudonyms of those who left, ``;``-separated).
+    ``n_not_asked``, ``n_left``, ``n_joined``, ``n_to``, ``attrition`` (``n_left /
+    (n_from - n_not_asked)``) and ``left`` (the pseudonyms of those who left,
+    ``;``-separated).
     """
     f = ratings.frame
     codes = ratings.pseudonyms()
     groups = ratings.panelist_groups()
     present = {r: set(f.loc[f["round"] == r, "panelist"]) for r in ratings.rounds}
+    rated = {r: f[f["round"] == r].groupby("panelist")["item"].agg(set).to_dict()
+             for r in ratings.rounds}
+    items = {r: set(f.loc[f["round"] == r, "item"]) for r in ratings.rounds}
     labels = ["(all)", *ratings.groups]
     rows = []
     for r0, r1 in _pairs(ratings):
+        asked = {p for p in present[r0] if rated[r0][p] & items[r1]}
         for g in labels:
             def keep(ps: set[str], g: str = g) -> set[str]:
                 return ps if g == "(all)" else {p for p in ps if groups[p] == g}
-            a, b = keep(present[r0]), keep(present[r1])
-            left = sorted(codes[p] for p in a - b)
+            a, b, ask = keep(present[r0]), keep(present[r1]), keep(asked)
+            gone = (a & ask) - b
+            not_asked = (a - ask) - b
+            expected = len(a) - len(not_asked)
             rows.append({"round_from": r0, "round_to": r1, "group": g, "n_from": len(a),
-                         "n_left": len(a - b), "n_joined": len(b - a), "n_to": len(b),
-                         "attrition": (len(a - b) / len(a)) if a else math.nan,
-                         "left": ";".join(left)})
-    return pd.DataFrame(rows, columns=["round_from", "round_to", "group", "n_from", "n_left",
-                                       "n_joined", "n_to", "attrition", "left"])
+                         "n_not_asked": len(not_asked), "n_left": len(gone),
+                         "n_joined": len(b - a), "n_to": len(b),
+                         "attrition": (len(gone) / expected) if expected else math.nan,
+                         "left": ";".join(sorted(codes[p] for p in gone))})
+    return pd.DataFrame(rows, columns=["round_from", "round_to", "group", "n_from",
+                                       "n_not_asked", "n_left", "n_joined", "n_to",
+                                       "attrition", "left"])

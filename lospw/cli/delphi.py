@@ -61,6 +61,7 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
     RATINGS are long-form CSV or XLSX files, one row per rating, with the columns round,
     panelist, item, relevance (and optionally group, clarity, comment).
     """
+    from instrument.delphi.assign import rater_coverage
     from instrument.delphi.decide import run_delphi
     from instrument.delphi.outputs import write_outputs
     from instrument.delphi.ratings import read_ratings
@@ -89,6 +90,7 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
         item_source = f"the item list {items_file}"
     data = read_ratings(list(ratings), rules.scale, rules.clarity, items, item_source)
     result = run_delphi(data, rules)
+    low = rater_coverage(data, rules.target_raters)
     with output_folder(out_dir, command="delphi", legacy=LEGACY_DELPHI,
                        inputs=(*ratings, bank_dir, items_file, rules_file)) as folder:
         summary = write_outputs(result, folder, bank=bank, new_version=bank_version,
@@ -96,6 +98,13 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
     if as_json:
         echo_json(result.summary())
         return
+    for row in low.head(10).to_dict(orient="records"):
+        console.print(f"warning: item {row['item']} has {row['n_ratings']} rating(s) in round "
+                      f"{row['round']}; every item needs at least {rules.target_raters} "
+                      "(rules: target_raters).")
+    if len(low) > 10:
+        console.print(f"warning: ... and {len(low) - 10} more items with fewer than "
+                      f"{rules.target_raters} ratings (summary.json: design).")
     if label:
         console.print(f"[bold]{label}[/bold]")
     r = data.to_dict()

@@ -22,15 +22,24 @@ LEGACY_PANEL = legacy_layout("truth/item_truth.csv", [
               help="Item bank directory (default: the bank shipped with lospw).")
 @json_option
 def delphi(seed: int, out_dir: str, bank_dir: str | None, as_json: bool) -> None:
-    """Simulate a SYNTHETIC Delphi panel (about 20 panelists in the seed's stakeholder
-    groups) rating the bank's items round by round under the default decision rules, and
-    write one ratings CSV per round with the population model and a README."""
+    """Simulate a SYNTHETIC Delphi panel (24 panelists in the bank's stakeholder groups,
+    each rating a subset: the items their group answers or, for the content experts, any
+    item; 10 raters per item) rating the bank's items that are not dropped round by round
+    under the default decision rules, and write one ratings CSV per round with the panel,
+    the round-1 rating form, the population model and a README."""
     from instrument.bank import DEFAULT_BANK_DIR, load_bank
-    from instrument.delphi.simulate import ItemSpec, simulate_panel, write_panel
+    from instrument.delphi.simulate import (
+        DEMO_RATERS_PER_ITEM,
+        ItemSpec,
+        PanelModel,
+        simulate_panel,
+        write_panel,
+    )
 
     bank = load_bank(bank_dir or DEFAULT_BANK_DIR)
-    items = [ItemSpec(it.id, it.element, it.aspect, it.keyed) for it in bank.items]
-    panel = simulate_panel(items, seed)
+    items = [ItemSpec(it.id, it.element, it.aspect, it.keyed, it.groups)
+             for it in bank.items if it.status != "dropped"]
+    panel = simulate_panel(items, seed, PanelModel(raters_per_item=DEMO_RATERS_PER_ITEM))
     command = f"lospw simulate delphi --seed {seed} -o {display_path(out_dir)}"
     if bank_dir:
         command += f" --bank {display_path(bank_dir)}"

@@ -86,6 +86,25 @@ def test_bank_gets_a_new_version_and_a_key(tmp_path):
     assert old.item("LOSgoals1").nl in page
 
 
+def test_items_with_too_few_ratings_are_named(tmp_path):
+    code, out, err = lospw("delphi", str(bank_panel(tmp_path)), "--bank",
+                           str(DEFAULT_BANK_DIR), "-o", str(tmp_path / "o"))
+    assert code == 0, err
+    # six panelists rated every item: enough. Drop two ratings of LOSgoals1 -> 4 < 6
+    warn = "warning: item LOSgoals1 has 4 rating(s) in round 1; every item needs at least 6"
+    assert warn not in out
+    text = bank_panel(tmp_path).read_text(encoding="utf-8")
+    text = "".join(line for line in text.splitlines(keepends=True)
+                   if not line.startswith(("1,p0,LOSgoals1", "1,p1,LOSgoals1")))
+    code, out, err = lospw("delphi", str(write(tmp_path, text, "r2.csv")), "--bank",
+                           str(DEFAULT_BANK_DIR), "-o", str(tmp_path / "o2"))
+    assert code == 0 and warn in out
+    summary = json.loads((tmp_path / "o2" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["design"]["target_raters"] == 6
+    assert summary["design"]["items_below_target"] == [
+        {"round": 1, "item": "LOSgoals1", "n_ratings": 4, "minimum": 6}]
+
+
 def test_bank_version_option(tmp_path):
     out = tmp_path / "o"
     code, _, _ = lospw("delphi", str(bank_panel(tmp_path)), "--bank", str(DEFAULT_BANK_DIR),

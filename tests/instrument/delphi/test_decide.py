@@ -145,6 +145,20 @@ def test_a_panelist_who_leaves_after_round_1_shows_in_attrition(tmp_path):
     assert set(res.stability["n_pairs"]) == {7}
 
 
+def test_a_panelist_with_no_item_rated_again_was_not_asked(tmp_path):
+    # subsets: p0-p3 rated A, p4-p7 rated B; only A is rated again in round 2, by p0-p2
+    lines = [HEADER]
+    for p in range(8):
+        lines.append(f"1,p{p},{'A' if p < 4 else 'B'},{2 + p % 3},{'g1' if p % 2 else 'g2'},,\n")
+    for p in range(3):
+        lines.append(f"2,p{p},A,4,{'g1' if p % 2 else 'g2'},,\n")
+    res = run(write(tmp_path, "".join(lines)))
+    att = res.attrition.set_index("group").loc["(all)"]
+    assert (att["n_from"], att["n_not_asked"], att["n_left"], att["n_to"]) == (8, 4, 1, 3)
+    assert att["left"] == "P04" and att["attrition"] == pytest.approx(1 / 4)  # p3 -> P04
+    assert res.rounds.set_index("round").loc[2, "n_left"] == 1
+
+
 def test_small_panel_end_to_end(small_csv):
     res = run(small_csv)
     it = res.items.set_index(["round", "item"])

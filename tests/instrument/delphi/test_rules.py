@@ -18,6 +18,7 @@ def test_defaults_are_the_documented_literature_values():
     assert (r.revise_i_cvi_min, r.revise_kappa_min) == (0.60, 0.40)
     assert r.clarity.relevant_min == 3 and r.clarity_revise_below == 0.78
     assert r.min_raters == 3 and r.compare_decimals == 2
+    assert r.target_raters == 6  # Lynn 1986 / Polit & Beck 2006: .78 needs six raters
     assert (r.stop.max_rounds, r.stop.alpha, r.stop.max_agreement_change) == (3, 0.05, 0.15)
     assert r.rand_ucla.ipr_symmetric == 2.35 and r.rand_ucla.asymmetry_factor == 1.5
     # the file format round-trips
@@ -71,6 +72,9 @@ BAD = {
     "ipr_order": ({"rand_ucla": {"ipr_lower": 0.8}}, "ipr_lower"),
     "cutoffs_order": ({"rand_ucla": {"inappropriate_max": 8}}, "inappropriate_max"),
     "decimals": ({"compare_decimals": -1}, "compare_decimals: must be a whole number"),
+    "target_below_min": ({"min_raters": 5, "target_raters": 4},
+                         r"target_raters \(4\) is below min_raters \(5\)"),
+    "target_zero": ({"target_raters": 0}, "target_raters: must be a whole number"),
     "not_mapping": ([1, 2], "a rules file must be a mapping"),
 }
 
