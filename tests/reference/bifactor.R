@@ -180,7 +180,7 @@ hs_s1_model <- paste("g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9",
 cfa_cases <- list(
   bfi = c(cfa_case(bfi_keyed_cc[bfi_items], BFI_KEY,
                    "bfi keyed (A1 C4 C5 E1 E2 O2 O5 -> 7 - x), listwise over the 25 items"),
-          list(row_ids = bfi_keyed_cc$id)),
+          list(n_rule = "rows of tests/data/bfi.csv with all 25 items answered")),
   hs = cfa_case(hs[unlist(HS_KEY)], HS_KEY, "Holzinger-Swineford x1..x9, 301 rows"),
   hs_s1 = c(cfa_case(hs[unlist(HS_KEY)], hs_s1_key, "Holzinger-Swineford x1..x9, 301 rows",
                      extra_model = hs_s1_model),

@@ -96,7 +96,7 @@ for (s in names(BFI_KEY)) {
       latent_obs_var = sum(common) / sum(P_obs),
       latent_fitted = sum(common) / sum(P_fit),
       psych_alpha_raw = psych::alpha(d[it], check.keys = FALSE, warnings = FALSE)$total$raw_alpha),
-    row_ids = d$id)
+    n_rule = "rows of tests/data/bfi.csv with all of the scale's items answered")
 }
 
 write_ref(list(
