@@ -31,7 +31,7 @@ from scipy import stats
 
 from analysis.errors import InputError, LospwWarning
 from analysis.key import Key
-from analysis.missing import MISSING_POLICIES, check_missing
+from analysis.missing import MISSING_POLICIES, check_missing, harmonic_mean_count
 from analysis.omega import fit_one_factor, omega_total
 from analysis.polychoric import polychoric
 
@@ -505,7 +505,7 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
         cov, counts = pairwise_cov(arr)
         n_items = np.diag(counts).astype(int)
         pairs = counts[np.triu_indices(k, 1)] if k > 1 else np.diag(counts)
-        n_ci = float(len(pairs) / np.sum(1.0 / pairs)) if np.all(pairs > 0) else 0.0
+        n_ci = float(harmonic_mean_count(pairs))
     if len(used) < 3 or (missing == "pairwise" and n_ci < 3):
         raise InputError(
             f"Scale {name} has too few usable rows under missing={missing!r} ({len(used)} "
