@@ -296,7 +296,7 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
                      "answers); KMO, Bartlett's test and SMC use its inverse and are not "
                      "trustworthy.")
     km = kmo(r, items)
-    bt = bartlett_sphericity(r, n)
+    bt = _bartlett(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
     mp = velicer_map(r, map_max)
     if nfactors is None:
@@ -324,6 +324,15 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
         converged=bool(fit.converged and rot.converged), seed=gen_seed,
         warnings=tuple(notes),
     )
+
+
+def _bartlett(r: np.ndarray, n: int) -> Bartlett:
+    """Bartlett's test, or NaN when the determinant is not positive (a singular matrix,
+    flagged ``nonpositive_definite``; psych's log of it gives Inf or NaN)."""
+    if np.linalg.slogdet(r)[0] <= 0:
+        p = r.shape[0]
+        return Bartlett(float("nan"), p * (p - 1) // 2, float("nan"), int(n))
+    return bartlett_sphericity(r, n)
 
 
 def _congruence(loadings: pd.DataFrame, key: Key) -> Congruence:
