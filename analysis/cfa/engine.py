@@ -336,9 +336,6 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     if not opt.converged:
         warnings.append(FitWarning("not_converged", f"the optimizer did not converge "
                                    f"({opt.message}); estimates are not a solution"))
-    disagree = disagreement(starts)
-    if disagree:
-        warnings.append(FitWarning("local_optimum_suspected", disagree))
     # information and standard errors
     robust = estimator == "MLR"
     vcov = None
@@ -369,8 +366,13 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             state.vcov = vcov
         except (np.linalg.LinAlgError, ValueError) as exc:
             warnings.append(FitWarning("robust_failed", f"robust corrections failed: {exc}"))
-    return replace(_assemble(state, opt, warnings, excluded, model, options, test),
-                   starts=starts)
+    res = _assemble(state, opt, warnings, excluded, model, options, test)
+    fmin = res.fit.get("fmin", math.nan)
+    if np.isfinite(fmin):  # FIML minimises -logL / N: report every start on fmin's scale
+        starts = tuple(replace(s, fmin=s.fmin - opt.fx + fmin) for s in starts)
+    disagree = disagreement(starts)
+    extra = (FitWarning("local_optimum_suspected", disagree),) if disagree else ()
+    return replace(res, starts=starts, warnings=res.warnings + extra)
 
 
 def _optimise(pt: ParTable, m: Model, obj: MLObjective, groups: list[GroupData],

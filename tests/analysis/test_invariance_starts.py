@@ -211,3 +211,14 @@ def test_disagreement_needs_two_converged_starts_apart():
     assert disagreement([kept, StartRecord("default", np.inf, False, 0)]) is None
     msg = disagreement([kept, StartRecord("random 1", 1.0 + 2e-6, True, 9)])
     assert msg.startswith("the starts ended at different minima (fmin: previous 1 (kept)")
+
+
+def test_fiml_starts_are_reported_on_the_fmin_scale():
+    """FIML minimises -logL / N; the starts are reported as lavaan's fmin (issue 18)."""
+    bfi = pd.read_csv(reference_data("bfi.csv"))
+    res = fit_cfa(bfi, "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5",
+                  group="gender", estimator="ML", missing="fiml", group_equal=("loadings",))
+    kept = [s for s in res.starts if s.kept]
+    assert len(res.starts) == 3 and len(kept) == 1
+    assert kept[0].fmin == pytest.approx(res.fit["fmin"], rel=1e-12)
+    assert res.fit["fmin"] == pytest.approx(res.fit["chisq"] / (2 * res.n_obs), rel=1e-12)
