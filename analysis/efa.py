@@ -12,6 +12,7 @@ optimally (:func:`match_factors`).
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +35,8 @@ from analysis.dimensionality import (
 from analysis.errors import InputError, LospwWarning
 from analysis.extraction import EXTRACTIONS, extract
 from analysis.key import Key
-from analysis.missing import check_missing
+from analysis.missing import check_missing, harmonic_mean_count
 from analysis.polychoric import polychoric
-from analysis.reliability import pairwise_cov
 from analysis.rotation import ROTATIONS, rotate
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "EFAResult",
     "efa",
     "match_factors",
+    "pairwise_pearson",
     "tucker_congruence",
 ]
 
@@ -148,13 +149,49 @@ class EFAResult:
         return self.loadings.assign(h2=self.communalities)
 
 
+def pairwise_pearson(x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson correlations from pairwise-complete rows, and the count behind each.
+
+    Each correlation uses only the rows answering both items, for its covariance *and* its
+    two standard deviations (R's ``cor(x, use = "pairwise")``, which ``psych::fa`` and
+    ``KMO`` use): ``r_jk = c_jk / sqrt(v_j(k) v_k(j))`` where ``v_j(k)`` is item j's
+    variance over the rows that also answered k. (Dividing a pairwise covariance by
+    standard deviations from all of each item's answers would differ by ~1e-3 on bfi and
+    can leave [-1, 1].) Columns are centred at their means first, for accuracy.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0, 1.0], [2.0, np.nan, 3.0], [3.0, 5.0, 2.0], [4.0, 3.0, 5.0]])
+    >>> r, n = pairwise_pearson(x)
+    >>> round(float(r[0, 1]), 6), round(float(np.corrcoef(x[[0, 2, 3]][:, :2].T)[0, 1]), 6)
+    (0.5, 0.5)
+    >>> n.astype(int).tolist()
+    [[4, 3, 4], [3, 3, 3], [4, 3, 4]]
+    """
+    x = np.asarray(x, dtype=float)
+    m = ~np.isnan(x)
+    mf = m.astype(float)
+    with np.errstate(invalid="ignore"):
+        centre = np.nanmean(np.where(m.any(axis=0), x, 0.0), axis=0)
+    z = np.where(m, x - centre, 0.0)
+    n = mf.T @ mf                      # rows answering both j and k
+    sx = z.T @ mf                      # sum of x_j over the rows answering both
+    sxx = (z * z).T @ mf               # sum of x_j^2 over the same rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = z.T @ z - sx * sx.T / n
+        var = sxx - sx**2 / n          # (n - 1) times item j's variance on those rows
+        r = cov / np.sqrt(var * var.T)
+    np.fill_diagonal(r, 1.0)
+    return r, n
+
+
 def correlation_matrix(data: pd.DataFrame, cor: str, missing: str
                        ) -> tuple[np.ndarray, int, list[str]]:
     """The correlation matrix of ``data`` and the n behind it.
 
     ``listwise``: complete rows, n their number. ``pairwise``: pairwise-complete
-    correlations, n the harmonic mean of the pairwise counts (rounded down), as for the
-    reliability CI.
+    correlations, n the harmonic mean of the pairwise counts (rounded down; computed
+    exactly, :func:`analysis.missing.harmonic_mean_count`), as for the reliability CI.
     """
     if cor == "polychoric":
         with warnings.catch_warnings(record=True) as caught:
@@ -165,16 +202,12 @@ def correlation_matrix(data: pd.DataFrame, cor: str, missing: str
         r = res.corr.to_numpy()
     else:
         x = data.dropna() if missing == "listwise" else data
-        cov, counts = pairwise_cov(x.to_numpy(dtype=float))
-        sd = np.sqrt(np.diag(cov))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = cov / np.outer(sd, sd)
-        np.fill_diagonal(r, 1.0)
+        r, counts = pairwise_pearson(x.to_numpy(dtype=float))
         notes = []
-    p = r.shape[0]
-    pairs = counts[np.triu_indices(p, 1)]
-    n = int(np.floor(len(pairs) / np.sum(1.0 / pairs))) if np.all(pairs > 0) else 0
-    return r, n, notes
+    if missing == "listwise":
+        return r, int(data.notna().all(axis=1).sum()), notes
+    pairs = counts[np.triu_indices(r.shape[0], 1)]
+    return r, math.floor(harmonic_mean_count(pairs)), notes
 
 
 def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = None,
@@ -263,7 +296,7 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
                      "answers); KMO, Bartlett's test and SMC use its inverse and are not "
                      "trustworthy.")
     km = kmo(r, items)
-    bt = bartlett_sphericity(r, n)
+    bt = _bartlett(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
     mp = velicer_map(r, map_max)
     if nfactors is None:
@@ -291,6 +324,15 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
         converged=bool(fit.converged and rot.converged), seed=gen_seed,
         warnings=tuple(notes),
     )
+
+
+def _bartlett(r: np.ndarray, n: int) -> Bartlett:
+    """Bartlett's test, or NaN when the determinant is not positive (a singular matrix,
+    flagged ``nonpositive_definite``; psych's log of it gives Inf or NaN)."""
+    if np.linalg.slogdet(r)[0] <= 0:
+        p = r.shape[0]
+        return Bartlett(float("nan"), p * (p - 1) // 2, float("nan"), int(n))
+    return bartlett_sphericity(r, n)
 
 
 def _congruence(loadings: pd.DataFrame, key: Key) -> Congruence:

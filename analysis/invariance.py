@@ -69,6 +69,8 @@ __all__ = [
     "STEPS",
     "InvarianceResult",
     "chen_2007",
+    "chen_2007_cutoffs",
+    "chen_2007_decided_by",
     "cheung_rensvold_2002",
     "free_parameters_per_group",
     "measurement_invariance",
@@ -90,6 +92,46 @@ _INDICES = {"ML": ("cfi", "rmsea", "srmr"), "MLR": ("cfi_robust", "rmsea_robust"
 
 
 # -- pure rules -----------------------------------------------------------------------------
+def chen_2007_cutoffs(step: str) -> dict[str, float]:
+    """Chen's (2007) cut-offs for a step: ΔCFI ≤ −.010, ΔRMSEA ≥ .015, ΔSRMR ≥ .030
+    (loadings) or .010 (intercepts, residuals).
+
+    Examples
+    --------
+    >>> chen_2007_cutoffs("scalar")
+    {'delta_cfi': -0.01, 'delta_rmsea': 0.015, 'delta_srmr': 0.01}
+    """
+    return {"delta_cfi": -0.010, "delta_rmsea": 0.015,
+            "delta_srmr": 0.030 if step == "metric" else 0.010}
+
+
+def chen_2007_decided_by(delta_cfi: float, delta_rmsea: float, delta_srmr: float,
+                         step: str) -> tuple[str, ...]:
+    """The changes in fit that decide Chen's (2007) joint rule for a step.
+
+    The rule is *non-invariant* when ΔCFI ≤ −.010 **and** (ΔRMSEA ≥ .015 or ΔSRMR ≥ its
+    cut-off). So ΔCFI alone decides an invariant step when it stays above −.010; a failing
+    ΔCFI with ΔRMSEA or ΔSRMR at its cut-off decides a non-invariant one (both named); and a
+    failing ΔCFI is overruled when ΔRMSEA **and** ΔSRMR stay below theirs (those two
+    decide: the step is invariant although ΔCFI alone says otherwise).
+
+    Examples
+    --------
+    >>> chen_2007_decided_by(-0.002, 0.02, 0.0, "metric")
+    ('delta_cfi',)
+    >>> chen_2007_decided_by(-0.049, 0.004, 0.006, "scalar")
+    ('delta_rmsea', 'delta_srmr')
+    >>> chen_2007_decided_by(-0.049, 0.004, 0.012, "scalar")
+    ('delta_cfi', 'delta_srmr')
+    """
+    cut = chen_2007_cutoffs(step)
+    if not delta_cfi <= cut["delta_cfi"]:
+        return ("delta_cfi",)
+    hit = tuple(k for k, v in (("delta_rmsea", delta_rmsea), ("delta_srmr", delta_srmr))
+                if v >= cut[k])
+    return ("delta_cfi", *hit) if hit else ("delta_rmsea", "delta_srmr")
+
+
 def chen_2007(delta_cfi: float, delta_rmsea: float, delta_srmr: float, step: str) -> bool:
     """Chen (2007): is the step non-invariant? (cut-offs for N > 300, equal groups)
 
@@ -100,8 +142,9 @@ def chen_2007(delta_cfi: float, delta_rmsea: float, delta_srmr: float, step: str
     >>> chen_2007(-0.012, 0.010, 0.020, "metric"), chen_2007(-0.012, 0.010, 0.020, "scalar")
     (False, True)
     """
-    srmr_cut = 0.030 if step == "metric" else 0.010
-    return bool(delta_cfi <= -0.010 and (delta_rmsea >= 0.015 or delta_srmr >= srmr_cut))
+    cut = chen_2007_cutoffs(step)
+    return bool(delta_cfi <= cut["delta_cfi"] and (delta_rmsea >= cut["delta_rmsea"]
+                                                   or delta_srmr >= cut["delta_srmr"]))
 
 
 def cheung_rensvold_2002(delta_cfi: float) -> bool:
@@ -195,7 +238,8 @@ def _deltas(fit: dict[str, float], prev: dict[str, float], estimator: str) -> di
             "delta_srmr": fit[srmr] - prev[srmr]}
 
 
-def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str) -> dict[str, Any]:
+def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str,
+           criterion: str) -> dict[str, Any]:
     d = _deltas(out.fit, prev.fit, estimator)
     if estimator == "WLSMV":
         from analysis.cfa._bridge import engine_difference_test
@@ -207,7 +251,20 @@ def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str) -> dict
     chi = bool(test.pvalue < 0.05) if not math.isnan(test.pvalue) else None
     return {**d, "chisq_diff": test.chisq_diff, "df_diff": test.df_diff,
             "pvalue": test.pvalue, "test": test.method,
-            "non_invariant": {"chen2007": chen, "cheung_rensvold2002": cr, "chisq": chi}}
+            "non_invariant": {"chen2007": chen, "cheung_rensvold2002": cr, "chisq": chi},
+            "decided_by": _decided_by(criterion, d, step),
+            "cutoffs": {"chen2007": chen_2007_cutoffs(step),
+                        "cheung_rensvold2002": {"delta_cfi": -0.010},
+                        "chisq": {"pvalue": 0.05}}[criterion],
+            "delta_cfi_alone": "non-invariant" if cr else "invariant"}
+
+
+def _decided_by(criterion: str, d: dict[str, float], step: str) -> list[str]:
+    """The quantities that decided the step under ``criterion`` (see chen_2007_decided_by)."""
+    if criterion == "chen2007":
+        return list(chen_2007_decided_by(d["delta_cfi"], d["delta_rmsea"], d["delta_srmr"],
+                                         step))
+    return ["delta_cfi"] if criterion == "cheung_rensvold2002" else ["pvalue"]
 
 
 def _candidates(scores: pd.DataFrame, kind: str, freed: Sequence[str],
@@ -362,17 +419,21 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                         f"{', '.join(map(str, sizes.values()))}: Chen's (2007) cut-offs "
                         "were derived for N > 300 and equal groups")
 
-    def fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
-        return memo_score_tests(_fit(eq, partial))
+    def fit(eq: Sequence[str], partial: Sequence[str],
+            start: FitOutcome | None = None) -> FitOutcome:
+        return memo_score_tests(_fit(eq, partial, start))
 
-    def _fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
+    def _fit(eq: Sequence[str], partial: Sequence[str],
+             start: FitOutcome | None) -> FitOutcome:
         if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
             name = next(n for n, e in ORDINAL_STEPS if tuple(e) == tuple(eq))
             text = wu_estabrook_syntax(key, len(sizes), n_thr, name)
             return fitter(frame, text, estimator=estimator, missing=missing,
                           group=group_name, group_equal=(), group_partial=(), ordered=True)
+        # each fit also starts from the solution before it (analysis.cfa.multistart)
+        extra = {} if start is None or start.result is None else {"start": start}
         return fitter(frame, syntax, estimator=estimator, missing=missing, group=group_name,
-                      group_equal=tuple(eq), group_partial=tuple(partial))
+                      group_equal=tuple(eq), group_partial=tuple(partial), **extra)
 
     steps: list[dict[str, Any]] = []
     decisions: list[dict[str, Any]] = []
@@ -381,11 +442,12 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     prev: FitOutcome | None = None
     prev_name = ""
     for name, eq in step_list:
-        out = fit(eq, partial)
+        out = fit(eq, partial, prev)
         record = {"model": name, "group_equal": list(eq), "group_partial": list(partial),
                   "estimable": True, "converged": out.converged, "fit": dict(out.fit),
-                  "warnings": list(out.warnings)}
+                  "warnings": list(out.warnings), "starts": _starts(out)}
         if prev is None or not (out.converged and prev.converged):
+            warnings += _local_optimum(name, record)
             steps.append(record)
             if prev is not None:
                 decisions.append({"step": name, "versus": prev_name,
@@ -394,7 +456,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
             if out.converged or prev is None:
                 prev, prev_name = out, name
             continue
-        judged = _judge(name, out, prev, estimator)
+        judged = _judge(name, out, prev, estimator, criterion)
         if top_scores > 0 and name in _KIND and not ordinal and out.score_tests is not None:
             record["score_tests"], record["flagged"] = _top_scores(
                 out.score_tests(), _KIND[name], top_scores)
@@ -406,17 +468,30 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                 out = result["outcome"]
                 partial = list(result["partial"])
                 record.update(group_partial=list(partial), converged=out.converged,
-                              fit=dict(out.fit), warnings=list(out.warnings))
-                judged = _judge(name, out, prev, estimator)
+                              fit=dict(out.fit), warnings=list(out.warnings),
+                              starts=_starts(out))
+                judged = _judge(name, out, prev, estimator, criterion)
         verdict = "non-invariant" if judged["non_invariant"][criterion] else "invariant"
         if judged["non_invariant"][criterion] is None:
             verdict = "not tested"
         decisions.append({"step": name, "versus": prev_name, "criterion": criterion,
                           "verdict": verdict, "group_partial": list(partial), **judged})
+        warnings += _local_optimum(name, record)
         steps.append(record)
         prev, prev_name = out, name
     return InvarianceResult(group_name, sizes, estimator, missing, criterion, tuple(steps),
                             tuple(decisions), tuple(searches), excluded, tuple(warnings))
+
+
+def _local_optimum(step: str, record: dict[str, Any]) -> list[str]:
+    """The step's ``local_optimum_suspected`` warning, named by step, for the result."""
+    tag = "[local_optimum_suspected] "
+    return [f"{tag}{step}: {w[len(tag):]}" for w in record["warnings"] if w.startswith(tag)]
+
+
+def _starts(out: FitOutcome) -> list[dict[str, Any]]:
+    """Where each start of the step's fit ended (empty for a single start)."""
+    return [s.to_dict() for s in out.starts] if len(out.starts) > 1 else []
 
 
 def memo_score_tests(out: FitOutcome) -> FitOutcome:
@@ -466,7 +541,7 @@ def _search(step: str, eq: Sequence[str], partial: Sequence[str], out: FitOutcom
             break
         top = cands.iloc[0]
         names.append(str(top["parameter"]))
-        nxt = fit(eq, names)
+        nxt = fit(eq, names, current)
         entry = {"parameter": str(top["parameter"]), "X2": float(top["X2"]),
                  "df": float(top["df"]), "pvalue": float(top["pvalue"]),
                  "converged": nxt.converged, "fit": dict(nxt.fit)}
@@ -476,7 +551,7 @@ def _search(step: str, eq: Sequence[str], partial: Sequence[str], out: FitOutcom
             stopped = "not_converged"
             names.pop()
             break
-        judged = _judge(step, nxt, prev, estimator)
+        judged = _judge(step, nxt, prev, estimator, criterion)
         entry.update({k: judged[k] for k in ("delta_cfi", "delta_rmsea", "delta_srmr",
                                              "chisq_diff", "df_diff")})
         entry["diff_pvalue"] = judged["pvalue"]

@@ -6,17 +6,23 @@ likelihood of its pair's contingency table with the thresholds held fixed (Olsso
 All pairs are solved together: one safeguarded Newton iteration updates every pair's rho at
 once, with the cell probabilities of every pair from a vectorised bivariate normal CDF.
 
-Conventions (those of ``psych::polychoric`` with its defaults, ``global = TRUE``):
+Conventions, ``convention="lavaan"`` (the default; lavaan's ``lavCor``, which the WLSMV
+engine uses, and ``psych::polychoric`` with ``global = TRUE``):
 
 * the categories are the integers from the smallest to the largest value in the data (all
   items share them; an empty category gives a repeated or infinite threshold);
 * ``listwise``: thresholds and tables from the complete cases; ``pairwise``: each item's
   thresholds from all its answers, each pair's table from the rows that answered both;
-* zero cells enter the likelihood with weight zero. psych's ``correct = .5`` continuity
-  correction only acts in its ``global = FALSE`` branch, so with its defaults no cell is
-  corrected; ``correct`` here (default 0) adds that many counts to every empty cell of a
-  pair's table if asked;
+* zero cells enter the likelihood with weight zero; ``correct`` (default 0) adds that many
+  counts to every empty cell of a pair's table if asked;
 * a matrix that is not positive definite is smoothed as ``psych::cor.smooth`` does.
+
+``convention="psych"`` follows ``psych::polychoric`` 2.2.9 with its defaults (``global =
+TRUE, correct = .5``) all the way: when the items' observed maxima differ ("the items do not
+have an equal number of response alternatives") psych sets ``global = FALSE``, and then each
+pair takes its thresholds from its own table's margins, after replacing every empty cell of
+that table (outside its empty rows and columns) by ``correct`` counts (0.5). With equal
+maxima both conventions are the same computation.
 
 The per-pair pieces are pure functions reused elsewhere (WLSMV): :func:`bvn_cdf`,
 :func:`bvn_pdf`, :func:`cell_probabilities`, :func:`cell_derivatives`,
@@ -38,12 +44,14 @@ from analysis.errors import InputError, LospwWarning
 from analysis.missing import check_missing
 
 __all__ = [
+    "CONVENTIONS",
     "PolychoricResult",
     "bvn_cdf",
     "bvn_pdf",
     "cell_derivatives",
     "cell_probabilities",
     "pair_tables",
+    "pair_thresholds",
     "polychoric",
     "polychoric_ml",
     "smooth_corr",
@@ -56,6 +64,9 @@ _BIG = 10.0  # thresholds are clipped to +-_BIG (Phi(-10) = 7.6e-24)
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(20)
 _TWO_PI = 2.0 * np.pi
 MAX_CATEGORIES = 20
+#: ``lavaan``: lavCor's two-step estimates (global item thresholds); ``psych``:
+#: psych::polychoric's defaults, including its per-pair branch on mixed response ranges.
+CONVENTIONS = ("lavaan", "psych")
 
 
 # -- the bivariate normal ---------------------------------------------------------------------
@@ -426,6 +437,11 @@ class PolychoricResult:
         Whether the matrix was not positive definite and was smoothed.
     converged : bool
     iterations : int
+    correct : float
+    convention : str
+        ``"lavaan"`` or ``"psych"`` (see the module notes).
+    global_thresholds : bool
+        False when the psych convention switched to per-pair thresholds.
     """
 
     corr: pd.DataFrame
@@ -438,6 +454,8 @@ class PolychoricResult:
     converged: bool
     iterations: int
     correct: float = 0.0
+    convention: str = "lavaan"
+    global_thresholds: bool = True
 
     def to_frame(self) -> pd.DataFrame:
         """The correlation matrix."""
@@ -458,6 +476,8 @@ class PolychoricResult:
             "converged": self.converged,
             "iterations": self.iterations,
             "correct": self.correct,
+            "convention": self.convention,
+            "global_thresholds": self.global_thresholds,
         }
 
 
@@ -482,8 +502,8 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[int, ...]]:
     return x - lo, tuple(range(lo, hi + 1))
 
 
-def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float = 0.0,
-               smooth: bool = True) -> PolychoricResult:
+def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float | None = None,
+               smooth: bool = True, convention: str = "lavaan") -> PolychoricResult:
     """Polychoric correlation matrix of ordinal items (two-step ML).
 
     Parameters
@@ -491,10 +511,16 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
     data : DataFrame
         One column per item, integer categories, NaN missing.
     missing : {"listwise", "pairwise"}
-    correct : float
-        Counts added to every empty cell of a pair's table (0: none, as psych's default).
+    correct : float, optional
+        ``lavaan`` convention: counts added to every empty cell of a pair's table (default
+        0: none). ``psych`` convention: psych's ``correct`` (default 0.5), used only when
+        psych switches to per-pair thresholds (items with different observed maxima).
     smooth : bool
         Smooth a non-positive-definite result (``psych::cor.smooth``).
+    convention : {"lavaan", "psych"}
+        See the module notes: ``lavaan`` (``lavCor``; psych with ``global = TRUE``) or
+        ``psych`` (``psych::polychoric``'s own switch to ``global = FALSE`` on mixed
+        response ranges).
 
     Returns
     -------
@@ -519,6 +545,11 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
         raise InputError(
             f"The data must be a pandas DataFrame of item responses; got {type(data).__name__}."
         )
+    if convention not in CONVENTIONS:
+        raise InputError(f"The 'convention' option must be one of "
+                         f"{', '.join(map(repr, CONVENTIONS))}; got {convention!r}.")
+    if correct is None:
+        correct = 0.5 if convention == "psych" else 0.0
     if not (isinstance(correct, (int, float)) and correct >= 0):
         raise InputError(f"The 'correct' option must be a number >= 0; got {correct!r}.")
     frame = data.dropna() if missing == "listwise" else data[data.notna().any(axis=1)]
@@ -543,12 +574,18 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
             "polychoric correlations are undefined (NaN)."), stacklevel=2)
     iu, ju = np.triu_indices(p, 1)
     tab = tables[iu, ju]
-    if correct > 0:
-        tab = np.where(tab == 0, correct, tab)
+    top = np.array([np.flatnonzero(m).max(initial=-1) for m in marg])
+    global_thresholds = convention == "lavaan" or len(set(top[~const])) <= 1
+    if global_thresholds:
+        if convention == "lavaan" and correct > 0:
+            tab = np.where(tab == 0, correct, tab)
+        a, b, degenerate = tau[iu], tau[ju], np.zeros(len(iu), dtype=bool)
+    else:
+        tab, a, b, degenerate = pair_thresholds(tab, correct)
     # start: Pearson r of the normal scores of the categories, from each table
-    start = _start_values(tab, tau[iu], tau[ju])
-    rho, ok, its = polychoric_ml(tab, tau[iu], tau[ju], start)
-    bad_pair = const[iu] | const[ju] | (n_pairs[iu, ju] < 2)
+    start = _start_values(tab, a, b)
+    rho, ok, its = polychoric_ml(tab, a, b, start)
+    bad_pair = const[iu] | const[ju] | (n_pairs[iu, ju] < 2) | degenerate
     rho = np.where(bad_pair, np.nan, rho)
     corr = np.eye(p)
     corr[iu, ju] = rho
@@ -573,8 +610,53 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
         n=len(frame),
         n_pairs=pd.DataFrame(n_pairs.astype(int), index=items, columns=items),
         categories=cats, missing=missing, smoothed=smoothed, converged=converged,
-        iterations=its, correct=float(correct),
+        iterations=its, correct=float(correct), convention=convention,
+        global_thresholds=bool(global_thresholds),
     )
+
+
+def pair_thresholds(tables: Any, correct: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """psych's ``global = FALSE`` branch: each table's own thresholds, empty cells corrected.
+
+    Per table (``psych:::polyc``): the empty rows and columns are set aside; every other
+    empty cell gets ``correct`` counts; the thresholds are ``Phi^-1`` of the cumulative
+    margins divided by the *uncorrected* total (as psych, which does not renormalise), with
+    an empty row or column giving a repeated threshold (probability 0) and the last
+    non-empty category an upper threshold of +inf.
+
+    Returns
+    -------
+    tables : ndarray (m, C, C)
+        The corrected tables.
+    a, b : ndarray (m, C-1)
+        Row and column thresholds.
+    degenerate : ndarray of bool (m,)
+        Tables with fewer than two non-empty rows or columns (psych gives NA).
+
+    Examples
+    --------
+    >>> t = np.array([[[10.0, 0.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 0.0]]])
+    >>> tab, a, b, deg = pair_thresholds(t, 0.5)
+    >>> tab[0].tolist(), a.round(4).tolist(), b.round(4).tolist(), deg.tolist()
+    ([[10.0, 0.5, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 0.0]], [[0.0627, inf]], [[0.6745, inf]], [False])
+    """
+    t = np.asarray(tables, float)
+    tot = t.sum(axis=(1, 2))
+    rows, cols = t.sum(axis=2) > 0, t.sum(axis=1) > 0
+    if correct > 0:
+        fix = (t == 0) & rows[:, :, None] & cols[:, None, :]
+        t = np.where(fix, correct, t)
+
+    def cuts(margin: np.ndarray, used: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cum = np.cumsum(margin, axis=1)[:, :-1] / tot[:, None]
+        tau = special.ndtri(np.clip(cum, 0.0, 1.0))
+        last = np.array([np.flatnonzero(u).max(initial=0) for u in used])
+        return np.where(np.arange(tau.shape[1])[None, :] >= last[:, None], np.inf, tau)
+
+    degenerate = (rows.sum(axis=1) < 2) | (cols.sum(axis=1) < 2)
+    return t, cuts(t.sum(axis=2), rows), cuts(t.sum(axis=1), cols), degenerate
 
 
 def _start_values(tab: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -31,9 +31,10 @@ from scipy import stats
 
 from analysis.errors import InputError, LospwWarning
 from analysis.key import Key
-from analysis.missing import MISSING_POLICIES, check_missing
+from analysis.missing import MISSING_POLICIES, check_missing, harmonic_mean_count
 from analysis.omega import fit_one_factor, omega_total
-from analysis.polychoric import polychoric
+from analysis.polychoric import CONVENTIONS
+from analysis.polychoric import polychoric as polychoric_matrix
 
 __all__ = [
     "CI_METHODS",
@@ -342,6 +343,7 @@ class ReliabilityResult:
     n_boot: int | None = None
     seed: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    polychoric: str = "lavaan"
 
     def __getitem__(self, name: str) -> ScaleReliability:
         return self.scales[name]
@@ -354,6 +356,7 @@ class ReliabilityResult:
             "ci_level": self.ci_level,
             "n_boot": self.n_boot,
             "seed": self.seed,
+            "polychoric": self.polychoric,
             "sem_metric": "mean of the keyed items; sem = sd * sqrt(1 - alpha)",
             "scales": {k: v.to_dict() for k, v in self.scales.items()},
             "warnings": list(self.warnings),
@@ -414,7 +417,7 @@ def keyed_items(data: pd.DataFrame, key: Key) -> pd.DataFrame:
 def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
                 ci: str = "feldt", ci_level: float = 0.95, n_boot: int = 1000,
                 rng: int | np.random.Generator | None = None, omega: bool = True,
-                ordinal: bool = True) -> ReliabilityResult:
+                ordinal: bool = True, polychoric: str = "lavaan") -> ReliabilityResult:
     """Reliability of every scale of ``key`` on ``data``.
 
     Parameters
@@ -434,6 +437,14 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
         Seed of the bootstrap; None means seed 0 (results are always reproducible).
     omega, ordinal : bool
         Compute McDonald's omega (one-factor ML model) and ordinal alpha (polychoric).
+    polychoric : {"lavaan", "psych"}
+        The polychoric convention behind ordinal alpha (:mod:`analysis.polychoric`):
+        ``lavaan`` (default) takes every item's thresholds from its own answers and corrects
+        no empty cell (lavaan's ``lavCor``; also ``psych::polychoric`` when the items share
+        their response range); ``psych`` follows ``psych::polychoric``'s defaults all the
+        way: when the items' observed maxima differ it switches to ``global = FALSE``,
+        per-pair thresholds with empty cells set to .5. Tested against both
+        (tests/reference/ordinal_alpha.R).
 
     Returns
     -------
@@ -457,6 +468,9 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
     (0.9539, 6, 'listwise')
     """
     check_missing(missing)
+    if polychoric not in CONVENTIONS:
+        raise InputError(f"The 'polychoric' option must be one of "
+                         f"{', '.join(map(repr, CONVENTIONS))}; got {polychoric!r}.")
     if ci not in CI_METHODS:
         raise InputError(
             f"The 'ci' option must be one of {', '.join(map(repr, CI_METHODS))}; got {ci!r}."
@@ -475,21 +489,22 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
         x = x_all[list(scale.items)]
         scales[scale.name] = _scale_reliability(
             scale.name, x, scale.signs, missing, ci, ci_level, n_boot, generator, notes,
-            omega=omega, ordinal=ordinal,
+            omega=omega, ordinal=ordinal, convention=polychoric,
         )
     for note in notes:
         code, _, text = note.partition(": ")
         warnings.warn(LospwWarning(code, text), stacklevel=2)
     return ReliabilityResult(
         missing=missing, ci=ci, ci_level=ci_level, n=len(x_all), scales=scales,
-        n_boot=n_boot if ci == "bootstrap" else None,
+        n_boot=n_boot if ci == "bootstrap" else None, polychoric=polychoric,
         seed=seed if ci == "bootstrap" else None, warnings=tuple(notes),
     )
 
 
 def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missing: str,
                        ci: str, ci_level: float, n_boot: int, rng: np.random.Generator,
-                       notes: list[str], *, omega: bool, ordinal: bool) -> ScaleReliability:
+                       notes: list[str], *, omega: bool, ordinal: bool,
+                       convention: str = "lavaan") -> ScaleReliability:
     k = x.shape[1]
     complete = x.dropna()
     if missing == "listwise":
@@ -505,7 +520,7 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
         cov, counts = pairwise_cov(arr)
         n_items = np.diag(counts).astype(int)
         pairs = counts[np.triu_indices(k, 1)] if k > 1 else np.diag(counts)
-        n_ci = float(len(pairs) / np.sum(1.0 / pairs)) if np.all(pairs > 0) else 0.0
+        n_ci = float(harmonic_mean_count(pairs))
     if len(used) < 3 or (missing == "pairwise" and n_ci < 3):
         raise InputError(
             f"Scale {name} has too few usable rows under missing={missing!r} ({len(used)} "
@@ -538,7 +553,8 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
     drop = alpha_if_deleted(cov) if k > 2 else np.full(k, np.nan)
     sd = float(np.sqrt(cov.sum()) / k)
     healthy = k >= 2 and bool(np.all(var > 0)) and bool(np.all(np.isfinite(cov)))
-    alpha_ord = _ordinal_alpha(used, missing, name, notes) if ordinal and healthy else None
+    alpha_ord = _ordinal_alpha(used, missing, name, notes, convention) \
+        if ordinal and healthy else None
     om, om_drop = (_omega(cov, name, notes) if omega and healthy and k >= 3
                    else (None, [None] * k))
     items = tuple(
@@ -554,13 +570,14 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
     )
 
 
-def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str]
-                   ) -> float | None:
-    """Standardised alpha of the polychoric matrix (Zumbo, Gadermann & Zeisser, 2007)."""
+def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str],
+                   convention: str = "lavaan") -> float | None:
+    """Standardised alpha of the polychoric matrix (Zumbo, Gadermann & Zeisser, 2007), under
+    the ``lavaan`` or ``psych`` polychoric convention."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = polychoric(x, missing=missing)
+            res = polychoric_matrix(x, missing=missing, convention=convention)
     except InputError as exc:  # e.g. continuous scores: ordinal alpha does not apply
         notes.append(f"no_ordinal_alpha: scale {name}: {exc}")
         return None

@@ -322,8 +322,13 @@ class ScoreResult:
         return pd.DataFrame(cols, index=self.scores.index)
 
     def to_dict(self) -> dict[str, Any]:
-        """Summary per scale: respondents scored and not scored, mean and SD of the scores."""
-        out: dict[str, Any] = {"n_rows": len(self.scores), "notes": list(self.notes),
+        """Summary per scale: respondents scored and not scored, mean and SD of the scores.
+
+        ``n_rows_scored`` is the number of rows given to the scorer (each has a score or a
+        reason per scale); rows excluded before scoring (e.g. empty rows at intake) are not
+        among them: ``lospw score --json`` adds ``n_rows_read``, the rows of its table.
+        """
+        out: dict[str, Any] = {"n_rows_scored": len(self.scores), "notes": list(self.notes),
                                "scales": {}}
         for s in self.scales:
             v = self.scores[s]

@@ -118,6 +118,12 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "warning", "no standard errors or modification indices."),
     WarningCode("robust_failed", "The robust (MLR/WLSMV) corrections failed.", ("cfa",),
                 "warning", "the uncorrected results are kept and marked."),
+    WarningCode("local_optimum_suspected",
+                "Two converged starts of a multi-group or constrained CFA ended more than "
+                "1e-6 apart in fmin (the discrepancy has several local minima).",
+                ("cfa", "invariance"), "warning",
+                "the lowest-fmin solution is kept and reported; every start's fmin is in "
+                "the result's 'starts'."),
     WarningCode("rows_dropped", "Rows were not analysed (listwise deletion, no group).",
                 ("cfa",), "warning", "listed in the result's excluded rows with the reason."),
     WarningCode("chen2007_conditions",

@@ -39,6 +39,9 @@ class FitOutcome:
         DataFrame with :data:`SCORE_COLUMNS` (computed on demand: it costs time).
     result : object
         The engine's own result, for anything else.
+    starts : tuple
+        Where each start of a multi-start fit ended (``StartRecord``; empty for a fitter
+        that does not report them).
     """
 
     fit: dict[str, float]
@@ -47,6 +50,7 @@ class FitOutcome:
     n_obs: int = 0
     score_tests: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     result: Any = field(default=None, repr=False, compare=False)
+    starts: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
 
 class Fitter(Protocol):
@@ -90,15 +94,23 @@ def outcome(result: Any) -> FitOutcome:
         n_obs=int(result.n_obs),
         score_tests=lambda: score_table(result),
         result=result,
+        starts=tuple(getattr(result, "starts", ())),
     )
 
 
 def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
                   missing: str = "listwise", group: str | None = None,
                   group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
-                  ordered: bool | None = None) -> FitOutcome:
-    """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`)."""
-    extra = {} if ordered is None else {"ordered": ordered}
+                  ordered: bool | None = None, start: FitOutcome | None = None
+                  ) -> FitOutcome:
+    """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`).
+
+    ``start``: a previous outcome whose solution is one of the starts (lospw's multi-start
+    policy, :mod:`analysis.cfa.multistart`).
+    """
+    extra: dict[str, Any] = {} if ordered is None else {"ordered": ordered}
+    if start is not None and start.result is not None:
+        extra["start"] = start.result
     return outcome(_fit_cfa()(data, syntax, estimator=estimator, missing=missing, group=group,
                               group_equal=tuple(group_equal),
                               group_partial=tuple(group_partial), **extra))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,14 @@ from analysis.cfa._blas import single_threaded
 from analysis.cfa.data import GroupData, group_from_cov, group_from_frame
 from analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
 from analysis.cfa.model import Model
-from analysis.cfa.optimizer import scoring
+from analysis.cfa.multistart import (
+    StartRecord,
+    best_start,
+    disagreement,
+    n_random_starts,
+    start_from_previous,
+)
+from analysis.cfa.multistart import random_starts as random_starts_
 from analysis.cfa.partable import GROUP_EQUAL, ParTable, build_partable
 from analysis.cfa.residuals import srmr_parts
 from analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
@@ -178,7 +185,9 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             orthogonal: bool = False, meanstructure: bool = False,
             sample_cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
             sample_nobs: int | Mapping[str, int] | None = None,
-            sample_mean: pd.Series | Mapping[str, pd.Series] | None = None) -> CFAResult:
+            sample_mean: pd.Series | Mapping[str, pd.Series] | None = None,
+            start: CFAResult | pd.DataFrame | None = None, random_starts: int | None = None,
+            rng: int | np.random.Generator | None = None) -> CFAResult:
     """Fit a confirmatory factor model as lavaan's ``cfa()`` does.
 
     Parameters
@@ -211,6 +220,16 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     sample_cov, sample_nobs, sample_mean
         Fit from moments instead of raw data (ML only); ``sample_cov`` has divisor N - 1
         and is rescaled by (N - 1)/N as lavaan does.
+    start : CFAResult or DataFrame, optional
+        A previous solution (its ``parameters``: ``lhs op rhs group est``) to start from,
+        as lavaan's ``start = fit``; tried besides the default start (ML and MLR).
+    random_starts : int, optional
+        Seeded random starts besides the default one; None: lospw's policy (2 for a
+        multi-group or constrained model with at most 200 free parameters, else 0; see
+        :mod:`analysis.cfa.multistart`). The converged start with the lowest ``fmin`` is
+        kept; disagreeing starts give the warning ``local_optimum_suspected``.
+    rng : int or numpy Generator, optional
+        Seed of the random starts (None: 0).
 
     Returns
     -------
@@ -302,8 +321,10 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                          "loading or a variance.")
     m = Model(pt)
     obj = MLObjective(m, groups, fiml=fiml, meanstructure=meanstructure)
-    x0 = start_values(m, groups)
-    opt = scoring(obj.f, obj.grad, obj.scoring_info, x0)
+    opt, starts, seed = _optimise(pt, m, obj, groups, start, random_starts, rng)
+    if len(starts) > 1:
+        options.update(random_starts=sum(s.label.startswith("random") for s in starts),
+                       seed=seed)
     state = State(pt, m, groups, opt.x, obj, meanstructure, estimator, fiml, None, None,
                   obj.ntotal, {})
     warnings: list[FitWarning] = []
@@ -345,7 +366,42 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             state.vcov = vcov
         except (np.linalg.LinAlgError, ValueError) as exc:
             warnings.append(FitWarning("robust_failed", f"robust corrections failed: {exc}"))
-    return _assemble(state, opt, warnings, excluded, model, options, test)
+    res = _assemble(state, opt, warnings, excluded, model, options, test)
+    fmin = res.fit.get("fmin", math.nan)
+    if np.isfinite(fmin):  # FIML minimises -logL / N: report every start on fmin's scale
+        starts = tuple(replace(s, fmin=s.fmin - opt.fx + fmin) for s in starts)
+    disagree = disagreement(starts)
+    extra = (FitWarning("local_optimum_suspected", disagree),) if disagree else ()
+    return replace(res, starts=starts, warnings=res.warnings + extra)
+
+
+def _optimise(pt: ParTable, m: Model, obj: MLObjective, groups: list[GroupData],
+              start: Any, random_starts: int | None, rng: Any
+              ) -> tuple[Any, tuple[StartRecord, ...], int]:
+    """Optimise from the starts of lospw's multi-start policy (:mod:`.multistart`)."""
+    x0 = start_values(m, groups)
+    candidates: list[tuple[str, np.ndarray]] = []
+    if start is not None:
+        table = start.parameters if isinstance(start, CFAResult) else start
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(f"The 'start' option must be a CFAResult or its parameters "
+                             f"table; got {type(start).__name__}.")
+        candidates.append(("previous", start_from_previous(pt, table, x0)))
+    candidates.append(("default", x0))
+    n_random = n_random_starts(pt, random_starts)
+    if n_random < 0:
+        raise InputError(f"The 'random_starts' option must be 0 or more; got {random_starts}.")
+    if isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(2**31))
+    elif rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        seed = int(rng or 0)
+    else:
+        raise InputError(f"The 'rng' option must be an integer seed or a numpy Generator; got "
+                         f"{rng!r}.")
+    for k, x in enumerate(random_starts_(pt, x0, n_random, seed, obj.f), start=1):
+        candidates.append((f"random {k}", x))
+    opt, records = best_start(obj.f, obj.grad, obj.scoring_info, candidates)
+    return opt, records, seed
 
 
 def _ov_lv(statements) -> tuple[list[str], list[str]]:

@@ -79,6 +79,9 @@ class CFAResult:
     options : dict
         The options the model was fitted with.
     iterations : int
+    starts : tuple of StartRecord
+        Where each start of a multi-start fit ended (:mod:`analysis.cfa.multistart`);
+        one record per start, the kept one marked.
     """
 
     model: str
@@ -96,6 +99,7 @@ class CFAResult:
     excluded: pd.DataFrame
     options: dict[str, Any]
     iterations: int = 0
+    starts: tuple[Any, ...] = ()
     _state: Any = field(default=None, repr=False, compare=False)
 
     # ---- local fit ---------------------------------------------------------------------------
@@ -171,6 +175,7 @@ class CFAResult:
             "parameters": params,
             "warnings": [w.to_dict() for w in self.warnings],
             "n_excluded": len(self.excluded),
+            "starts": [s.to_dict() for s in self.starts],
             "options": {k: (list(v) if isinstance(v, tuple) else v)
                         for k, v in self.options.items()},
         }

@@ -20,6 +20,19 @@ def _f(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
+_SHOWN = {"delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA", "delta_srmr": "ΔSRMR",
+          "pvalue": "Δχ² p"}
+
+
+def _decided(d: dict) -> str:
+    """Which changes in fit decided the step, with their cut-offs (Chen's joint rule: one
+    to three of them)."""
+    cut = d.get("cutoffs", {})
+    return " and ".join(f"{_SHOWN.get(k, k)} {_f(d.get(k), 4)} (cut-off {_f(cut.get(k))})"
+                        if isinstance(cut.get(k), float) else _SHOWN.get(k, k)
+                        for k in d.get("decided_by", []))
+
+
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
@@ -86,6 +99,11 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
                     _f(d.get("pvalue")), _f(d.get("delta_cfi")), _f(d.get("delta_rmsea")),
                     _f(d.get("delta_srmr")), d["verdict"])
     console.print(dec)
+    for d in res.decisions:
+        if d.get("decided_by"):
+            console.print(f"{d['step']}: {d['verdict']}, decided by {_decided(d)}; ΔCFI "
+                          f"alone ({_f(d.get('delta_cfi'), 4)} vs -0.010): "
+                          f"{d['delta_cfi_alone']}")
     for s in res.steps:
         if s.get("score_tests"):
             top = "; ".join(f"{t['parameter']} ({t['X2']:.2f})" for t in s["score_tests"][:3])

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from analysis.intake import read_responses
 from analysis.key import load_key
+from analysis.polychoric import CONVENTIONS
 from analysis.reliability import CI_METHODS, MISSING_POLICIES
 from analysis.reliability import reliability as compute
 from lospw.cli._common import console, echo_json, json_option
@@ -31,15 +32,21 @@ def _f(x: float | None, digits: int = 3) -> str:
               help="Bootstrap resamples (with --ci bootstrap).")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
               help="Seed of the bootstrap.")
+@click.option("--polychoric", type=click.Choice(CONVENTIONS), default="lavaan",
+              show_default=True,
+              help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
+                   "no correction) or psych (psych::polychoric: per-pair thresholds and .5 "
+                   "for empty cells when the items' response ranges differ).")
 @json_option
 def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, seed: int,
-                as_json: bool) -> None:
+                polychoric: str, as_json: bool) -> None:
     """Reliability of every scale of KEY on DATA: Cronbach's alpha with its CI, standardised
     and ordinal alpha, McDonald's omega, item-rest correlations, alpha and omega if an item
     is deleted, and the standard error of measurement. Reverse-keyed items are reversed."""
     key = load_key(key_file)
     intake = read_responses(data, key)
-    res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed)
+    res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
+                  polychoric=polychoric)
     if as_json:
         out = res.to_dict()
         out["intake"] = {"source": intake.source, "n_read": intake.n_read,
@@ -51,6 +58,7 @@ def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, se
         f"analysed ({intake.n_excluded} excluded at intake); missing = [bold]{missing}[/bold]; "
         f"{int(res.ci_level * 100)}% CI: {ci}"
         + (f" ({n_boot} resamples, seed {seed})" if ci == "bootstrap" else "")
+        + f"; ordinal alpha: {polychoric} polychorics"
     )
     table = Table("scale", "k", "n", "alpha", "CI", "alpha std", "alpha ord", "omega",
                   "SD", "SEM", title=f"Scales (missing = {missing})")

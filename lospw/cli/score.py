@@ -154,7 +154,9 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
         summary: dict[str, Any] = {
             "data": data, "instrument": key.instrument, "n_read": intake.n_read,
             "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
-            "id_column": idc, "scheme": _scheme_info(scheme), "scores": res.to_dict(),
+            "id_column": idc, "scheme": _scheme_info(scheme),
+            # the table holds every row read; the scorer saw the analysed ones
+            "scores": {"n_rows_read": len(table), **res.to_dict()},
         }
         if by:
             summary["aggregation"], files = _aggregate(res, intake, key, scheme, by, out,

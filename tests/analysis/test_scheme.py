@@ -221,7 +221,7 @@ def test_reliability_choices(wp_key):
 def test_score_result_summary(wp_scheme, wp_key):
     res = wp_scheme.score_items(read_responses(FIX / "workplaces.csv", wp_key).items)
     d = res.to_dict()
-    assert d["n_rows"] == 30 and d["scales"]["G"]["n_too_few_items"] == 1
+    assert d["n_rows_scored"] == 30 and d["scales"]["G"]["n_too_few_items"] == 1
     assert d["scales"]["G"]["required"] == 2
 
 

@@ -84,7 +84,7 @@ def test_cr_ave_formulas_match_semtools_on_lavaan_estimates(data, part):
     assert np.allclose(np.diag(fl.to_numpy()), np.sqrt(list(ref["ave"].values())))
 
 
-def test_flags_on_bfi_reference():
+def test_flags_from_lavaans_bfi_estimates():
     ref = REF["bfi"]["listwise"]
     res = V.validity_from_estimates(_estimates(ref), _frame(REF["bfi"]["htmt"]["htmt_abs"]),
                                     n_obs=2436, n_htmt=2436, missing="listwise")

@@ -144,3 +144,27 @@ def test_scheme_errors(capsys, tmp_path):
     code, _, err = call(capsys, "scheme", WAVE1, "--key", FIX / "lospw_interim.yaml", "-o",
                         tmp_path / "s.json", "--seed", "abc")
     assert code == 2 and "--seed must look like NAME=NUMBER" in err
+
+
+def test_score_json_reports_rows_read_and_rows_scored(capsys, tmp_path):
+    """psychTools' ability data: 1525 rows, 16 without any answer (tests/reference/
+    score_rows.R); the table holds all 1525, the scorer saw 1509."""
+    from tests.conftest import FIXTURES, reference_data
+
+    ref = json.loads((Path(__file__).parents[1] / "reference" / "score_rows.json")
+                     .read_text())
+    out = tmp_path / "ability.csv"
+    code, stdout, err = call(capsys, "score", reference_data("ability.csv"), "--key",
+                             FIXTURES / "keys" / "ability.yaml", "-o", out,
+                             "--min-fraction", "0.25", "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    scores = summary["scores"]
+    assert scores["n_rows_read"] == summary["n_read"] == len(pd.read_csv(out)) == 1525
+    assert scores["n_rows_read"] == ref["n_rows_read"]
+    assert scores["n_rows_scored"] == summary["n_analysed"] == ref["n_rows_with_answers"]
+    assert "n_rows" not in scores
+    for s, r in ref["scales"].items():  # one answered item of 4 suffices, as psych
+        assert scores["scales"][s]["n_scored"] == r["n_scored"]
+        assert scores["scales"][s]["mean"] == pytest.approx(r["mean"], abs=1e-12)
+        assert scores["scales"][s]["sd"] == pytest.approx(r["sd"], abs=1e-12)

@@ -36,6 +36,10 @@ def test_invariance_json(hs_path, hs_key_path):
     assert [d["verdict"] for d in out["decisions"]] == ["invariant", "non-invariant",
                                                         "invariant"]
     assert out["partial"] == [] and out["intake"]["n_analysed"] == 301
+    scalar = out["decisions"][1]
+    assert scalar["decided_by"] == ["delta_cfi", "delta_srmr"]
+    assert scalar["delta_cfi_alone"] == "non-invariant" and scalar["cutoffs"]["delta_srmr"] == .01
+    assert [s["label"] for s in out["steps"][1]["starts"]][:2] == ["previous", "default"]
 
 
 @needs_engine
@@ -43,6 +47,8 @@ def test_invariance_text(hs_path, hs_key_path):
     r = _run(["invariance", str(hs_path), "--key", str(hs_key_path), "--group", "school",
               "--no-search"])
     assert r.exit_code == 0 and "highest level: metric" in r.output
+    assert "scalar: non-invariant, decided by ΔCFI -0.0385 (cut-off -0.010) and ΔSRMR" in r.output
+    assert "ΔCFI alone (-0.0385 vs -0.010): non-invariant" in r.output
 
 
 @needs_engine
