@@ -25,11 +25,14 @@ intake then excludes it with its reason); a shorter row is padded with empty cel
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +40,10 @@ from typing import Any
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.xlsx_reader import LostCells, read_sheet
 
-__all__ = ["DELIMITERS", "RawTable", "frame_to_table", "read_table", "table_from_rows"]
+__all__ = ["DELIMITERS", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_FILE_BYTES", "LostCells",
+           "RawTable", "frame_to_table", "read_table", "table_from_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,14 @@ _DELIM_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
 _DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+$")
 _SNIFF_LINES = 200
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+#: The largest data file read (bytes); bigger ones are refused in one line.
+MAX_FILE_BYTES = 256 * 2**20
+#: The most cells (rows x columns) a table may have once read.
+MAX_CELLS = 10_000_000
+#: The longest text cell (characters) of a CSV / text file.
+MAX_CELL_CHARS = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,13 @@ class RawTable:
     duplicate_columns : dict
         Renamed column -> original name, for repeated header names.
     malformed : dict
-        Data row number -> why it cannot be read (e.g. more fields than the header).
+        Data row number -> why it cannot be read (e.g. more fields than the header). The
+        reason names positions and counts, never the content of the cells.
     notes : tuple of str
         What the reader detected or changed.
+    lost_cells : tuple of LostCells
+        XLSX: ranges of cells (data row numbers, 1-based column positions) that Excel shows
+        but the file does not hold a value for: formulas never calculated, merged cells.
     """
 
     columns: tuple[str, ...]
@@ -99,6 +116,7 @@ class RawTable:
     duplicate_columns: dict[str, str] = field(default_factory=dict)
     malformed: dict[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    lost_cells: tuple[LostCells, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -141,8 +159,9 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
                     **info: Any) -> RawTable:
     """Build a :class:`RawTable` from a header and records (the shared last step of readers).
 
-    Normalises the header (names stripped, blanks named, repeats renamed), drops blank rows at
-    the end (counted), pads short rows and reports rows with extra non-empty fields.
+    Normalises the header (names stripped and in Unicode NFC form, blanks named, repeats
+    renamed), drops blank rows at the end (counted), pads short rows and reports rows with
+    extra non-empty fields. Refuses a table of more than :data:`MAX_CELLS` cells.
 
     Examples
     --------
@@ -164,7 +183,7 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     dups: dict[str, str] = {}
     blank_names = 0
     for j, raw in enumerate(header, start=1):
-        name = "" if raw is None else str(raw).strip()
+        name = "" if raw is None else unicodedata.normalize("NFC", str(raw)).strip()
         if isinstance(raw, float) and raw.is_integer():
             name = str(int(raw))
         if not name:
@@ -186,17 +205,24 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     if end < len(records):
         notes.append(f"{len(records) - end} blank line(s) after the last data row ignored")
     width = len(names)
+    if width * end > MAX_CELLS:
+        raise InputError(
+            f"{source}: the table has {end:,} rows x {width:,} columns, more than the "
+            f"{MAX_CELLS:,} cells lospw reads. Keep only the columns needed, or split the file."
+        )
     rows: list[tuple[Any, ...]] = []
     malformed: dict[int, str] = {}
     short = 0
     for k, rec in enumerate(records[:end], start=1):
         cells = [_clean(c) for c in rec]
         if len(cells) > width:
-            extra = [c for c in cells[width:] if c is not None]
+            extra = [j for j, c in enumerate(cells[width:], start=width + 1) if c is not None]
             if extra:
+                # positions only: the cells may hold anything (an e-mail address ...)
                 malformed[k] = (
-                    f"{len(cells)} fields but the header has {width}; the extra "
-                    f"field(s) hold {', '.join(repr(str(c))[:30] for c in extra[:3])}"
+                    f"{len(cells)} fields but the header has {width}; {len(extra)} extra "
+                    f"non-empty field(s), at position(s) "
+                    f"{', '.join(map(str, extra[:5]))}{' ...' if len(extra) > 5 else ''}"
                 )
             cells = cells[:width]
         elif len(cells) < width:
@@ -246,6 +272,9 @@ def _decode(data: bytes, source: str, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise InputError(
             f"{source}: not a text table (the file holds binary data). Give a CSV, XLSX or "
             "SPSS .sav file."
@@ -261,15 +290,83 @@ def _decode(data: bytes, source: str, encoding: str | None) -> tuple[str, str]:
     )
 
 
-def _parse(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a byte-order mark: every other byte of ASCII text is zero."""
+    head = data[:4096]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    zeros_even = head[0::2].count(0) / (len(head) // 2)
+    zeros_odd = head[1::2].count(0) / (len(head) // 2)
+    enc = ("utf-16-le" if zeros_odd > 0.5 and zeros_even < 0.1 else
+           "utf-16-be" if zeros_even > 0.5 and zeros_odd < 0.1 else None)
+    if enc is None:
+        return None
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return (None if "\x00" in text else (text, enc))
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    old = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _parse(text: str, delimiter: str, limit: int | None = None,
+           spans: list[int] | None = None) -> list[list[str]]:
+    """Records of ``text``; with ``spans``, the physical line on which each record ends is
+    appended to it (lines split at CR, LF or CRLF, as the parser splits them)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
                         doublequote=True, skipinitialspace=False, strict=False)
     out: list[list[str]] = []
-    for rec in reader:
-        out.append(rec)
-        if limit is not None and len(out) >= limit:
-            break
+    with _field_limit(MAX_CELL_CHARS):
+        try:
+            for rec in reader:
+                out.append(rec)
+                if spans is not None:
+                    spans.append(reader.line_num)
+                if limit is not None and len(out) >= limit:
+                    break
+        except csv.Error as exc:
+            exc.line_num = reader.line_num  # type: ignore[attr-defined]
+            raise
     return out
+
+
+def _check_spans(records: list[list[str]], ends: list[int], text: str, delimiter: str,
+                 source: str, notes: list[str]) -> None:
+    """Compare physical lines with records: a record over several lines is noted (a quoted
+    cell with line breaks) or, when the lines it swallowed look like rows of their own (a
+    quote opened and not closed in time), refused with the line numbers."""
+    starts = [1] + [e + 1 for e in ends[:-1]]
+    multi = [(k, a, b) for k, (a, b) in enumerate(zip(starts, ends, strict=True)) if b > a]
+    if not multi:
+        return
+    width = len(records[0]) if records else 0
+    lines = _LINE_BREAKS.split(text) if width >= 3 else []
+    for k, a, b in multi:
+        if not lines or k == 0:
+            continue
+        swallowed = [n for n in range(a + 1, b + 1) if len(next(
+            csv.reader([lines[n - 1]], delimiter=delimiter, strict=False), [])) == width]
+        if swallowed:
+            col = next((j for j, c in enumerate(records[k]) if "\n" in c or "\r" in c), 0)
+            name = str(records[0][col]).strip() if col < width else f"column{col + 1}"
+            raise InputError(
+                f"{source}: lines {a}-{b} were read as one row: a quote (\") opened in "
+                f"column {name!r} on line {a} is closed only on line {b}, and line "
+                f"{swallowed[0]} in it looks like a row of its own. Close or remove the "
+                f"quote on line {a} (write a quote inside a cell as \"\").")
+    shown = ", ".join(f"row {k} (lines {a}-{b})" for k, a, b in multi[:5] if k)
+    n_rows = sum(1 for k, _, _ in multi if k)
+    if n_rows:
+        notes.append(f"{n_rows} row(s) span several lines (quoted cells with line breaks): "
+                     f"{shown}{' ...' if n_rows > 5 else ''}")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -290,7 +387,7 @@ def _sniff_delimiter(text: str) -> str:
     return choice
 
 
-def _sniff_decimal(cells: list[Any]) -> tuple[str, int, int]:
+def _sniff_decimal(cells: Iterable[Any]) -> tuple[str, int, int]:
     n_comma = n_dot = 0
     for c in cells:
         if isinstance(c, str):
@@ -319,6 +416,8 @@ def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | 
         notes.append("read as Windows-1252 (cp1252): the file is not valid UTF-8")
     elif enc in ("utf-8-sig", "utf-16"):
         notes.append(f"byte-order mark found; read as {enc}")
+    elif enc in ("utf-16-le", "utf-16-be"):
+        notes.append(f"read as {enc.upper()} (a text file without byte-order mark)")
     if text.startswith("\ufeff"):
         text = text[1:]
     controls = sum(ch < " " and ch not in "\t\r\n" for ch in text[:20000])
@@ -334,20 +433,29 @@ def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | 
         delimiter = _sniff_delimiter(text)
         if delimiter != ",":
             notes.append(f"delimiter {_DELIM_NAMES[delimiter]} detected")
+    ends: list[int] = []
     try:
-        records = _parse(text, delimiter)
+        records = _parse(text, delimiter, spans=ends)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputError(
+                f"{source}: line {getattr(exc, 'line_num', 0)} holds a cell of more than "
+                f"{MAX_CELL_CHARS:,} characters (an unclosed quote?); lospw reads cells up "
+                "to that size. Shorten the cell or close the quote.") from None
         raise InputError(f"{source}: cannot be read as a delimited table ({exc}). Check that "
                          "it is a CSV file.") from None
     # leading blank lines before the header carry nothing; a header is needed
-    while records and _is_blank(records[0]):
-        records.pop(0)
-    if not records:
+    first = next((k for k, r in enumerate(records) if not _is_blank(r)), len(records))
+    if not records[first:]:
         raise InputError(f"{source}: the file is empty. Give a file with a header row and "
                          "one row per respondent.")
+    if first:
+        records, ends = records[first:], ends[first:]
+    _check_spans(records, ends, text, delimiter, source, notes)
+    del text  # the records hold the cells now
     header, body = records[0], records[1:]
     if decimal is None:
-        decimal, n_comma, n_dot = _sniff_decimal([c for r in body for c in r])
+        decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
     table = table_from_rows(header, body, source=source, fmt="csv", notes=notes,
                             encoding=enc, delimiter=delimiter, decimal=decimal)
@@ -356,70 +464,56 @@ def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | 
 
 # -- XLSX ---------------------------------------------------------------------------------
 def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None) -> RawTable:
-    import openpyxl  # imported here: only XLSX users pay for it
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # any failure of the zip / XML parser: the file is unreadable
-        raise InputError(
-            f"{source}: cannot be read as an Excel .xlsx workbook ({type(exc).__name__}). "
-            "Open it in Excel and save it again as .xlsx or as CSV."
-        ) from None
-    try:
-        names = list(wb.sheetnames)
-        if sheet is None:
-            if not names:
-                raise InputError(f"{source}: the workbook has no sheets.")
-            ws = wb[names[0]]
-            sheet_name = names[0]
-        else:
-            if sheet not in names:
-                raise InputError(
-                    f"{source}: no sheet {sheet!r}; the sheets are {', '.join(names)}. Name "
-                    "one of them."
-                )
-            ws, sheet_name = wb[sheet], sheet
-        try:
-            records = [list(r) for r in ws.iter_rows(values_only=True)]
-        except InputError:
-            raise
-        except Exception as exc:
-            raise InputError(
-                f"{source}: sheet {sheet_name!r} cannot be read ({type(exc).__name__}). Save "
-                "the workbook again as .xlsx or as CSV."
-            ) from None
-    finally:
-        wb.close()
-    notes = []
-    if len(names) > 1:
-        notes.append(f"read sheet {sheet_name!r} of {len(names)}")
-    while records and _is_blank(records[0]):
-        records.pop(0)
-    if not records:
-        others = [n for n in names if n != sheet_name]
+    found = read_sheet(path, source, sheet, max_cells=MAX_CELLS)
+    notes = list(found.notes)
+    others = [n for n in found.sheet_names if n != found.name]
+    if others:
+        notes.insert(0, f"read sheet {found.name!r} of {len(found.sheet_names)}")
+    if not found.records:
         fix = (f"Name the sheet that holds the data (--sheet); the others are "
                f"{', '.join(others)}." if others else
                "Put a header row and one row per respondent in it.")
-        raise InputError(f"{source}: sheet {sheet_name!r} is empty. {fix}")
-    header, body = records[0], records[1:]
+        raise InputError(f"{source}: sheet {found.name!r} is empty. {fix}")
+    header, body = found.records[0], found.records[1:]
     if decimal is None:
-        decimal, n_comma, n_dot = _sniff_decimal([c for r in body for c in r])
+        decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
+    # sheet coordinates -> data row numbers (the header is row 0) and column positions
+    lost = tuple(LostCells(c.problem, c.min_row - found.first_row, c.min_col,
+                           c.max_row - found.first_row, c.max_col) for c in found.lost)
     return table_from_rows(header, body, source=source, fmt="xlsx", notes=notes,
-                           decimal=decimal, sheet=sheet_name)
+                           decimal=decimal, sheet=found.name, lost_cells=lost)
 
 
 # -- SPSS ---------------------------------------------------------------------------------
 def _read_sav(path: Path, source: str) -> RawTable:
     import pyreadstat  # imported here: only SPSS users pay for it
 
-    try:
-        df, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    except Exception as exc:  # readstat failures: the file is unreadable
-        raise InputError(
+    def unreadable(exc: Exception) -> InputError:
+        return InputError(
             f"{source}: cannot be read as an SPSS .sav file ({' '.join(str(exc).split())[:120]}). "
-            "Save it again from SPSS, or export it as CSV."
-        ) from None
+            "Save it again from SPSS, or export it as CSV.")
+
+    # the header declares the size; the data are read only up to the cell limit
+    try:
+        _, head = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as exc:  # readstat failures: the file is unreadable
+        raise unreadable(exc) from None
+    n_cols = max(int(head.number_columns or 0), 1)
+    max_rows = MAX_CELLS // n_cols
+    declared = head.number_rows if head.number_rows is not None else -1
+    if declared > max_rows:
+        raise InputError(
+            f"{source}: the SPSS file declares {declared:,} cases x {n_cols:,} variables, more "
+            f"than the {MAX_CELLS:,} cells lospw reads. Keep only the variables needed.")
+    try:
+        df, meta = pyreadstat.read_sav(str(path), user_missing=True, row_limit=max_rows + 1)
+    except Exception as exc:  # readstat failures: the file is unreadable
+        raise unreadable(exc) from None
+    if len(df) > max_rows:
+        raise InputError(
+            f"{source}: the SPSS file holds more than {max_rows:,} cases x {n_cols:,} "
+            f"variables ({MAX_CELLS:,} cells) lospw reads. Keep only the variables needed.")
     columns = [str(c) for c in df.columns]
     records = [[_clean(v) for v in row] for row in df.itertuples(index=False, name=None)]
     value_labels = {str(c): {k: str(v) for k, v in labels.items()}
@@ -485,6 +579,11 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
     if not p.is_file():
         raise InputError(f"{source}: is not a file (a folder?). Give the data file itself.")
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{source}: the file is {size / 2**20:,.0f} MB; lospw reads data files up to "
+                f"{MAX_FILE_BYTES // 2**20} MB. Keep only the columns needed, or split it.")
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{source}: cannot be read ({exc.strerror}).") from None

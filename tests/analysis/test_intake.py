@@ -51,7 +51,7 @@ CORPUS: dict[str, tuple[dict, tuple]] = {
     "pdf.csv": ({}, ("error", "a PDF, not a data table")),
     "weet_niet_text.csv": ({}, ("error", "'weet niet' is not a number")),
     "single_column.csv": ({}, ("error", "single column; check the delimiter")),
-    "quote_unbalanced.csv": ({}, ("error", "is not a number")),
+    "quote_unbalanced.csv": ({}, ("error", "lines 2-3 were read as one row")),
     "na_strings.csv": ({}, ("ok", 2, "'#NULL!' (1 cell(s))")),
     "blank_header.csv": ({}, ("ok", 1, "")),
     "trailing_blank_lines.csv": ({}, ("ok", 1, "2 blank line(s) after the last data row")),
