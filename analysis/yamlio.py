@@ -10,6 +10,7 @@ which remembers its text and line. Readers accept it where a boolean belongs and
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,8 @@ def as_id(value: Any, where: str) -> str:
         raise InputError(
             f"{where}: an id is needed; got a {type(value).__name__}. Write the id as text."
         )
-    text = value.strip()
+    # NFC: "café" typed as e + combining accent is the same id as the precomposed one
+    text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise InputError(f"{where}: an id is needed but the entry is blank. Write the id.")
     return text

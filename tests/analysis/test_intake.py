@@ -105,7 +105,7 @@ def test_corpus_files_also_read_with_other_options():
                        duplicate_ids="keep_first")
     assert r.exclusions[["row", "reason"]].values.tolist() == [[3, "duplicate_id"]]
     assert "same id as row 1" in r.exclusions.loc[0, "detail"]
-    with pytest.raises(InputError, match="id '1' appears on rows 1, 3"):
+    with pytest.raises(InputError, match="rows 1, 3 share a respondent id"):
         read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id",
                        duplicate_ids="error")
     r = read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id")
