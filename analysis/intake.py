@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.idscripts import skeleton
 from analysis.key import Key
 from analysis.readers import DELIMITERS, RawTable, frame_to_table, read_table
 
@@ -329,9 +330,14 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
         else:
             folded = {c.casefold(): c for c in cols}
             near = [f"{i}~{folded[i.casefold()]}" for i in missing if i.casefold() in folded]
+            looks = {skeleton(c): c for c in cols}
+            alike = [f"{i}~{looks[skeleton(i)]}" for i in missing if skeleton(i) in looks]
             if near:
                 hint = (f"Some differ only in upper/lower case ({', '.join(near[:5])}); "
                         "rename them or give a column map.")
+            elif alike:
+                hint = (f"Some only look alike, written in other letters (Cyrillic or Greek "
+                        f"lookalikes: {', '.join(alike[:5])}); retype them.")
         raise InputError(
             f"{src}: {len(missing)} of the key's {len(key.items)} item column(s) are missing: "
             f"{', '.join(missing)}. {hint}"
@@ -427,6 +433,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         raise InputError(f"{src}: no id column {id_column!r}; the columns are "
                          f"{', '.join(table.columns[:12])}{' ...' if len(table.columns) > 12 else ''}. "
                          "Name an existing column.")
+    notes.extend(key.warnings())
     cmap = _resolve_columns(table, key, column_map, notes)
     if id_column is not None and id_column in cmap.values():
         raise InputError(f"{src}: the id column {id_column!r} is also an item column. Name "

@@ -116,6 +116,11 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
     except RecursionError:
         raise InputError(f"{source}: the YAML is nested too deeply to read. Check for "
                          "unbalanced brackets.") from None
+    except (ValueError, OverflowError) as exc:  # a number of 5000 digits, a 13th month ...
+        why = ("a whole number of more than 4300 digits" if "integer string" in str(exc)
+               else _one_line(exc)[:120])
+        raise InputError(f"{source}: a value cannot be read ({why}). Correct it, or quote it "
+                         "to read it as text.") from None
     finally:
         loader.dispose()
 
