@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import logging
 import re
 import unicodedata
@@ -42,7 +41,8 @@ import pandas as pd
 from analysis.errors import InputError
 from analysis.xlsx_reader import LostCells, read_sheet
 
-__all__ = ["DELIMITERS", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_FILE_BYTES", "LostCells",
+__all__ = ["DELIMITERS", "MAX_BLANK_RUN", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_FILE_BYTES",
+           "MAX_ROWS", "LostCells",
            "RawTable", "frame_to_table", "read_table", "table_from_rows"]
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,17 @@ _DELIM_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
 _DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+$")
 _SNIFF_LINES = 200
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 #: The largest data file read (bytes); bigger ones are refused in one line.
 MAX_FILE_BYTES = 256 * 2**20
 #: The most cells (rows x columns) a table may have once read.
 MAX_CELLS = 10_000_000
+#: The most data rows a table may have.
+MAX_ROWS = 1_000_000
+#: The longest run of blank lines (rows) inside the data; a longer one before more data is
+#: refused (a stray cell far below the data).
+MAX_BLANK_RUN = 10_000
 #: The longest text cell (characters) of a CSV / text file.
 MAX_CELL_CHARS = 16 * 2**20
 
@@ -317,25 +322,89 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _parse(text: str, delimiter: str, limit: int | None = None,
-           spans: list[int] | None = None) -> list[list[str]]:
-    """Records of ``text``; with ``spans``, the physical line on which each record ends is
-    appended to it (lines split at CR, LF or CRLF, as the parser splits them)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
-                        doublequote=True, skipinitialspace=False, strict=False)
+def _lines(text: str) -> Iterator[str]:
+    """The physical lines of ``text`` with their ends (CR, LF or CRLF), one at a time (an
+    ``io.StringIO`` would copy the whole text, at four bytes per character)."""
+    for m in _LINE.finditer(text):
+        yield m.group()
+
+
+def _reader(text: str, delimiter: str) -> Any:
+    return csv.reader(_lines(text), delimiter=delimiter, quotechar='"', doublequote=True,
+                      skipinitialspace=False, strict=False)
+
+
+def _parse(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` records of ``text`` (for sniffing)."""
     out: list[list[str]] = []
+    with _field_limit(MAX_CELL_CHARS):
+        for rec in _reader(text, delimiter):
+            out.append(rec)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _blank_text(rec: list[str]) -> bool:
+    return not any(c.strip() for c in rec)
+
+
+def _records(text: str, delimiter: str, source: str) -> tuple[list[list[str]], list[int], int]:
+    """Parse ``text`` into records, bounded by the data.
+
+    Returns the records from the header on, the physical line on which each ends, and the
+    number of blank lines after the last data row (not kept). Blank lines before the header
+    are skipped; a run of blank lines inside the data is kept (each is an empty row) unless
+    it is longer than :data:`MAX_BLANK_RUN` (refused: a stray line far below the data);
+    more than :data:`MAX_ROWS` rows or :data:`MAX_CELLS` cells are refused.
+    """
+    reader = _reader(text, delimiter)
+    records: list[list[str]] = []
+    ends: list[int] = []
+    blank_ends: list[int] = []
+    n_blank = first_blank = cells = 0
     with _field_limit(MAX_CELL_CHARS):
         try:
             for rec in reader:
-                out.append(rec)
-                if spans is not None:
-                    spans.append(reader.line_num)
-                if limit is not None and len(out) >= limit:
-                    break
+                if _blank_text(rec):
+                    if records:
+                        first_blank = first_blank or reader.line_num
+                        n_blank += 1
+                        blank_ends.append(reader.line_num)
+                        if n_blank > MAX_BLANK_RUN and not rec:
+                            # blank lines at the end were cut off before: more lines follow
+                            raise InputError(
+                                f"{source}: lines {first_blank:,}-{reader.line_num:,} and "
+                                "more are blank, and lines with data follow them. Delete "
+                                "the blank lines (or the stray line far below the data).")
+                    continue
+                if n_blank > MAX_BLANK_RUN:
+                    raise InputError(
+                        f"{source}: lines {first_blank:,}-{reader.line_num - 1:,} are blank "
+                        f"({n_blank:,} lines) and line {reader.line_num:,} holds data again. "
+                        "Delete the blank lines (or the stray line far below the data).")
+                records.extend([] for _ in blank_ends)
+                ends.extend(blank_ends)
+                records.append(rec)
+                ends.append(reader.line_num)
+                cells += len(rec) + len(blank_ends)
+                blank_ends, n_blank, first_blank = [], 0, 0
+                if len(records) > MAX_ROWS + 1 or cells > MAX_CELLS:
+                    what = (f"more than {MAX_ROWS:,} rows" if len(records) > MAX_ROWS + 1
+                            else f"more than {MAX_CELLS:,} cells")
+                    raise InputError(
+                        f"{source}: the table has {what} (at line {reader.line_num:,}); "
+                        "lospw reads at most that. Keep only the rows and columns needed, "
+                        "or split the file.")
         except csv.Error as exc:
-            exc.line_num = reader.line_num  # type: ignore[attr-defined]
-            raise
-    return out
+            if "field larger than field limit" in str(exc):
+                raise InputError(
+                    f"{source}: line {reader.line_num:,} holds a cell of more than "
+                    f"{MAX_CELL_CHARS:,} characters (an unclosed quote?); lospw reads cells "
+                    "up to that size. Shorten the cell or close the quote.") from None
+            raise InputError(f"{source}: cannot be read as a delimited table ({exc}). Check "
+                             "that it is a CSV file.") from None
+    return records, ends, n_blank
 
 
 def _check_spans(records: list[list[str]], ends: list[int], text: str, delimiter: str,
@@ -348,12 +417,15 @@ def _check_spans(records: list[list[str]], ends: list[int], text: str, delimiter
     if not multi:
         return
     width = len(records[0]) if records else 0
-    lines = _LINE_BREAKS.split(text) if width >= 3 else []
-    for k, a, b in multi:
+    # the lines each record swallowed (its first 50), parsed on their own
+    wanted = {n for k, a, b in multi[:1000] if k for n in range(a + 1, min(b, a + 50) + 1)}
+    lines = {n: line for n, line in enumerate(_lines(text), start=1) if n in wanted} if (
+        width >= 3) else {}
+    for k, a, b in multi[:1000]:
         if not lines or k == 0:
             continue
-        swallowed = [n for n in range(a + 1, b + 1) if len(next(
-            csv.reader([lines[n - 1]], delimiter=delimiter, strict=False), [])) == width]
+        swallowed = [n for n in range(a + 1, min(b, a + 50) + 1) if len(next(
+            csv.reader([lines[n]], delimiter=delimiter, strict=False), [])) == width]
         if swallowed:
             col = next((j for j, c in enumerate(records[k]) if "\n" in c or "\r" in c), 0)
             name = str(records[0][col]).strip() if col < width else f"column{col + 1}"
@@ -426,33 +498,28 @@ def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | 
             f"{source}: not a text table (it holds control characters). Give a CSV, XLSX "
             "or SPSS .sav file."
         )
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError(f"{source}: the file is empty. Give a file with a header row and "
                          "one row per respondent.")
     if delimiter is None:
         delimiter = _sniff_delimiter(text)
         if delimiter != ",":
             notes.append(f"delimiter {_DELIM_NAMES[delimiter]} detected")
-    ends: list[int] = []
-    try:
-        records = _parse(text, delimiter, spans=ends)
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise InputError(
-                f"{source}: line {getattr(exc, 'line_num', 0)} holds a cell of more than "
-                f"{MAX_CELL_CHARS:,} characters (an unclosed quote?); lospw reads cells up "
-                "to that size. Shorten the cell or close the quote.") from None
-        raise InputError(f"{source}: cannot be read as a delimited table ({exc}). Check that "
-                         "it is a CSV file.") from None
-    # leading blank lines before the header carry nothing; a header is needed
-    first = next((k for k, r in enumerate(records) if not _is_blank(r)), len(records))
-    if not records[first:]:
+    # blank lines at the end are no data: cut off before parsing (a 20 MB file of line
+    # ends is then read in no time)
+    body = len(text.rstrip("\r\n"))
+    tail = text[body:]
+    cut = tail.count("\n") + tail.count("\r") - tail.count("\r\n")
+    text = text[:body]
+    records, ends, trailing = _records(text, delimiter, source)
+    trailing += max(cut - 1, 0)
+    if not records:
         raise InputError(f"{source}: the file is empty. Give a file with a header row and "
                          "one row per respondent.")
-    if first:
-        records, ends = records[first:], ends[first:]
     _check_spans(records, ends, text, delimiter, source, notes)
     del text  # the records hold the cells now
+    if trailing:
+        notes.append(f"{trailing} blank line(s) after the last data row ignored")
     header, body = records[0], records[1:]
     if decimal is None:
         decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
@@ -464,7 +531,8 @@ def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | 
 
 # -- XLSX ---------------------------------------------------------------------------------
 def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None) -> RawTable:
-    found = read_sheet(path, source, sheet, max_cells=MAX_CELLS)
+    found = read_sheet(path, source, sheet, max_cells=MAX_CELLS, max_rows=MAX_ROWS + 1,
+                       max_blank_run=MAX_BLANK_RUN)
     notes = list(found.notes)
     others = [n for n in found.sheet_names if n != found.name]
     if others:

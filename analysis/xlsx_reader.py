@@ -141,7 +141,8 @@ def _pick_sheet(wb: Any, source: str, sheet: str | None, default: str | None) ->
     return ws
 
 
-def _stream(ws: Any, source: str, max_cells: int) -> tuple[list[list[Any]], int, dict]:
+def _stream(ws: Any, source: str, max_cells: int, max_rows: int,
+            max_blank_run: int) -> tuple[list[list[Any]], int, dict]:
     """Rows from the first non-blank row on; blank trailing rows dropped; bounded."""
     parser_cls = _parser_class()
     wb = ws.parent
@@ -177,7 +178,19 @@ def _stream(ws: Any, source: str, max_cells: int) -> tuple[list[list[Any]], int,
                 first_row = r
             gap = r - first_row - len(records) - pending_blank
             pending_blank += max(gap, 0)
+            if pending_blank > max_blank_run:
+                from openpyxl.utils import get_column_letter
+
+                raise InputError(
+                    f"{source}: rows {r - pending_blank:,}-{r - 1:,} of sheet {ws.title!r} "
+                    f"are blank and row {r:,} holds data again (a stray cell far below the "
+                    f"data, e.g. at {get_column_letter(last)}{r}?). Delete it, or the blank "
+                    "rows.")
             kept += pending_blank + last
+            if len(records) + pending_blank > max_rows:
+                raise InputError(
+                    f"{source}: sheet {ws.title!r} has more than {max_rows:,} rows; lospw "
+                    "reads at most that. Keep only the rows needed, or split the file.")
             if kept > max_cells:
                 raise InputError(
                     f"{source}: sheet {ws.title!r} holds more than {max_cells:,} cells (its "
@@ -214,7 +227,7 @@ def _merged(merged: Any, first_row: int, n_rows: int) -> list[LostCells]:
 
 
 def read_sheet(path: Path, source: str, sheet: str | None, *, max_cells: int,
-               default: str | None = None) -> Sheet:
+               max_rows: int, max_blank_run: int, default: str | None = None) -> Sheet:
     """Read one sheet of an ``.xlsx`` workbook (see the module docstring).
 
     Parameters
@@ -225,8 +238,11 @@ def read_sheet(path: Path, source: str, sheet: str | None, *, max_cells: int,
     sheet : str, optional
         The sheet to read; by default ``default`` when the workbook has it, else the first
         sheet (which must be visible).
-    max_cells : int
-        The most cells kept (the sheet is refused beyond).
+    max_cells, max_rows : int
+        The most cells and rows kept (the sheet is refused beyond; the header counts as a
+        row).
+    max_blank_run : int
+        The longest run of blank rows inside the data (a longer one is refused).
     default : str, optional
 
     Raises
@@ -248,7 +264,8 @@ def read_sheet(path: Path, source: str, sheet: str | None, *, max_cells: int,
     try:
         ws = _pick_sheet(wb, source, sheet, default)
         try:
-            records, first_row, info = _stream(ws, source, max_cells)
+            records, first_row, info = _stream(ws, source, max_cells, max_rows,
+                                               max_blank_run)
         except InputError:
             raise
         except Exception as exc:

@@ -157,10 +157,11 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from analysis.readers import MAX_CELLS
+    from analysis.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
     from analysis.xlsx_reader import read_sheet
 
-    sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS, default="ratings")
+    sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS, max_rows=MAX_ROWS + 1,
+                       max_blank_run=MAX_BLANK_RUN, default="ratings")
     if not sheet.records:
         raise InputError(f"{path}: the workbook's first sheet is empty; it needs a header "
                          f"row ({', '.join(REQUIRED)}) and one row per rating.")
