@@ -80,11 +80,22 @@ def neutralise_frame(frame: pd.DataFrame, sep: str = ",") -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(lambda v: neutralise_cell(v, sep))
+            out[col] = _neutralise_series(s, sep)
         elif pd.api.types.is_float_dtype(s):
             out[col] = s + 0.0   # -0.0 + 0.0 == 0.0; NaN stays NaN
     out.columns = [neutralise_cell(c, sep) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def _neutralise_series(s: pd.Series, sep: str) -> pd.Series:
+    """Each distinct cell neutralised once (columns repeat a few values many times)."""
+    try:
+        mapping = {v: neutralise_cell(v, sep) for v in s.dropna().unique()}
+    except TypeError:  # unhashable cells
+        return s.map(lambda v: neutralise_cell(v, sep))
+    if all(k is v for k, v in mapping.items()):
+        return s
+    return s.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
 
 
 def _crlf_records_to_lf(text: str) -> str:

@@ -65,6 +65,7 @@ NA_STRINGS = ("NA", "N/A", "NaN", "#NULL!", ".")
 _REASON_ORDER = ("malformed_row", "empty_row", "non_numeric", "out_of_range", "duplicate_id")
 _NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
            ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
 _BRACKET = re.compile(r"^(?P<q>[^\[\]]+)\[(?P<sq>[^\[\]]+)\]$")
 
 
@@ -369,26 +370,43 @@ def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
     """Numbers when every cell is one (no leading zeros), else text; same for all formats."""
     nums: list[float] = []
     numeric = True
+    seen: dict[str, float | None] = {}  # survey columns repeat a few values many times
     for c in cells:
         if c is None:
             nums.append(math.nan)
         elif isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(
                 c, (bool, np.bool_)):
             nums.append(float(c))
-        elif isinstance(c, str) and (x := _as_number(c, decimal)) is not None and not (
-                re.match(r"^[+-]?0\d", c.strip())):
+        elif isinstance(c, str):
+            if c not in seen:
+                x = _as_number(c, decimal)
+                seen[c] = None if x is None or _LEADING_ZERO.match(c.strip()) else x
+            if (x := seen[c]) is None:
+                numeric = False
+                break
             nums.append(x)
         else:
             numeric = False
             break
     if numeric and cells and not all(c is None for c in cells):
         arr = np.asarray(nums, dtype=float)
-        finite = arr[~np.isnan(arr)]
+        mask = np.isnan(arr)
+        finite = arr[~mask]
         if np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
-            return pd.Series(pd.array([None if np.isnan(v) else int(v) for v in arr],
-                                      dtype="Int64"))
-        return pd.Series(arr, dtype=float)
-    return pd.Series(pd.array([_id_text(c) for c in cells], dtype="str"))
+            ints = np.where(mask, 0, arr).astype(np.int64)
+            return pd.Series(pd.arrays.IntegerArray(ints, mask))
+        return pd.Series(arr + 0.0, dtype=float)
+    texts: dict[Any, str | None] = {}
+    out = []
+    for c in cells:
+        try:
+            t = texts[c]
+        except KeyError:
+            t = texts[c] = _id_text(c)
+        except TypeError:  # an unhashable cell
+            t = _id_text(c)
+        out.append(t)
+    return pd.Series(pd.array(out, dtype="str"))
 
 
 def _number_of(cell: Any, decimal: str) -> float | None:

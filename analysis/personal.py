@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -91,13 +92,17 @@ def _by_name(name: Any) -> bool:
 def _by_content(values: Iterable[Any]) -> str | None:
     """What a column's cells reveal ("e-mail addresses", ...) or None."""
     n = n_phone = 0
-    for v in values:
+    try:
+        distinct = Counter(values)  # each distinct cell judged once
+    except TypeError:
+        distinct = Counter(str(v) for v in values)
+    for v, count in distinct.items():
         if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
             continue
         text = str(v).strip()
         if not text:
             continue
-        n += 1
+        n += count
         if _EMAIL.search(text):
             return "e-mail addresses"
         if _IPV4.match(text) or (_IPV6.match(text) and (text.count(":") >= 3 or "::" in text)):
@@ -105,7 +110,7 @@ def _by_content(values: Iterable[Any]) -> str | None:
         # phone numbers are text (a leading 0 or +); numbers and dates are not phones
         if isinstance(v, str) and _PHONE.match(text) and not _DATE.match(text) and (
                 8 <= sum(ch.isdigit() for ch in text) <= 15):
-            n_phone += 1
+            n_phone += count
     if n_phone and n_phone >= max(1, n // 2):
         return "phone numbers"
     return None

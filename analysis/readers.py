@@ -58,6 +58,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 MAX_FILE_BYTES = 256 * 2**20
 #: The most cells (rows x columns) a table may have once read.
 MAX_CELLS = 10_000_000
+_SHARED_CELLS = 65_536
 #: The most data rows a table may have.
 MAX_ROWS = 1_000_000
 #: The longest run of blank lines (rows) inside the data; a longer one before more data is
@@ -219,7 +220,8 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     malformed: dict[int, str] = {}
     short = 0
     for k, rec in enumerate(records[:end], start=1):
-        cells = [_clean(c) for c in rec]
+        cells = [c if c.__class__ is str and c and not c[0].isspace() else _clean(c)
+                 for c in rec]
         if len(cells) > width:
             extra = [j for j, c in enumerate(cells[width:], start=width + 1) if c is not None]
             if extra:
@@ -363,9 +365,16 @@ def _records(text: str, delimiter: str, source: str) -> tuple[list[list[str]], l
     ends: list[int] = []
     blank_ends: list[int] = []
     n_blank = first_blank = cells = 0
+    # repeated cells (answer codes, labels) share one string object: a table of a million
+    # "1"s or "ab"s then costs pointers, not strings; the cache itself is bounded
+    shared: dict[str, str] = {}
     with _field_limit(MAX_CELL_CHARS):
         try:
             for rec in reader:
+                if len(shared) < _SHARED_CELLS:
+                    rec = [shared.setdefault(c, c) for c in rec]
+                else:
+                    rec = [shared.get(c, c) for c in rec]
                 if _blank_text(rec):
                     if records:
                         first_blank = first_blank or reader.line_num
@@ -461,13 +470,13 @@ def _sniff_delimiter(text: str) -> str:
 
 def _sniff_decimal(cells: Iterable[Any]) -> tuple[str, int, int]:
     n_comma = n_dot = 0
-    for c in cells:
+    for c, n in Counter(cells).items():  # each distinct cell once
         if isinstance(c, str):
             s = c.strip()
             if _COMMA_NUMBER.match(s):
-                n_comma += 1
+                n_comma += n
             elif _DOT_NUMBER.match(s):
-                n_dot += 1
+                n_dot += n
     return ("," if n_comma > n_dot else "."), n_comma, n_dot
 
 
@@ -480,9 +489,14 @@ def _decimal_notes(decimal: str, n_comma: int, n_dot: int) -> list[str]:
     return []
 
 
-def _read_text(data: bytes, source: str, encoding: str | None, delimiter: str | None,
+def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | None,
                decimal: str | None) -> RawTable:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot be read ({exc.strerror}).") from None
     text, enc = _decode(data, source, encoding)
+    del data  # only the text is needed from here on
     notes: list[str] = []
     if enc == "cp1252":
         notes.append("read as Windows-1252 (cp1252): the file is not valid UTF-8")
@@ -652,7 +666,8 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
             raise InputError(
                 f"{source}: the file is {size / 2**20:,.0f} MB; lospw reads data files up to "
                 f"{MAX_FILE_BYTES // 2**20} MB. Keep only the columns needed, or split it.")
-        data = p.read_bytes()
+        with open(p, "rb") as fh:
+            data = fh.read(8)  # the format is in the first bytes; readers read the rest
     except OSError as exc:
         raise InputError(f"{source}: cannot be read ({exc.strerror}).") from None
     if not data:
@@ -679,7 +694,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         if suffix in (".sav", ".zsav"):
             raise InputError(f"{source}: named {suffix} but it is not an SPSS file. Save it "
                              "again from SPSS.")
-        table = _read_text(data, source, encoding, delimiter, decimal)
+        table = _read_text(p, source, encoding, delimiter, decimal)
     log.debug("read %s: %d rows, %d columns", source, table.n_rows, len(table.columns))
     return table
 
