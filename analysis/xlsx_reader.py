@@ -5,8 +5,8 @@ cells that are there: no row or column is made up to reach the sheet's declared 
 stray blank cell at ``XFD1048576`` costs nothing, and the work is bounded by the data:
 
 * before anything is parsed, the workbook's parts are checked against their declared
-  uncompressed sizes (a zip that unpacks to gigabytes is refused, see :data:`MAX_XML_BYTES`
-  and :data:`MAX_STRINGS_BYTES`);
+  uncompressed sizes (a zip that unpacks to gigabytes, or to more than 100 times its packed
+  size, is refused; see :data:`MAX_XML_BYTES` and :data:`MAX_STRINGS_BYTES`);
 * while the sheet is read, the cells kept are counted against ``max_cells``.
 
 It also says what Excel shows but the file does not hold as data, so nothing is dropped
@@ -31,6 +31,10 @@ __all__ = ["MAX_STRINGS_BYTES", "MAX_XML_BYTES", "LostCells", "Sheet", "read_she
 MAX_XML_BYTES = 512 * 2**20
 #: Largest uncompressed shared-string table (bytes); openpyxl keeps it in memory.
 MAX_STRINGS_BYTES = 64 * 2**20
+# A workbook that unpacks to more than this many times its packed size, and to more than
+# _BOMB_BYTES, is a zip bomb (deflate packs real sheets 5-20 times).
+_BOMB_RATIO = 100
+_BOMB_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,14 @@ def _check_sizes(path: Path, source: str) -> None:
             "Open it in Excel and save it again as .xlsx or as CSV."
         ) from None
     total = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
     strings = sum(i.file_size for i in infos if i.filename.lower().endswith(
         "sharedstrings.xml"))
+    if total > _BOMB_BYTES and total > _BOMB_RATIO * packed:
+        raise InputError(
+            f"{source}: the workbook's {packed:,} packed bytes unpack to {_mb(total)} (more "
+            f"than {_BOMB_RATIO} times as much; real workbooks pack about 10 times): not read. "
+            "Save the data sheet as CSV.")
     if total > MAX_XML_BYTES or strings > MAX_STRINGS_BYTES:
         what, size, limit = (("its text table", strings, MAX_STRINGS_BYTES)
                              if strings > MAX_STRINGS_BYTES else ("it", total, MAX_XML_BYTES))

@@ -18,7 +18,11 @@ import yaml
 
 from analysis.errors import InputError
 
-__all__ = ["Yaml11Bool", "as_bool", "as_id", "load_yaml", "load_yaml_text"]
+__all__ = ["MAX_YAML_BYTES", "Yaml11Bool", "as_bool", "as_id", "load_yaml", "load_yaml_text"]
+
+#: The largest YAML file read. lospw's YAML files (keys, banks, criteria, rules, populations)
+#: are hand-sized; the parser needs about 40 times a file's size in memory.
+MAX_YAML_BYTES = 2**20
 
 
 class Yaml11Bool(str):
@@ -96,6 +100,10 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
     >>> load_yaml_text("flag: true")
     {'flag': True}
     """
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(f"{source}: the YAML text is {len(text) / 2**20:,.1f} MB; lospw reads "
+                         f"YAML files up to {MAX_YAML_BYTES // 2**20} MB. Check that it is the "
+                         "right file.")
     try:
         loader = _Loader(text)  # the reader already refuses control characters here
     except yaml.YAMLError as exc:
@@ -146,6 +154,10 @@ def load_yaml(path: str | Path) -> Any:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file. Check the path.")
+    if p.stat().st_size > MAX_YAML_BYTES:
+        raise InputError(f"{path}: the file is {p.stat().st_size / 2**20:,.1f} MB; lospw reads "
+                         f"YAML files up to {MAX_YAML_BYTES // 2**20} MB. Check that it is the "
+                         "right file.")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

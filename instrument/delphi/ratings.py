@@ -44,6 +44,9 @@ OPTIONAL = ("group", "clarity", "comment")
 COLUMNS = ("source", "row", "round", "panelist", "group", "item", "relevance", "clarity",
            "comment")
 _MISSING = ("", "na", "n/a")
+#: The most rating rows a file may have (a panel of 1,000 rating 100 items in 2 rounds is
+#: 200,000); a bigger file is refused before it is analysed.
+MAX_RATING_ROWS = 200_000
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -124,6 +127,9 @@ class Ratings:
 
 # ---- reading files into (row number, {column: raw value}) ----------------------------------
 def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    if path.stat().st_size > 64 * 2**20:
+        raise InputError(f"{path}: the file is {path.stat().st_size / 2**20:,.0f} MB; a ratings "
+                         "file is read up to 64 MB. Check that it is the right file.")
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty; it needs a header row "
@@ -151,6 +157,9 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
             header = record
             continue
         rows.append((start, record))
+        if len(rows) > MAX_RATING_ROWS:
+            raise InputError(f"{path}: more than {MAX_RATING_ROWS:,} rating rows; lospw reads "
+                             "at most that. Check that it is the right file.")
     if header is None:
         raise InputError(f"{path}: the file is empty; it needs a header row.")
     return header, iter(rows)
@@ -160,7 +169,8 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     from analysis.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
     from analysis.xlsx_reader import read_sheet
 
-    sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS, max_rows=MAX_ROWS + 1,
+    sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS,
+                       max_rows=min(MAX_ROWS, MAX_RATING_ROWS) + 1,
                        max_blank_run=MAX_BLANK_RUN, default="ratings")
     if not sheet.records:
         raise InputError(f"{path}: the workbook's first sheet is empty; it needs a header "
