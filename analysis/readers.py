@@ -60,7 +60,7 @@ MAX_FILE_BYTES = 256 * 2**20
 MAX_CELLS = 10_000_000
 _SHARED_CELLS = 65_536
 #: The most data rows a table may have.
-MAX_ROWS = 1_000_000
+MAX_ROWS = 500_000
 #: The longest run of blank lines (rows) inside the data; a longer one before more data is
 #: refused (a stray cell far below the data).
 MAX_BLANK_RUN = 10_000
