@@ -10,7 +10,8 @@
 * ``result.exclusions`` lists every input row that is not analysed, with its reason, so
   ``n_read == n_analysed + n_excluded`` always;
 * ``result.cell_log`` lists every cell the intake changed (a non-numeric or out-of-range value
-  set to missing) or that caused an exclusion.
+  set to missing, an answer recoded, an XLSX cell that holds no value: a formula never
+  calculated or the hidden part of a merged cell) or that caused an exclusion.
 
 Checks against the key, in order: every key item has a column (all missing ones are listed in
 one message); cells are numbers (or missing codes); values lie on the response scale; rows

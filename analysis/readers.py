@@ -10,8 +10,9 @@ Detection rules (each can be overridden):
 
 * **format** from the file's first bytes, not its name: ``PK`` (a zip) is XLSX, ``$FL2`` /
   ``$FL3`` is SPSS, anything else is text. An old binary ``.xls`` is refused with the fix.
-* **encoding**: a byte-order mark decides (UTF-8 with BOM, UTF-16); otherwise UTF-8 if the
-  bytes are valid UTF-8, else Windows-1252 (cp1252, what Dutch Excel writes), else an error.
+* **encoding**: a byte-order mark decides (UTF-8 with BOM, UTF-16); UTF-16 without one is
+  recognised by its zero bytes; otherwise UTF-8 if the bytes are valid UTF-8, else
+  Windows-1252 (cp1252, what Dutch Excel writes), else an error.
 * **delimiter**: of ``;``, ``,``, tab and ``|``, the one whose header has more than one field
   and that gives the most rows with the header's field count.
 * **decimal mark**: ``,`` when more number-like cells look like ``3,5`` than like ``3.5``.
@@ -20,6 +21,13 @@ Every data row is kept, in order, numbered from 1 (the header is not counted; in
 data row *k* is line *k* + 1). Blank lines at the very end are dropped and counted in the
 notes; a row with more non-empty fields than the header is reported in ``malformed`` (the
 intake then excludes it with its reason); a shorter row is padded with empty cells and counted.
+A row that spans several physical lines (a quoted cell with line breaks) is noted with its
+line numbers, and refused when the lines it swallowed look like rows of their own (a quote
+left open). Header names are read in Unicode NFC.
+
+Work is bounded by the data, not by what a file declares (issue 17): :data:`MAX_FILE_BYTES`,
+:data:`MAX_ROWS`, :data:`MAX_CELLS`, :data:`MAX_CELL_CHARS` and :data:`MAX_BLANK_RUN` are
+refused in one line; XLSX sheets are streamed (:mod:`analysis.xlsx_reader`).
 """
 
 from __future__ import annotations
