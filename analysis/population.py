@@ -62,6 +62,7 @@ __all__ = [
     "FLAWS",
     "FORMAT",
     "MAX_SIMULATED_CATEGORIES",
+    "MAX_SIMULATED_CELLS",
     "MAX_SIMULATED_N",
     "Group",
     "ItemModel",
@@ -73,8 +74,10 @@ __all__ = [
 
 FORMAT = "lospw-population/1"
 FLAWS = ("weak", "cross_loading", "non_invariant")
-#: The largest sample a simulation draws (the work and memory grow with it).
-MAX_SIMULATED_N = 100_000
+#: The largest sample a simulation draws (the work and memory grow with it); a population
+#: file's ``n`` is also bounded by :data:`MAX_SIMULATED_CELLS` (respondents x items).
+MAX_SIMULATED_N = 1_000_000
+MAX_SIMULATED_CELLS = 5_000_000
 #: The most response categories a population model handles (its moments grow with the
 #: square of the number of categories).
 MAX_SIMULATED_CATEGORIES = 101
@@ -419,9 +422,10 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     n = data.get("n", 600)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"{src}: n must be a whole number >= 1; got {n!r}.")
-    if n > MAX_SIMULATED_N:
-        raise InputError(f"{src}: n is {n:,}; a simulation draws at most "
-                         f"{MAX_SIMULATED_N:,} respondents. Give a smaller n.")
+    if n > MAX_SIMULATED_N or n * len(items) > MAX_SIMULATED_CELLS:
+        most = min(MAX_SIMULATED_N, MAX_SIMULATED_CELLS // len(items))
+        raise InputError(f"{src}: n is {n:,}; a simulation of {len(items)} items draws at "
+                         f"most {most:,} respondents. Give a smaller n.")
     pop = PopulationModel(
         key=key, factors=tuple(factors), phi=phi, items=tuple(items), n=n,
         n_workplaces=n_wp, icc=icc, groups=tuple(groups), non_invariance=tuple(noninv),
