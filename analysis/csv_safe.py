@@ -95,7 +95,7 @@ def _neutralise_series(s: pd.Series, sep: str) -> pd.Series:
         return s.map(lambda v: neutralise_cell(v, sep))
     if all(k is v for k, v in mapping.items()):
         return s
-    return s.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    return s.map(lambda v: mapping.get(v, v) if isinstance(v, (str, float)) else v)
 
 
 def _crlf_records_to_lf(text: str) -> str:

@@ -39,7 +39,7 @@ import pandas as pd
 from analysis.artifacts import sha256_file, write_csv, write_json
 from analysis.intake import IntakeResult, pseudonyms
 from analysis.key import Key
-from analysis.personal import personal_columns
+from analysis.personal import normalise_name, personal_columns
 from analysis.score_table import ID_CANDIDATES, detect_id_column
 from analysis.screening import ScreeningResult
 
@@ -81,8 +81,9 @@ def left_out(result: IntakeResult, key: Key, *, keep: tuple[str | None, ...] = (
     # without --id, a column named like a respondent id (id, respondent, ...) is still an
     # id: it is left out too, so no raw id reaches the artifacts
     id_like = result.id_column or detect_id_column(list(result.meta.columns), key.items)
+    ids = {normalise_name(c) for c in ID_CANDIDATES}
     out = {c: "respondent id" for c in result.meta.columns
-           if c not in kept and (c == id_like or str(c).strip().lower() in ID_CANDIDATES)}
+           if c not in kept and (c == id_like or normalise_name(c) in ids)}
     rest = result.meta[[c for c in result.meta.columns if c not in out]]
     out.update(personal_columns(rest, keep=kept, also=drop))
     return out
