@@ -3,7 +3,8 @@
 Every stage writes its results through these functions so that a rerun on the same input
 gives byte-identical files: JSON with sorted keys, fixed float formatting (``repr`` of the
 float, which round-trips), no timestamps or absolute paths; CSV with a fixed float format,
-``\\n`` line ends and cells that a spreadsheet would run as formulas neutralised.
+``\\n`` line ends, cells that a spreadsheet would run as formulas neutralised and cells with
+line breaks quoted (:mod:`analysis.csv_safe`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.csv_safe import FORMULA_PREFIXES, csv_text, neutralise_cell, neutralise_frame
+
 __all__ = [
     "FORMULA_PREFIXES",
     "neutralise_cell",
@@ -29,36 +32,6 @@ __all__ = [
     "write_json",
     "write_text",
 ]
-
-# Cells starting with these are run as formulas by Excel / LibreOffice / Sheets
-# (OWASP "CSV injection"); a leading apostrophe makes them plain text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Prefix text that a spreadsheet would evaluate with ``'``; leave numbers alone.
-
-    Examples
-    --------
-    >>> neutralise_cell("=SUM(A1:A2)")
-    "'=SUM(A1:A2)"
-    >>> neutralise_cell("-A1"), neutralise_cell(-1.5), neutralise_cell("ok")
-    ("'-A1", -1.5, 'ok')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell (and column name) neutralised."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
-    return out
-
 
 def to_jsonable(obj: Any) -> Any:
     """Plain JSON values from results: dataclasses (via ``to_dict``), numpy, pandas, paths.
@@ -125,10 +98,9 @@ def write_json(obj: Any, path: str | Path) -> Path:
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, sep: str = ",",
               index: bool = False, float_format: str = "%.10g") -> Path:
-    """Write a table deterministically, with spreadsheet-formula cells neutralised."""
-    text = neutralise_frame(frame).to_csv(sep=sep, index=index, float_format=float_format,
-                                          lineterminator="\n")
-    return write_text(text, path)
+    """Write a table deterministically and spreadsheet-safe (:func:`analysis.csv_safe.csv_text`:
+    formula cells neutralised, cells with line breaks quoted)."""
+    return write_text(csv_text(frame, sep=sep, index=index, float_format=float_format), path)
 
 
 def sha256_file(path: str | Path) -> str:

@@ -10,7 +10,8 @@
 * ``result.exclusions`` lists every input row that is not analysed, with its reason, so
   ``n_read == n_analysed + n_excluded`` always;
 * ``result.cell_log`` lists every cell the intake changed (a non-numeric or out-of-range value
-  set to missing) or that caused an exclusion.
+  set to missing, an answer recoded, an XLSX cell that holds no value: a formula never
+  calculated or the hidden part of a merged cell) or that caused an exclusion.
 
 Checks against the key, in order: every key item has a column (all missing ones are listed in
 one message); cells are numbers (or missing codes); values lie on the response scale; rows
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.idscripts import skeleton
 from analysis.key import Key
 from analysis.readers import DELIMITERS, RawTable, frame_to_table, read_table
 
@@ -63,6 +66,7 @@ NA_STRINGS = ("NA", "N/A", "NaN", "#NULL!", ".")
 _REASON_ORDER = ("malformed_row", "empty_row", "non_numeric", "out_of_range", "duplicate_id")
 _NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
            ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
 _BRACKET = re.compile(r"^(?P<q>[^\[\]]+)\[(?P<sq>[^\[\]]+)\]$")
 
 
@@ -188,6 +192,11 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _nfc(text: str) -> str:
+    """Unicode NFC form (headers are read in it; ids typed either way then match)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def _as_number(text: str, decimal: str = ".") -> float | None:
     """Parse text as a plain decimal number (no thousands separators, no inf/nan).
 
@@ -220,7 +229,7 @@ def _split_missing(values: Iterable[Any], key: Key) -> tuple[set[float], set[str
                 if not v.strip():
                     raise InputError("The 'missing_values' option has an empty text; an empty "
                                      "cell is always missing. Remove it.")
-                texts.add(v.strip().casefold())
+                texts.add(_nfc(v.strip()).casefold())
                 continue
         else:
             raise InputError(f"The 'missing_values' option takes numbers or text; got "
@@ -236,20 +245,38 @@ def _split_missing(values: Iterable[Any], key: Key) -> tuple[set[float], set[str
     return nums, texts
 
 
-def _check_recode(recode: Mapping[Any, Any] | None) -> dict[str, float]:
+def _check_recode(recode: Mapping[Any, Any] | None) -> tuple[dict[str, float],
+                                                              dict[float, float]]:
+    """Answer code -> number, as (text codes, numeric codes).
+
+    A code that is a number (``1``, ``"1"``, ``"1.0"``) is also matched numerically, so a
+    recode changes a cell whatever the file format stored it as: CSV text ``"1"``, an XLSX
+    number ``1`` or an SPSS ``1.0``.
+
+    Examples
+    --------
+    >>> _check_recode({"A1": 1, 5: 1, "1": 5})
+    ({'a1': 1.0, '5': 1.0, '1': 5.0}, {5.0: 1.0, 1.0: 5.0})
+    """
     if recode is None:
-        return {}
+        return {}, {}
     if not isinstance(recode, Mapping):
         raise InputError("The 'recode' option must map answer codes to numbers, e.g. "
                          "{'A1': 1, 'A2': 2}.")
-    out: dict[str, float] = {}
+    texts: dict[str, float] = {}
+    nums: dict[float, float] = {}
     for k, v in recode.items():
         if (isinstance(v, bool) or not (v is None or isinstance(v, (int, float)))
                 or (isinstance(v, float) and not math.isfinite(v))):
             raise InputError(f"recode: the code {k!r} must map to a number (or nothing for "
                              f"missing); got {v!r}.")
-        out[str(k).strip().casefold()] = math.nan if v is None else float(v)
-    return out
+        new = math.nan if v is None else float(v)
+        texts[_nfc(str(k).strip()).casefold()] = new
+        number = (float(k) if isinstance(k, (int, float)) and not isinstance(k, bool)
+                  else _as_number(k) if isinstance(k, str) else None)
+        if number is not None and math.isfinite(number):
+            nums[number + 0.0] = new
+    return texts, nums
 
 
 def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | None,
@@ -305,9 +332,14 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
         else:
             folded = {c.casefold(): c for c in cols}
             near = [f"{i}~{folded[i.casefold()]}" for i in missing if i.casefold() in folded]
+            looks = {skeleton(c): c for c in cols}
+            alike = [f"{i}~{looks[skeleton(i)]}" for i in missing if skeleton(i) in looks]
             if near:
                 hint = (f"Some differ only in upper/lower case ({', '.join(near[:5])}); "
                         "rename them or give a column map.")
+            elif alike:
+                hint = (f"Some only look alike, written in other letters (Cyrillic or Greek "
+                        f"lookalikes: {', '.join(alike[:5])}); retype them.")
         raise InputError(
             f"{src}: {len(missing)} of the key's {len(key.items)} item column(s) are missing: "
             f"{', '.join(missing)}. {hint}"
@@ -339,26 +371,53 @@ def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
     """Numbers when every cell is one (no leading zeros), else text; same for all formats."""
     nums: list[float] = []
     numeric = True
+    seen: dict[str, float | None] = {}  # survey columns repeat a few values many times
     for c in cells:
         if c is None:
             nums.append(math.nan)
         elif isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(
                 c, (bool, np.bool_)):
             nums.append(float(c))
-        elif isinstance(c, str) and (x := _as_number(c, decimal)) is not None and not (
-                re.match(r"^[+-]?0\d", c.strip())):
+        elif isinstance(c, str):
+            if c not in seen:
+                x = _as_number(c, decimal)
+                seen[c] = None if x is None or _LEADING_ZERO.match(c.strip()) else x
+            if (x := seen[c]) is None:
+                numeric = False
+                break
             nums.append(x)
         else:
             numeric = False
             break
     if numeric and cells and not all(c is None for c in cells):
         arr = np.asarray(nums, dtype=float)
-        finite = arr[~np.isnan(arr)]
+        mask = np.isnan(arr)
+        finite = arr[~mask]
         if np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
-            return pd.Series(pd.array([None if np.isnan(v) else int(v) for v in arr],
-                                      dtype="Int64"))
-        return pd.Series(arr, dtype=float)
-    return pd.Series(pd.array([_id_text(c) for c in cells], dtype="str"))
+            ints = np.where(mask, 0, arr).astype(np.int64)
+            return pd.Series(pd.arrays.IntegerArray(ints, mask))
+        return pd.Series(arr + 0.0, dtype=float)
+    texts: dict[Any, str | None] = {}
+    out = []
+    for c in cells:
+        try:
+            t = texts[c]
+        except KeyError:
+            t = texts[c] = _id_text(c)
+        except TypeError:  # an unhashable cell
+            t = _id_text(c)
+        out.append(t)
+    return pd.Series(pd.array(out, dtype="str"))
+
+
+def _number_of(cell: Any, decimal: str) -> float | None:
+    """The number a cell holds as it stands (text parsed), or None."""
+    if isinstance(cell, str):
+        return _as_number(cell, decimal)
+    if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(
+            cell, (bool, np.bool_)):
+        return float(cell)
+    return None
 
 
 def _show(cell: Any) -> str:
@@ -377,8 +436,14 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     _choice("non_numeric", non_numeric, ("error", "missing", "exclude"))
     _choice("duplicate_ids", duplicate_ids, ("exclude", "keep_first", "error"))
     miss_nums, miss_texts = _split_missing(missing_values, key)
-    codes = _check_recode(recode)
+    codes, num_codes = _check_recode(recode)
     src = table.source
+    if id_column is not None:
+        id_column = _nfc(id_column)
+    if isinstance(column_map, Mapping):
+        column_map = {(_nfc(k) if isinstance(k, str) else k): (_nfc(v) if isinstance(v, str)
+                                                               else v)
+                      for k, v in column_map.items()}
     notes = list(table.notes)
     if not table.rows:
         raise InputError(f"{src}: the file has a header but no data rows. Give one row per "
@@ -387,6 +452,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         raise InputError(f"{src}: no id column {id_column!r}; the columns are "
                          f"{', '.join(table.columns[:12])}{' ...' if len(table.columns) > 12 else ''}. "
                          "Name an existing column.")
+    notes.extend(key.warnings())
     cmap = _resolve_columns(table, key, column_map, notes)
     if id_column is not None and id_column in cmap.values():
         raise InputError(f"{src}: the id column {id_column!r} is also an item column. Name "
@@ -414,13 +480,11 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 continue
             content[k, j] = True
             x: float | None = None
+            recoded = False
             if isinstance(cell, str):
-                folded = cell.strip().casefold()
+                folded = _nfc(cell.strip()).casefold()
                 if folded in codes:
-                    x = codes[folded]
-                    if math.isnan(x):
-                        missing_counts[f"recoded {cell.strip()!r}"] += 1
-                        continue
+                    x, recoded = codes[folded], True
                 elif folded in miss_texts:
                     missing_counts[repr(cell.strip())] += 1
                     continue
@@ -429,6 +493,21 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(
                     cell, (bool, np.bool_)):
                 x = float(cell)
+            if not recoded and x is not None and x in num_codes:
+                x, recoded = num_codes[x], True
+            if recoded:
+                before = _number_of(cell, table.decimal)
+                if math.isnan(x):
+                    missing_counts[f"recoded {_show(cell).strip()!r}"] += 1
+                if before is None or math.isnan(x) or before != x:
+                    cell_log.append({"row": k + 1, "id": ids[k], "column": col,
+                                     "value": _show(cell), "problem": "recoded",
+                                     "action": "set missing" if math.isnan(x) else
+                                     f"set to {x:g}"})
+                if math.isnan(x):
+                    continue
+            if x is not None:
+                x += 0.0  # no negative zero
             if x is None or not math.isfinite(x):
                 n_text += 1
                 if first_text is None:
@@ -461,6 +540,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     bad_rows["out_of_range"].setdefault(k + 1, []).append(col)
                 continue
             values[k, j] = x
+    _log_lost_cells(table, cmap, ids, cell_log, notes)
     if first_text is not None and non_numeric == "error":
         r, col, cell, _ = first_text
         more = f" (and {n_text - 1} more non-numeric cell(s))" if n_text > 1 else ""
@@ -477,6 +557,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     if missing_counts:
         notes.append("missing codes read as missing: " + ", ".join(
             f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items())))
+    n_recoded = sum(e["problem"] == "recoded" for e in cell_log)
+    if n_recoded:
+        notes.append(f"{n_recoded} cell(s) changed by the recode (listed in the cell log)")
     n_nonnum = sum(e["problem"] == "non_numeric" for e in cell_log)
     n_oor = sum(e["problem"] == "out_of_range" for e in cell_log)
     if n_nonnum:
@@ -509,9 +592,10 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 groups.setdefault(i, []).append(k + 1)
         dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
         if dups and duplicate_ids == "error":
-            i, rows = next(iter(dups.items()))
+            rows = next(iter(dups.values()))
+            # rows, never the id itself: messages and logs carry no raw ids
             raise InputError(
-                f"{src}: respondent id {i!r} appears on rows {', '.join(map(str, rows))} "
+                f"{src}: rows {', '.join(map(str, rows))} share a respondent id "
                 f"({len(dups)} duplicated id(s) in all). Make the ids unique, or pass "
                 "duplicate_ids='exclude' or 'keep_first'."
             )
@@ -576,6 +660,37 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     log.info("intake %s: %d read, %d analysed, %d excluded", src, n, result.n_analysed,
              result.n_excluded)
     return result
+
+
+_LOST = {"formula_without_value": "formula cell(s) without a calculated value",
+         "merged_cell": "cell(s) hidden by merged cells"}
+
+
+def _log_lost_cells(table: RawTable, cmap: Mapping[str, str], ids: list[str | None],
+                    cell_log: list[dict[str, Any]], notes: list[str]) -> None:
+    """Log the cells Excel shows but the file holds no value for (read as empty): each one
+    in an item column in the cell log, all of them counted in the notes."""
+    if not table.lost_cells:
+        return
+    n, width = table.n_rows, len(table.columns)
+    item_of = {table.columns.index(c) + 1: c for c in cmap.values()}
+    counts: Counter[str] = Counter()
+    in_items: Counter[str] = Counter()
+    for lc in table.lost_cells:
+        rows = range(max(lc.min_row, 1), min(lc.max_row, n) + 1)
+        for pos in range(lc.min_col, min(lc.max_col, width) + 1):
+            for r in rows:
+                if table.rows[r - 1][pos - 1] is not None:
+                    continue  # the top-left cell of a merged range holds its value
+                counts[lc.problem] += 1
+                if pos in item_of:
+                    in_items[lc.problem] += 1
+                    cell_log.append({"row": r, "id": ids[r - 1], "column": item_of[pos],
+                                     "value": "", "problem": lc.problem,
+                                     "action": "set missing"})
+    for problem, k in sorted(counts.items()):
+        notes.append(f"{k} {_LOST[problem]} read as empty ({in_items[problem]} in item "
+                     "columns, listed in the cell log)")
 
 
 def _looks_like_item(col: str, key: Key) -> bool:

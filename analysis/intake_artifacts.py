@@ -21,8 +21,12 @@ sequential code (``R0001``, ``R0002``, ... numbered by the first data row on whi
 appears; rows sharing an id share the code; see :func:`analysis.intake.pseudonyms`). The
 codes carry no information about the ids; no salt or secret is involved, so reruns give the
 same codes. The link back is the ``row`` number, which only the holder of the raw file can
-follow. Columns that commonly hold personal data in survey exports (:data:`PERSONAL_COLUMNS`,
-plus any named by the caller) are left out of ``responses.csv`` and listed in the summary.
+follow. Columns that hold personal data or survey-tool metadata - by their name or their
+content, see :mod:`analysis.personal` -, every column named like a respondent id, and any
+column named by the caller are left out of ``responses.csv`` and listed in the summary
+(``columns_left_out``, with the reason; never with a cell). The ``--group`` and ``--cluster``
+columns are kept. An input column called ``row`` or ``respondent`` (lospw's own columns) is
+written as ``row.2`` / ``respondent.2``.
 """
 
 from __future__ import annotations
@@ -35,15 +39,14 @@ import pandas as pd
 from analysis.artifacts import sha256_file, write_csv, write_json
 from analysis.intake import IntakeResult, pseudonyms
 from analysis.key import Key
-from analysis.score_table import detect_id_column
+from analysis.personal import normalise_name, personal_columns
+from analysis.score_table import ID_CANDIDATES, detect_id_column
 from analysis.screening import ScreeningResult
 
-__all__ = ["PERSONAL_COLUMNS", "PSEUDONYM_METHOD", "intake_summary", "write_intake"]
+__all__ = ["OWN_COLUMNS", "PSEUDONYM_METHOD", "intake_summary", "left_out", "write_intake"]
 
-# Column names (case-insensitive) that survey tools use for personal data (LimeSurvey:
-# ipaddr, token, email, firstname, lastname, refurl; and common Dutch / English spellings).
-PERSONAL_COLUMNS = ("ipaddr", "ip", "token", "email", "e-mail", "firstname", "lastname",
-                    "name", "naam", "voornaam", "achternaam", "refurl", "telefoon", "phone")
+#: The columns lospw adds to ``responses.csv``; input columns of these names are renamed.
+OWN_COLUMNS = ("respondent", "row")
 PSEUDONYM_METHOD = ("sequential codes R0001, R0002, ... by the first data row on which each "
                     "raw id appears (rows sharing an id share a code); no hash, no secret; the "
                     "raw ids are not written")
@@ -54,8 +57,41 @@ def _source_name(path: str) -> str:
     return Path(path).name
 
 
+def left_out(result: IntakeResult, key: Key, *, keep: tuple[str | None, ...] = (),
+             drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The non-item columns left out of the written data, each with its reason.
+
+    Parameters
+    ----------
+    result : IntakeResult
+    key : Key
+    keep : tuple of str
+        Columns kept on purpose (``--group``, ``--cluster``).
+    drop : tuple of str
+        More columns to leave out (``--drop``).
+
+    Returns
+    -------
+    dict
+        Column -> ``"respondent id"``, ``"name"`` (a personal or metadata column by its
+        name), ``"asked"`` (``drop``) or what its content looks like (``"e-mail
+        addresses"`` ...).
+    """
+    kept = {c for c in keep if c}
+    # without --id, a column named like a respondent id (id, respondent, ...) is still an
+    # id: it is left out too, so no raw id reaches the artifacts
+    id_like = result.id_column or detect_id_column(list(result.meta.columns), key.items)
+    ids = {normalise_name(c) for c in ID_CANDIDATES}
+    out = {c: "respondent id" for c in result.meta.columns
+           if c not in kept and (c == id_like or normalise_name(c) in ids)}
+    rest = result.meta[[c for c in result.meta.columns if c not in out]]
+    out.update(personal_columns(rest, keep=kept, also=drop))
+    return out
+
+
 def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | None = None,
-                   *, dropped: list[str] | None = None,
+                   *, dropped: dict[str, str] | None = None,
+                   renamed: dict[str, str] | None = None,
                    source_sha256: str | None = None,
                    screening_mode: str | None = None) -> dict[str, Any]:
     """The summary written to ``intake.json`` (and printed by ``lospw intake --json``)."""
@@ -68,7 +104,9 @@ def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | 
     d["reconciles"] = d["n_read"] == d["n_analysed"] + d["n_excluded"]
     d["pseudonymisation"] = {"method": PSEUDONYM_METHOD, "column": "respondent",
                              "id_column": result.id_column}
-    d["columns_left_out"] = sorted(dropped or [])
+    d["columns_left_out"] = [{"column": c, "reason": r}
+                             for c, r in sorted((dropped or {}).items())]
+    d["columns_renamed"] = dict(sorted((renamed or {}).items()))
     d["screening"] = None if screening is None else screening.to_dict()
     d["screening_mode"] = screening_mode if screening is not None else "off"
     d["value_labels"] = {c: {str(k): v for k, v in labels.items()}
@@ -79,7 +117,7 @@ def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | 
 
 def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
                  screening: ScreeningResult | None = None, *,
-                 drop: tuple[str, ...] = (),
+                 drop: tuple[str, ...] = (), keep: tuple[str | None, ...] = (),
                  screening_mode: str | None = None) -> dict[str, Any]:
     """Write the intake artifacts to ``outdir``; return the summary (with the file list).
 
@@ -91,20 +129,27 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     outdir : str or Path
     screening : ScreeningResult, optional
     drop : tuple of str
-        More columns to leave out of ``responses.csv`` (besides the id and
-        :data:`PERSONAL_COLUMNS`).
+        More columns to leave out of ``responses.csv`` (besides the ids and the personal
+        columns of :func:`left_out`).
+    keep : tuple of str
+        Columns kept although they look personal (``--group``, ``--cluster``).
     screening_mode : str, optional
         ``"flag"`` or ``"exclude"``, recorded in the summary.
     """
     out = Path(outdir)
     codes = pseudonyms(result)
-    personal = {c.casefold() for c in (*PERSONAL_COLUMNS, *drop)}
-    # without --id, a column named like a respondent id (id, respondent, ...) is still an
-    # id: it is left out too, so no raw id reaches the artifacts
-    id_like = result.id_column or detect_id_column(list(result.meta.columns), key.items)
-    dropped = [c for c in result.meta.columns
-               if c == id_like or c.casefold() in personal]
-    meta = result.meta.drop(columns=dropped)
+    dropped = left_out(result, key, keep=keep, drop=drop)
+    meta = result.meta.drop(columns=list(dropped))
+    renamed = {}
+    taken = {*meta.columns, *result.items.columns, *OWN_COLUMNS}
+    for own in OWN_COLUMNS:
+        if own in meta.columns:
+            new = f"{own}.2"
+            while new in taken:
+                new += "_"
+            renamed[new] = own
+            taken.add(new)
+    meta = meta.rename(columns={v: k for k, v in renamed.items()})
     data = pd.concat([meta, result.items], axis=1)
     data.insert(0, "row", data.index.astype(int))
     data.insert(0, "respondent", codes.reindex(result.items.index).to_numpy())
@@ -125,8 +170,8 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
         write_csv(sc, out / files["screening"])
     source = Path(result.source)
     sha = sha256_file(source) if source.is_file() else None
-    summary = intake_summary(result, key, screening, dropped=dropped, source_sha256=sha,
-                             screening_mode=screening_mode)
+    summary = intake_summary(result, key, screening, dropped=dropped, renamed=renamed,
+                             source_sha256=sha, screening_mode=screening_mode)
     summary["files"] = dict(sorted(files.items())) | {"summary": "intake.json"}
     write_json(summary, out / "intake.json")
     return summary

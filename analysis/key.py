@@ -35,9 +35,13 @@ import pandas as pd
 import yaml
 
 from analysis.errors import InputError
+from analysis.idscripts import mixed_script_ids
 from analysis.yamlio import as_bool, as_id, load_yaml
 
-__all__ = ["Key", "ResponseScale", "Scale", "key_from_dict", "load_key"]
+__all__ = ["MAX_CATEGORIES", "Key", "ResponseScale", "Scale", "key_from_dict", "load_key"]
+
+#: The most categories a categorical response scale may have (0-1000 is the largest).
+MAX_CATEGORIES = 1001
 
 _TOP_LEVEL = (
     "instrument",
@@ -86,8 +90,7 @@ class ResponseScale:
     @property
     def n_categories(self) -> int | None:
         """How many categories (None for a continuous scale)."""
-        cats = self.categories
-        return None if cats is None else len(cats)
+        return None if self.continuous else int(self.max) - int(self.min) + 1
 
     def reverse(self, values: Any) -> Any:
         """Reverse-score values: ``min + max - x`` (NaN stays NaN)."""
@@ -303,7 +306,14 @@ class Key:
             },
             "higher_order": {g: list(m) for g, m in self.higher_order},
             "has_aspects": bool(self.aspects),
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        """Conditions worth a look that do not make the key invalid (``code: message``):
+        ``mixed_script_id`` for an item or scale id with lookalike letters."""
+        return (mixed_script_ids(self.items, "item id")
+                + mixed_script_ids(self.scale_names, "scale name"))
 
 
 def _num(x: float) -> int | float:
@@ -314,7 +324,11 @@ def _num(x: float) -> int | float:
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"{where}: must be a number; got {value!r}. Write a number, e.g. 1.")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the float range (400 nines)
+        raise InputError(f"{where}: must be a finite number; got a whole number of "
+                         f"{value.bit_length()} bits. Write a smaller number.") from None
     if not math.isfinite(x):
         raise InputError(f"{where}: must be a finite number; got {value!r}.")
     return x
@@ -365,6 +379,12 @@ def _parse_response_scale(raw: Any, src: str) -> ResponseScale:
         raise InputError(
             f"{where}: min and max of a categorical scale must be whole numbers; got "
             f"{_num(lo)} and {_num(hi)}. Use whole numbers or add 'continuous: true'."
+        )
+    if not continuous and hi - lo + 1 > MAX_CATEGORIES:
+        raise InputError(
+            f"{where}: {_num(lo)}-{_num(hi)} makes {hi - lo + 1:,.0f} categories; a "
+            f"categorical scale has at most {MAX_CATEGORIES:,}. Correct min/max, or add "
+            "'continuous: true' for a score on a continuous range."
         )
     return ResponseScale(lo, hi, continuous)
 

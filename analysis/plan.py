@@ -412,6 +412,8 @@ def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
 
 
 def _check_sizes(ns: Any) -> list[int]:
+    from analysis.population import MAX_SIMULATED_N
+
     try:
         sizes = list(ns)
     except TypeError:
@@ -422,4 +424,7 @@ def _check_sizes(ns: Any) -> list[int]:
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 10:
             raise InputError(f"Each sample size must be a whole number >= 10; got {n!r}.")
+        if n > MAX_SIMULATED_N:
+            raise InputError(f"Each sample size must be at most {MAX_SIMULATED_N:,}; got "
+                             f"{n:,}.")
     return sorted({int(n) for n in sizes})

@@ -61,6 +61,9 @@ from analysis.yamlio import as_id, load_yaml
 __all__ = [
     "FLAWS",
     "FORMAT",
+    "MAX_SIMULATED_CATEGORIES",
+    "MAX_SIMULATED_CELLS",
+    "MAX_SIMULATED_N",
     "Group",
     "ItemModel",
     "PopulationModel",
@@ -71,6 +74,13 @@ __all__ = [
 
 FORMAT = "lospw-population/1"
 FLAWS = ("weak", "cross_loading", "non_invariant")
+#: The largest sample a simulation draws (the work and memory grow with it); a population
+#: file's ``n`` is also bounded by :data:`MAX_SIMULATED_CELLS` (respondents x items).
+MAX_SIMULATED_N = 1_000_000
+MAX_SIMULATED_CELLS = 5_000_000
+#: The most response categories a population model handles (its moments grow with the
+#: square of the number of categories).
+MAX_SIMULATED_CATEGORIES = 101
 _TOP = ("model", "synthetic", "description", "key", "n", "factors", "factor_correlations",
         "items", "workplaces", "groups", "non_invariance", "missingness", "dont_know",
         "careless", "response_time", "columns", "provenance")
@@ -304,6 +314,9 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     if key.response_scale.continuous:
         raise InputError(f"{src}: the key has a continuous response scale; the simulation "
                          "needs categories.")
+    if n_thr + 1 > MAX_SIMULATED_CATEGORIES:
+        raise InputError(f"{src}: the key's response scale has {n_thr + 1:,} categories; a "
+                         f"simulation handles at most {MAX_SIMULATED_CATEGORIES}.")
     items: list[ItemModel] = []
     for item_id, spec in raw_items.items():
         where = f"{src}: items.{item_id}"
@@ -334,6 +347,8 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     n_wp = wp.get("n", 1)
     if isinstance(n_wp, bool) or not isinstance(n_wp, int) or n_wp < 1:
         raise InputError(f"{src}: workplaces.n must be a whole number >= 1; got {n_wp!r}.")
+    if n_wp > MAX_SIMULATED_N:
+        raise InputError(f"{src}: workplaces.n is {n_wp:,}; at most {MAX_SIMULATED_N:,}.")
     icc = _num(wp.get("icc", 0), f"{src}: workplaces.icc", 0, 1, hi_open=True)
     groups: list[Group] = []
     raw_groups = _map(data.get("groups", {"all": {"share": 1}}), f"{src}: groups",
@@ -407,6 +422,10 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     n = data.get("n", 600)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"{src}: n must be a whole number >= 1; got {n!r}.")
+    if n > MAX_SIMULATED_N or n * len(items) > MAX_SIMULATED_CELLS:
+        most = min(MAX_SIMULATED_N, MAX_SIMULATED_CELLS // len(items))
+        raise InputError(f"{src}: n is {n:,}; a simulation of {len(items)} items draws at "
+                         f"most {most:,} respondents. Give a smaller n.")
     pop = PopulationModel(
         key=key, factors=tuple(factors), phi=phi, items=tuple(items), n=n,
         n_workplaces=n_wp, icc=icc, groups=tuple(groups), non_invariance=tuple(noninv),

@@ -521,11 +521,22 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
         n_items = np.diag(counts).astype(int)
         pairs = counts[np.triu_indices(k, 1)] if k > 1 else np.diag(counts)
         n_ci = float(harmonic_mean_count(pairs))
-    if len(used) < 3 or (missing == "pairwise" and n_ci < 3):
+    if len(used) < 3:
+        what = ("answer every item" if missing == "listwise" else "answer any of its items")
         raise InputError(
-            f"Scale {name} has too few usable rows under missing={missing!r} ({len(used)} "
-            f"rows; at least 3 are needed, and every pair of items must be answered together "
-            "at least 3 times). Check the data, or try the other missing-data policy."
+            f"Scale {name} has too few usable rows under missing={missing!r}: {len(used)} "
+            f"row(s) {what}, and at least 3 are needed. Check the data, or try the other "
+            "missing-data policy."
+        )
+    if missing == "pairwise" and n_ci < 3:
+        pair_n = counts.astype(float)
+        np.fill_diagonal(pair_n, np.inf)
+        i, j = np.unravel_index(int(np.argmin(pair_n)), pair_n.shape)
+        raise InputError(
+            f"Scale {name} has too few usable rows under missing='pairwise': {len(used)} "
+            f"row(s) answer some of its items, but items {x.columns[i]} and {x.columns[j]} "
+            f"are answered together by only {int(counts[i, j])} (every pair needs at least "
+            "3). Check the data, or try missing='listwise'."
         )
     if len(used) <= k:
         notes.append(f"fewer_rows_than_items: scale {name}: {len(used)} usable rows for {k} "

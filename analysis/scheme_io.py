@@ -275,6 +275,19 @@ def _is_number(value: Any, r: _Reader, where: str) -> bool:
     return True
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice (``json`` would keep the last one silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
 def load_scheme(path: str | Path) -> ScoringScheme:
     """Read a scheme file (see the module docstring); one InputError if unusable."""
     p = Path(path)
@@ -285,7 +298,12 @@ def load_scheme(path: str | Path) -> ScoringScheme:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: cannot read the scoring scheme ({exc}).") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InputError(
+            f"{p}: not a scoring scheme: the key {exc.args[0]!r} appears twice in one object "
+            "(the JSON is ambiguous). Keep one, or write the scheme again with 'lospw scheme'."
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{p}: not a scoring scheme: invalid JSON at line {exc.lineno}, column "

@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis.artifacts import sha256_file, write_csv, write_json
 from analysis.errors import InputError
-from analysis.population import PopulationModel, ordinal_attenuation
+from analysis.population import MAX_SIMULATED_N, PopulationModel, ordinal_attenuation
 
 __all__ = ["Simulation", "exact_counts", "simulate", "write_simulation"]
 
@@ -105,6 +105,9 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     n = pop.n if n is None else n
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InputError(f"The sample size must be a whole number >= 1; got {n!r}.")
+    if n > MAX_SIMULATED_N:
+        raise InputError(f"The sample size is {n:,}; a simulation draws at most "
+                         f"{MAX_SIMULATED_N:,} respondents.")
     gen, seed = _rng(rng)
     key = pop.key
     rs = key.response_scale

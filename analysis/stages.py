@@ -78,7 +78,8 @@ def run_intake(ctx: Context) -> IntakeResult:
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
     from analysis.intake_artifacts import write_intake
 
-    write_intake(res, ctx.key, folder, None, screening_mode="off")
+    write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
+                 screening_mode="off")
 
 
 def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
@@ -95,7 +96,8 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
     from analysis.intake_artifacts import write_intake
 
     data, scr = res
-    write_intake(data, ctx.key, folder, scr, screening_mode=ctx.options.screen)
+    write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
+                 screening_mode=ctx.options.screen)
 
 
 # -- items, reliability, dimensionality -----------------------------------------------------
@@ -186,8 +188,10 @@ def write_scoring(res: ScoringStageResult, ctx: Context, folder: Path) -> None:
     front = pd.DataFrame({"respondent": codes.to_numpy(), "row": table.index.astype(int)},
                          index=table.index)
     for col in (o.group, o.cluster):
-        if col:
+        if col and col not in front.columns:
             front[col] = data.meta[col]
+        elif col:  # a group column called row or respondent: lospw's columns stay
+            front[f"{col}.2"] = data.meta[col]
     write_csv(pd.concat([front, table], axis=1), folder / "scores.csv")
     summary = res.scores.to_dict()
     summary.update(key="reduced" if res.reduced else "full", instrument=res.key.instrument,

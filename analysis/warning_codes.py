@@ -155,6 +155,12 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "flag", "listed in the flags."),
     WarningCode("htmt_at_or_above_90", "HTMT of two scales at or above .90.", ("validity",),
                 "flag", "listed in the flags."),
+    WarningCode("mixed_script_id",
+                "An item or scale id mixes writing systems, or uses another one than the "
+                "other ids (a lookalike such as a Cyrillic A).",
+                ("key", "intake"), "warning",
+                "accepted as written and reported by 'lospw key check' and in the intake "
+                "notes; a data column that differs only so is named in the error."),
 )
 
 # The conditions issue 12 names, in its order.

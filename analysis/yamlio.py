@@ -10,6 +10,7 @@ which remembers its text and line. Readers accept it where a boolean belongs and
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,11 @@ import yaml
 
 from analysis.errors import InputError
 
-__all__ = ["Yaml11Bool", "as_bool", "as_id", "load_yaml", "load_yaml_text"]
+__all__ = ["MAX_YAML_BYTES", "Yaml11Bool", "as_bool", "as_id", "load_yaml", "load_yaml_text"]
+
+#: The largest YAML file read. lospw's YAML files (keys, banks, criteria, rules, populations)
+#: are hand-sized; the parser needs about 40 times a file's size in memory.
+MAX_YAML_BYTES = 2**20
 
 
 class Yaml11Bool(str):
@@ -95,6 +100,10 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
     >>> load_yaml_text("flag: true")
     {'flag': True}
     """
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(f"{source}: the YAML text is {len(text) / 2**20:,.1f} MB; lospw reads "
+                         f"YAML files up to {MAX_YAML_BYTES // 2**20} MB. Check that it is the "
+                         "right file.")
     try:
         loader = _Loader(text)  # the reader already refuses control characters here
     except yaml.YAMLError as exc:
@@ -115,6 +124,11 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
     except RecursionError:
         raise InputError(f"{source}: the YAML is nested too deeply to read. Check for "
                          "unbalanced brackets.") from None
+    except (ValueError, OverflowError) as exc:  # a number of 5000 digits, a 13th month ...
+        why = ("a whole number of more than 4300 digits" if "integer string" in str(exc)
+               else _one_line(exc)[:120])
+        raise InputError(f"{source}: a value cannot be read ({why}). Correct it, or quote it "
+                         "to read it as text.") from None
     finally:
         loader.dispose()
 
@@ -140,6 +154,10 @@ def load_yaml(path: str | Path) -> Any:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file. Check the path.")
+    if p.stat().st_size > MAX_YAML_BYTES:
+        raise InputError(f"{path}: the file is {p.stat().st_size / 2**20:,.1f} MB; lospw reads "
+                         f"YAML files up to {MAX_YAML_BYTES // 2**20} MB. Check that it is the "
+                         "right file.")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -188,7 +206,8 @@ def as_id(value: Any, where: str) -> str:
         raise InputError(
             f"{where}: an id is needed; got a {type(value).__name__}. Write the id as text."
         )
-    text = value.strip()
+    # NFC: "café" typed as e + combining accent is the same id as the precomposed one
+    text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise InputError(f"{where}: an id is needed but the entry is blank. Write the id.")
     return text

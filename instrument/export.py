@@ -17,16 +17,15 @@ questionnaire of that one group: its modules only, no group question.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.artifacts import neutralise_cell, write_csv, write_text
+from analysis.artifacts import write_csv, write_text
+from analysis.csv_safe import rows_text
 from analysis.errors import InputError
 from instrument import model
 from instrument.bank import LANGUAGES, STATUSES, Bank, BankItem, Module, ScaleInfo
@@ -302,17 +301,11 @@ def limesurvey_tsv(bank: Bank, lang: str = "nl", statuses: Iterable[str] | None 
     spaces (LimeSurvey reads one row per line); quotes are escaped the CSV way, which
     LimeSurvey's reader (``fgetcsv`` with ``"`` as enclosure) undoes.
     """
-    out = io.StringIO()
-    w = csv.writer(out, delimiter="\t", quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                   lineterminator="\n")
-    w.writerow(LIMESURVEY_COLUMNS)
-    for r in limesurvey_rows(bank, lang, statuses, group):
-        cells = []
-        for col in LIMESURVEY_COLUMNS:
-            value = " ".join(r[col].split()) if col in _LS_FREE_TEXT else r[col]
-            cells.append(neutralise_cell(value) if col in _LS_FREE_TEXT else value)
-        w.writerow(cells)
-    return "\ufeff" + out.getvalue()
+    free = [col in _LS_FREE_TEXT for col in LIMESURVEY_COLUMNS]
+    rows = [[" ".join(r[col].split()) if col in _LS_FREE_TEXT else r[col]
+             for col in LIMESURVEY_COLUMNS] for r in limesurvey_rows(bank, lang, statuses, group)]
+    header = [list(LIMESURVEY_COLUMNS)]
+    return "\ufeff" + rows_text(header + rows, sep="\t", neutralise=free)
 
 
 # -- HTML -------------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ OPTIONAL = ("group", "clarity", "comment")
 COLUMNS = ("source", "row", "round", "panelist", "group", "item", "relevance", "clarity",
            "comment")
 _MISSING = ("", "na", "n/a")
+#: The most rating rows a file may have (a panel of 1,000 rating 100 items in 2 rounds is
+#: 200,000); a bigger file is refused before it is analysed.
+MAX_RATING_ROWS = 200_000
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -124,6 +127,9 @@ class Ratings:
 
 # ---- reading files into (row number, {column: raw value}) ----------------------------------
 def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    if path.stat().st_size > 64 * 2**20:
+        raise InputError(f"{path}: the file is {path.stat().st_size / 2**20:,.0f} MB; a ratings "
+                         "file is read up to 64 MB. Check that it is the right file.")
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty; it needs a header row "
@@ -151,39 +157,34 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
             header = record
             continue
         rows.append((start, record))
+        if len(rows) > MAX_RATING_ROWS:
+            raise InputError(f"{path}: more than {MAX_RATING_ROWS:,} rating rows; lospw reads "
+                             "at most that. Check that it is the right file.")
     if header is None:
         raise InputError(f"{path}: the file is empty; it needs a header row.")
     return header, iter(rows)
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook
+    from analysis.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
+    from analysis.xlsx_reader import read_sheet
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__})."
-                         " Save it again as .xlsx or as CSV.") from None
-    try:
-        ws = wb["ratings"] if "ratings" in wb.sheetnames else wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[Any]]] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = ["" if v is None else v for v in values]
-            if header is None:
-                if not any(str(c).strip() for c in cells):
-                    continue
-                header = [str(c) for c in cells]
-                continue
-            rows.append((number, cells))
-    except Exception as exc:  # read_only parses each sheet lazily: damage shows up here
-        raise InputError(f"{path}: the sheet cannot be read ({type(exc).__name__}). Save the "
-                         "workbook again as .xlsx or as CSV.") from None
-    finally:
-        wb.close()
-    if header is None:
+    sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS,
+                       max_rows=min(MAX_ROWS, MAX_RATING_ROWS) + 1,
+                       max_blank_run=MAX_BLANK_RUN, default="ratings")
+    if not sheet.records:
         raise InputError(f"{path}: the workbook's first sheet is empty; it needs a header "
                          f"row ({', '.join(REQUIRED)}) and one row per rating.")
+    if sheet.lost:
+        c = sheet.lost[0]
+        what = ("a formula without a calculated value" if c.problem == "formula_without_value"
+                else "a merged cell")
+        raise InputError(f"{path}: row {c.min_row}: column {c.min_col} is {what}, so its "
+                         "value is not in the file. Open the workbook in Excel and save it "
+                         "again (formulas are then calculated), or unmerge the cells.")
+    header = ["" if v is None else str(v) for v in sheet.records[0]]
+    rows = [(sheet.first_row + k, ["" if v is None else v for v in cells])
+            for k, cells in enumerate(sheet.records[1:], start=1)]
     return header, iter(rows)
 
 

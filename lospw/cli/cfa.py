@@ -50,6 +50,9 @@ def _read_plain(path: str) -> pd.DataFrame:
     return frame
 
 
+_MAX_MODEL_BYTES = 2**20
+
+
 def _model_text(model: str) -> str:
     """The model: inline lavaan syntax (it holds '=~') or the text of a model file."""
     if "=~" in model:
@@ -63,6 +66,10 @@ def _model_text(model: str) -> str:
         raise InputError(f"--model {model[:60]!r} is neither lavaan syntax (with '=~') nor an "
                          "existing file. Give 'f =~ x1 + x2 + x3' or a file with the model.")
     try:
+        if p.stat().st_size > _MAX_MODEL_BYTES:  # model syntax is a few lines
+            raise InputError(f"--model {model}: the file is {p.stat().st_size:,} bytes; a model "
+                             f"file is read up to {_MAX_MODEL_BYTES:,}. Check that it is the "
+                             "model file.")
         return p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"--model {model}: cannot be read as UTF-8 text "

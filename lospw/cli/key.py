@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.key import load_key
@@ -39,3 +40,5 @@ def check(key_file: str, as_json: bool) -> None:
         console.print("missing codes: " + ", ".join(str(c) for c in summary["missing_codes"]))
     for group, members in k.higher_order:
         console.print(f"higher-order group {group}: {', '.join(members)}")
+    for w in summary["warnings"]:
+        console.print(f"warning: {escape(w)}")

@@ -51,7 +51,7 @@ CORPUS: dict[str, tuple[dict, tuple]] = {
     "pdf.csv": ({}, ("error", "a PDF, not a data table")),
     "weet_niet_text.csv": ({}, ("error", "'weet niet' is not a number")),
     "single_column.csv": ({}, ("error", "single column; check the delimiter")),
-    "quote_unbalanced.csv": ({}, ("error", "is not a number")),
+    "quote_unbalanced.csv": ({}, ("error", "lines 2-3 were read as one row")),
     "na_strings.csv": ({}, ("ok", 2, "'#NULL!' (1 cell(s))")),
     "blank_header.csv": ({}, ("ok", 1, "")),
     "trailing_blank_lines.csv": ({}, ("ok", 1, "2 blank line(s) after the last data row")),
@@ -105,7 +105,7 @@ def test_corpus_files_also_read_with_other_options():
                        duplicate_ids="keep_first")
     assert r.exclusions[["row", "reason"]].values.tolist() == [[3, "duplicate_id"]]
     assert "same id as row 1" in r.exclusions.loc[0, "detail"]
-    with pytest.raises(InputError, match="id '1' appears on rows 1, 3"):
+    with pytest.raises(InputError, match="rows 1, 3 share a respondent id"):
         read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id",
                        duplicate_ids="error")
     r = read_responses(BAD_DIR / "duplicate_ids.csv", KEY, id_column="id")
