@@ -118,6 +118,16 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "warning", "no standard errors or modification indices."),
     WarningCode("robust_failed", "The robust (MLR/WLSMV) corrections failed.", ("cfa",),
                 "warning", "the uncorrected results are kept and marked."),
+    WarningCode("model_failed",
+                "A competing CFA model could not be fitted (the engine stopped with an error).",
+                ("cfa",), "warning",
+                "the model is listed with status 'failed' and no fit; the key's model, the other "
+                "models, the possible comparisons and the later stages go on (a failure of the "
+                "key's own model fails the stage)."),
+    WarningCode("difference_test_unavailable",
+                "A difference test of two nested models cannot be made: a model failed or did "
+                "not converge, or has no robust scaling factor (its standard errors failed).",
+                ("cfa",), "warning", "the test is listed with NaN and the reason."),
     WarningCode("rows_dropped", "Rows were not analysed (listwise deletion, no group).",
                 ("cfa",), "warning", "listed in the result's excluded rows with the reason."),
     WarningCode("chen2007_conditions",

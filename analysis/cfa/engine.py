@@ -326,10 +326,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     except np.linalg.LinAlgError:           # implied covariance not positive definite
         info = np.full((m.nx, m.nx), np.nan)
     try:
-        if not np.isfinite(info).all():
-            raise np.linalg.LinAlgError
-        ev = np.linalg.eigvalsh(info)
-        if ev.min() <= 1e-10 * max(ev.max(), 1.0):
+        if _singular(info):
             raise np.linalg.LinAlgError
         bread = np.linalg.inv(info)
         vcov = bread / obj.ntotal
@@ -346,6 +343,22 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
         except (np.linalg.LinAlgError, ValueError) as exc:
             warnings.append(FitWarning("robust_failed", f"robust corrections failed: {exc}"))
     return _assemble(state, opt, warnings, excluded, model, options, test)
+
+
+def _singular(info: np.ndarray) -> bool:
+    """Whether the information matrix is (numerically) singular, whatever the units.
+
+    The test is made on the matrix scaled to unit diagonal, ``D^-1/2 I D^-1/2``: an
+    eigenvalue below ``1e-10`` times the largest means a direction the data do not
+    identify. Unscaled, the information of a 1-999 response scale (variances ~ 10^4) is
+    tiny and would look singular although lavaan inverts it (issue 17).
+    """
+    d = np.diag(info)
+    if not (np.isfinite(info).all() and (d > 0).all()):
+        return True
+    s = 1.0 / np.sqrt(d)
+    ev = np.linalg.eigvalsh(info * s[:, None] * s[None, :])
+    return bool(ev.min() <= 1e-10 * ev.max())
 
 
 def _ov_lv(statements) -> tuple[list[str], list[str]]:
