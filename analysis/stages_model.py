@@ -380,7 +380,11 @@ def run_validity(ctx: Context) -> Any:
 def write_validity(res: Any, ctx: Context, folder: Path) -> None:
     write_json(json_with_intake(res, analysed(ctx)), folder / "validity.json")
     frame = res.htmt.copy()
-    frame.insert(0, "scale", frame.index)
+    # the first column names the rows: 'scale', unless a scale has that name
+    taken = set(map(str, frame.columns))
+    label = next(c for c in ("scale", *(f"scale_{k}" for k in range(1, len(taken) + 2)))
+                 if c not in taken)
+    frame.insert(0, label, frame.index)
     write_csv(frame, folder / "htmt.csv")
     if hasattr(res, "to_frame"):
         write_csv(res.to_frame(), folder / "scales.csv")

@@ -111,7 +111,10 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("reliability",), "warning", "ordinal alpha is left out."),
     WarningCode("numerical_problem",
                 "A numerical routine warned (overflow, division by zero) inside a statistic.",
-                ("reliability",), "warning", "the statistic is kept and marked."),
+                ("reliability", "cfa"), "warning",
+                "reliability: the statistic is kept and marked; CFA (a negative or missing "
+                "chi-square, e.g. N = 5): the fit measures are NaN and the solution is "
+                "improper."),
     WarningCode("not_identified", "The model has more free parameters than sample moments.",
                 ("cfa",), "warning", "fitted; no standard errors; never the best model."),
     WarningCode("se_failed", "The information matrix could not be inverted.", ("cfa",),

@@ -50,7 +50,8 @@ __all__ = ["IMPROPER_CODES", "TABLE_MEASURES", "ComparisonResult", "compare_mode
 log = logging.getLogger(__name__)
 
 #: Engine warning codes that make a solution improper.
-IMPROPER_CODES = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged")
+IMPROPER_CODES = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged",
+                  "numerical_problem")
 #: The fit measures of the comparison table, per estimator.
 TABLE_MEASURES = {
     "ML": ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
@@ -255,16 +256,15 @@ def _difference(restricted: str, general: str, fits: dict[str, FitOutcome],
     entry: dict[str, Any] = {"restricted": restricted, "general": general}
     why = (_untestable(restricted, fits.get(restricted), estimator)
            or _untestable(general, fits.get(general), estimator))
-    if why is None and estimator == "WLSMV":
-        from analysis.cfa._bridge import engine_difference_test
-        try:
-            return {**entry, **engine_difference_test(fits[restricted],
-                                                      fits[general]).to_dict()}
-        except FIT_FAILURES as exc:
-            why = f"the scaled-shifted test failed: {exc}"
     if why is None:
-        return {**entry, **difference_test(fits[restricted].fit, fits[general].fit,
-                                           estimator=estimator).to_dict()}
+        r, g = fits[restricted], fits[general]
+        try:
+            if estimator == "WLSMV":
+                from analysis.cfa._bridge import engine_difference_test
+                return {**entry, **engine_difference_test(r, g).to_dict()}
+            return {**entry, **difference_test(r.fit, g.fit, estimator=estimator).to_dict()}
+        except FIT_FAILURES as exc:
+            why = f"the test failed: {exc}"
     log.warning("no difference test of %s against %s: %s", restricted, general, why)
     return {**entry, "chisq_diff": math.nan, "df_diff": math.nan, "pvalue": math.nan,
             "method": None, "note": f"[difference_test_unavailable] {why}"}

@@ -290,6 +290,13 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
                          "Use missing='fiml' or check the data.")
+    broken = [g.label or "the data" for g in groups
+              if not (np.isfinite(g.cov).all() and np.isfinite(g.mean).all())]
+    if broken:
+        raise InputError(f"The sample moments of {', '.join(broken)} could not be estimated "
+                         f"(N = {sum(g.n for g in groups)} for {len(ov_guess)} items: too few "
+                         "cases for the pattern of missing answers). Use more respondents or "
+                         "missing='listwise'.")
     meanstructure = bool(meanstructure or len(groups) > 1 or fiml
                          or (data is None and sample_mean is not None and False))
     pt = build_partable(statements, ngroups=len(groups), std_lv=std_lv,
@@ -361,6 +368,14 @@ def _singular(info: np.ndarray) -> bool:
     return bool(ev.min() <= 1e-10 * ev.max())
 
 
+def _min_eig(m: np.ndarray) -> float:
+    """The smallest eigenvalue of a symmetric matrix; NaN when it is empty or not finite
+    (estimates that overflowed: the fit is reported as not converged, not raised)."""
+    if not m.size or not np.isfinite(m).all():
+        return math.nan
+    return float(np.linalg.eigvalsh(m).min())
+
+
 def _ov_lv(statements) -> tuple[list[str], list[str]]:
     lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
     ov = list(dict.fromkeys(s.rhs for s in statements if s.op == "=~" and s.rhs not in lv))
@@ -384,11 +399,11 @@ def _improper(state: State, est: np.ndarray, std_all: np.ndarray, states, warnin
                                    f"{rhs[r]} = {std_all[r]:.4g}"))
     for gi, (_M, imp) in enumerate(states):
         tag = f" (group {gi + 1})" if state.pt.ngroups > 1 else ""
-        if np.linalg.eigvalsh(imp.veta).min() < -1e-10 if imp.veta.size else False:
+        if _min_eig(imp.veta) < -1e-10:
             warnings.append(FitWarning("nonpositive_definite",
                                        "the latent covariance matrix is not positive definite"
                                        + tag))
-        if np.linalg.eigvalsh(imp.sigma).min() <= 0:
+        if _min_eig(imp.sigma) <= 0:
             warnings.append(FitWarning("nonpositive_definite",
                                        "the model-implied covariance matrix is not positive "
                                        "definite" + tag))
@@ -571,7 +586,14 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
         fit = state.extra["fit_fn"](state, states)
     else:
         fit = _ml_fit(state, states, test)
-    if not opt.converged:
+    chisq = fit.get("chisq", math.nan)
+    if opt.converged and not chisq >= -1e-6 * max(1.0, state.ntotal):
+        # a negative or missing chi-square from a converged fit: sample statistics too
+        # degenerate for the model (e.g. N = 5); its fit measures would be meaningless
+        warnings.append(FitWarning("numerical_problem", f"the chi-square statistic is "
+                                   f"{chisq:.4g} with N = {int(state.ntotal)}: the sample "
+                                   "statistics cannot support this model; no fit measures"))
+    if not opt.converged or any(w.code == "numerical_problem" for w in warnings):
         fit = {k: (v if k in ("npar", "df", "ntotal", "baseline_df") else math.nan)
                for k, v in fit.items()}
     n_per = {g.label: g.n for g in groups}

@@ -10,8 +10,9 @@ table fails the build):
   description, group and cluster columns and their values (the CFA stages refuse names that
   are not lavaan variable names; the other chapters show them);
 - run ``models``: lavaan-valid names (so the CFA, invariance, validity and reduction chapters
-  run), with a hostile instrument, labels, data file name, criteria name, group and cluster
-  columns and values.
+  run) that are also fixed column names of the artifacts and tables (``scale``, ``group``,
+  ``score``, items ``item`` and ``n``), with a hostile instrument, labels, data file name,
+  criteria name, group and cluster columns and values.
 
 Every payload carries the marker ``XSS``. The built HTML is parsed: no element the payloads
 would create holds a marker (no injected ``script``, ``img``, ``svg``, ``iframe``, ``b``),
@@ -53,8 +54,9 @@ HOSTILE_NAMES = {  # run "names": scale -> items
     "{eval}`1+1` XSS11": ["j1", "j$x^XSS12$", "j3", ":name: XSS13"],
     "$\\alpha$ & <iframe src=XSS14>": ["k1", "k2", "a$^$bXSS15", "k|4 XSS16"],
 }
-LAVAAN_NAMES = {"Vis_n": ["v1", "v2", "v3", "v4"], "Vis": ["w1", "w2", "w3", "w4"],
-                "Spd.x": ["s1", "s2", "s3", "s4"]}
+# lavaan-valid names that are also the fixed columns of artifacts and report tables
+LAVAAN_NAMES = {"scale": ["item", "n", "v3", "v4"], "group": ["w1", "w2", "w3", "w4"],
+                "score": ["s1", "s2", "s3", "s4"]}
 LABEL = "<script>alert('XSS17')</script> $x$ [a](javascript:alert('XSS18')) **XSS19**"
 DATA_FILE = "d<img src=q onerror=alert('XSS20')>.csv"
 CRITERIA_NAME = "<script>alert('XSS21')</script> {eval}`XSS22`"
@@ -201,9 +203,14 @@ def test_the_chapters_ran(books, run):
     verdict = (books[run] / "chapters" / "verdict.html").read_text(encoding="utf-8")
     assert 'id="tbl-verdict"' in verdict
     if run == "models":
-        cfa = (books[run] / "chapters" / "cfa.html").read_text(encoding="utf-8")
-        inv = (books[run] / "chapters" / "invariance.html").read_text(encoding="utf-8")
-        assert 'id="tbl-cfa-loadings"' in cfa and 'id="tbl-invariance-steps"' in inv
+        page = {c: (books[run] / "chapters" / f"{c}.html").read_text(encoding="utf-8")
+                for c in ("cfa", "invariance", "validity", "scoring", "workplaces")}
+        for chapter, element in (("cfa", "tbl-cfa-loadings"),
+                                 ("invariance", "tbl-invariance-steps"),
+                                 ("validity", "tbl-validity-htmt"),
+                                 ("scoring", "tbl-scoring-pr"),
+                                 ("workplaces", "tbl-workplaces-profiles")):
+            assert f'id="{element}"' in page[chapter], (chapter, element)
 
 
 @pytest.mark.browser
