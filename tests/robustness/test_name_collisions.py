@@ -109,3 +109,21 @@ def test_analyze_with_scales_named_like_table_columns(tmp_path):
     assert stages["scoring"]["status"] == "failed"
     assert "two columns named 'S_n'" in stages["scoring"]["reason"]
     assert stages["cfa"]["status"] == "ok"
+
+
+def test_scores_csv_of_analyze_reserves_its_front_columns():
+    """analyze's scores.csv starts with respondent, row, --group and --cluster: a scale with
+    one of those names fails the scoring stage in one line (it would duplicate a header)."""
+    from types import SimpleNamespace
+
+    from analysis.errors import InputError
+    from analysis.scoring import check_score_columns
+    from analysis.stages import _scores_front
+
+    front = _scores_front(SimpleNamespace(group="role", cluster="wp"))
+    assert list(front) == ["respondent", "row", "role", "wp"]
+    check_score_columns(["A", "B"], reserved=front)
+    for scale, what in (("respondent", "pseudonym"), ("row", "input-row"),
+                        ("role", "--group"), ("wp", "--cluster")):
+        with pytest.raises(InputError, match=f"two columns named '{scale}': the {what}"):
+            check_score_columns([scale, "B"], reserved=front)
