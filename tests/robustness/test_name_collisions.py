@@ -127,3 +127,10 @@ def test_scores_csv_of_analyze_reserves_its_front_columns():
                         ("role", "--group"), ("wp", "--cluster")):
         with pytest.raises(InputError, match=f"two columns named '{scale}': the {what}"):
             check_score_columns([scale, "B"], reserved=front)
+
+
+def test_scheme_refuses_scales_no_scores_table_could_hold(tmp_path):
+    data, key = _data(tmp_path), _key(tmp_path, "S", "S_n")
+    code, _, err = run_cli("scheme", data, "--key", key, "-o", tmp_path / "scheme.json")
+    assert code == 2 and "two columns named 'S_n'" in err, err
+    assert not (tmp_path / "scheme.json").exists()
