@@ -26,8 +26,10 @@ from analysis.artifacts import write_csv, write_json
 
 __all__ = ["plan_figure", "write_plan"]
 
+# text.parse_math off: a '$' in a group or scale name is drawn as typed (mathtext would
+# render it, or fail on '$^$'; issue 17)
 _RC = {"svg.hashsalt": "lospw", "svg.fonttype": "path", "font.size": 8,
-       "font.family": "DejaVu Sans", "path.simplify": True}
+       "font.family": "DejaVu Sans", "path.simplify": True, "text.parse_math": False}
 
 
 def plan_figure(result: Any):

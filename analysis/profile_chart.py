@@ -17,8 +17,10 @@ import pandas as pd
 
 __all__ = ["profile_figure", "safe_name", "write_profile_charts"]
 
+# text.parse_math off: a '$' in a group or scale name is drawn as typed (mathtext would
+# render it, or fail on '$^$'; issue 17)
 _RC = {"svg.hashsalt": "lospw", "svg.fonttype": "path", "font.size": 9,
-       "font.family": "DejaVu Sans", "path.simplify": True}
+       "font.family": "DejaVu Sans", "path.simplify": True, "text.parse_math": False}
 
 
 def safe_name(text: str) -> str:

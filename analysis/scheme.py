@@ -37,6 +37,7 @@ from analysis.scoring import (
     MissingRule,
     ScoreResult,
     check_item_columns,
+    check_score_columns,
     keyed_matrix,
     scale_means,
     score_interval,
@@ -365,6 +366,7 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     from analysis.artifacts import sha256_file
 
     rule = MissingRule() if rule is None else rule
+    check_score_columns(key.scale_names)  # a scheme no scores table could be written for
     res = score_items(data.items, key, rule=rule)
     if reliability is None:
         if reliability_coefficient not in COEFFICIENTS:

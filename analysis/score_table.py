@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.intake import IntakeResult
-from analysis.scoring import ScoreResult
+from analysis.scoring import ScoreResult, check_score_columns
 
 __all__ = ["ID_CANDIDATES", "detect_id_column", "output_table"]
 
@@ -58,7 +59,20 @@ def output_table(result: ScoreResult, intake: IntakeResult, *, id_column: str | 
     -------
     DataFrame
         ``intake.n_read`` rows, indexed by the 1-based input row.
+
+    Raises
+    ------
+    InputError
+        Two columns would have the same name (:func:`~analysis.scoring.check_score_columns`).
     """
+    if id_column is None and "row" in keep:
+        raise InputError("The data has a column named 'row', the scores table's link to the "
+                         "input rows when there is no respondent id. Give the id column "
+                         "(--id) or rename the 'row' column.")
+    front_names = {c: f"the column {c!r} of the data" for c in keep}
+    front_names.update({id_column: f"the respondent id column {id_column!r}"}
+                       if id_column is not None else {"row": "the input-row column 'row'"})
+    check_score_columns(result.scales, reserved=front_names)
     index = pd.RangeIndex(1, intake.n_read + 1, name="row")
     body = result.to_frame().reindex(index)
     for s in result.scales:

@@ -15,6 +15,7 @@ the scale, reverse-keyed items scored ``min + max - x`` (``psych::scoreItems`` w
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,12 @@ from analysis.errors import InputError
 from analysis.key import Key
 
 __all__ = [
+    "SCORE_PARTS",
     "Z95",
     "MissingRule",
     "ScoreResult",
     "check_item_columns",
+    "check_score_columns",
     "keyed_matrix",
     "midrank_percentile",
     "scale_means",
@@ -42,6 +45,46 @@ Z95 = 1.959963984540054
 
 # Rows scored per block: keeps the temporaries of a million-row array in cache-sized pieces.
 _BLOCK = 1 << 12
+#: The columns a scale has in the wide scores table besides ``<scale>``: ``<scale>_<part>``.
+SCORE_PARTS = ("n", "se", "lo", "hi", "pct", "band", "reason")
+_PART_MEANING = {"n": "answered-items", "se": "standard-error", "lo": "interval-lower",
+                 "hi": "interval-upper", "pct": "percentile", "band": "band",
+                 "reason": "reason"}
+
+
+def check_score_columns(scales: Any, reserved: Any = ()) -> None:
+    """Refuse scale names whose columns in the wide scores table would be the same.
+
+    Every scale ``s`` has the columns ``s`` and ``s_<part>`` (:data:`SCORE_PARTS`); the
+    table also holds the ``reserved`` columns (the respondent id or ``row``, the ``--by``
+    column; a sequence of names, or a mapping name -> what it is). Two equal names would
+    silently overwrite one column with another.
+
+    Raises
+    ------
+    InputError
+        Two columns would have the same name (e.g. scales ``S`` and ``S_n``).
+
+    Examples
+    --------
+    >>> check_score_columns(["A", "B"], reserved=["id"])
+    >>> check_score_columns(["S", "S_n"])
+    Traceback (most recent call last):
+    ...
+    analysis.errors.InputError: The scores table would have two columns named 'S_n': the answered-items column of scale 'S' and scale 'S_n'. Rename scale 'S_n' in the key (or the scheme).
+    """
+    owner: dict[str, str] = (
+        {str(c): str(what) for c, what in reserved.items()} if isinstance(reserved, Mapping)
+        else {str(c): f"the column {str(c)!r} of the data" for c in reserved})
+    for s in map(str, scales):
+        for name, what in ((s, f"scale {s!r}"), *((f"{s}_{p}", f"the {_PART_MEANING[p]} "
+                                                   f"column of scale {s!r}")
+                                                  for p in SCORE_PARTS)):
+            if name in owner:
+                raise InputError(
+                    f"The scores table would have two columns named {name!r}: {owner[name]} "
+                    f"and {what}. Rename scale {s!r} in the key (or the scheme).")
+            owner[name] = what
 
 
 @dataclass(frozen=True)
@@ -306,6 +349,7 @@ class ScoreResult:
     def to_frame(self) -> pd.DataFrame:
         """Wide table: ``<scale>``, ``<scale>_n``, ``_se``, ``_lo``, ``_hi``, ``_pct``,
         ``_band``, ``_reason`` per scale (the parts a result lacks are left out)."""
+        check_score_columns(self.scales)
         reasons = self.reasons()
         cols: dict[str, pd.Series] = {}
         for s in self.scales:

@@ -156,6 +156,7 @@ class ScoringStageResult:
 
 def run_scoring(ctx: Context) -> ScoringStageResult:
     from analysis.scheme import derive_scheme
+    from analysis.scoring import check_score_columns
 
     o = ctx.options
     key, reduced = ctx.key, False
@@ -176,7 +177,18 @@ def run_scoring(ctx: Context) -> ScoringStageResult:
                            description=f"lospw analyze of {Path(o.data).name}")
     groups = data.meta[o.group] if o.group else None
     scores = scheme.score_items(data.items, groups)
+    check_score_columns(scores.scales, reserved=_scores_front(o))
     return ScoringStageResult(scheme, scores, key, reduced)
+
+
+def _scores_front(o: Any) -> dict[str, str]:
+    """The columns of scores.csv before the scales' (name -> what it is)."""
+    front = {"respondent": "the pseudonym column 'respondent'",
+             "row": "the input-row column 'row'"}
+    for flag, col in (("--group", o.group), ("--cluster", o.cluster)):
+        if col:
+            front.setdefault(col, f"the {flag} column {col!r}")
+    return front
 
 
 def write_scoring(res: ScoringStageResult, ctx: Context, folder: Path) -> None:

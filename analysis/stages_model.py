@@ -33,7 +33,12 @@ __all__ = ["CFAStageResult", "InvarianceStageResult", "ReductionStageResult", "c
 # -- CFA: competing models ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class CFAStageResult:
-    """The competing models, their fits and the comparison."""
+    """The competing models, their fits and the comparison.
+
+    A rival model the engine cannot fit is in ``failed`` (name -> why), not in ``fits``; the
+    stage goes on without it (warning ``model_failed``). Only a failure of the key's own
+    (judged) model fails the stage.
+    """
 
     models: Any  # analysis.cfa.models.ModelSet
     fits: dict[str, Any]  # model name -> CFAResult
@@ -41,6 +46,7 @@ class CFAStageResult:
     judged: str
     modindices: pd.DataFrame | None = None
     warnings: tuple[dict[str, str], ...] = field(default=())
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def _cfa_frame(ctx: Context, key: Key | None = None) -> pd.DataFrame:
@@ -88,38 +94,68 @@ def fit_model(ctx: Context, syntax: str, key: Key | None = None) -> Any:
 
 
 def run_cfa(ctx: Context) -> CFAStageResult:
+    from analysis.cfa.compare import FIT_FAILURES
     from analysis.cfa.models import competing_models
 
     fit_cfa_or_skip()
     o = ctx.options
     models = competing_models(ctx.key)
+    judged = ctx.criteria.sv_model
     fits: dict[str, Any] = {}
+    errors: dict[str, Exception] = {}  # model name -> why the engine could not fit it
     if o.estimator in ("ML", "MLR"):
         from analysis.cfa.compare import compare_models
 
         by_syntax: dict[str, Any] = {}
+        raised: dict[str, Exception] = {}
         engine_fitter = _engine_fitter()
 
         def keep(data: pd.DataFrame, syntax: str, **kw: Any) -> Any:
-            out = engine_fitter(data, syntax, **kw)
+            try:
+                out = engine_fitter(data, syntax, **kw)
+            except FIT_FAILURES as exc:
+                raised[syntax] = exc
+                raise
             by_syntax[syntax] = out.result
             return out
 
         cmp = compare_models(analysed(ctx).items, ctx.key, estimator=o.estimator,
                              missing=missing_for(ctx, "cfa"), models=models, fitter=keep)
-        fits = {m.name: by_syntax[m.syntax] for m in models.models}
+        fits = {m.name: by_syntax[m.syntax] for m in models.models if m.syntax in by_syntax}
+        errors = {m.name: raised[m.syntax] for m in models.models if m.syntax in raised}
         comparison = cmp.to_dict()
     else:
         for spec in models.models:
-            fits[spec.name] = fit_model(ctx, spec.syntax)
+            try:
+                fits[spec.name] = fit_model(ctx, spec.syntax)
+            except FIT_FAILURES as exc:
+                errors[spec.name] = exc
         comparison = {"estimator": o.estimator, "best": None,
                       "note": "the model comparison (difference tests, best model) supports "
                               f"ML and MLR in this version; got {o.estimator}"}
+    if judged in errors:  # the key's own model: nothing to judge
+        raise errors[judged]
+    failed = {m: f"model {m} could not be fitted: {exc}" for m, exc in errors.items()}
     notes = [{"code": w.code, "message": f"{m}: {w.message}"}
              for m, r in fits.items() for w in r.warnings]
-    judged = ctx.criteria.sv_model
+    notes += [{"code": "model_failed", "message": why} for why in failed.values()]
+    notes += [{"code": "difference_test_unavailable",
+               "message": f"{d['restricted']} vs {d['general']}: "
+                          + str(d["note"]).removeprefix("[difference_test_unavailable] ")}
+              for d in comparison.get("differences", [])
+              if str(d.get("note") or "").startswith("[difference_test_unavailable]")]
     mi = fits[judged].modindices() if judged in fits and fits[judged].converged else None
-    return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes))
+    return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes), failed)
+
+
+def _model_status(res: CFAStageResult) -> dict[str, str]:
+    """Model name -> ``ok``, ``improper``, ``not_converged`` (as the comparison table says)."""
+    from analysis.cfa.compare import IMPROPER_CODES
+
+    table = {r["model"]: r["status"] for r in res.comparison.get("table", [])}
+    return {m: table.get(m) or ("not_converged" if not r.converged else "improper"
+                                if {w.code for w in r.warnings} & set(IMPROPER_CODES) else "ok")
+            for m, r in res.fits.items()}
 
 
 _FIT_COLUMNS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled",
@@ -134,12 +170,19 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
     o = ctx.options
     write_json({**res.models.to_dict(), "judged_model": res.judged, "estimator": o.estimator,
                 "missing": missing_for(ctx, "cfa")}, folder / "models.json")
-    fits = {m: {"converged": r.converged, "n_obs": r.n_obs, "fit": dict(r.fit),
-                "warnings": [w.to_dict() for w in r.warnings]} for m, r in res.fits.items()}
+    status = _model_status(res)
+    fits = {m: {"status": status[m], "converged": r.converged, "n_obs": r.n_obs,
+                "fit": dict(r.fit), "warnings": [w.to_dict() for w in r.warnings]}
+            for m, r in res.fits.items()}
+    fits.update({m: {"status": "failed", "converged": False, "n_obs": None, "fit": {},
+                     "warnings": [{"code": "model_failed", "message": why}]}
+                 for m, why in res.failed.items()})
+    fits = {m.name: fits[m.name] for m in res.models.models if m.name in fits}
     write_json({"estimator": o.estimator, "missing": missing_for(ctx, "cfa"),
                 "judged_model": res.judged, "models": fits}, folder / "fits.json")
-    rows = [{"model": m, "converged": r.converged, "n_obs": r.n_obs,
-             **{c: r.fit.get(c) for c in _FIT_COLUMNS}} for m, r in res.fits.items()]
+    rows = [{"model": m, "status": f["status"], "converged": f["converged"],
+             "n_obs": f["n_obs"], **{c: f["fit"].get(c) for c in _FIT_COLUMNS}}
+            for m, f in fits.items()]
     write_csv(pd.DataFrame(rows), folder / "fit_measures.csv")
     for m, r in res.fits.items():
         out = r.to_dict()
@@ -337,7 +380,11 @@ def run_validity(ctx: Context) -> Any:
 def write_validity(res: Any, ctx: Context, folder: Path) -> None:
     write_json(json_with_intake(res, analysed(ctx)), folder / "validity.json")
     frame = res.htmt.copy()
-    frame.insert(0, "scale", frame.index)
+    # the first column names the rows: 'scale', unless a scale has that name
+    taken = set(map(str, frame.columns))
+    label = next(c for c in ("scale", *(f"scale_{k}" for k in range(1, len(taken) + 2)))
+                 if c not in taken)
+    frame.insert(0, label, frame.index)
     write_csv(frame, folder / "htmt.csv")
     if hasattr(res, "to_frame"):
         write_csv(res.to_frame(), folder / "scales.csv")

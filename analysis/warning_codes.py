@@ -111,7 +111,10 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("reliability",), "warning", "ordinal alpha is left out."),
     WarningCode("numerical_problem",
                 "A numerical routine warned (overflow, division by zero) inside a statistic.",
-                ("reliability",), "warning", "the statistic is kept and marked."),
+                ("reliability", "cfa"), "warning",
+                "reliability: the statistic is kept and marked; CFA (a negative or missing "
+                "chi-square, e.g. N = 5): the fit measures are NaN and the solution is "
+                "improper."),
     WarningCode("not_identified", "The model has more free parameters than sample moments.",
                 ("cfa",), "warning", "fitted; no standard errors; never the best model."),
     WarningCode("se_failed", "The information matrix could not be inverted.", ("cfa",),
@@ -124,6 +127,16 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("cfa", "invariance"), "warning",
                 "the lowest-fmin solution is kept and reported; every start's fmin is in "
                 "the result's 'starts'."),
+    WarningCode("model_failed",
+                "A competing CFA model could not be fitted (the engine stopped with an error).",
+                ("cfa",), "warning",
+                "the model is listed with status 'failed' and no fit; the key's model, the other "
+                "models, the possible comparisons and the later stages go on (a failure of the "
+                "key's own model fails the stage)."),
+    WarningCode("difference_test_unavailable",
+                "A difference test of two nested models cannot be made: a model failed or did "
+                "not converge, or has no robust scaling factor (its standard errors failed).",
+                ("cfa",), "warning", "the test is listed with NaN and the reason."),
     WarningCode("rows_dropped", "Rows were not analysed (listwise deletion, no group).",
                 ("cfa",), "warning", "listed in the result's excluded rows with the reason."),
     WarningCode("chen2007_conditions",

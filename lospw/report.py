@@ -174,8 +174,10 @@ class DataNote:
 
     @property
     def caption(self) -> str:
-        """The sentence that ends every caption (Markdown)."""
-        src = self.source.rstrip(". ")
+        """The sentence that ends every caption (Markdown; the source, a user's text, escaped)."""
+        from lospw.report_text import md_escape
+
+        src = md_escape(self.source.rstrip(". "))
         if self.synthetic:
             return f"**SYNTHETIC DATA**: {src}."
         return f"Data: {src}."

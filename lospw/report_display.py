@@ -10,6 +10,11 @@ ending in ``{glue:md}`note``` (the data note glued by :func:`glue_note`).
 Tables are MyST ``{table}`` directives in colon fences (a caption may hold backticks) built by :func:`table` (``nb_render_markdown_format:
 myst`` in ``_config.yml``): real Sphinx tables with a numbered caption that ends in the data
 note. Cells are escaped, so item texts never turn into markup.
+
+User text (names, labels, group values, file names, messages) goes into prose, captions and
+titles only through :func:`md_escape`, :func:`code` or :func:`code_block`, and into a
+``name`` only through :func:`anchor` (:mod:`lospw.report_text`, re-exported here);
+:data:`RC` switches matplotlib's mathtext off so a ``$`` in a label is drawn as typed.
 """
 
 from __future__ import annotations
@@ -23,13 +28,18 @@ from typing import Any
 import pandas as pd
 
 from lospw.report import DataNote, StageRecord
+from lospw.report_text import anchor, code, code_block, label, md_escape
 
 __all__ = [
     "RC",
     "admonition",
+    "anchor",
+    "code",
+    "code_block",
     "fmt",
     "fmt_p",
     "glue_note",
+    "label",
     "md_escape",
     "p_inline",
     "png",
@@ -54,8 +64,10 @@ RC: dict[str, Any] = {
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
     "image.interpolation": "nearest",
+    "text.parse_math": False,  # a '$' in a user's label is text, not mathtext
 }
 STAMP_COLOR = "#b3261e"
+_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def setup() -> None:
@@ -99,22 +111,6 @@ def glue_note(name: str, note: DataNote) -> None:
     from myst_nb import glue
 
     glue(name, Markdown(note.caption), display=False)
-
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~^&=:-])")
-
-
-def md_escape(text: Any) -> str:
-    """Text safe inside MyST markup: ASCII punctuation with a meaning is backslash-escaped.
-
-    Examples
-    --------
-    >>> md_escape("a*b_c | {x}")
-    'a\\\\*b\\\\_c \\\\| \\\\{x\\\\}'
-    >>> md_escape("two\\nlines")
-    'two lines'
-    """
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def fmt(value: Any, digits: int = 2) -> str:
@@ -187,7 +183,8 @@ def table(frame: pd.DataFrame, caption: str, note: DataNote | None = None, *,
     note : DataNote, optional
         Appended to the caption (says SYNTHETIC DATA when the data are synthetic).
     name : str, optional
-        Target name for ``{numref}`` and the HTML id.
+        Target name for ``{numref}`` and the HTML id: a lowercase slug (build one from a
+        user string with :func:`anchor`); anything else is made one by :func:`anchor`.
     digits : int or mapping column -> int
         Decimals of float cells (default 2).
     markup : tuple of str
@@ -210,15 +207,18 @@ def table(frame: pd.DataFrame, caption: str, note: DataNote | None = None, *,
         title += " " + note.caption
     head = [f"::::{{table}} {title}"]
     if name:
-        head.append(f":name: {name}")
+        head.append(f":name: {name if _NAME.fullmatch(name) else anchor('tbl', name)}")
     return Markdown("\n".join([*head, "", *lines, "::::", ""]))
 
 
 def admonition(kind: str, title: str, text: str) -> Any:
-    """A MyST admonition (``note``, ``warning``, ...) as a Markdown output."""
+    """A MyST admonition (``note``, ``warning``, ...) as a Markdown output.
+
+    ``title`` is plain text (escaped); ``text`` is MyST markup (escape user text in it).
+    """
     from IPython.display import Markdown
 
-    return Markdown(f"::::{{admonition}} {title}\n:class: {kind}\n\n{text}\n::::\n")
+    return Markdown(f"::::{{admonition}} {md_escape(title)}\n:class: {kind}\n\n{text}\n::::\n")
 
 
 def stage_notice(record: StageRecord) -> bool:

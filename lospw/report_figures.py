@@ -2,7 +2,9 @@
 (received → excluded → analysed) and a CFA path diagram.
 
 These functions draw numbers they are given; they compute no statistic. Every function
-returns the matplotlib figure; :func:`lospw.report_display.show` renders it.
+returns the matplotlib figure; :func:`lospw.report_display.show` renders it. Labels are a
+user's text (scale and item names, reasons): they are drawn as typed, never as mathtext
+(``parse_math=False``, whatever the rcParams).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 import numpy as np
 
 __all__ = ["FlowNode", "box_flow", "path_diagram", "sankey"]
+
+# Text drawn from a user's strings: '$' is a dollar sign, not the start of mathtext.
+_PLAIN = {"parse_math": False}
 
 
 @dataclass(frozen=True)
@@ -101,11 +106,11 @@ def sankey(nodes: Sequence[FlowNode], links: Sequence[tuple[str, str, float]], *
         ax.add_patch(plt.Rectangle((n.column - node_width / 2, lo), node_width,
                                    max(hi - lo, 0.004), color=n.color, lw=0))
         ax.text(n.column + node_width / 2 + 0.03, (lo + hi) / 2, f"{n.label}: {n.value:g}",
-                va="center", ha="left", fontsize=8,
+                va="center", ha="left", fontsize=8, **_PLAIN,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5})
     for c, title in zip(columns, column_titles, strict=False):
         ax.text(c, 1.0 + gap * 4, title, ha="center", va="bottom", fontsize=9,
-                fontweight="bold")
+                fontweight="bold", **_PLAIN)
     ax.set_xlim(min(columns) - 0.3, max(columns) + 0.85)
     lows = [lo for lo, _ in pos.values()]
     ax.set_ylim(min(lows) - 0.04, 1.0 + gap * 9)
@@ -120,7 +125,7 @@ def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, *,
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
                                 boxstyle="round,pad=0.01,rounding_size=0.02",
                                 facecolor=color, edgecolor=edge, lw=1))
-    ax.text(x, y, text, ha="center", va="center", fontsize=8.5, wrap=False)
+    ax.text(x, y, text, ha="center", va="center", fontsize=8.5, wrap=False, **_PLAIN)
 
 
 def _arrow(ax: Any, xy0: tuple[float, float], xy1: tuple[float, float]) -> None:
@@ -208,13 +213,13 @@ def path_diagram(loadings: Mapping[str, Sequence[tuple[str, float]]],
         ax.add_patch(Ellipse((fx, factor_y[f]), ew, eh, facecolor="#e8eef7",
                              edgecolor=blue, lw=1.1))
         ax.text(fx, factor_y[f], f, ha="center", va="center", fontsize=8.5,
-                fontweight="bold")
+                fontweight="bold", **_PLAIN)
         for item, lam in loadings[f]:
             yi = item_y[(f, item)]
             colour = red if abs(lam) < weak else blue
             ax.add_patch(Rectangle((bx, yi - row * 0.4), bw, row * 0.8, facecolor="white",
                                    edgecolor="0.35", lw=0.7))
-            ax.text(bx + bw / 2, yi, item, ha="center", va="center", fontsize=6.3)
+            ax.text(bx + bw / 2, yi, item, ha="center", va="center", fontsize=6.3, **_PLAIN)
             ax.annotate("", xy=(bx, yi), xytext=(fx + ew / 2, factor_y[f]),
                         arrowprops={"arrowstyle": "-|>", "lw": 0.6, "color": colour,
                                     "shrinkA": 0, "shrinkB": 0, "mutation_scale": 6})
@@ -242,5 +247,5 @@ def path_diagram(loadings: Mapping[str, Sequence[tuple[str, float]]],
                     fontsize=6, color="0.15",
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3})
     if title:
-        ax.text(0.1, 0.45, title, ha="left", va="bottom", fontsize=9)
+        ax.text(0.1, 0.45, title, ha="left", va="bottom", fontsize=9, **_PLAIN)
     return fig

@@ -18,6 +18,14 @@ items with the same estimator and missing-data option. The comparison reports
 A solution is *improper* when the engine reports a Heywood case, a non-positive-definite
 matrix or failed standard errors; such a model stays in the table (flagged) but is never
 chosen as best.
+
+One model never sinks the comparison (issue 17): a model the engine cannot fit (it raises
+a :class:`~analysis.errors.LospwError` or a numerical error) is listed with ``status``
+``"failed"`` and the warning ``[model_failed]``; a difference test that cannot be made (a
+model failed or did not converge, or has no robust scaling factor because its standard
+errors failed) is listed with NaN, the reason and the warning code
+``difference_test_unavailable``. Every row has a ``status``: ``ok``, ``improper``,
+``not_converged`` or ``failed``.
 """
 
 from __future__ import annotations
@@ -27,12 +35,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.cfa._bridge import FitOutcome, Fitter
 from analysis.cfa.difftest import difference_test
 from analysis.cfa.models import ModelSet, competing_models, lavaan_script
-from analysis.errors import InputError
+from analysis.errors import InputError, LospwError
 from analysis.key import Key
 
 __all__ = ["IMPROPER_CODES", "TABLE_MEASURES", "ComparisonResult", "compare_models",
@@ -41,7 +50,8 @@ __all__ = ["IMPROPER_CODES", "TABLE_MEASURES", "ComparisonResult", "compare_mode
 log = logging.getLogger(__name__)
 
 #: Engine warning codes that make a solution improper.
-IMPROPER_CODES = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged")
+IMPROPER_CODES = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged",
+                  "numerical_problem")
 #: The fit measures of the comparison table, per estimator.
 TABLE_MEASURES = {
     "ML": ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
@@ -58,10 +68,35 @@ BEST_BY = {"ML": "bic", "MLR": "bic", "WLSMV": "rmsea_scaled"}
 _CFI_RMSEA = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
               "WLSMV": ("cfi_scaled", "rmsea_scaled")}
 KEY_MODEL = "correlated"
+#: What a model's fit may raise without stopping the comparison: the engine's refusals and
+#: numerical failures. The model is listed as failed.
+FIT_FAILURES = (LospwError, ArithmeticError, np.linalg.LinAlgError, ValueError)
+#: The fit measures a difference test needs, per estimator.
+_TEST_NEEDS = {"ML": ("chisq", "df"), "MLR": ("chisq", "df", "chisq_scaling_factor")}
 
 
 def _codes(warnings: tuple[str, ...]) -> list[str]:
     return [w[1:w.index("]")] for w in warnings if w.startswith("[") and "]" in w]
+
+
+def _status(converged: bool, codes: list[str]) -> str:
+    if not converged:
+        return "not_converged"
+    return "improper" if set(codes) & set(IMPROPER_CODES) else "ok"
+
+
+def _untestable(name: str, fit: FitOutcome | None, estimator: str) -> str | None:
+    """Why model ``name`` cannot enter a difference test (None: it can)."""
+    if fit is None:
+        return f"model {name} could not be fitted"
+    if not fit.converged:
+        return f"model {name} did not converge"
+    lacking = [k for k in _TEST_NEEDS.get(estimator, ())
+               if not math.isfinite(float(fit.fit.get(k, math.nan)))]
+    if lacking:
+        return (f"model {name} has no {', '.join(lacking)} (its standard errors or robust "
+                "correction failed)")
+    return None
 
 
 def pick_best(rows: list[dict[str, Any]], by: str = "bic") -> str | None:
@@ -92,10 +127,12 @@ class ComparisonResult:
     ----------
     estimator, missing : str
     table : tuple of dict
-        One row per model: ``model``, ``description``, ``converged``, ``proper``,
-        ``warnings`` and the fit measures of :data:`TABLE_MEASURES`.
+        One row per model: ``model``, ``description``, ``status`` (``ok``, ``improper``,
+        ``not_converged``, ``failed``), ``converged``, ``proper``, ``warnings`` and the fit
+        measures of :data:`TABLE_MEASURES` (NaN for a failed model).
     differences : tuple of dict
-        ``restricted``, ``general`` and the :class:`~analysis.cfa.difftest.DiffTest` fields.
+        ``restricted``, ``general`` and the :class:`~analysis.cfa.difftest.DiffTest` fields
+        (NaN and the reason in ``note`` when the test cannot be made).
     best : str or None
         Lowest BIC among converged, proper models.
     best_by : str
@@ -182,30 +219,27 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     rows: list[dict[str, Any]] = []
     extra = {"ordered": True} if estimator == "WLSMV" else {}
     for m in models.models:
-        out = fitter(data, m.syntax, estimator=estimator, missing=missing, **extra)
+        try:
+            out = fitter(data, m.syntax, estimator=estimator, missing=missing, **extra)
+        except FIT_FAILURES as exc:
+            log.warning("model %s could not be fitted: %s", m.name, exc)
+            rows.append({"model": m.name, "description": m.description, "status": "failed",
+                         "converged": False, "proper": False,
+                         "warnings": [f"[model_failed] model {m.name} could not be fitted: "
+                                      f"{exc}"],
+                         **{k: math.nan for k in TABLE_MEASURES[estimator]}})
+            continue
         fits[m.name] = out
         codes = _codes(out.warnings)
+        status = _status(out.converged, codes)
         row: dict[str, Any] = {"model": m.name, "description": m.description,
-                               "converged": out.converged,
-                               "proper": out.converged and not set(codes) & set(IMPROPER_CODES),
-                               "warnings": list(out.warnings)}
+                               "status": status, "converged": out.converged,
+                               "proper": status == "ok", "warnings": list(out.warnings)}
         row.update({k: float(out.fit.get(k, math.nan)) for k in TABLE_MEASURES[estimator]})
         rows.append(row)
         log.info("model %s: converged %s, chisq %.3f", m.name, out.converged,
                  out.fit.get("chisq", math.nan))
-    diffs: list[dict[str, Any]] = []
-    for restricted, general in models.nested_pairs():
-        r, g = fits[restricted], fits[general]
-        entry: dict[str, Any] = {"restricted": restricted, "general": general}
-        if not (r.converged and g.converged):
-            entry.update(chisq_diff=math.nan, df_diff=math.nan, pvalue=math.nan,
-                         method=None, note="a model did not converge")
-        elif estimator == "WLSMV":
-            from analysis.cfa._bridge import engine_difference_test
-            entry.update(engine_difference_test(r, g).to_dict())
-        else:
-            entry.update(difference_test(r.fit, g.fit, estimator=estimator).to_dict())
-        diffs.append(entry)
+    diffs = [_difference(r, g, fits, estimator) for r, g in models.nested_pairs()]
     best = pick_best(rows, BEST_BY[estimator])
     best_aic = pick_best(rows, "aic") if estimator != "WLSMV" else None
     cfi_name = _CFI_RMSEA[estimator][0]
@@ -214,6 +248,26 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     n_obs = max((f.n_obs for f in fits.values()), default=0)
     return ComparisonResult(estimator, missing, tuple(rows), tuple(diffs), best,
                             BEST_BY[estimator], best_aic, best_cfi, contrast, models, n_obs)
+
+
+def _difference(restricted: str, general: str, fits: dict[str, FitOutcome],
+                estimator: str) -> dict[str, Any]:
+    """The difference test of a nested pair, or NaN and why it cannot be made."""
+    entry: dict[str, Any] = {"restricted": restricted, "general": general}
+    why = (_untestable(restricted, fits.get(restricted), estimator)
+           or _untestable(general, fits.get(general), estimator))
+    if why is None:
+        r, g = fits[restricted], fits[general]
+        try:
+            if estimator == "WLSMV":
+                from analysis.cfa._bridge import engine_difference_test
+                return {**entry, **engine_difference_test(r, g).to_dict()}
+            return {**entry, **difference_test(r.fit, g.fit, estimator=estimator).to_dict()}
+        except FIT_FAILURES as exc:
+            why = f"the test failed: {exc}"
+    log.warning("no difference test of %s against %s: %s", restricted, general, why)
+    return {**entry, "chisq_diff": math.nan, "df_diff": math.nan, "pvalue": math.nan,
+            "method": None, "note": f"[difference_test_unavailable] {why}"}
 
 
 def _contrast(rows: list[dict[str, Any]], diffs: list[dict[str, Any]],

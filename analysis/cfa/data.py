@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
+
 __all__ = ["GroupData", "Pattern", "em_saturated", "group_from_cov", "group_from_frame"]
 
 
@@ -93,29 +95,41 @@ def em_saturated(patterns: tuple[Pattern, ...], p: int, *, max_iter: int = 10000
         cnt[pat.observed] += pat.n
     mu = s1 / cnt
     sigma = np.diag(s2 / cnt - mu**2)
+    # per pattern, once: its missing variables and the index grids of the blocks
+    blocks = []
+    for pat in patterns:
+        o = pat.observed
+        mis = np.setdiff1d(np.arange(p), o)
+        blocks.append((pat, o, mis, np.ix_(o, o), np.ix_(o, mis), np.ix_(mis, o),
+                       np.ix_(mis, mis)))
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (returned)
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for pat in patterns:
-            o = pat.observed
-            mis = np.setdiff1d(np.arange(p), o)
+        for pat, o, mis, oo, om, mo, mm_ix in blocks:
             xbar, so = pat.mean, pat.cov
             t1[o] += pat.n * xbar
-            t2[np.ix_(o, o)] += pat.n * (so + np.outer(xbar, xbar))
+            t2[oo] += pat.n * (so + np.outer(xbar, xbar))
             if len(mis) == 0:
                 continue
-            b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, mis)]).T   # m x o
+            try:
+                b = np.linalg.solve(sigma[oo], sigma[om]).T  # m x o
+            except np.linalg.LinAlgError:
+                raise InputError(
+                    f"FIML: the covariance matrix of the items answered together is singular "
+                    f"(N = {n} for {p} items, or items that copy each other), so the saturated "
+                    "model cannot be estimated. Use more respondents, drop redundant items or "
+                    "missing='listwise'.") from None
             a = mu[mis] - b @ mu[o]
             xhat = a + b @ xbar
             t1[mis] += pat.n * xhat
             cross = np.outer(a, xbar) + b @ (so + np.outer(xbar, xbar))       # E[x_m x_o']
-            t2[np.ix_(mis, o)] += pat.n * cross
-            t2[np.ix_(o, mis)] += pat.n * cross.T
-            cond = sigma[np.ix_(mis, mis)] - b @ sigma[np.ix_(o, mis)]
+            t2[mo] += pat.n * cross
+            t2[om] += pat.n * cross.T
+            cond = sigma[mm_ix] - b @ sigma[om]
             mm = (np.outer(a, a) + np.outer(a, b @ xbar) + np.outer(b @ xbar, a)
                   + b @ (so + np.outer(xbar, xbar)) @ b.T + cond)
-            t2[np.ix_(mis, mis)] += pat.n * mm
+            t2[mm_ix] += pat.n * mm
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         sigma_new = (sigma_new + sigma_new.T) / 2

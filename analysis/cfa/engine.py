@@ -309,6 +309,13 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
                          "Use missing='fiml' or check the data.")
+    broken = [g.label or "the data" for g in groups
+              if not (np.isfinite(g.cov).all() and np.isfinite(g.mean).all())]
+    if broken:
+        raise InputError(f"The sample moments of {', '.join(broken)} could not be estimated "
+                         f"(N = {sum(g.n for g in groups)} for {len(ov_guess)} items: too few "
+                         "cases for the pattern of missing answers). Use more respondents or "
+                         "missing='listwise'.")
     meanstructure = bool(meanstructure or len(groups) > 1 or fiml
                          or (data is None and sample_mean is not None and False))
     pt = build_partable(statements, ngroups=len(groups), std_lv=std_lv,
@@ -347,10 +354,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     except np.linalg.LinAlgError:           # implied covariance not positive definite
         info = np.full((m.nx, m.nx), np.nan)
     try:
-        if not np.isfinite(info).all():
-            raise np.linalg.LinAlgError
-        ev = np.linalg.eigvalsh(info)
-        if ev.min() <= 1e-10 * max(ev.max(), 1.0):
+        if _singular(info):
             raise np.linalg.LinAlgError
         bread = np.linalg.inv(info)
         vcov = bread / obj.ntotal
@@ -404,6 +408,30 @@ def _optimise(pt: ParTable, m: Model, obj: MLObjective, groups: list[GroupData],
     return opt, records, seed
 
 
+def _singular(info: np.ndarray) -> bool:
+    """Whether the information matrix is (numerically) singular, whatever the units.
+
+    The test is made on the matrix scaled to unit diagonal, ``D^-1/2 I D^-1/2``: an
+    eigenvalue below ``1e-10`` times the largest means a direction the data do not
+    identify. Unscaled, the information of a 1-999 response scale (variances ~ 10^4) is
+    tiny and would look singular although lavaan inverts it (issue 17).
+    """
+    d = np.diag(info)
+    if not (np.isfinite(info).all() and (d > 0).all()):
+        return True
+    s = 1.0 / np.sqrt(d)
+    ev = np.linalg.eigvalsh(info * s[:, None] * s[None, :])
+    return bool(ev.min() <= 1e-10 * ev.max())
+
+
+def _min_eig(m: np.ndarray) -> float:
+    """The smallest eigenvalue of a symmetric matrix; NaN when it is empty or not finite
+    (estimates that overflowed: the fit is reported as not converged, not raised)."""
+    if not m.size or not np.isfinite(m).all():
+        return math.nan
+    return float(np.linalg.eigvalsh(m).min())
+
+
 def _ov_lv(statements) -> tuple[list[str], list[str]]:
     lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
     ov = list(dict.fromkeys(s.rhs for s in statements if s.op == "=~" and s.rhs not in lv))
@@ -427,11 +455,11 @@ def _improper(state: State, est: np.ndarray, std_all: np.ndarray, states, warnin
                                    f"{rhs[r]} = {std_all[r]:.4g}"))
     for gi, (_M, imp) in enumerate(states):
         tag = f" (group {gi + 1})" if state.pt.ngroups > 1 else ""
-        if np.linalg.eigvalsh(imp.veta).min() < -1e-10 if imp.veta.size else False:
+        if _min_eig(imp.veta) < -1e-10:
             warnings.append(FitWarning("nonpositive_definite",
                                        "the latent covariance matrix is not positive definite"
                                        + tag))
-        if np.linalg.eigvalsh(imp.sigma).min() <= 0:
+        if _min_eig(imp.sigma) <= 0:
             warnings.append(FitWarning("nonpositive_definite",
                                        "the model-implied covariance matrix is not positive "
                                        "definite" + tag))
@@ -614,7 +642,14 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
         fit = state.extra["fit_fn"](state, states)
     else:
         fit = _ml_fit(state, states, test)
-    if not opt.converged:
+    chisq = fit.get("chisq", math.nan)
+    if opt.converged and not chisq >= -1e-6 * max(1.0, state.ntotal):
+        # a negative or missing chi-square from a converged fit: sample statistics too
+        # degenerate for the model (e.g. N = 5); its fit measures would be meaningless
+        warnings.append(FitWarning("numerical_problem", f"the chi-square statistic is "
+                                   f"{chisq:.4g} with N = {int(state.ntotal)}: the sample "
+                                   "statistics cannot support this model; no fit measures"))
+    if not opt.converged or any(w.code == "numerical_problem" for w in warnings):
         fit = {k: (v if k in ("npar", "df", "ntotal", "baseline_df") else math.nan)
                for k, v in fit.items()}
     n_per = {g.label: g.n for g in groups}

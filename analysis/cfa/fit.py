@@ -36,6 +36,7 @@ __all__ = [
     "rni",
     "srmr_rms",
     "tli",
+    "wrmr",
 ]
 
 #: lavaan's fitMeasures() names ('.' -> '_'), in lavaan's order. A fit dict holds the
@@ -153,7 +154,7 @@ def rfi(x2: float, df: float, x2_null: float, df_null: float) -> float:
         t2 = x2_null / df_null
         if t1 < 0 or t2 < 0:
             return 1.0
-        return t1 / t2
+        return t1 / t2 if t2 > 0 else NAN  # R: Inf
     return 1.0
 
 
@@ -285,8 +286,33 @@ def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
 
 
 def mfi(x2: float, df: float, n: float) -> float:
-    """McDonald's fit index ``exp(-(X2 - df) / (2N))``."""
-    return math.exp(-0.5 * (x2 - df) / n)
+    """McDonald's fit index ``exp(-(X2 - df) / (2N))`` (lavaan ``fitMeasures``' ``mfi``).
+
+    NaN where it is not a number: a missing or negative χ², no cases, or an exponent that
+    overflows (a tiny N with many degrees of freedom, where R gives ``Inf``).
+
+    >>> round(mfi(85.3055, 24, 301), 4)
+    0.9032
+    >>> mfi(-9.7e96, 24, 4), mfi(0.0, 20000, 5)
+    (nan, nan)
+    """
+    if _isnan(x2, df, n) or x2 < 0 or not n > 0:
+        return NAN
+    e = -0.5 * (x2 - df) / n
+    return math.exp(e) if e < 709.0 else NAN
+
+
+def wrmr(x2: float, n_moments: int) -> float:
+    """Weighted root mean square residual ``sqrt(X2 / n)`` over the ``n`` sample statistics
+    (thresholds and polychoric correlations; lavaan's ``wrmr``); NaN for a missing or
+    negative χ².
+
+    >>> round(wrmr(50.0, 32), 4)
+    1.25
+    """
+    if _isnan(x2) or x2 < 0 or not n_moments > 0:
+        return NAN
+    return math.sqrt(x2 / n_moments)
 
 
 def ecvi(x2: float, npar: int, n: float) -> float:

@@ -253,7 +253,8 @@ class MLObjective:
 
 
 def loglik_h1(groups: list[GroupData], fiml: bool) -> float:
-    """Log-likelihood of the saturated model (lavaan ``unrestricted.logl``)."""
+    """Log-likelihood of the saturated model (lavaan ``unrestricted.logl``); NaN when the
+    saturated covariance of a missing-data pattern is singular (too few cases)."""
     total = 0.0
     for g in groups:
         p = len(g.mean)
@@ -264,8 +265,10 @@ def loglik_h1(groups: list[GroupData], fiml: bool) -> float:
         for pat in g.patterns:
             o = pat.observed
             sig = g.cov[np.ix_(o, o)]
-            si = np.linalg.inv(sig)
-            _, ld = np.linalg.slogdet(sig)
+            il = _inv_logdet(sig)
+            if il is None:
+                return math.nan
+            si, ld = il
             d = pat.mean - g.mean[o]
             total += -0.5 * pat.n * (len(o) * LOG2PI + ld + np.sum(si * pat.cov) + d @ si @ d)
     return float(total)

@@ -158,6 +158,14 @@ def _check_names(key: Key) -> None:
                 f"The name {name!r} in the key cannot be a lavaan variable name; use letters, "
                 "digits, '_' and '.', starting with a letter (e.g. 'A1')."
             )
+    items = set(key.items)
+    for name in (*key.scale_names, *(g for g, _ in key.higher_order)):
+        if name in items:
+            raise InputError(
+                f"The name {name!r} in the key is both a scale (or group) and an item; in a "
+                "CFA model it would be one variable, a factor measuring itself. Rename the "
+                "scale or the item."
+            )
 
 
 def _free_name(base: str, key: Key) -> str:

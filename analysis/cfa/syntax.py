@@ -14,6 +14,7 @@ refused with a one-line :class:`~analysis.errors.InputError`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -92,7 +93,11 @@ def _value(tok: str, where: str) -> float | str | None:
     if tok in ("NA", "na"):
         return None
     if _NUMBER.match(tok):
-        return float(tok)
+        value = float(tok)
+        if not math.isfinite(value):
+            raise InputError(f"model syntax {where}: the number {tok!r} is too large to be a "
+                             "value (it overflows to infinity). Write a finite number.")
+        return value
     if len(tok) >= 2 and tok[0] == tok[-1] and tok[0] in "\"'":
         return tok[1:-1]
     if _NAME.match(tok):

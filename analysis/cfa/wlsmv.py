@@ -312,5 +312,5 @@ def _fit_wlsmv(state: Any, states) -> dict[str, float]:
                 "crmr_nomean": parts["crmr_nomean"]})
     out.update({"cn_05": F.cn(chisq, df, Nm, 0.05), "cn_01": F.cn(chisq, df, Nm, 0.01),
                 "mfi": F.mfi(chisq, df, Nm),
-                "wrmr": math.sqrt(chisq / len(stats[0].wls_obs))})
+                "wrmr": F.wrmr(chisq, len(stats[0].wls_obs))})
     return {k: out[k] for k in F.FIT_MEASURES if k in out}

@@ -4,11 +4,27 @@ Jupyter Book 1.0 always loads sphinx-thebe, which adds its configuration script 
 every page (``const THEBE_JS_URL`` declared twice: a SyntaxError in the browser console) and
 points at a CDN. The report is read offline and runs no live code, so the thebe scripts and
 style are removed from every page, and any other script added twice is kept once.
+
+User text in the report (lospw/report_text.py): the chapters escape every user string
+before it goes into Markdown. As a second line of defence every page's doctree is made inert
+before it is written: raw HTML (which MyST passes through from Markdown) becomes text, and a
+link whose scheme is not http, https or mailto (``javascript:``, ``data:``, ...) loses its
+target. The chapters themselves use neither.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from docutils import nodes
+
+# A hard line break (MyST writes it as raw HTML) is the one raw HTML kept.
+_KEPT_RAW = frozenset({"<br />\n"})
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
+_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
 
 
 def _is_thebe(asset: Any) -> bool:
@@ -36,6 +52,24 @@ def _clean(app: Any, pagename: str, templatename: str, context: dict, doctree: A
         context[name][:] = kept
 
 
+def _unsafe_uri(uri: str) -> bool:
+    m = _SCHEME.match(_IGNORED.sub("", uri).lower())
+    return m is not None and m.group(1) not in _SAFE_SCHEMES
+
+
+def _inert(app: Any, doctree: nodes.document, docname: str) -> None:
+    """Raw HTML becomes text and unsafe links lose their target (see the module doc)."""
+    for raw in list(doctree.findall(nodes.raw)):
+        if "html" in raw.get("format", "").split() and raw.astext() not in _KEPT_RAW:
+            text = raw.astext()
+            inline = isinstance(raw.parent, nodes.TextElement)
+            raw.replace_self(nodes.Text(text) if inline else nodes.paragraph(text, text))
+    for ref in list(doctree.findall(nodes.reference)):
+        if _unsafe_uri(ref.get("refuri", "")):
+            ref.replace_self(nodes.inline(ref.astext(), "", *ref.children))
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _clean, priority=900)
+    app.connect("doctree-resolved", _inert)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -34,3 +34,14 @@ def test_charts_are_written_once_per_group_and_reproducible(tmp_path):
 
 def test_safe_name_never_empty():
     assert safe_name("///") == "group"
+
+
+def test_dollar_signs_in_names_are_drawn_as_text(tmp_path):
+    """Group and scale names with '$' (invalid mathtext such as 'a$^$b') are drawn as typed;
+    they crashed `lospw score --by` with a mathtext ParseSyntaxException (issue 17)."""
+    p = _profiles()
+    p["group"] = p["group"].map({"wp A": "a$^$b", "wp/A": "$x", "B": "<b>B</b>"})
+    p["scale"] = p["scale"].map({"L": "$L", "G": "G$^$", "X": "X"})
+    written = write_profile_charts(p, tmp_path, low=1, high=5, scales=["$L", "G$^$", "X"],
+                                   overall={"$L": 3.0}, by="w$p", note="$^$")
+    assert len(written) == 6 and all(f.stat().st_size > 0 for f in written)

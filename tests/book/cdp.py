@@ -129,6 +129,17 @@ class Chromium:
         self.wait_for("Page.loadEventFired", mark)
         self.evaluate("document.fonts.ready.then(() => true)", await_promise=True)
 
+    def trap_dialogs(self) -> None:
+        """Replace ``alert``/``confirm``/``prompt`` in every page opened from now on: a call
+        is recorded in ``window.__lospw_dialogs`` and logged as a console error (a real
+        dialog would block the page)."""
+        self.send("Page.addScriptToEvaluateOnNewDocument", source=(
+            "window.__lospw_dialogs = [];"
+            "for (const f of ['alert', 'confirm', 'prompt']) {"
+            "  window[f] = (m) => { window.__lospw_dialogs.push(String(m));"
+            "    console.error('dialog: ' + f + '(' + m + ')'); };"
+            "}"))
+
     def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
         """The value of a JavaScript expression in the page (JSON-serialisable)."""
         res = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
@@ -166,6 +177,8 @@ class Chromium:
                 out.append(f"log: {e.get('text')} {e.get('url', '')}".strip())
             elif m == "Network.loadingFailed" and not p.get("canceled"):
                 out.append(f"load failed: {p.get('errorText')}")
+            elif m == "Page.javascriptDialogOpening":
+                out.append(f"dialog: {p.get('type')} {p.get('message')}")
         return out
 
     def screenshot(self, path: Path, *, full_page: bool = True,

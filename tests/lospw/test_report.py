@@ -65,7 +65,7 @@ def test_data_notes(report, tmp_path):
         {"synthetic": False, "data": {"file": "survey.csv"}}))
     real = report.note("analysis")
     assert not real.synthetic and real.label == "" and real.caption == (
-        "Data: survey.csv, analysed by lospw analyze.")
+        "Data: survey\\.csv\\, analysed by lospw analyze.")  # the source is escaped
     with pytest.raises(ValueError):
         report.note("bank")
 
@@ -91,7 +91,7 @@ def test_table_is_a_numbered_myst_table_with_the_note():
     lines = out.splitlines()
     assert lines[0] == "::::{table} Caption with `code` **SYNTHETIC DATA**: demo."
     assert lines[1] == ":name: tbl-x"
-    assert "| a\\*b | 0.12 |" in out and "| c\\|d | – |" in out
+    assert "| a\\*b | 0\\.12 |" in out and "| c\\|d | – |" in out
     assert lines[-1] == "::::"
 
 

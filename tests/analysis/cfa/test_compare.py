@@ -136,8 +136,8 @@ def test_non_converged_model_is_not_tested(hs):
         return out
 
     res = C.compare_models(items, key, fitter=fitter)
-    assert all(d["note"] == "a model did not converge" for d in res.differences
-               if d["restricted"] == "one_factor")
+    assert all(d["note"] == "[difference_test_unavailable] model one_factor did not converge"
+               for d in res.differences if d["restricted"] == "one_factor")
     assert {r["model"]: r["proper"] for r in res.table}["one_factor"] is False
 
 
@@ -188,3 +188,53 @@ def test_engine_wlsmv_matches_lavaan(bfi):
         for k in ("cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"):
             assert row[k] == pytest.approx(ref[k.replace("_", ".")], abs=1e-3)
     assert res.best == "bifactor"
+
+
+def test_a_model_the_engine_cannot_fit_is_listed_as_failed(bfi):
+    """One rival never sinks the comparison (issue 17): it is listed as failed, the tests it
+    is in are not made, the rest is compared as before."""
+    from analysis.errors import LospwError
+
+    items, key = bfi
+    replay = Replay("bfi_mlr")
+    bifactor = C.competing_models(key)["bifactor"].syntax
+
+    def fitter(data, syntax, **kw):
+        if syntax == bifactor:
+            raise LospwError("The CFA engine could not compute the MLR corrections (x).")
+        return replay(data, syntax, **kw)
+
+    res = C.compare_models(items, key, estimator="MLR", fitter=fitter)
+    table = {r["model"]: r for r in res.table}
+    assert table["bifactor"]["status"] == "failed" and not table["bifactor"]["converged"]
+    assert table["bifactor"]["warnings"][0].startswith("[model_failed] model bifactor")
+    assert math.isnan(table["bifactor"]["bic"])
+    assert {r["status"] for m, r in table.items() if m != "bifactor"} == {"ok"}
+    for d in res.differences:
+        if "bifactor" in (d["restricted"], d["general"]):
+            assert d["note"] == ("[difference_test_unavailable] model bifactor could not be "
+                                 "fitted") and math.isnan(d["pvalue"])
+        elif d["df_diff"]:
+            assert d["pvalue"] >= 0 and d["method"] == "satorra_bentler_2001"
+    assert res.best != "bifactor" and res.best is not None
+
+
+def test_mlr_test_without_a_scaling_factor_is_not_made(bfi):
+    """A converged model whose standard errors failed has no robust scaling factor: its MLR
+    difference tests are listed as unavailable instead of raising (issue 17)."""
+    items, key = bfi
+    replay = Replay("bfi_mlr")
+    second = C.competing_models(key)["second_order"].syntax
+
+    def fitter(data, syntax, **kw):
+        out = replay(data, syntax, **kw)
+        if syntax == second:
+            fit = {k: v for k, v in out.fit.items() if k != "chisq_scaling_factor"}
+            return FitOutcome(fit, True, ("[se_failed] the information matrix",), 0)
+        return out
+
+    res = C.compare_models(items, key, estimator="MLR", fitter=fitter)
+    assert {r["model"]: r["status"] for r in res.table}["second_order"] == "improper"
+    notes = [d["note"] for d in res.differences
+             if "second_order" in (d["restricted"], d["general"])]
+    assert notes and all("second_order has no chisq_scaling_factor" in n for n in notes)

@@ -61,3 +61,35 @@ def test_registry_names_are_unique_and_underscored():
 
 def test_srmr_rms():
     assert F.srmr_rms(np.array([]), 0) == 0.0
+
+
+# Inputs a degenerate fit can produce (N = 5, a garbage chi-square of -1e97, overflow).
+_X2 = [-1e97, -1.0, 0.0, 1e-300, 5.0, 1e300, math.inf, math.nan]
+_DF = [0, 1, 24, 1e5]
+_N = [1, 2, 5, 1e9]
+
+
+def test_fit_measures_never_raise_on_degenerate_inputs():
+    """Every formula returns a number (NaN where undefined) for any χ², df and N: with N = 5
+    lavaan's mfi overflowed (OverflowError, issue 17) and wrmr took the root of a negative
+    χ² (ValueError)."""
+    for x2 in _X2:
+        for df in _DF:
+            for n in _N:
+                for f in (F.rmsea, F.rmsea_pvalue, F.cn, F.mfi):
+                    assert isinstance(f(x2, df, n), float), f.__name__
+                assert all(isinstance(v, float) for v in F.rmsea_ci(x2, df, n))
+                assert isinstance(F.ecvi(x2, 10, n), float)
+            assert isinstance(F.chisq_pvalue(x2, df), float)
+            assert isinstance(F.wrmr(x2, int(df)), float)
+            for x0 in _X2:
+                for f in (F.cfi, F.tli, F.rni, F.rfi, F.nfi, F.pnfi, F.ifi):
+                    assert isinstance(f(x2, df, x0, 36), float), f.__name__
+
+
+def test_mfi_and_wrmr_are_nan_where_undefined():
+    assert F.mfi(85.3055, 24, 301) == math.exp(-0.5 * (85.3055 - 24) / 301)
+    assert math.isnan(F.mfi(-9.7e96, 24, 4))      # the N = 5 WLSMV case
+    assert math.isnan(F.mfi(0.0, 1e5, 5))          # exp(10000): R gives Inf
+    assert math.isnan(F.wrmr(-1.0, 20)) and F.wrmr(20.0, 20) == 1.0
+    assert math.isnan(F.rfi(-1e97, 1, 0.0, 36))    # t1 / 0: R gives Inf

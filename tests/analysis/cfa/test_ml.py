@@ -126,6 +126,25 @@ def test_underidentified_model_is_reported(hs):
     assert res.fit["df"] == -1
 
 
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_standard_errors_do_not_depend_on_the_units(hs, hs_fit, estimator):
+    """Items on a 1-999-like metric (HS x 1000: tiny information entries) keep their
+    standard errors: the singularity test is made on the unit-diagonal information (issue
+    17: every rival of a 1-999 scale lost its SEs and robust correction)."""
+    base = hs_fit if estimator == "ML" else fit_cfa(hs, HS_MODEL, estimator="MLR")
+    items = [f"x{i}" for i in range(1, 10)]
+    res = fit_cfa(hs[items] * 1000.0, HS_MODEL, estimator=estimator)
+    assert "se_failed" not in {w.code for w in res.warnings}
+    assert res.fit["chisq"] == pytest.approx(base.fit["chisq"], rel=1e-6)
+    lam = res.parameters["op"] == "=~"
+    assert np.allclose(res.parameters.loc[lam, "se"], base.parameters.loc[lam, "se"],
+                       rtol=1e-4)
+    assert np.allclose(res.parameters["std_all"], base.parameters["std_all"], atol=1e-6)
+    if estimator == "MLR":
+        assert res.fit["chisq_scaling_factor"] == pytest.approx(
+            base.fit["chisq_scaling_factor"], rel=1e-5)
+
+
 def test_result_to_dict_shape(hs_fit):
     d = hs_fit.to_dict()
     assert {"estimator", "missing", "n_obs", "converged", "fit", "parameters"} <= set(d)

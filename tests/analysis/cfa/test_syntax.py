@@ -45,6 +45,11 @@ def test_parse_modifiers_comments_and_continuations():
     ("f =~ x1 + c(a,1)*x2", "mixes labels"),
     ("f =~ x1 + x2 + x3\nx1 | s1", "thresholds are named"),
     ("f =~ x1 + x2 + x3\na == b", "unknown label"),
+    # issue 17: a value that overflows to infinity (was a LinAlgError in the engine)
+    ("f =~ 1e400*x1 + x2 + x3", "'1e400' is too large to be a value"),
+    ("f =~ x1 + -1e400*x2 + x3", "'-1e400' is too large"),
+    ("f =~ start(1e309)*x1 + x2 + x3", "'1e309' is too large"),
+    ("f =~ c(1, 1e400)*x1 + x2 + x3", "'1e400' is too large"),
 ])
 def test_bad_syntax(text, fragment):
     with pytest.raises(InputError, match=fragment):
