@@ -53,6 +53,10 @@ echo "== scenario: lospw on the TCQ-15 example (SYNTHETIC) in $W"
 "$LOSPW" --version > "$W/log/version.log" 2>&1
 git -C "$REPO" rev-parse HEAD >> "$W/log/version.log" 2>/dev/null
 
+# -- 0. Drafting a key from an export (issue 20, point 6) ---------------------------------
+step k0_key_init_spss       "$LOSPW" key init data/spss.sav
+step k0_key_init_ls         "$LOSPW" key init data/limesurvey.csv
+
 # -- 1. Excel: a title row and a blank row above the header ------------------------------
 step x1_intake_excel        "$LOSPW" intake data/excel.xlsx --key data/key.yaml
 step x2_intake_excel_sheet  "$LOSPW" intake data/excel.xlsx --key data/key.yaml --sheet Responses
@@ -204,6 +208,8 @@ for run in c1_analyze_sim s9_analyze_spss; do
         "$(grep -n -m1 'rows_dropped' "$W/log/$run.log" | cut -d: -f1)" \
         "$(wc -l < "$W/log/$run.log")" >> "$W/numbers.txt"
 done
+printf 'README: %s heading(s) "Validate your own instrument"\n' \
+    "$(grep -ci '^#.*validate your own instrument' "$REPO/README.md")" >> "$W/numbers.txt"
 cat "$W/numbers.txt"
 
 # -- 6. The report: make book RESULTS=DIR -------------------------------------------------
@@ -218,7 +224,7 @@ if [ "$BOOK" = 1 ]; then
                 "$(grep -rl --include='*.html' -F -- "$p" "$W/book_html" | wc -l)" \
                 "$(grep -ro --include='*.html' -F -- "$p" "$W/book_html" | wc -l)"
         done
-        printf 'title\t%s\n' "$(grep -o '<title>[^<]*</title>' "$W/book_html/index.html")"
+        printf 'title\t%s\n' "$(grep -o '<title>[^<]*</title>' "$W/book_html/intro.html")"
         printf 'chapters\t%s\n' "$(ls "$W/book_html/chapters" | tr '\n' ' ')"
     } > "$W/book_grep.tsv"
     cat "$W/book_grep.tsv"
@@ -228,7 +234,7 @@ fi
 if [ "$WHEEL" = 1 ]; then
     rm -rf "$W/src" "$W/wheel" "$W/venv" && mkdir -p "$W/src" "$W/wheel"
     git -C "$REPO" archive --format=tar HEAD | tar -x -C "$W/src"
-    step w1_build_wheel "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w wheel src
+    step w1_build_wheel "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$W/wheel" "$W/src"
     unzip -l "$W"/wheel/*.whl > "$W/log/wheel_contents.txt"
     printf 'wheel: %s files under book/, %s under lospw/examples/teamwork/\n' \
         "$(grep -c ' book/' "$W/log/wheel_contents.txt")" \
