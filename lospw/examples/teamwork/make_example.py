@@ -24,7 +24,6 @@ Run it from anywhere with the lospw environment's Python::
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -148,12 +147,13 @@ def write_limesurvey(df: pd.DataFrame, names: dict[str, dict[str, str]]) -> None
     tail = ["team", "role", "remarks", "interviewtime"]
     header = [*meta, *(names[i]["limesurvey"] for i in items), *tail]
     fields = [*meta, *items, *tail]
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(header)
-    for rec in df[fields].itertuples(index=False):
-        writer.writerow([_cell(v) for v in rec])
-    (HERE / "limesurvey.csv").write_bytes(buf.getvalue().encode("utf-8-sig"))
+    # written by hand, as LimeSurvey does: every field in double quotes, quotes doubled
+    def line(cells: list[str]) -> str:
+        return ";".join('"' + c.replace('"', '""') + '"' for c in cells) + "\n"
+
+    text = line(header) + "".join(line([_cell(v) for v in rec])
+                                  for rec in df[fields].itertuples(index=False))
+    (HERE / "limesurvey.csv").write_bytes(text.encode("utf-8-sig"))
 
 
 def write_spss(df: pd.DataFrame, names: dict[str, dict[str, str]], labels: dict[str, str]
