@@ -169,6 +169,11 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
     lv_x = [f for f in lv if f not in v_ind and f not in eqs_y]
     lv_y = [f for f in lv if f in eqs_y and f not in v_ind and f not in eqs_x]
     meanstructure = meanstructure or any(s.op == "~1" for s in statements) or bool(ord_names)
+    for s in statements:
+        if s.op == "~*~" and s.lhs not in ord_names:
+            raise InputError(f"model syntax line {s.line}: '{s.lhs} ~*~ {s.rhs}' sets the "
+                             f"scaling factor of {s.lhs!r}, which is not an ordered item; "
+                             "scaling factors exist for ordered items (WLSMV) only.")
 
     # user rows (duplicates are an error: lavaan ignores them with a warning)
     user_rows: list[tuple[str, str, str]] = []
