@@ -146,7 +146,7 @@ def modindices(res: CFAResult, *, sort: bool = True, minimum: float = 0.0) -> pd
     EPC[small] = np.nan
     states = st.model.group_state(st.x)
     veta = [imp.veta for _, imp in states]
-    sigma = [imp.sigma / np.outer(M["delta"], M["delta"]) for M, imp in states]   # VY
+    sigma = [imp.sigma / np.outer(imp.delta, imp.delta) for _, imp in states]   # VY
     s_lv, s_all = standardize(table, np.abs(EPC), list(ext.lv_names), list(ext.ov_names),
                               veta, sigma)
     sign = np.sign(epc_row)

@@ -178,7 +178,8 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
     pt = build_partable(statements, ngroups=len(groups), std_lv=std_lv, meanstructure=True,
                         orthogonal=orthogonal, ordered={v: k - 1 for v, k in zip(ov, ncat,
                                                                                 strict=True)},
-                        group_equal=group_equal, group_partial=group_partial)
+                        group_equal=group_equal, group_partial=group_partial,
+                        parameterization=options.get("parameterization", "delta"))
     if set(pt.ordered) != set(ov):
         raise InputError("WLSMV needs every observed variable of the model to be an indicator.")
     m = Model(pt)
