@@ -76,6 +76,7 @@ __all__ = [
     "cheung_rensvold_2002",
     "free_parameters_per_group",
     "measurement_invariance",
+    "ordinal_step_syntax",
 ]
 
 log = logging.getLogger(__name__)
@@ -368,7 +369,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     def _fit(eq: Sequence[str], partial: Sequence[str]) -> FitOutcome:
         if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
             name = next(n for n, e in ORDINAL_STEPS if tuple(e) == tuple(eq))
-            text = _ordinal_syntax(key, len(sizes), n_thr, name, partial)
+            text = ordinal_step_syntax(key, len(sizes), n_thr, name, partial)
             return fitter(frame, text, estimator=estimator, missing=missing,
                           group=group_name, group_equal=(), group_partial=(), ordered=True,
                           parameterization=step_parameterization(name))
@@ -420,10 +421,11 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                             tuple(decisions), tuple(searches), excluded, tuple(warnings))
 
 
-def _ordinal_syntax(key: Key, n_groups: int, n_thr: dict[str, int], step: str,
-                    partial: Sequence[str]) -> str:
-    """The Wu & Estabrook model of one step, checked by the engine's parser first: a model
-    lospw writes and cannot read is lospw's bug, never the user's syntax error."""
+def ordinal_step_syntax(key: Key, n_groups: int, n_thr: dict[str, int], step: str,
+                        partial: Sequence[str]) -> str:
+    """The Wu & Estabrook model of one step for ordered items, checked by the engine's
+    parser first: a model lospw writes and cannot read is lospw's bug (``RuntimeError``),
+    never the user's syntax error."""
     from analysis.cfa.partable import build_partable
     from analysis.cfa.syntax import parse_model
 
