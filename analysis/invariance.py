@@ -257,7 +257,8 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         Group of each row (same length and order as ``items``); rows without a group are
         left out and counted in ``excluded``.
     key : Key
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}
+        WLSMV treats the items as ordered (Wu & Estabrook's steps, see the module docstring).
     missing : {"listwise", "fiml"}
     criterion : {"chen2007", "cheung_rensvold2002", "chisq"}
         The rule that decides a step and stops the partial search.
