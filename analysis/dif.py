@@ -41,8 +41,9 @@ from analysis.key import Key
 
 __all__ = ["KINDS", "ItemSearch", "backward_search", "constraint_tests"]
 
-#: The constraint kind tested at each step (lavaan operator of the freed parameter).
-KINDS = {"metric": "=~", "scalar": "~1"}
+#: The constraint kind tested at each step (lavaan operator of the freed parameter); the
+#: thresholds step exists for ordered items (WLSMV, Wu & Estabrook, 2016) only.
+KINDS = {"thresholds": "|", "metric": "=~", "scalar": "~1"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class ItemSearch:
 
 
 def _item(parameter: str, kind: str) -> str:
+    if kind == "|":
+        return parameter.split("|")[0]
     return parameter.split("=~")[-1] if kind == "=~" else parameter[: -len("~1")]
 
 
@@ -115,10 +118,14 @@ def constraint_tests(scores: pd.DataFrame, kind: str, exclude: Sequence[str] = (
 
 
 def _identified(parameter: str, kind: str, freed: Sequence[str], key: Key) -> bool:
-    """Would the factor keep two constrained items of this kind after freeing?"""
+    """Would the factor keep two constrained items of this kind after freeing? (Any
+    threshold may be freed: the Wu & Estabrook steps keep factor means and variances
+    identified without them.)"""
     item = _item(parameter, kind)
     if item not in key.items:
         return False
+    if kind == "|":
+        return True
     scale = key.scale(key.scale_of(item))
     name = (lambda i: f"{scale.name}=~{i}") if kind == "=~" else (lambda i: f"{i}~1")
     still = [i for i in scale.items if name(i) not in (*freed, parameter)]
@@ -132,7 +139,7 @@ def backward_search(step: str, first: Any, refit: Callable[[Sequence[str]], Any]
 
     Parameters
     ----------
-    step : {"metric", "scalar"}
+    step : {"thresholds", "metric", "scalar"}
     first : FitOutcome
         The step's fitted model (with ``score_tests``), with ``partial`` already free.
     refit : callable

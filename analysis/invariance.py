@@ -14,10 +14,14 @@ ML, Satorra–Bentler 2001 for MLR) and the change in fit, and judges it by two 
     A step is *non-invariant* when the difference test has p < .05.
 
 For ordered items (``estimator="WLSMV"``) the steps are Wu & Estabrook's (2016):
-configural → thresholds → + loadings → + intercepts (:mod:`analysis.cfa.wu_estabrook`), with
-``cfi_scaled``/``rmsea_scaled``/``srmr`` and the engine's scaled-shifted difference test; each
-group must use every category of every item (else ``empty_category``: not estimable); the
-partial search is not available for them yet.
+configural → thresholds → + loadings → + intercepts → + residual variances
+(:mod:`analysis.cfa.wu_estabrook`; the strict step in the theta parameterization, the others
+in the delta one), with ``cfi_scaled``/``rmsea_scaled``/``srmr`` and the engine's
+scaled-shifted difference test; each group must use every category of every item (else
+``empty_category``: not estimable). The partial search frees a threshold, loading,
+intercept or residual variance as for continuous items; intercepts and residual variances
+are fixed alike in every group there (0 and 1), so their tests are the score tests for
+freeing them in groups 2.. (modification indices).
 
 Δ is the constrained step minus the step before it (after any partial freeing). The indices
 are ``cfi``/``rmsea``/``srmr`` for ML, ``cfi_robust``/``rmsea_robust``/``srmr`` for MLR.
@@ -59,7 +63,7 @@ import pandas as pd
 from analysis.cfa._bridge import FitOutcome, Fitter
 from analysis.cfa.difftest import difference_test
 from analysis.cfa.models import correlated_factors
-from analysis.cfa.wu_estabrook import ORDINAL_STEPS, wu_estabrook_syntax
+from analysis.cfa.wu_estabrook import ORDINAL_STEPS, step_parameterization, wu_estabrook_syntax
 from analysis.degenerate import check_item_variance
 from analysis.errors import InputError
 from analysis.key import Key
@@ -74,6 +78,7 @@ __all__ = [
     "cheung_rensvold_2002",
     "free_parameters_per_group",
     "measurement_invariance",
+    "ordinal_step_syntax",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +91,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("strict", ("loadings", "intercepts", "residuals")),
 )
 CRITERIA = ("chen2007", "cheung_rensvold2002", "chisq")
-_KIND = {"metric": "=~", "scalar": "~1", "strict": "~~"}
+_KIND = {"thresholds": "|", "metric": "=~", "scalar": "~1", "strict": "~~"}
 _INDICES = {"ML": ("cfi", "rmsea", "srmr"), "MLR": ("cfi_robust", "rmsea_robust", "srmr"),
             "WLSMV": ("cfi_scaled", "rmsea_scaled", "srmr")}
 
@@ -309,7 +314,8 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         Group of each row (same length and order as ``items``); rows without a group are
         left out and counted in ``excluded``.
     key : Key
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}
+        WLSMV treats the items as ordered (Wu & Estabrook's steps, see the module docstring).
     missing : {"listwise", "fiml"}
     criterion : {"chen2007", "cheung_rensvold2002", "chisq"}
         The rule that decides a step and stops the partial search.
@@ -409,10 +415,6 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                         f"{', '.join(f'{k} (n = {n})' for k, n in few.items())} have fewer "
                         f"respondents than the {q} free parameters per group of the "
                         "configural model: estimates are unstable")
-    if ordinal and search:
-        warnings.append("[no_partial_search] the partial-invariance search is not available "
-                        "for ordered items (WLSMV) yet; steps are reported without it")
-        search = False
     n = sum(sizes.values())
     if n <= 300 or max(sizes.values()) > 1.5 * min(sizes.values()):
         warnings.append(f"[chen2007_conditions] total N = {n}, group sizes "
@@ -427,9 +429,10 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
              start: FitOutcome | None) -> FitOutcome:
         if ordinal:  # the constraints are in the syntax (Wu & Estabrook, 2016)
             name = next(n for n, e in ORDINAL_STEPS if tuple(e) == tuple(eq))
-            text = wu_estabrook_syntax(key, len(sizes), n_thr, name)
+            text = ordinal_step_syntax(key, len(sizes), n_thr, name, partial)
             return fitter(frame, text, estimator=estimator, missing=missing,
-                          group=group_name, group_equal=(), group_partial=(), ordered=True)
+                          group=group_name, group_equal=(), group_partial=(), ordered=True,
+                          parameterization=step_parameterization(name))
         # each fit also starts from the solution before it (analysis.cfa.multistart)
         extra = {} if start is None or start.result is None else {"start": start}
         return fitter(frame, syntax, estimator=estimator, missing=missing, group=group_name,
@@ -457,7 +460,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                 prev, prev_name = out, name
             continue
         judged = _judge(name, out, prev, estimator, criterion)
-        if top_scores > 0 and name in _KIND and not ordinal and out.score_tests is not None:
+        if top_scores > 0 and name in _KIND and out.score_tests is not None:
             record["score_tests"], record["flagged"] = _top_scores(
                 out.score_tests(), _KIND[name], top_scores)
         if search and judged["non_invariant"][criterion] and max_free > 0:
@@ -492,6 +495,25 @@ def _local_optimum(step: str, record: dict[str, Any]) -> list[str]:
 def _starts(out: FitOutcome) -> list[dict[str, Any]]:
     """Where each start of the step's fit ended (empty for a single start)."""
     return [s.to_dict() for s in out.starts] if len(out.starts) > 1 else []
+
+
+def ordinal_step_syntax(key: Key, n_groups: int, n_thr: dict[str, int], step: str,
+                        partial: Sequence[str]) -> str:
+    """The Wu & Estabrook model of one step for ordered items, checked by the engine's
+    parser first: a model lospw writes and cannot read is lospw's bug (``RuntimeError``),
+    never the user's syntax error."""
+    from analysis.cfa.partable import build_partable
+    from analysis.cfa.syntax import parse_model
+
+    text = wu_estabrook_syntax(key, n_groups, n_thr, step, partial=partial)
+    try:
+        build_partable(parse_model(text), ngroups=n_groups, meanstructure=True,
+                       ordered=n_thr, parameterization=step_parameterization(step))
+    except InputError as exc:
+        raise RuntimeError(f"the {step} model that lospw writes for ordered items (Wu & "
+                           f"Estabrook, 2016) is refused by its own CFA engine ({exc})"
+                           ) from exc
+    return text
 
 
 def memo_score_tests(out: FitOutcome) -> FitOutcome:

@@ -223,7 +223,7 @@ class ScoringScheme:
             g = pd.Series(groups).reindex(items.index).astype("string")
             known = [lv for lv in self.group_norms if (g == lv).any()]
             for level in known:
-                rows = (g == level).to_numpy()
+                rows = (g == level).fillna(False).to_numpy(dtype=bool)   # no group: NA
                 for j, s in enumerate(self.scales):
                     pct[rows, j] = self.group_norms[level][s].percentile(scores[rows, j])
             unknown = sorted(set(g.dropna()) - set(self.group_norms))

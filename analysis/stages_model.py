@@ -237,26 +237,46 @@ class InvarianceStageResult:
 
 def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
                    wanted: Sequence[str]) -> tuple[Any, ...]:
+    """The backward searches of the wanted steps. Ordered items (WLSMV) carry their
+    constraints in the Wu & Estabrook syntax, so a step's call is found, and refitted with
+    more parameters free, by that syntax (``ordinal_step_syntax``); their thresholds step is
+    searched with the scalar one (both are about item location)."""
     from analysis.dif import KINDS, backward_search
-    from analysis.invariance import memo_score_tests
+    from analysis.invariance import memo_score_tests, ordinal_step_syntax
 
+    ordinal = res.estimator == "WLSMV"
+    if ordinal and "scalar" in wanted:
+        wanted = ("thresholds", *wanted)
     found: list[str] = []
     searches = []
     for step in res.steps:
         name = step["model"]
         if name not in KINDS or name not in wanted or not step.get("converged"):
             continue
-        call = calls.get((tuple(step["group_equal"]), tuple(step["group_partial"])))
+        text_of = None
+        if ordinal:
+            frame = next(iter(calls.values()))[0][0]
+            n_thr = {i: int(frame[i].nunique()) - 1 for i in key.items}
+
+            def text_of(partial: Sequence[str], name: str = name, n_thr: Any = n_thr) -> str:
+                return ordinal_step_syntax(key, len(res.group_sizes), n_thr, name, partial)
+
+            call = calls.get(((), (), text_of(step["group_partial"])))
+        else:
+            call = calls.get((tuple(step["group_equal"]), tuple(step["group_partial"]), None))
         if call is None:
             continue
         args, kwargs, out = call
         partial = list(step["group_partial"]) + [p for p in found
                                                  if p not in step["group_partial"]]
 
-        def refit(group_partial: Sequence[str], args: Any = args, kwargs: Any = kwargs) -> Any:
+        def refit(group_partial: Sequence[str], args: Any = args, kwargs: Any = kwargs,
+                  text_of: Any = text_of) -> Any:
+            if text_of is not None:
+                args, group_partial = (args[0], text_of(group_partial)), ()
             return memo_score_tests(kwargs["_fitter"](
-            *args, **{k: v for k, v in kwargs.items() if k != "_fitter"},
-            group_partial=tuple(group_partial)))
+                *args, **{k: v for k, v in kwargs.items() if k != "_fitter"},
+                group_partial=tuple(group_partial)))
 
         if partial != list(step["group_partial"]):
             out = refit(partial)
@@ -289,7 +309,8 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     def keep(*args: Any, **kwargs: Any) -> Any:
         out = memo_score_tests(fitter(*args, **kwargs))
         group_partial = tuple(kwargs.pop("group_partial", ()))
-        calls[(tuple(kwargs.get("group_equal", ())), group_partial)] = (
+        text = args[1] if kwargs.get("ordered") else None   # ordinal: the syntax is the step
+        calls[(tuple(kwargs.get("group_equal", ())), group_partial, text)] = (
             args, {**kwargs, "_fitter": fitter}, out)
         return out
 
@@ -297,13 +318,8 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
         data.items, groups, ctx.key, estimator=o.estimator,
         missing=missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
-    searches: tuple[Any, ...] = ()
-    if o.estimator == "WLSMV":
-        warn("item_search_unavailable", "the item-level backward search needs score tests "
-              "of ordinal models, not available in this version")
-    else:
-        searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
-                                  ctx.criteria.invariance_steps)
+    searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
+                              ctx.criteria.invariance_steps)
     return InvarianceStageResult(res, searches)
 
 

@@ -72,8 +72,18 @@ def _fit_cfa() -> Any:
 
 
 def score_table(result: Any) -> pd.DataFrame:
-    """The engine's ``score_tests()`` with the freed parameter named as in group.partial."""
+    """The engine's ``score_tests()`` with the freed parameter named as in group.partial.
+
+    Values fixed alike in every group under one shared label (``measEq.syntax``'s
+    intercepts and residual variances of ordered items) are equality constraints too: their
+    tests are the score tests for freeing the fixed row in groups 2.. (``fixed_score_tests``).
+    """
     st = result.score_tests()
+    fixed = _fixed_label_rows(result)
+    if fixed:
+        from analysis.cfa.modindices import fixed_score_tests
+        extra = fixed_score_tests(result, fixed)
+        st = pd.concat([st, extra], ignore_index=True) if len(st) else extra
 
     def name(row: Any) -> str:
         if row["op"] == "~1":
@@ -83,6 +93,18 @@ def score_table(result: Any) -> pd.DataFrame:
     out = st.copy()
     out["parameter"] = [name(r) for _, r in st.iterrows()] if len(st) else []
     return out[[*SCORE_COLUMNS, *[c for c in st.columns if c not in SCORE_COLUMNS]]]
+
+
+def _fixed_label_rows(result: Any) -> list[int]:
+    """Rows of groups 2.. that are fixed and share their label with a fixed row of another
+    group (an equality written as a common fixed value)."""
+    p = result.parameters
+    if len(result.group_labels) < 2:
+        return []
+    fixed = (p["free"] == 0) & (p["label"] != "")
+    groups_per_label = p[fixed].groupby("label")["group"].nunique()
+    shared = set(groups_per_label.index[groups_per_label > 1])
+    return [int(i) for i in p.index[fixed & p["label"].isin(shared) & (p["group"] > 1)]]
 
 
 def outcome(result: Any) -> FitOutcome:
@@ -101,8 +123,8 @@ def outcome(result: Any) -> FitOutcome:
 def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
                   missing: str = "listwise", group: str | None = None,
                   group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
-                  ordered: bool | None = None, start: FitOutcome | None = None
-                  ) -> FitOutcome:
+                  ordered: bool | None = None, start: FitOutcome | None = None,
+                  parameterization: str | None = None) -> FitOutcome:
     """Fit with lospw's CFA engine (:func:`analysis.cfa.fit_cfa`).
 
     ``start``: a previous outcome whose solution is one of the starts (lospw's multi-start
@@ -111,6 +133,8 @@ def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
     extra: dict[str, Any] = {} if ordered is None else {"ordered": ordered}
     if start is not None and start.result is not None:
         extra["start"] = start.result
+    if parameterization is not None:
+        extra["parameterization"] = parameterization
     return outcome(_fit_cfa()(data, syntax, estimator=estimator, missing=missing, group=group,
                               group_equal=tuple(group_equal),
                               group_partial=tuple(group_partial), **extra))

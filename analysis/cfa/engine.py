@@ -183,6 +183,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             group_equal: Sequence[str] = (), group_partial: Sequence[str] = (),
             ordered: bool | Sequence[str] | None = None, std_lv: bool = False,
             orthogonal: bool = False, meanstructure: bool = False,
+            parameterization: str = "delta",
             sample_cov: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
             sample_nobs: int | Mapping[str, int] | None = None,
             sample_mean: pd.Series | Mapping[str, pd.Series] | None = None,
@@ -217,6 +218,9 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
         Uncorrelated factors (needed for bifactor models).
     meanstructure : bool
         Add intercepts even for one group with complete data.
+    parameterization : {"delta", "theta"}
+        How ordered items are scaled (WLSMV; lavaan's option): scaling factors as
+        parameters (``delta``, lavaan's default) or residual variances (``theta``).
     sample_cov, sample_nobs, sample_mean
         Fit from moments instead of raw data (ML only); ``sample_cov`` has divisor N - 1
         and is rescaled by (N - 1)/N as lavaan does.
@@ -290,11 +294,16 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     if ordered not in (None, False) and estimator != "WLSMV":
         raise InputError(f"Ordered items need estimator 'WLSMV' (lavaan has no ML for ordered "
                          f"data); got estimator {estimator!r}.")
+    parameterization = _choice("parameterization", parameterization, ("delta", "theta"))
+    if parameterization != "delta" and estimator != "WLSMV":
+        raise InputError("The theta parameterization is for ordered items (estimator "
+                         f"'WLSMV'); got estimator {estimator!r}.")
     options = {"estimator": estimator, "missing": missing, "group": group,
                "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
                "std_lv": bool(std_lv), "orthogonal": bool(orthogonal)}
     if estimator == "WLSMV":
         from analysis.cfa.wlsmv import fit_wlsmv
+        options["parameterization"] = parameterization
         return fit_wlsmv(data, model, statements, ov_guess, group=group,
                          group_equal=group_equal, group_partial=group_partial,
                          ordered=ordered, std_lv=std_lv, orthogonal=orthogonal,
@@ -622,7 +631,7 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
     ci_hi = np.where(free, est + zc * se, est)
     veta = [imp.veta for _, imp in states]
     # lavaan's computeVY: the variances of y* before the delta scaling
-    sigma = [imp.sigma / np.outer(M["delta"], M["delta"]) for M, imp in states]
+    sigma = [imp.sigma / np.outer(imp.delta, imp.delta) for _, imp in states]
     std_lv, std_all = standardize(t, est, list(pt.lv_names), list(pt.ov_names), veta, sigma)
     params = pd.DataFrame({
         "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"], "group": t["group"],

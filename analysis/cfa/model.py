@@ -15,8 +15,11 @@ With ``A = (I - Beta)^-1`` the implied moments are (lavaan's ``computeSigmaHat``
 
 For ordered variables in the delta parameterization (lavaan's default) the residual
 variance of y* is not free: ``Theta_jj = 1/delta_j^2 - (Lambda A Psi A' Lambda')_jj`` so
-that ``delta`` scales y* to unit... see :meth:`GroupModel.implied`. Derivatives are analytic
-(one rank-2 update per free parameter), the same quantities as lavaan's ``computeDelta``.
+that ``delta`` scales y* to unit... see :meth:`GroupModel.implied`. In the theta
+parameterization the residual variances are parameters and the scaling factors are
+computed, ``delta_j = Sigma0_jj^(-1/2)`` with ``Sigma0 = Lambda A Psi A' Lambda' + Theta``.
+Derivatives are analytic (one rank-2 update per free parameter), the same quantities as
+lavaan's ``computeDelta``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Implied:
     lam_a: np.ndarray          # Lambda A (p x m)
     veta: np.ndarray           # A Psi A' (m x m): total latent covariance
     a_alpha: np.ndarray        # A alpha (m)
+    delta: np.ndarray          # scaling factors (p): parameters (delta) or computed (theta)
 
 
 class GroupModel:
@@ -57,6 +61,7 @@ class GroupModel:
         rows = np.flatnonzero(t["group"].to_numpy() == g)
         self.rows = rows
         self.ordered = [v for v in self.ov if v in pt.ordered]
+        self.theta_param = pt.parameterization == "theta"
         self.ord_idx = np.array([oi[v] for v in self.ordered], dtype=int)
         # thresholds: order of the table rows (variable by variable, t1, t2, ...)
         th_rows = [r for r in rows if t["op"].iat[r] == "|"]
@@ -113,7 +118,8 @@ class GroupModel:
         # theta diagonal of ordered variables is computed (delta parameterization)
         self.theta_ord_rows = np.array(
             [k for k in range(len(rows)) if self.mat[k] == THETA and self.ri[k] == self.ci[k]
-             and self.ri[k] in set(self.ord_idx.tolist())], dtype=int)
+             and self.ri[k] in set(self.ord_idx.tolist()) and not self.theta_param],
+            dtype=int)
 
     def matrices(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """Fill the matrices from the values of this group's rows."""
@@ -134,11 +140,12 @@ class GroupModel:
         return M
 
     def implied(self, M: dict[str, np.ndarray]) -> Implied:
-        """Implied moments; for ordered variables the delta parameterization.
+        """Implied moments; for ordered variables the delta or theta parameterization.
 
         For ordered y* (lavaan ``parameterization = "delta"``): ``Theta_jj`` is set to
         ``1/delta_j^2 - (Lambda A Psi A' Lambda')_jj``, Sigma is rescaled by
-        ``diag(delta)``, and the implied thresholds are ``delta_j (tau - mu_j)``.
+        ``diag(delta)``, and the implied thresholds are ``delta_j (tau - mu_j)``. With
+        ``"theta"``, ``Theta_jj`` is the parameter and ``delta_j = Sigma0_jj^(-1/2)``.
         """
         m = self.m
         A = np.linalg.inv(np.eye(m) - M["beta"]) if M["beta"].any() else np.eye(m)
@@ -147,19 +154,23 @@ class GroupModel:
         a_alpha = A @ M["alpha"]
         theta = M["theta"]
         common = M["lambda"] @ veta @ M["lambda"].T
-        if len(self.ord_idx):
+        delta = M["delta"]
+        if len(self.ord_idx) and not self.theta_param:
             theta = theta.copy()
-            d = M["delta"][self.ord_idx]
+            d = delta[self.ord_idx]
             theta[self.ord_idx, self.ord_idx] = 1.0 / d**2 - common[self.ord_idx, self.ord_idx]
         sigma = common + theta
         mu = M["nu"] + M["lambda"] @ a_alpha
         th = np.zeros(0)
         if len(self.ord_idx):
-            delta = M["delta"]
+            if self.theta_param:
+                delta = np.ones(self.p)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    delta[self.ord_idx] = 1.0 / np.sqrt(np.diag(sigma)[self.ord_idx])
             sigma = sigma * np.outer(delta, delta)
             th = (M["tau"] - mu[self.th_var]) * delta[self.th_var]
             mu = mu * delta
-        return Implied(sigma, mu, th, lam_a, veta, a_alpha)
+        return Implied(sigma, mu, th, lam_a, veta, a_alpha, delta)
 
     def derivatives(self, M: dict[str, np.ndarray], imp: Implied,
                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -204,6 +215,8 @@ class GroupModel:
 
     def _ordered_derivatives(self, M, imp, rows, dS, dmu, dth):
         """Chain rule through the delta scaling (thresholds, scaled Sigma and mu)."""
+        if self.theta_param:
+            return self._theta_derivatives(M, imp, rows, dS, dmu, dth)
         delta = M["delta"]
         # unscaled implied mean (before the delta scaling)
         mu0 = M["nu"] + M["lambda"] @ imp.a_alpha
@@ -232,6 +245,33 @@ class GroupModel:
                 sel = self.th_var == i
                 dth[k, sel] = M["tau"][sel] - mu0[i]
                 dmu[k] = e * mu0
+        return dS, dmu, dth
+
+    def _theta_derivatives(self, M, imp, rows, dS, dmu, dth):
+        """Chain rule through the computed scaling ``delta_j = Sigma0_jj^(-1/2)`` (theta)::
+
+            d delta_j = -delta_j^3 dSigma0_jj / 2
+            dSigma_ab = delta_a delta_b dSigma0_ab + Sigma0_ab (ddelta_a delta_b
+                        + delta_a ddelta_b)
+            dth_t     = (dtau_t - dmu0_j) delta_j + (tau_t - mu0_j) ddelta_j
+        """
+        delta = imp.delta
+        D = np.outer(delta, delta)
+        sig0 = imp.sigma / D
+        mu0 = M["nu"] + M["lambda"] @ imp.a_alpha
+        oidx = self.ord_idx
+        tv = self.th_var
+        for k, r in enumerate(rows):
+            dd = np.zeros(self.p)
+            dd[oidx] = -0.5 * delta[oidx] ** 3 * dS[k][oidx, oidx]
+            dS_k = dS[k] * D + sig0 * (np.outer(dd, delta) + np.outer(delta, dd))
+            dS_k[oidx, oidx] = 0.0      # the diagonal of ordered y* is 1 by construction
+            dS[k] = dS_k
+            dtau = np.zeros(len(tv))
+            if self.mat[r] == TAU:
+                dtau[self.ri[r]] = 1.0
+            dth[k] = (dtau - dmu[k][tv]) * delta[tv] + (M["tau"] - mu0[tv]) * dd[tv]
+            dmu[k] = dmu[k] * delta + mu0 * dd
         return dS, dmu, dth
 
 

@@ -39,7 +39,7 @@ from analysis.cfa.standardize import standardize
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.cfa.result import CFAResult
 
-__all__ = ["constraint_score_tests", "modindices", "score_tests"]
+__all__ = ["constraint_score_tests", "fixed_score_tests", "modindices", "score_tests"]
 
 MI_COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
 
@@ -146,7 +146,7 @@ def modindices(res: CFAResult, *, sort: bool = True, minimum: float = 0.0) -> pd
     EPC[small] = np.nan
     states = st.model.group_state(st.x)
     veta = [imp.veta for _, imp in states]
-    sigma = [imp.sigma / np.outer(M["delta"], M["delta"]) for M, imp in states]   # VY
+    sigma = [imp.sigma / np.outer(imp.delta, imp.delta) for _, imp in states]   # VY
     s_lv, s_all = standardize(table, np.abs(EPC), list(ext.lv_names), list(ext.ov_names),
                               veta, sigma)
     sign = np.sign(epc_row)
@@ -255,6 +255,61 @@ def score_tests(res: CFAResult, *, ops: Sequence[str] | None = None) -> pd.DataF
     frame.attrs["total"] = {"X2": total, "df": len(rows),
                             "pvalue": float(stats.chi2.sf(total, len(rows)))}
     return frame
+
+
+@single_threaded
+def fixed_score_tests(res: CFAResult, rows: Sequence[int]) -> pd.DataFrame:
+    """Univariate score tests for freeing fixed parameters (the modification indices of
+    those rows only, the same values as :func:`modindices` gives them).
+
+    A value fixed alike in every group under one shared label (how
+    ``semTools::measEq.syntax`` equates the intercepts of ordered items, fixed at 0, and
+    their residual variances, fixed at 1) is an equality constraint that no free parameter
+    carries; releasing it in a group frees that group's row, and its score test is that
+    row's modification index ``N g^2 / (I11 - I12 I22^-1 I21)``.
+
+    Parameters
+    ----------
+    res : CFAResult
+    rows : sequence of int
+        Rows of the parameter table (fixed ones).
+
+    Returns
+    -------
+    DataFrame
+        ``lhs op rhs group label X2 df pvalue``, one row per row given that can be tested.
+    """
+    cols = ["lhs", "op", "rhs", "group", "label", "X2", "df", "pvalue"]
+    st = res._state
+    rows = [int(r) for r in rows]
+    if st is None or not res.converged or not rows:
+        return pd.DataFrame(columns=cols)
+    pt = st.pt
+    t = pt.table
+    est = res.parameters["est"].to_numpy()
+    x_col = t["x"].to_numpy().copy()
+    nx = pt.nx
+    x_col[rows] = np.arange(nx, nx + len(rows))
+    m = Model(replace(pt, table=t.assign(x=x_col)))
+    obj = _objective(res, m)
+    x_ext = np.r_[st.x, est[rows]]
+    g = obj.grad(x_ext)
+    info = obj.info(x_ext)
+    e = np.arange(nx, nx + len(rows))
+    i12 = info[np.ix_(e, np.arange(nx))]
+    try:
+        v = np.diag(info[np.ix_(e, e)]) - np.einsum("ij,ji->i", i12,
+                                                    np.linalg.solve(info[:nx, :nx], i12.T))
+    except np.linalg.LinAlgError:
+        v = np.full(len(rows), np.nan)
+    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
+    x2 = st.ntotal * g[e] ** 2 / v
+    out = pd.DataFrame({"lhs": t["lhs"].to_numpy()[rows], "op": t["op"].to_numpy()[rows],
+                        "rhs": t["rhs"].to_numpy()[rows],
+                        "group": t["group"].to_numpy()[rows].astype(int),
+                        "label": t["label"].to_numpy()[rows], "X2": x2, "df": 1,
+                        "pvalue": stats.chi2.sf(x2, 1)})
+    return out[np.isfinite(out["X2"])].reset_index(drop=True)
 
 
 def constraint_score_tests(g: np.ndarray, info: np.ndarray, R: np.ndarray, n: float,

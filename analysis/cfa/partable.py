@@ -45,6 +45,10 @@ class ParTable:
         The ordered (categorical) observed variables.
     ngroups : int
     meanstructure : bool
+    parameterization : {"delta", "theta"}
+        How ordered items are scaled (lavaan's ``parameterization``): ``delta`` makes the
+        scaling factors (``~*~``) parameters and the residual variances of y* computed;
+        ``theta`` the reverse.
     """
 
     table: pd.DataFrame
@@ -53,6 +57,7 @@ class ParTable:
     ordered: tuple[str, ...]
     ngroups: int
     meanstructure: bool
+    parameterization: str = "delta"
 
     @property
     def nx(self) -> int:
@@ -115,7 +120,8 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
                    meanstructure: bool = False, orthogonal: bool = False,
                    ordered: dict[str, int] | None = None,
                    group_equal: Sequence[str] = (),
-                   group_partial: Sequence[str] = ()) -> ParTable:
+                   group_partial: Sequence[str] = (),
+                   parameterization: str = "delta") -> ParTable:
     """Build the full parameter table with lavaan ``cfa()`` defaults.
 
     Parameters
@@ -138,6 +144,11 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
         lavaan's ``group.equal`` names (see :data:`GROUP_EQUAL`).
     group_partial : sequence of str
         Parameters exempt from ``group_equal``, e.g. ``"x3 ~ 1"``, ``"visual =~ x2"``.
+    parameterization : {"delta", "theta"}
+        For ordered items (lavaan's option): in ``delta`` the scaling factors ``~*~`` are
+        fixed to 1 (free in groups 2.. when thresholds are equal) and the residual variances
+        are computed; in ``theta`` the residual variances are fixed to 1 (free in groups 2..
+        when thresholds are equal) and the scaling factors are computed.
 
     Returns
     -------
@@ -155,6 +166,9 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
     6
     """
     ordered = dict(ordered or {})
+    if parameterization not in ("delta", "theta"):
+        raise InputError(f"The 'parameterization' option must be 'delta' or 'theta'; got "
+                         f"{parameterization!r}.")
     bad = [g for g in group_equal if g not in GROUP_EQUAL]
     if bad:
         raise InputError(f"The 'group_equal' option takes {', '.join(GROUP_EQUAL)}; got "
@@ -169,6 +183,15 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
     lv_x = [f for f in lv if f not in v_ind and f not in eqs_y]
     lv_y = [f for f in lv if f in eqs_y and f not in v_ind and f not in eqs_x]
     meanstructure = meanstructure or any(s.op == "~1" for s in statements) or bool(ord_names)
+    for s in statements:
+        if s.op == "~*~" and s.lhs not in ord_names:
+            raise InputError(f"model syntax line {s.line}: '{s.lhs} ~*~ {s.rhs}' sets the "
+                             f"scaling factor of {s.lhs!r}, which is not an ordered item; "
+                             "scaling factors exist for ordered items (WLSMV) only.")
+        if s.op == "~*~" and parameterization == "theta":
+            raise InputError(f"model syntax line {s.line}: '{s.lhs} ~*~ {s.rhs}' sets a "
+                             "scaling factor, which the theta parameterization computes; set "
+                             f"the residual variance instead ('{s.lhs} ~~ {s.lhs}').")
 
     # user rows (duplicates are an error: lavaan ignores them with a warning)
     user_rows: list[tuple[str, str, str]] = []
@@ -246,7 +269,9 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
         m = later & dflt & (op == "~~") & (lhs == rhs) & np.isin(lhs, lv)
         free[m], ustart[m] = 1, np.nan
     if "thresholds" in group_equal:
-        m = later & (op == "~*~")
+        scale = (op == "~*~") if parameterization == "delta" else \
+            dflt & (op == "~~") & (lhs == rhs) & np.isin(lhs, list(ordset))
+        m = later & scale
         free[m], ustart[m] = 1, np.nan
 
     # modifiers (per group)
@@ -342,4 +367,5 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
         "rhs": rhs.astype(str), "group": group, "user": user, "free": free_num,
         "ustart": ustart, "label": label.astype(str), "plabel": plabel.astype(str), "x": x,
     })
-    return ParTable(table, tuple(ov), tuple(lv), tuple(ord_names), G, bool(meanstructure))
+    return ParTable(table, tuple(ov), tuple(lv), tuple(ord_names), G, bool(meanstructure),
+                    parameterization)

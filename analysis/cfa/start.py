@@ -78,7 +78,9 @@ def start_values(model: Model, groups: list[GroupData],
             elif code == PSI:
                 v = psi_diag[i] if i == j else 0.0
             elif code == THETA:
-                if i == j:
+                if i == j and gm.theta_param and i in gm.ord_idx:
+                    v = 1.0      # ordered y*, theta parameterization (lavaan's start)
+                elif i == j:
                     expl = np.sum(loading[i] ** 2 * psi_diag)
                     v = max(s[i, i] - expl, 0.1 * s[i, i])
                 else:

@@ -3,13 +3,17 @@
 Supported (lavaan's ``?model.syntax``): ``=~`` (measurement; a latent variable on the
 right-hand side makes a second-order factor), ``~~`` (variances and covariances), ``~``
 (regressions among latent variables), ``~ 1`` (intercepts and latent means), ``|``
-(thresholds, ``x | t1 + t2``), ``==`` (equality of two labels), and the modifiers
+(thresholds, ``x | t1 + t2``), ``~*~`` (the scaling factor of an ordered item in the delta
+parameterization, ``x ~*~ x``), ``==`` (equality of two labels), and the modifiers
 ``1*x`` (fixed value), ``NA*x`` (free), ``a*x`` or ``"a"*x`` (label; a shared label
 means an equality constraint), ``start(0.5)*x`` and per-group vectors ``c(a1, a2)*x``,
-``c(1, NA)*x``. Comments start with ``#`` or ``!``; statements end at a newline or ``;``
-and continue onto the next line when a line ends in an operator or ``+``. Anything else
-(``:=``, ``<``, ``>``, ``<~``, ``%``, observed-variable regressions handled later) is
-refused with a one-line :class:`~analysis.errors.InputError`.
+``c(1, NA)*x``. The same term written twice in one statement is one parameter whose
+modifiers are merged, as lavaan does: ``f =~ c(NA, NA)*x + c(l1, l2)*x`` (how
+``semTools::measEq.syntax`` writes a value and a label). Comments start with ``#`` or
+``!``; statements end at a newline or ``;`` and continue onto the next line when a line ends
+in an operator or ``+``. Anything else (``:=``, ``<``, ``>``, ``<~``, ``%``,
+observed-variable regressions handled later) is refused with a one-line
+:class:`~analysis.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ __all__ = ["Statement", "parse_model"]
 
 # longest first: the order matters when one operator is a prefix of another
 _OPERATORS = ("=~", "~~", "==", ":=", "<~", "~*~", "|", "<", ">", "%", "~")
-_SUPPORTED = {"=~", "~~", "~", "|", "=="}
+_SUPPORTED = {"=~", "~~", "~", "|", "==", "~*~"}
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
@@ -36,7 +40,7 @@ class Statement:
     Attributes
     ----------
     lhs, op, rhs : str
-        ``op`` is one of ``=~ ~~ ~ ~1 | ==``; for ``~1`` the ``rhs`` is ``""``.
+        ``op`` is one of ``=~ ~~ ~ ~1 | ~*~ ==``; for ``~1`` the ``rhs`` is ``""``.
     fixed : tuple or None
         Fixed values, one or one per group; ``None`` inside means ``NA`` (free).
     label : tuple or None
@@ -181,7 +185,7 @@ def parse_model(text: str) -> list[Statement]:
         op, pos = _find_operator(stmt)
         if op not in _SUPPORTED:
             raise InputError(f"model syntax {where}: the operator {op!r} is not supported by "
-                             "lospw's CFA engine (supported: =~ ~~ ~ ~1 | ==).")
+                             "lospw's CFA engine (supported: =~ ~~ ~ ~1 | ~*~ ==).")
         lhs_text, rhs_text = stmt[:pos], stmt[pos + len(op):]
         if not lhs_text or not rhs_text:
             raise InputError(f"model syntax {where}: {stmt!r} needs something on both sides of "
@@ -196,17 +200,20 @@ def parse_model(text: str) -> list[Statement]:
         for name in lhs_names:
             if not _NAME.match(name):
                 raise InputError(f"model syntax {where}: {name!r} is not a valid variable name.")
+        terms: dict[str, dict[str, tuple]] = {}
         for term in _split_top(rhs_text, "+"):
             if not term:
                 raise InputError(f"model syntax {where}: empty term in {stmt!r}.")
             parts = _split_top(term, "*")
             var = parts[-1]
-            mods: dict[str, tuple] = {}
+            mods = terms.setdefault(var, {})   # a repeated term merges its modifiers
             for tok in parts[:-1]:
                 kind, vals = _modifier(tok, where)
                 if kind in mods:
-                    raise InputError(f"model syntax {where}: two {kind} modifiers on {term!r}.")
+                    raise InputError(f"model syntax {where}: two {kind} modifiers on {var!r} "
+                                     f"in {stmt!r}. Give one value, one label, one start.")
                 mods[kind] = vals
+        for var, mods in terms.items():
             the_op, rhs = op, var
             if op == "~" and var == "1":
                 the_op, rhs = "~1", ""
@@ -218,6 +225,9 @@ def parse_model(text: str) -> list[Statement]:
             if op == "=~" and rhs in lhs_names:
                 raise InputError(f"model syntax {where}: {rhs!r} cannot measure itself "
                                  f"({stmt!r}). Name the factor differently from its items.")
+            if op == "~*~" and lhs_names != [rhs]:
+                raise InputError(f"model syntax {where}: a scaling factor is written "
+                                 f"'x ~*~ x' (the same item on both sides); got {stmt!r}.")
             for lhs in lhs_names:
                 result.append(Statement(lhs, the_op, rhs, mods.get("fixed"), mods.get("label"),
                                         mods.get("start"), lineno))

@@ -17,8 +17,8 @@ As lavaan 0.6.14 with ``estimator = "WLSMV"`` (``DWLS`` + ``se = "robust.sem"`` 
 * RMSEA with ``N - G`` (lavaan's ``ntotal - ngroups`` for non-ML estimators); SRMR from the
   correlation residuals (``srmr_bentler_nomean``).
 
-Not computed: lavaan's ``cfi.robust`` / ``tli.robust`` / ``rmsea.robust`` for categorical
-data (they refit the model by ``catML``); the fit dict omits them.
+* ``cfi_robust`` / ``tli_robust`` / ``rmsea_robust`` (and the robust RMSEA interval and
+  p-values) by Savalei's (2021) catML correction, as lavaan (:mod:`analysis.cfa.catml`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.cfa import fit as F
+from analysis.cfa.catml import catml_correction
 from analysis.cfa.data import GroupData
 from analysis.cfa.model import Model
 from analysis.cfa.optimizer import scoring
@@ -177,7 +178,8 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
     pt = build_partable(statements, ngroups=len(groups), std_lv=std_lv, meanstructure=True,
                         orthogonal=orthogonal, ordered={v: k - 1 for v, k in zip(ov, ncat,
                                                                                 strict=True)},
-                        group_equal=group_equal, group_partial=group_partial)
+                        group_equal=group_equal, group_partial=group_partial,
+                        parameterization=options.get("parameterization", "delta"))
     if set(pt.ordered) != set(ov):
         raise InputError("WLSMV needs every observed variable of the model to be an indicator.")
     m = Model(pt)
@@ -294,6 +296,7 @@ def _fit_wlsmv(state: Any, states) -> dict[str, float]:
                 "rmsea_pvalue_scaled": F.rmsea_pvalue(xs, df, Nm, G),
                 "rmsea_notclose_pvalue_scaled": F.rmsea_pvalue(xs, df, Nm, G, h0=0.08,
                                                                close=False)})
+    out.update(_robust(state, states, df, df_null, Nm))
     parts: dict[str, float] = {}
     for s, (_, imp) in zip(stats, states, strict=True):
         r = s.cor[obj.rows, obj.cols] - imp.sigma[obj.rows, obj.cols]
@@ -314,3 +317,32 @@ def _fit_wlsmv(state: Any, states) -> dict[str, float]:
                 "mfi": F.mfi(chisq, df, Nm),
                 "wrmr": F.wrmr(chisq, len(stats[0].wls_obs))})
     return {k: out[k] for k in F.FIT_MEASURES if k in out}
+
+
+def _robust(state: Any, states, df: int, df_null: int, n: float) -> dict[str, float]:
+    """lavaan's robust CFI/TLI/RMSEA for categorical data (Savalei, 2021; catML)."""
+    obj: DWLSObjective = state.objective
+    stats: list[OrdinalStats] = state.extra["stats"]
+    t = state.pt.table
+    x = t["x"].to_numpy()
+    keep = (x >= 0) & ~t["op"].isin(["|", "~1"]).to_numpy()
+    npar3 = len(np.unique(x[keep]))
+    nth = [len(s.th) for s in stats]
+    cm = catml_correction(
+        [s.cor for s in stats], [imp.sigma for _, imp in states],
+        [s.gamma[k:, k:] for s, k in zip(stats, nth, strict=True)],
+        [w[k:] for w, k in zip(obj.w, nth, strict=True)],
+        [d[k:] for d, k in zip(state.extra["deltas"], nth, strict=True)],
+        state.extra.get("E_inv"), [s.n for s in stats], npar3)
+    G = len(stats)
+    x3, df3, c3, xs3 = cm.x3, cm.df3, cm.c3, cm.x3_scaled
+    lo, hi = F.rmsea_ci(xs3, df3, n, G, c_hat=c3)
+    tli = F.tli(x3, df, cm.x3_null, df_null, c3, cm.c3_null)
+    return {"cfi_robust": F.cfi(x3, df, cm.x3_null, df_null, c3, cm.c3_null),
+            "tli_robust": tli, "nnfi_robust": tli,
+            "rni_robust": F.rni(x3, df, cm.x3_null, df_null, c3, cm.c3_null),
+            "rmsea_robust": F.rmsea(x3, df3, n, G, c_hat=c3),
+            "rmsea_ci_lower_robust": lo, "rmsea_ci_upper_robust": hi,
+            "rmsea_pvalue_robust": F.rmsea_pvalue(xs3, df3, n, G, c_hat=c3),
+            "rmsea_notclose_pvalue_robust": F.rmsea_pvalue(xs3, df3, n, G, c_hat=c3, h0=0.08,
+                                                           close=False)}

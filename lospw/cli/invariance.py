@@ -58,8 +58,10 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
                top_scores: int, as_json: bool) -> None:
     """Measurement invariance of KEY's scales across the groups in column --group of DATA:
     configural, metric (loadings), scalar (+ intercepts) and strict (+ residuals) multi-group
-    CFA, chi-square difference tests, Chen (2007) / Cheung & Rensvold (2002) decisions and a
-    partial-invariance search that frees the constraint with the largest score test."""
+    CFA (with --estimator WLSMV Wu & Estabrook's steps for ordered items: configural,
+    thresholds, metric, scalar, strict), chi-square difference tests, Chen (2007) / Cheung &
+    Rensvold (2002) decisions and a partial-invariance search that frees the constraint with
+    the largest score test."""
     key = load_key(key_file)
     intake = read_responses(data, key)
     if group_col not in intake.meta.columns:

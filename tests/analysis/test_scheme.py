@@ -97,6 +97,16 @@ def test_group_norms_are_used_and_unknown_groups_fall_back(wp_scheme, wp_key):
     assert any("No norms for group(s) nobody" in n for n in res.notes)
 
 
+def test_rows_without_a_group_keep_the_overall_norms(bfi_scheme, bfi_path, bfi_key_path):
+    data = read_responses(bfi_path, load_key(bfi_key_path), id_column="id")
+    g = data.meta["gender"].astype(object)
+    g.iloc[:3] = None          # a group column with blanks (it crashed: NA in a row mask)
+    res = bfi_scheme.score_items(data.items, g).to_frame()
+    overall = bfi_scheme.score_items(data.items).to_frame()
+    assert np.allclose(res.iloc[:3]["A_pct"], overall.iloc[:3]["A_pct"], equal_nan=True)
+    assert not np.allclose(res.iloc[3:]["A_pct"], overall.iloc[3:]["A_pct"], equal_nan=True)
+
+
 def test_mismatched_items_give_one_clear_error(wp_scheme):
     raw = pd.read_csv(FIX / "workplaces.csv").drop(columns=["G3", "L1"])
     with pytest.raises(InputError, match=r"scheme's items do not match the data: 2 of its "

@@ -50,6 +50,9 @@ def test_parse_modifiers_comments_and_continuations():
     ("f =~ x1 + -1e400*x2 + x3", "'-1e400' is too large"),
     ("f =~ start(1e309)*x1 + x2 + x3", "'1e309' is too large"),
     ("f =~ c(1, 1e400)*x1 + x2 + x3", "'1e400' is too large"),
+    ("f =~ x1 + x2 + x3\nx1 ~*~ x2", "the same item on both sides"),
+    ("f =~ x1 + x2 + x3\nx1 ~*~ x1", "not an ordered item"),
+    ("f =~ x1 + x2 + c(a, b)*x2 + d*x2", "two label modifiers on 'x2'"),
 ])
 def test_bad_syntax(text, fragment):
     with pytest.raises(InputError, match=fragment):
@@ -93,3 +96,35 @@ def test_second_order_defaults():
     t = build_partable(parse_model("f1 =~ a + b + c\nf2 =~ d + e + f\ng =~ f1 + f2")).table
     lvcov = t[(t["op"] == "~~") & (t["lhs"] != t["rhs"])]
     assert lvcov.empty   # first-order factors are endogenous: no default covariances
+
+
+def test_scaling_factors_and_repeated_terms_as_measeq_syntax_writes_them():
+    # semTools::measEq.syntax gives a value and a label as two terms of one statement
+    st = parse_model("f =~ c(NA, NA)*a + c(l1, l2)*a + b + c\n"
+                     "a | c(NA, NA)*t1 + c(a.t1, a.t1)*t1\n"
+                     "a ~ c(0, NA)*1 + c(nu.g1, nu.g2)*1\n"
+                     "a ~*~ c(1, NA)*a")
+    assert [(s.lhs, s.op, s.rhs) for s in st] == [
+        ("f", "=~", "a"), ("f", "=~", "b"), ("f", "=~", "c"), ("a", "|", "t1"),
+        ("a", "~1", ""), ("a", "~*~", "a")]
+    assert st[0].fixed == (None, None) and st[0].label == ("l1", "l2")
+    assert st[4].fixed == (0.0, None) and st[5].fixed == (1.0, None)
+    pt = build_partable(st, ngroups=2, ordered={"a": 1, "b": 1, "c": 1})
+    t = pt.table.set_index(["lhs", "op", "rhs", "group"])
+    assert t.loc[("a", "~*~", "a", 1), "free"] == 0 and t.loc[("a", "~*~", "a", 2), "free"] > 0
+    assert t.loc[("a", "|", "t1", 1), "x"] == t.loc[("a", "|", "t1", 2), "x"]   # a.t1 shared
+    assert t.loc[("f", "=~", "a", 1), "free"] > 0       # NA frees the marker loading
+    with pytest.raises(InputError, match="theta parameterization computes"):
+        build_partable(st, ngroups=2, ordered={"a": 1, "b": 1, "c": 1},
+                       parameterization="theta")
+    with pytest.raises(InputError, match="'delta' or 'theta'"):
+        build_partable(st, ngroups=2, parameterization="gamma")
+
+
+def test_theta_parameterization_frees_residual_variances_of_later_groups():
+    pt = build_partable(parse_model("f =~ a + b + c"), ngroups=2, ordered=dict.fromkeys("abc", 2),
+                        group_equal=("thresholds",), parameterization="theta")
+    t = pt.table
+    res = t[(t["op"] == "~~") & (t["lhs"] == "a") & (t["rhs"] == "a")]
+    assert res["free"].tolist()[0] == 0 and res["free"].tolist()[1] > 0
+    assert (t.loc[t["op"] == "~*~", "free"] == 0).all()

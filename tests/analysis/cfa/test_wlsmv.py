@@ -104,3 +104,25 @@ def test_empty_category_in_a_group_is_refused(bfi):
     data.loc[data.index[0], "A1"] = 6
     with pytest.raises(InputError, match="empty category in group b"):
         fit_cfa(data, "A =~ A1 + A2 + A3 + A4 + A5", estimator="WLSMV", group="g")
+
+
+def test_theta_parameterization_is_the_same_model(bfi):
+    """theta (residual variances as parameters) and delta (scaling factors) are the same
+    model: same fit and standardized loadings; with the marker A1, a theta loading is the
+    delta one times sqrt(theta_A1 / theta_j), the residual variances of y* in the delta
+    solution (lavaan's parameterization = "theta")."""
+    model = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5"
+    d = fit_cfa(bfi, model, estimator="WLSMV")
+    t = fit_cfa(bfi, model, estimator="WLSMV", parameterization="theta")
+    assert t.converged and t.options["parameterization"] == "theta"
+    for k in ("chisq", "chisq_scaled", "cfi_robust", "rmsea_robust", "srmr"):
+        assert t.fit[k] == pytest.approx(d.fit[k], rel=1e-6), k
+    pd_, pt_ = d.parameters, t.parameters
+    load = pd_["op"] == "=~"
+    assert np.allclose(pd_.loc[load, "std_all"], pt_.loc[load, "std_all"], atol=1e-5)
+    resid = pd_[(pd_["op"] == "~~") & (pd_["lhs"] == pd_["rhs"])].set_index("lhs")["est"]
+    lam_d = pd_.loc[load & (pd_["rhs"] == "A2"), "est"].iat[0]
+    lam_t = pt_.loc[load & (pt_["rhs"] == "A2"), "est"].iat[0]
+    assert lam_t == pytest.approx(lam_d * np.sqrt(resid["A1"] / resid["A2"]), rel=1e-4)
+    with pytest.raises(InputError, match="theta parameterization is for ordered items"):
+        fit_cfa(bfi, model, estimator="ML", parameterization="theta")
