@@ -42,7 +42,7 @@ MODEL_JSON := $(DERIVED)/model/model.json
 $(MODEL_JSON): $(INSTALLED) $(SRC)
 	@echo "==> data: writing the LOS-in-PW model (elements, aspects, roles) to $@"
 	@mkdir -p $(@D)
-	$(PY) -m instrument.model > $@.tmp && mv $@.tmp $@
+	$(PY) -m lospw.instrument.model > $@.tmp && mv $@.tmp $@
 
 BANK_OUT := $(DERIVED)/bank
 BANK_VALIDATE := $(BANK_OUT)/validate.json
@@ -76,7 +76,7 @@ INTAKE_DIR := $(DERIVED)/fieldtest
 INTAKE_JSON := $(INTAKE_DIR)/intake.json
 
 # One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json
-# (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/outdir.py).
+# (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/core/outdir.py).
 $(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
 	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
 	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \

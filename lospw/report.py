@@ -10,7 +10,7 @@ not an error: :func:`stage` returns its manifest record and the chapter says why
 whose manifest lacks ``complete: true`` (interrupted, or of an older lospw) is refused.
 
 CSV artifacts are written with spreadsheet formulas neutralised (a leading ``'`` before
-``=``, ``+``, ``-``, ``@``; :mod:`analysis.artifacts`); :func:`load_csv` undoes that so the
+``=``, ``+``, ``-``, ``@``; :mod:`lospw.analysis.core.artifacts`); :func:`load_csv` undoes that so the
 report shows ``=~`` as lavaan writes it.
 """
 
@@ -74,8 +74,8 @@ def _require_complete_run() -> None:
     """The analysis folder must be a complete run (``complete: true`` in its manifest)."""
     if ANALYSIS in _COMPLETE or not (ANALYSIS / "manifest.json").exists():
         return
-    from analysis.errors import InputError
-    from analysis.pipeline import require_complete
+    from lospw.analysis.core.errors import InputError
+    from lospw.analysis.pipeline.runner import require_complete
 
     try:
         require_complete(ANALYSIS)

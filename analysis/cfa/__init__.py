@@ -4,18 +4,18 @@ The engine: ML, FIML, MLR, WLSMV, multi-group with equality constraints.
 
 Public API::
 
-    from analysis.cfa import fit_cfa, CFAResult, FIT_MEASURES
+    from lospw.analysis.cfa import fit_cfa, CFAResult, FIT_MEASURES
     res = fit_cfa(items, "visual =~ x1 + x2 + x3", estimator="ML")
     res.fit["cfi"], res.parameters, res.modindices(), res.residuals("cor")
 
 See DESIGN.md ("CFA engine") for the estimator defaults and the departures from lavaan.
 """
 
-from analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fit_cfa
-from analysis.cfa.fit import FIT_MEASURES
-from analysis.cfa.lrt import difference_test
-from analysis.cfa.partable import GROUP_EQUAL
-from analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fit_cfa
+from lospw.analysis.cfa.fit import FIT_MEASURES
+from lospw.analysis.cfa.lrt import difference_test
+from lospw.analysis.cfa.partable import GROUP_EQUAL
+from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 
 __all__ = [
     "ESTIMATORS",

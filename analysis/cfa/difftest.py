@@ -21,7 +21,7 @@ from typing import Any
 
 from scipy.stats import chi2
 
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["DiffTest", "chisq_difference", "difference_test", "satorra_bentler_2001"]
 

@@ -23,26 +23,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.cfa import fit as F
-from analysis.cfa._blas import single_threaded
-from analysis.cfa.data import GroupData, group_from_cov, group_from_frame
-from analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
-from analysis.cfa.model import Model
-from analysis.cfa.multistart import (
+from lospw.analysis.cfa import fit as F
+from lospw.analysis.cfa._blas import single_threaded
+from lospw.analysis.cfa.data import GroupData, group_from_cov, group_from_frame
+from lospw.analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
+from lospw.analysis.cfa.model import Model
+from lospw.analysis.cfa.multistart import (
     StartRecord,
     best_start,
     disagreement,
     n_random_starts,
     start_from_previous,
 )
-from analysis.cfa.multistart import random_starts as random_starts_
-from analysis.cfa.partable import GROUP_EQUAL, ParTable, build_partable
-from analysis.cfa.residuals import srmr_parts
-from analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
-from analysis.cfa.standardize import standardize
-from analysis.cfa.start import start_values
-from analysis.cfa.syntax import parse_model
-from analysis.errors import InputError
+from lospw.analysis.cfa.multistart import random_starts as random_starts_
+from lospw.analysis.cfa.partable import GROUP_EQUAL, ParTable, build_partable
+from lospw.analysis.cfa.residuals import srmr_parts
+from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.standardize import standardize
+from lospw.analysis.cfa.start import start_values
+from lospw.analysis.cfa.syntax import parse_model
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
 
@@ -197,7 +197,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
         Canonical wide frame (one float column per item, NaN missing), plus the group
         column for multi-group models. None when moments are given (``sample_cov``).
     model : str
-        lavaan model syntax (see :mod:`analysis.cfa.syntax`).
+        lavaan model syntax (see :mod:`lospw.analysis.cfa.syntax`).
     estimator : {"ML", "MLR", "WLSMV"} or None
         None picks lospw's documented default: WLSMV when every model item has at most 7
         integer categories, ML otherwise (:func:`default_estimator`).
@@ -230,7 +230,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     random_starts : int, optional
         Seeded random starts besides the default one; None: lospw's policy (2 for a
         multi-group or constrained model with at most 200 free parameters, else 0; see
-        :mod:`analysis.cfa.multistart`). The converged start with the lowest ``fmin`` is
+        :mod:`lospw.analysis.cfa.multistart`). The converged start with the lowest ``fmin`` is
         kept; disagreeing starts give the warning ``local_optimum_suspected``.
     rng : int or numpy Generator, optional
         Seed of the random starts (None: 0).
@@ -282,7 +282,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             raise InputError("missing='fiml' needs raw data, not sample_cov.")
     else:
         _check_data(data, ov_guess)
-        from analysis.degenerate import check_item_variance
+        from lospw.analysis.core.degenerate import check_item_variance
         check_item_variance(data, [v for v in ov_guess if v in data.columns], stage="CFA",
                             groups=data[group] if group is not None and group in data else None)
     if estimator is None:
@@ -302,7 +302,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
                "std_lv": bool(std_lv), "orthogonal": bool(orthogonal)}
     if estimator == "WLSMV":
-        from analysis.cfa.wlsmv import fit_wlsmv
+        from lospw.analysis.cfa.wlsmv import fit_wlsmv
         options["parameterization"] = parameterization
         return fit_wlsmv(data, model, statements, ov_guess, group=group,
                          group_equal=group_equal, group_partial=group_partial,
@@ -373,7 +373,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     state.vcov, state.info = vcov, info
     test: dict[str, Any] = {}
     if robust and vcov is not None:
-        from analysis.cfa.robust import mlr_corrections
+        from lospw.analysis.cfa.robust import mlr_corrections
         try:
             vcov, test = mlr_corrections(state)
             state.vcov = vcov
@@ -585,7 +585,7 @@ def _fit_measures_ml(state: State, chisq: float, df: int, x2_null: float, df_nul
 def _fiml_robust(state: State, out: dict, chisq: float, df: int, x2_null: float,
                  df_null: int, scaled: bool) -> None:
     """lavaan's FIML-corrected cfi/tli/rni.robust (V3 with MLR, V6 with ML)."""
-    from analysis.cfa.robust import fiml_corrected
+    from lospw.analysis.cfa.robust import fiml_corrected
     try:
         fc = fiml_corrected(state, "V3" if scaled else "V6")
     except (np.linalg.LinAlgError, ValueError):

@@ -4,7 +4,7 @@
 
 * ML: the plain likelihood-ratio difference;
 * MLR: the Satorra-Bentler (2001) scaled difference
-  (:func:`analysis.cfa.difftest.satorra_bentler_2001`);
+  (:func:`lospw.analysis.cfa.difftest.satorra_bentler_2001`);
 * WLSMV: Satorra (2000) with the scaled-shifted correction, ``H1 = TRUE`` and
   ``A.method = "delta"`` (lavaan's ``lav_test_diff_Satorra2000``): with the general model's
   Jacobian ``Delta1``, weight ``W``, information ``P`` and Gamma, and ``A`` the orthogonal
@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from analysis.cfa.difftest import chisq_difference, satorra_bentler_2001
-from analysis.errors import InputError
+from lospw.analysis.cfa.difftest import chisq_difference, satorra_bentler_2001
+from lospw.analysis.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from analysis.cfa.result import CFAResult
+    from lospw.analysis.cfa.result import CFAResult
 
 __all__ = ["difference_test", "satorra_2000"]
 
@@ -70,7 +70,7 @@ def satorra_2000(restricted: CFAResult, general: CFAResult) -> dict[str, Any]:
     tr = 0.0
     for fg, w, gm, d in zip(f, obj.w, gammas, D1, strict=True):
         tr += fg * float(np.trace((w[:, None] * gm * w[None, :]) @ d @ M @ d.T))
-    from analysis.cfa.wlsmv import _bdiag
+    from lospw.analysis.cfa.wlsmv import _bdiag
     V = _bdiag([np.diag(w) for w in obj.w])
     Gf = _bdiag([fg * gm for fg, gm in zip(f, gammas, strict=True)])
     PI = np.vstack(D1)

@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.cfa._blas import single_threaded
-from analysis.cfa.model import Model
-from analysis.cfa.partable import ParTable
-from analysis.cfa.standardize import standardize
+from lospw.analysis.cfa._blas import single_threaded
+from lospw.analysis.cfa.model import Model
+from lospw.analysis.cfa.partable import ParTable
+from lospw.analysis.cfa.standardize import standardize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from analysis.cfa.result import CFAResult
+    from lospw.analysis.cfa.result import CFAResult
 
 __all__ = ["constraint_score_tests", "fixed_score_tests", "modindices", "score_tests"]
 

@@ -6,7 +6,7 @@ without covariates:
 * step 1: thresholds ``tau = Phi^-1(cumulative proportions)`` of each item (the probit
   maximum likelihood without covariates);
 * step 2: each polychoric correlation by ML on its pair's table with the thresholds fixed
-  (two-step; the vectorised Newton solver of :mod:`analysis.polychoric`); a 2 x 2 table
+  (two-step; the vectorised Newton solver of :mod:`lospw.analysis.classical.polychoric`); a 2 x 2 table
   with one empty cell gets lavaan's ``zero.add = 0.5`` keeping the margins;
 * Gamma (``NACOV``, Muthen 1984): with casewise scores ``s_i`` of all univariate and
   bivariate likelihoods and the block-triangular matrix ``A`` of their (outer-product)
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from analysis.errors import InputError
-from analysis.polychoric import cell_derivatives, cell_probabilities, polychoric_ml
+from lospw.analysis.classical.polychoric import cell_derivatives, cell_probabilities, polychoric_ml
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["OrdinalStats", "ordinal_stats"]
 

@@ -59,7 +59,7 @@ class CFAResult:
         ``"listwise"`` or ``"fiml"``.
     converged : bool
     fit : dict
-        Fit measures keyed by :data:`analysis.cfa.fit.FIT_MEASURES` names (NaN when not
+        Fit measures keyed by :data:`lospw.analysis.cfa.fit.FIT_MEASURES` names (NaN when not
         available; all NaN but ``npar``/``df``/``ntotal`` when the fit did not converge).
     parameters : DataFrame
         One row per parameter, columns :data:`PARAMETER_COLUMNS`; ``group`` is 1-based.
@@ -80,7 +80,7 @@ class CFAResult:
         The options the model was fitted with.
     iterations : int
     starts : tuple of StartRecord
-        Where each start of a multi-start fit ended (:mod:`analysis.cfa.multistart`);
+        Where each start of a multi-start fit ended (:mod:`lospw.analysis.cfa.multistart`);
         one record per start, the kept one marked.
     """
 
@@ -107,18 +107,18 @@ class CFAResult:
                    power: bool = False) -> pd.DataFrame:
         """Modification indices (score tests) with EPC and standardized EPC.
 
-        See :func:`analysis.cfa.modindices.modindices`.
+        See :func:`lospw.analysis.cfa.modindices.modindices`.
         """
-        from analysis.cfa.modindices import modindices
+        from lospw.analysis.cfa.modindices import modindices
         return modindices(self, sort=sort, minimum=minimum)
 
     def score_tests(self, *, ops: Any = None) -> pd.DataFrame:
         """Univariate score tests for releasing each equality constraint (lavTestScore).
 
         ``ops`` (e.g. ``["=~"]``) keeps the constraints on parameters with these operators.
-        See :func:`analysis.cfa.modindices.score_tests`.
+        See :func:`lospw.analysis.cfa.modindices.score_tests`.
         """
-        from analysis.cfa.modindices import score_tests
+        from lospw.analysis.cfa.modindices import score_tests
         return score_tests(self, ops=ops)
 
     def residuals(self, type: str = "cor") -> dict[str, dict[str, Any]]:
@@ -133,8 +133,8 @@ class CFAResult:
         dict
             Group label -> ``{"cov": DataFrame, "mean": Series or None}``.
         """
-        from analysis.cfa.residuals import RESIDUAL_TYPES, residual_moments
-        from analysis.errors import InputError
+        from lospw.analysis.cfa.residuals import RESIDUAL_TYPES, residual_moments
+        from lospw.analysis.core.errors import InputError
         if type not in RESIDUAL_TYPES:
             raise InputError(f"The residual 'type' must be one of {', '.join(RESIDUAL_TYPES)}; "
                              f"got {type!r}.")
@@ -153,7 +153,7 @@ class CFAResult:
 
     def top_residuals(self, n: int = 10, type: str = "cor") -> pd.DataFrame:
         """The ``n`` largest residual correlations (all groups), as a tidy table."""
-        from analysis.cfa.residuals import top_residuals
+        from lospw.analysis.cfa.residuals import top_residuals
         res = self.residuals(type)
         return top_residuals({g: r["cov"] for g, r in res.items()}, n)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.cfa.data import GroupData
+from lospw.analysis.cfa.data import GroupData
 
 __all__ = ["casewise_scores", "mlr_corrections"]
 
@@ -68,7 +68,7 @@ def _baseline_trace(g: GroupData, meanstructure: bool) -> float:
 
 def _trace_h1_missing(g: GroupData) -> tuple[float, int]:
     """tr(B1 A1^-1) of the saturated model under missing data (lavaan's Mplus trace)."""
-    from analysis.cfa.fiml import h1_information
+    from lospw.analysis.cfa.fiml import h1_information
     A1, B1 = h1_information(g)
     keep = np.diag(A1) != 0
     A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
@@ -138,8 +138,8 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
 
     Returns ``XX3``, ``c_hat``, ``XX3_null``, ``c_hat_null`` (and the scaled ``XX3``).
     """
-    from analysis.cfa.fiml import complete_information, h1_information, vech_delta, vech_index
-    from analysis.cfa.ml import MLObjective
+    from lospw.analysis.cfa.fiml import complete_information, h1_information, vech_delta, vech_index
+    from lospw.analysis.cfa.ml import MLObjective
 
     groups = state.groups
     N = state.ntotal
@@ -219,7 +219,7 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
 
 def _complete_h1(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
     """A1, B1 of the saturated model for a complete-data group (no missing values)."""
-    from analysis.cfa.fiml import complete_information, vech_index
+    from lospw.analysis.cfa.fiml import complete_information, vech_index
     p = len(g.mean)
     W = np.linalg.inv(g.cov)
     z = (g.x - g.mean) @ W

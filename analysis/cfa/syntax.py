@@ -13,7 +13,7 @@ modifiers are merged, as lavaan does: ``f =~ c(NA, NA)*x + c(l1, l2)*x`` (how
 ``!``; statements end at a newline or ``;`` and continue onto the next line when a line ends
 in an operator or ``+``. Anything else (``:=``, ``<``, ``>``, ``<~``, ``%``,
 observed-variable regressions handled later) is refused with a one-line
-:class:`~analysis.errors.InputError`.
+:class:`~lospw.analysis.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["Statement", "parse_model"]
 

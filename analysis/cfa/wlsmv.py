@@ -4,7 +4,7 @@ As lavaan 0.6.14 with ``estimator = "WLSMV"`` (``DWLS`` + ``se = "robust.sem"`` 
 "scaled.shifted"``, delta parameterization):
 
 * statistics ``s`` = thresholds and polychoric correlations, their covariance ``Gamma``
-  (:mod:`analysis.cfa.ordinal`), weights ``W = diag(Gamma)^-1``;
+  (:mod:`lospw.analysis.cfa.ordinal`), weights ``W = diag(Gamma)^-1``;
 * discrepancy per group ``F_g = (s - sigma)' W (s - sigma)``, chi-square
   ``T = sum_g (n_g - 1) F_g`` (lavaan's ``fmin`` is ``T / (2N)``);
 * expected information ``E = sum_g f_g Delta' W Delta`` (``f_g = n_g / N``), robust
@@ -18,7 +18,7 @@ As lavaan 0.6.14 with ``estimator = "WLSMV"`` (``DWLS`` + ``se = "robust.sem"`` 
   correlation residuals (``srmr_bentler_nomean``).
 
 * ``cfi_robust`` / ``tli_robust`` / ``rmsea_robust`` (and the robust RMSEA interval and
-  p-values) by Savalei's (2021) catML correction, as lavaan (:mod:`analysis.cfa.catml`).
+  p-values) by Savalei's (2021) catML correction, as lavaan (:mod:`lospw.analysis.cfa.catml`).
 """
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.cfa import fit as F
-from analysis.cfa.catml import catml_correction
-from analysis.cfa.data import GroupData
-from analysis.cfa.model import Model
-from analysis.cfa.optimizer import scoring
-from analysis.cfa.ordinal import OrdinalStats, _lower, ordinal_stats
-from analysis.cfa.partable import build_partable
-from analysis.cfa.result import CFAResult, FitWarning
-from analysis.cfa.start import start_values
-from analysis.errors import InputError
+from lospw.analysis.cfa import fit as F
+from lospw.analysis.cfa.catml import catml_correction
+from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.model import Model
+from lospw.analysis.cfa.optimizer import scoring
+from lospw.analysis.cfa.ordinal import OrdinalStats, _lower, ordinal_stats
+from lospw.analysis.cfa.partable import build_partable
+from lospw.analysis.cfa.result import CFAResult, FitWarning
+from lospw.analysis.cfa.start import start_values
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["DWLSObjective", "fit_wlsmv"]
 
@@ -157,8 +157,8 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
               group: str | None, group_equal: Sequence[str], group_partial: Sequence[str],
               ordered: bool | Sequence[str] | None, std_lv: bool, orthogonal: bool,
               options: dict[str, Any]) -> CFAResult:
-    """Fit by WLSMV; see the module docstring. Called by :func:`analysis.cfa.fit_cfa`."""
-    from analysis.cfa.engine import State, _assemble, _groups_from_data
+    """Fit by WLSMV; see the module docstring. Called by :func:`lospw.analysis.cfa.fit_cfa`."""
+    from lospw.analysis.cfa.engine import State, _assemble, _groups_from_data
 
     if ordered not in (None, True):
         if ordered is False:

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.errors import MarkupError
 
-from analysis.artifacts import to_jsonable
+from lospw.analysis.core.artifacts import to_jsonable
 
 __all__ = ["console", "display_path", "echo_json", "err_console", "json_option"]
 

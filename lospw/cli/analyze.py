@@ -7,7 +7,7 @@ import logging
 import click
 from rich.table import Table
 
-from analysis.pipeline import (
+from lospw.analysis.pipeline.runner import (
     ESTIMATORS,
     MISSING_POLICIES,
     SCREEN_MODES,

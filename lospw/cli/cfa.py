@@ -10,9 +10,9 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
-from analysis.cfa.models import correlated_factors
-from analysis.errors import InputError
+from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.validation.models import correlated_factors
 from lospw.cli._common import console, echo_json, json_option
 
 FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
@@ -32,7 +32,7 @@ def _f(x: object, digits: int = 3) -> str:
 def _read_plain(path: str) -> pd.DataFrame:
     """Read DATA without a key (``--model``): any format the intake reads; number-like text
     becomes numbers, other text stays text (the engine then names non-numeric variables)."""
-    from analysis.readers import read_table
+    from lospw.analysis.intake.readers import read_table
 
     table = read_table(path)
     if table.malformed:
@@ -78,9 +78,9 @@ def _model_text(model: str) -> str:
 
 def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None:
     """Refuse model variables without variance (lavaan does too; the engine would fail)."""
-    from analysis.cfa.engine import _ov_lv
-    from analysis.cfa.syntax import parse_model
-    from analysis.degenerate import check_item_variance
+    from lospw.analysis.cfa.engine import _ov_lv
+    from lospw.analysis.cfa.syntax import parse_model
+    from lospw.analysis.core.degenerate import check_item_variance
 
     ov, _ = _ov_lv(parse_model(syntax))
     present = [v for v in ov if v in frame.columns]
@@ -118,8 +118,8 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
     if key_file is not None:
-        from analysis.intake import read_responses
-        from analysis.key import load_key
+        from lospw.analysis.core.key import load_key
+        from lospw.analysis.intake.responses import read_responses
         key = load_key(key_file)
         intake = read_responses(data, key)
         frame = key.reverse_score(intake.items)
@@ -134,8 +134,8 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         syntax = _model_text(model)
     _check_variance(frame, syntax, group)
     if estimator is None:
-        from analysis.cfa.engine import _ov_lv
-        from analysis.cfa.syntax import parse_model
+        from lospw.analysis.cfa.engine import _ov_lv
+        from lospw.analysis.cfa.syntax import parse_model
         ov, _ = _ov_lv(parse_model(syntax))
         absent = [v for v in ov if v not in frame.columns]
         if absent:

@@ -8,11 +8,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.errors import InputError, LospwWarning
-from analysis.key import load_key
-from analysis.outdir import output_files
-from analysis.scheme import COEFFICIENTS, derive_scheme
-from analysis.scoring import MissingRule
+from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import output_files
+from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
+from lospw.analysis.scoring.scores import MissingRule
 from lospw.cli._common import console, echo_json, json_option
 from lospw.cli.score import _complete_run, _read
 

@@ -10,14 +10,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.artifacts import write_csv
-from analysis.errors import InputError
-from analysis.intake import IntakeResult, read_responses
-from analysis.key import Key, load_key
-from analysis.outdir import output_files, output_folder
-from analysis.scheme import ScoringScheme, demo_scheme_path
-from analysis.score_table import detect_id_column, output_table
-from analysis.scoring import MissingRule, ScoreResult, score_items
+from lospw.analysis.core.artifacts import write_csv
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import Key, load_key
+from lospw.analysis.core.outdir import output_files, output_folder
+from lospw.analysis.intake.responses import IntakeResult, read_responses
+from lospw.analysis.scoring.scheme import ScoringScheme, demo_scheme_path
+from lospw.analysis.scoring.score_table import detect_id_column, output_table
+from lospw.analysis.scoring.scores import MissingRule, ScoreResult, score_items
 from lospw.cli._common import console, echo_json, err_console, json_option
 
 
@@ -53,7 +53,7 @@ def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
 
 def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
     """The tables written next to OUT (the profile charts go to a folder of their own)."""
-    from analysis.profile_chart import safe_name
+    from lospw.analysis.scoring.profiles import safe_name
 
     files = []
     if by:
@@ -66,7 +66,7 @@ def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
 
 def _complete_run(path: str) -> None:
     """A scheme or key inside a lospw analyze folder is read only from a complete run."""
-    from analysis.pipeline import enclosing_run, require_complete
+    from lospw.analysis.pipeline.runner import enclosing_run, require_complete
 
     run = enclosing_run(path)
     if run is not None:
@@ -186,8 +186,8 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
                scheme: ScoringScheme | None, by: str, out: Path,
                inputs: tuple[str | None, ...]) -> tuple[dict, list[Path]]:
-    from analysis.aggregate import aggregate
-    from analysis.profile_chart import safe_name, write_profile_charts
+    from lospw.analysis.scoring.aggregate import aggregate
+    from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
 
     agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
     tag = f"by_{safe_name(by)}"
@@ -208,7 +208,7 @@ def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
 def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
             norm_group: str | None, idc: str | None, by: str | None, table,
             out: Path, notes: list[str]) -> tuple[dict, list[Path]]:
-    from analysis.change import compare_waves
+    from lospw.analysis.scoring.change import compare_waves
 
     base = read_responses(baseline_file, key, id_column=idc)
     bres = _score(base, key, scheme, rule, norm_group)
@@ -219,7 +219,7 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
     ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
                        id_column=idc, by=by)
     notes += list(ch.notes)
-    from analysis.profile_chart import safe_name
+    from lospw.analysis.scoring.profiles import safe_name
 
     files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),
              write_csv(ch.respondents, _side(out, "change")),

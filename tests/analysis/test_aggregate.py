@@ -1,4 +1,4 @@
-"""Tests of analysis.aggregate against R's multilevel package on a small fixture."""
+"""Tests of lospw.analysis.scoring.aggregate against R's multilevel package on a small fixture."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate import ad_m, aggregate, icc_oneway, mean_ci, rwg_j
-from analysis.intake import read_responses
-from analysis.key import load_key
-from analysis.scoring import score_items
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.scoring.aggregate import ad_m, aggregate, icc_oneway, mean_ci, rwg_j
+from lospw.analysis.scoring.scores import score_items
 
 REF = Path(__file__).parent / "reference"
 FIX = Path(__file__).parents[1] / "fixtures" / "scoring"
@@ -94,7 +94,7 @@ def test_rows_without_a_group_are_noted():
 
 
 def test_continuous_scale_skips_agreement():
-    from analysis.key import key_from_dict
+    from lospw.analysis.core.key import key_from_dict
     key = key_from_dict({"response_scale": {"min": 0, "max": 10, "continuous": True},
                          "scales": {"S": ["a", "b"]}})
     items = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 2.5, 3.0, 5.0]})

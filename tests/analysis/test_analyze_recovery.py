@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from analysis.key import key_from_dict
-from analysis.pipeline import AnalysisOptions, run_analysis
-from analysis.population import population_from_dict
-from analysis.simulate import simulate, write_simulation
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis
+from lospw.analysis.planning.population import population_from_dict
+from lospw.analysis.planning.simulate import simulate, write_simulation
 
 SCALES = {"A": ["a1", "a2", "a3", "a4", "a5"], "B": ["b1", "b2", "b3", "b4", "b5"],
           "C": ["c1", "c2", "c3", "c4", "c5"]}
@@ -43,8 +43,8 @@ def population() -> dict:
 
 @pytest.mark.slow
 def test_planted_flaws_are_found(tmp_path):
-    import analysis.cfa
-    if not hasattr(analysis.cfa, "fit_cfa"):
+    import lospw.analysis.cfa
+    if not hasattr(lospw.analysis.cfa, "fit_cfa"):
         pytest.skip("CFA engine not in this version")
     key = key_from_dict({"instrument": "recovery", "response_scale": {"min": 1, "max": 5},
                          "missing_codes": [9], "scales": SCALES})

@@ -1,4 +1,4 @@
-"""Tests of analysis.change: reliable change index, paired / independent group change."""
+"""Tests of lospw.analysis.scoring.change: reliable change index, paired / independent group change."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.change import compare_waves, reliable_change_index, welch_ci
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.scoring.change import compare_waves, reliable_change_index, welch_ci
 
 
 def _waves():

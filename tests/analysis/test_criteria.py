@@ -1,4 +1,4 @@
-"""Tests for the criteria file (analysis/criteria.py): defaults and every error branch."""
+"""Tests for the criteria file (analysis/core/criteria.py): defaults and every error branch."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import copy
 
 import pytest
 
-from analysis.criteria import (
+from lospw.analysis.core.criteria import (
     Criteria,
     criteria_from_dict,
     default_criteria_path,
     load_criteria,
 )
-from analysis.errors import InputError
-from analysis.yamlio import Yaml11Bool, load_yaml
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.yamlio import Yaml11Bool, load_yaml
 
 
 @pytest.fixture

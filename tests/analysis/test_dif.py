@@ -1,4 +1,4 @@
-"""Tests for the backward item search (analysis/dif.py) with scripted fits."""
+"""Tests for the backward item search (analysis/validation/dif.py) with scripted fits."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analysis.dif import backward_search, constraint_tests
-from analysis.key import key_from_dict
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.validation.dif import backward_search, constraint_tests
 
 KEY = key_from_dict({"response_scale": {"min": 1, "max": 5},
                      "scales": {"S": ["a", "b", "c"], "T": ["d", "e", "f"]}})

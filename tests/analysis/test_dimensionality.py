@@ -1,4 +1,4 @@
-"""Tests for analysis.dimensionality against psych 2.2.9 (tests/analysis/r/make_efa_refs.R)."""
+"""Tests for lospw.analysis.efa.dimensionality against psych 2.2.9 (tests/analysis/r/make_efa_refs.R)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dimensionality import (
+from lospw.analysis.classical.polychoric import polychoric
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.efa.dimensionality import (
     bartlett_sphericity,
     kmo,
     parallel_analysis,
     velicer_map,
 )
-from analysis.errors import InputError
-from analysis.polychoric import polychoric
 
 REFS = json.loads((Path(__file__).parent / "r" / "efa_refs.json").read_text())
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Tests for analysis.extraction, analysis.rotation and analysis.efa against psych 2.2.9 fa()
+"""Tests for lospw.analysis.efa.extraction, lospw.analysis.efa.rotation and lospw.analysis.efa.efa against psych 2.2.9 fa()
 with GPArotation (tests/analysis/r/make_efa_refs.R)."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.efa import efa, match_factors, tucker_congruence
-from analysis.errors import InputError, LospwWarning
-from analysis.extraction import extract, reduced_eigenvalues
-from analysis.intake import read_responses
-from analysis.key import key_from_dict, load_key
-from analysis.polychoric import polychoric
-from analysis.rotation import geomin_criterion, oblimin_criterion, rotate
+from lospw.analysis.classical.polychoric import polychoric
+from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.efa.efa import efa, match_factors, tucker_congruence
+from lospw.analysis.efa.extraction import extract, reduced_eigenvalues
+from lospw.analysis.efa.rotation import geomin_criterion, oblimin_criterion, rotate
+from lospw.analysis.intake.responses import read_responses
 
 REFS = json.loads((Path(__file__).parent / "r" / "efa_refs.json").read_text())
 ROOT = Path(__file__).resolve().parents[1]

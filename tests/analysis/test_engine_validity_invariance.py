@@ -1,7 +1,7 @@
 """Validity and invariance with lospw's own CFA engine, against lavaan / semTools.
 
 Reference values: tests/analysis/reference/{invariance,validity}.R. Skipped while the engine
-(analysis.cfa.fit_cfa) is not installed.
+(lospw.analysis.cfa.fit_cfa) is not installed.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import analysis.cfa
-from analysis.intake import read_responses
-from analysis.invariance import measurement_invariance
-from analysis.key import key_from_dict, load_key
-from analysis.validity import validity
+import lospw.analysis.cfa
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.invariance import measurement_invariance
+from lospw.analysis.validation.validity import validity
 
-pytestmark = pytest.mark.skipif(not hasattr(analysis.cfa, "fit_cfa"),
+pytestmark = pytest.mark.skipif(not hasattr(lospw.analysis.cfa, "fit_cfa"),
                                 reason="the CFA engine is not available")
 
 REF_DIR = Path(__file__).parent / "reference"

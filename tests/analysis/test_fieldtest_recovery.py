@@ -1,7 +1,7 @@
 """Acceptance: the pipeline recovers the population model of the synthetic field test.
 
 What "recovers the population loadings" means for 5-point data: the generating loadings are
-standardised loadings of continuous latent responses y* (analysis/population.py). The
+standardised loadings of continuous latent responses y* (analysis/planning/population.py). The
 observed scores are y* cut at thresholds, so:
 
 * a CFA on **polychoric** correlations estimates the loadings of y* themselves; the target
@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.intake import responses_from_frame
-from analysis.key import load_key
-from analysis.polychoric import polychoric
-from analysis.population import population_from_dict
-from analysis.screening import screen_intake
-from analysis.simulate import simulate
-from instrument.fieldtest import lospw_population
+from lospw.analysis.classical.polychoric import polychoric
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import responses_from_frame
+from lospw.analysis.intake.screening import screen_intake
+from lospw.analysis.planning.population import population_from_dict
+from lospw.analysis.planning.simulate import simulate
+from lospw.instrument.fieldtest import lospw_population
 from tests.conftest import FIXTURES
 
 semopy = pytest.importorskip("semopy")
@@ -91,7 +91,7 @@ def test_recovery_polychoric(pipeline):
 
 
 def test_recovery_polychoric_own_engine(pipeline):
-    from analysis.cfa import fit_cfa
+    from lospw.analysis.cfa import fit_cfa
     _, pop, sim, _, items, model = pipeline
     corr = polychoric(items, missing="pairwise").corr
     fit = fit_cfa(None, model, estimator="ML", sample_cov=corr, sample_nobs=len(items))

@@ -1,4 +1,4 @@
-"""Tests for analysis.intake and analysis.readers: formats, checks, the exclusion log."""
+"""Tests for lospw.analysis.intake.responses and lospw.analysis.intake.readers: formats, checks, the exclusion log."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.intake import pseudonyms, read_responses, responses_from_frame
-from analysis.key import key_from_dict, load_key
-from analysis.readers import read_table
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.readers import read_table
+from lospw.analysis.intake.responses import pseudonyms, read_responses, responses_from_frame
 from tests.conftest import FIXTURES
 
 BAD_DIR = FIXTURES / "responses" / "bad"

@@ -16,9 +16,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.errors import InputError
-from analysis.intake import read_responses, responses_from_frame
-from analysis.key import key_from_dict
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.intake.responses import read_responses, responses_from_frame
 
 KEY = key_from_dict({"instrument": "t", "response_scale": {"min": 1, "max": 5},
                      "missing_codes": [9, -1], "scales": {"S": ["a", "b", "-c"]}})

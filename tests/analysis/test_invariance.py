@@ -1,4 +1,4 @@
-"""Measurement invariance (analysis.invariance).
+"""Measurement invariance (lospw.analysis.validation.invariance).
 
 The steps, decisions and partial search run with lospw's own CFA engine on the data and are
 compared with lavaan's results recorded by tests/analysis/reference/invariance.R (no test
@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import invariance as I
-from analysis.cfa._bridge import FitOutcome
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation import invariance as I
+from lospw.analysis.validation.fitting import FitOutcome
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "invariance.json").read_text())

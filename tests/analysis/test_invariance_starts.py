@@ -1,4 +1,4 @@
-"""lospw's multi-start policy (analysis.cfa.multistart) and the invariance steps that start
+"""lospw's multi-start policy (lospw.analysis.cfa.multistart) and the invariance steps that start
 from the step before (issue 18, point 3), against lavaan 0.6.14
 (tests/reference/invariance_starts.R -> invariance_starts.json).
 
@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa
-from analysis.cfa.models import correlated_factors
-from analysis.cfa.multistart import (
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.multistart import (
     FMIN_TOLERANCE,
     StartRecord,
     best_start,
@@ -28,12 +27,13 @@ from analysis.cfa.multistart import (
     random_starts,
     start_from_previous,
 )
-from analysis.cfa.partable import build_partable
-from analysis.cfa.syntax import parse_model
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.invariance import measurement_invariance
-from analysis.key import load_key
+from lospw.analysis.cfa.partable import build_partable
+from lospw.analysis.cfa.syntax import parse_model
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.invariance import measurement_invariance
+from lospw.analysis.validation.models import correlated_factors
 from tests.conftest import FIXTURES, reference_data
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" /

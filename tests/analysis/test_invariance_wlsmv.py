@@ -17,10 +17,10 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import invariance as I
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation import invariance as I
 from tests.conftest import FIXTURES, ROOT, reference_data
 
 REF = json.loads((ROOT / "tests" / "reference" / "invariance_wlsmv.json").read_text())
@@ -173,10 +173,10 @@ def test_cli_wlsmv_invariance_exits_0_with_five_steps():
 
 @pytest.mark.slow
 def test_item_level_backward_search_runs_for_ordered_items():
-    """lospw analyze's item-level search (analysis.dif) refits Wu & Estabrook steps with
+    """lospw analyze's item-level search (lospw.analysis.validation.dif) refits Wu & Estabrook steps with
     more parameters free; its first score tests are the step's own (checked above)."""
-    from analysis.cfa._bridge import engine_fitter
-    from analysis.stages_model import _item_searches
+    from lospw.analysis.pipeline.stages_model import _item_searches
+    from lospw.analysis.validation.fitting import engine_fitter
 
     key = load_key(FIXTURES / "keys" / "spi_facets.yaml")
     intake = read_responses(reference_data("spi_facets.csv"), key)

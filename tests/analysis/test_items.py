@@ -1,4 +1,4 @@
-"""Tests for analysis.items against psych 2.2.9 describe(), response.frequencies() and
+"""Tests for lospw.analysis.classical.items against psych 2.2.9 describe(), response.frequencies() and
 alpha()'s average_r (tests/analysis/r/make_items_refs.R)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.items import item_stats, kurtosis, skewness
-from analysis.key import load_key
+from lospw.analysis.classical.items import item_stats, kurtosis, skewness
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
 
 REFS = json.loads((Path(__file__).parent / "r" / "items_refs.json").read_text())
 ROOT = Path(__file__).resolve().parents[1]

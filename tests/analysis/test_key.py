@@ -1,4 +1,4 @@
-"""Tests for analysis.key: the key format, its checks and its helpers."""
+"""Tests for lospw.analysis.core.key: the key format, its checks and its helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.key import Key, key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import Key, key_from_dict, load_key
 from tests.conftest import FIXTURES
 
 BAD = sorted((FIXTURES / "keys" / "bad").glob("*.yaml"))

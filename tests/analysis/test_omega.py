@@ -1,4 +1,4 @@
-"""Tests for analysis.omega: the one-factor ML fit and omega (semTools references are in
+"""Tests for lospw.analysis.classical.omega: the one-factor ML fit and omega (semTools references are in
 test_reliability.py)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.omega import fit_one_factor, omega_total
+from lospw.analysis.classical.omega import fit_one_factor, omega_total
+from lospw.analysis.core.errors import InputError
 
 
 def test_recovers_population_and_scale_invariance():

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.key import key_from_dict
-from analysis.polychoric import polychoric
-from analysis.reliability import reliability
+from lospw.analysis.classical.polychoric import polychoric
+from lospw.analysis.classical.reliability import reliability
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict
 from lospw.cli import main
 from tests.conftest import reference_data
 
@@ -42,7 +42,7 @@ def keyed(raw) -> pd.DataFrame:
     return KEY.reverse_score(raw)
 
 
-@pytest.mark.filterwarnings("ignore::analysis.errors.LospwWarning")
+@pytest.mark.filterwarnings("ignore::lospw.analysis.core.errors.LospwWarning")
 @pytest.mark.parametrize("missing", ["listwise", "pairwise"])
 def test_psych_convention_matches_psych_polychoric(keyed, missing):
     res = polychoric(keyed, missing=missing, convention="psych")
@@ -62,7 +62,7 @@ def test_lavaan_convention_matches_lavcor(keyed):
     assert np.abs(res.corr.to_numpy() - np.array(psych)).max() > 10 * PSYCH_TOL
 
 
-@pytest.mark.filterwarnings("ignore::analysis.errors.LospwWarning")
+@pytest.mark.filterwarnings("ignore::lospw.analysis.core.errors.LospwWarning")
 @pytest.mark.parametrize(("convention", "missing"), [("lavaan", "listwise"),
                                                      ("psych", "listwise"),
                                                      ("psych", "pairwise")])

@@ -1,4 +1,4 @@
-"""Tests for analysis/outdir.py: output folders and files that never lose a user's file.
+"""Tests for analysis/core/outdir.py: output folders and files that never lose a user's file.
 
 The command-level cases (real processes, Ctrl-C, two runs at once, every command with -o)
 are in tests/robustness/test_output_folders.py.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import InputError
-from analysis.outdir import (
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.outdir import (
     RECORD,
     legacy_layout,
     output_files,
@@ -229,7 +229,7 @@ def test_legacy_layout_recognises_an_older_lospw_folder(tmp_path):
 
 
 def test_a_file_added_during_the_run_is_kept_beside_the_output(tmp_path, monkeypatch):
-    import analysis.outdir as outdir
+    import lospw.analysis.core.outdir as outdir
 
     out = tmp_path / "out"
     write_run(out, {"a.txt": "a"})

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.efa import correlation_matrix, efa
-from analysis.key import key_from_dict
-from analysis.missing import harmonic_mean_count
-from analysis.reliability import reliability
+from lospw.analysis.classical.reliability import reliability
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.core.missing import harmonic_mean_count
+from lospw.analysis.efa.efa import correlation_matrix, efa
 from tests.conftest import reference_data
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "efa_n.json")

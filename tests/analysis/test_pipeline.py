@@ -1,4 +1,4 @@
-"""Tests for the pipeline (analysis/pipeline.py, analysis/stages.py): the manifest, stages
+"""Tests for the pipeline (analysis/pipeline/runner.py, analysis/pipeline/stages.py): the manifest, stages
 that cannot run, failures that do not stop the others, byte-identical reruns."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import analysis.stages as stages_mod
-from analysis.artifacts import sha256_file
-from analysis.errors import InputError
-from analysis.outdir import RECORD
-from analysis.pipeline import STATUSES, AnalysisOptions, run_analysis, warning_codes
+import lospw.analysis.pipeline.stages as stages_mod
+from lospw.analysis.core.artifacts import sha256_file
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.outdir import RECORD
+from lospw.analysis.pipeline.runner import STATUSES, AnalysisOptions, run_analysis, warning_codes
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -70,8 +70,8 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
 
 def test_hs_stages_with_the_engine(hs_run):
     out, _ = hs_run
-    import analysis.cfa
-    if not hasattr(analysis.cfa, "fit_cfa"):
+    import lospw.analysis.cfa
+    if not hasattr(lospw.analysis.cfa, "fit_cfa"):
         pytest.skip("CFA engine not in this version")
     st = status(out)
     assert all(st[s] == ("ok", None) for s in ("cfa", "invariance", "validity", "reduction"))
@@ -96,8 +96,8 @@ def test_hs_stages_with_the_engine(hs_run):
 def test_robust_corrections_missing_fail_loudly():
     from types import SimpleNamespace
 
-    from analysis.errors import LospwError
-    from analysis.stages_model import _checked
+    from lospw.analysis.core.errors import LospwError
+    from lospw.analysis.pipeline.stages_model import _checked
 
     ok = SimpleNamespace(estimator="MLR", warnings=())
     assert _checked(ok) is ok
@@ -189,11 +189,11 @@ def test_anticipated_failure_keeps_its_message(tmp_path, hs_path, hs_key_path, m
 
 
 def test_missing_module_makes_stage_skipped(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "analysis.efa", None)
+    monkeypatch.setitem(sys.modules, "lospw.analysis.efa.efa", None)
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
     assert status(out)["dimensionality"] == (
-        "skipped", "dimensionality and EFA (analysis.efa) is not available in this version")
+        "skipped", "dimensionality and EFA (lospw.analysis.efa.efa) is not available in this version")
 
 
 def test_group_too_small_for_invariance(tmp_path, hs_path, hs_key_path):
@@ -252,7 +252,7 @@ def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
 
 
 def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "analysis.cfa.compare", None)  # the cfa stage fails
+    monkeypatch.setitem(sys.modules, "lospw.analysis.validation.compare", None)  # the cfa stage fails
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True,
                                  estimator="ML"), out)
@@ -343,7 +343,7 @@ def test_warning_codes_dedupe():
 def test_not_estimable_invariance_gives_the_modules_reason():
     from types import SimpleNamespace
 
-    from analysis.stages_model import InvarianceStageResult, check_invariance
+    from lospw.analysis.pipeline.stages_model import InvarianceStageResult, check_invariance
 
     steps = [{"model": "configural", "estimable": False, "reason": "empty_category"}]
     res = SimpleNamespace(steps=steps, warnings=(

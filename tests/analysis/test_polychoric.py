@@ -1,4 +1,4 @@
-"""Tests for analysis.polychoric: psych 2.2.9 reference values, the bivariate normal, and the
+"""Tests for lospw.analysis.classical.polychoric: psych 2.2.9 reference values, the bivariate normal, and the
 per-pair pieces. References: tests/analysis/r/make_polychoric_refs.R."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, special
 
-from analysis.errors import InputError, LospwWarning
-from analysis.polychoric import (
+from lospw.analysis.classical.polychoric import (
     bvn_cdf,
     bvn_pdf,
     cell_derivatives,
@@ -23,6 +22,7 @@ from analysis.polychoric import (
     smooth_corr,
     thresholds_from_counts,
 )
+from lospw.analysis.core.errors import InputError, LospwWarning
 
 REFS = json.loads((Path(__file__).parent / "r" / "polychoric_refs.json").read_text())
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,10 +1,10 @@
-"""Tests of analysis.profile_chart: files per group, identical bytes on a rerun."""
+"""Tests of lospw.analysis.scoring.profiles: files per group, identical bytes on a rerun."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis.profile_chart import safe_name, write_profile_charts
+from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
 
 
 def _profiles():

@@ -1,4 +1,4 @@
-"""Tests for the item-reduction proposal (analysis/reduction.py)."""
+"""Tests for the item-reduction proposal (analysis/validation/reduction.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import copy
 
 import pandas as pd
 
-from analysis.criteria import criteria_from_dict, default_criteria_path, load_criteria
-from analysis.key import key_from_dict
-from analysis.reduction import (
+from lospw.analysis.core.criteria import criteria_from_dict, default_criteria_path, load_criteria
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.core.yamlio import load_yaml
+from lospw.analysis.validation.reduction import (
     ItemFlag,
     cross_loading_flags,
     modification_flags,
@@ -17,7 +18,6 @@ from analysis.reduction import (
     reduced_key,
     weak_loading_flags,
 )
-from analysis.yamlio import load_yaml
 
 KEY = key_from_dict({
     "instrument": "demo", "response_scale": {"min": 1, "max": 5},

@@ -1,4 +1,4 @@
-"""Tests for analysis.reliability against psych 2.2.9 / semTools 0.5.6 reference values.
+"""Tests for lospw.analysis.classical.reliability against psych 2.2.9 / semTools 0.5.6 reference values.
 
 The references come from tests/analysis/r/make_reliability_refs.R (committed beside the JSON).
 """
@@ -12,10 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError, LospwWarning
-from analysis.intake import read_responses
-from analysis.key import key_from_dict, load_key
-from analysis.reliability import (
+from lospw.analysis.classical.reliability import (
     alpha_if_deleted,
     bootstrap_alpha,
     cronbach_alpha,
@@ -24,6 +21,9 @@ from analysis.reliability import (
     pairwise_cov,
     reliability,
 )
+from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses
 
 REFS = json.loads((Path(__file__).parent / "r" / "reliability_refs.json").read_text())
 

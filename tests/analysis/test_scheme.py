@@ -1,4 +1,4 @@
-"""Tests of analysis.scheme / scheme_io: derive, round trip, bad files, scoring new data."""
+"""Tests of lospw.analysis.scoring.scheme / scheme_io: derive, round trip, bad files, scoring new data."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import load_key
-from analysis.norms import Bands, NormTable
-from analysis.scheme import Provenance, ScoringScheme, derive_scheme
-from analysis.scheme_io import scheme_from_dict
-from analysis.scoring import MissingRule
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.scoring.norms import Bands, NormTable
+from lospw.analysis.scoring.scheme import Provenance, ScoringScheme, derive_scheme
+from lospw.analysis.scoring.scheme_io import scheme_from_dict
+from lospw.analysis.scoring.scores import MissingRule
 
 FIX = Path(__file__).parents[1] / "fixtures" / "scoring"
 
@@ -211,7 +211,7 @@ def test_derive_checks_group_column(wp_key):
     assert s.group_norms == {} and s.group_column is None
 
 
-@pytest.mark.filterwarnings("ignore::analysis.errors.LospwWarning")
+@pytest.mark.filterwarnings("ignore::lospw.analysis.core.errors.LospwWarning")
 def test_reliability_choices(wp_key):
     data = read_responses(FIX / "workplaces.csv", wp_key)
     with pytest.raises(InputError, match="coefficient must be one of alpha, omega"):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from analysis.errors import InputError
-from analysis.scheme_io import scheme_from_dict
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.scoring.scheme_io import scheme_from_dict
 from tests.robustness._fuzz import apply_mutations, mutations
 
 DEMO = json.loads((Path(__file__).parents[2] / "analysis" / "data" /

@@ -1,4 +1,4 @@
-"""Tests of analysis.scoring: psych::scoreItems parity, the missing-items rule, formulas."""
+"""Tests of lospw.analysis.scoring.scores: psych::scoreItems parity, the missing-items rule, formulas."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.key import key_from_dict, load_key
-from analysis.scoring import (
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.scoring.scores import (
     MissingRule,
     midrank_percentile,
     scale_means,

@@ -1,4 +1,4 @@
-"""Tests for analysis.screening: indices against base-R references, flags, exclusion."""
+"""Tests for lospw.analysis.intake.screening: indices against base-R references, flags, exclusion."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.intake import read_responses, responses_from_frame
-from analysis.key import key_from_dict, load_key
-from analysis.screening import (
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses, responses_from_frame
+from lospw.analysis.intake.screening import (
     Cutoffs,
     irv,
     longstring,

@@ -1,4 +1,4 @@
-"""Tests for analysis.population, analysis.simulate and instrument.fieldtest."""
+"""Tests for lospw.analysis.planning.population, lospw.analysis.planning.simulate and lospw.instrument.fieldtest."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.errors import InputError
-from analysis.key import load_key
-from analysis.population import load_population, ordinal_attenuation, population_from_dict
-from analysis.simulate import simulate, write_simulation
-from instrument.fieldtest import lospw_population, write_population
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.planning.population import (
+    load_population,
+    ordinal_attenuation,
+    population_from_dict,
+)
+from lospw.analysis.planning.simulate import simulate, write_simulation
+from lospw.instrument.fieldtest import lospw_population, write_population
 from tests.conftest import FIXTURES
 
 KEY_PATH = FIXTURES / "keys" / "lospw_handmade.yaml"
@@ -63,7 +67,7 @@ def test_lospw_population_errors(key):
         lospw_population(load_key(FIXTURES / "keys" / "bfi.yaml"), seed=1)
     no_code = copy.deepcopy(key.to_dict())
     del no_code["missing_codes"]
-    from analysis.key import key_from_dict
+    from lospw.analysis.core.key import key_from_dict
     with pytest.raises(InputError, match="no missing code"):
         lospw_population(key_from_dict(no_code), seed=1)
     small = copy.deepcopy(key.to_dict())

@@ -1,4 +1,4 @@
-"""Validity (analysis.validity) against semTools 0.5-6 (tests/analysis/reference/validity.R)."""
+"""Validity (lospw.analysis.validation.validity) against semTools 0.5-6 (tests/analysis/reference/validity.R)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import validity as V
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation import validity as V
 
 REF = json.loads((Path(__file__).parent / "reference" / "validity.json").read_text())
 

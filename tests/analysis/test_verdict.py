@@ -1,4 +1,4 @@
-"""Tests for the verdict table (analysis/verdict.py), on hand-written artifact folders."""
+"""Tests for the verdict table (analysis/pipeline/verdict.py), on hand-written artifact folders."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.criteria import criteria_from_dict, default_criteria_path, load_criteria
-from analysis.errors import InputError
-from analysis.key import key_from_dict
-from analysis.verdict import judge_fit, verdict_from_dir, write_verdict
-from analysis.yamlio import load_yaml
+from lospw.analysis.core.criteria import criteria_from_dict, default_criteria_path, load_criteria
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.core.yamlio import load_yaml
+from lospw.analysis.pipeline.verdict import judge_fit, verdict_from_dir, write_verdict
 
 KEY = {"instrument": "demo", "response_scale": {"min": 1, "max": 5},
        "scales": {"S": ["a1", "a2", "a3"], "T": ["b1", "b2", "b3"]}}

@@ -1,10 +1,10 @@
-"""The registry of named conditions (analysis/warning_codes.py) holds every code in use."""
+"""The registry of named conditions (analysis/core/warnings.py) holds every code in use."""
 
 from __future__ import annotations
 
 import re
 
-from analysis.warning_codes import DEGENERATE, WARNING_CODES, describe, registry_table
+from lospw.analysis.core.warnings import DEGENERATE, WARNING_CODES, describe, registry_table
 from tests.conftest import ROOT
 
 # The shapes in which stages write a code: LospwWarning("code", ...), FitWarning("code", ...),
@@ -34,7 +34,7 @@ def test_every_code_in_use_is_registered():
     missing = {c: where for c, where in _used_codes().items() if c not in WARNING_CODES
                and not c.startswith("htmt_at_or_above_")}
     assert not missing, ("add these codes, with their meaning, to "
-                         f"analysis/warning_codes.py WARNING_CODES: {missing}")
+                         f"analysis/core/warnings.py WARNING_CODES: {missing}")
 
 
 def test_registry_entries_are_complete():

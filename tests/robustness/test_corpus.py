@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.yamlio import load_yaml
+from lospw.analysis.core.yamlio import load_yaml
 from lospw.cli import main
 from tests.conftest import FIXTURES, reference_data
 from tests.robustness._fuzz import TRIED

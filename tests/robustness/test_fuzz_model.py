@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.cfa import fit_cfa
-from analysis.errors import InputError
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.core.errors import InputError
 from tests.conftest import reference_data
 from tests.robustness._fuzz import SETTINGS, expect_one_line, scaled, text_edits
 

@@ -4,7 +4,7 @@ overwrites a user's files, and never leaves a partial run that looks complete.
 The cases that depend on the operating system are run for real: two ``lospw analyze``
 processes into one folder, Ctrl-C (SIGINT) sent to a running ``lospw analyze``, symbolic
 links, read-only folders (as an unprivileged user when the tests run as root). Every command
-with ``-o`` goes through the same checks (:mod:`analysis.outdir`); the matrix at the end runs
+with ``-o`` goes through the same checks (:mod:`lospw.analysis.core.outdir`); the matrix at the end runs
 each of them in-process.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.artifacts import sha256_file
-from analysis.outdir import RECORD, output_files, output_folder
+from lospw.analysis.core.artifacts import sha256_file
+from lospw.analysis.core.outdir import RECORD, output_files, output_folder
 from tests.conftest import FIXTURES, ROOT, reference_data
 from tests.robustness.test_corpus import run_cli
 

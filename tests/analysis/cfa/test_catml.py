@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa
-from analysis.cfa.catml import catml_correction, ml_weight_correlations
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.catml import catml_correction, ml_weight_correlations
 from tests.conftest import ROOT, reference_data
 
 REF = json.loads((ROOT / "tests" / "reference" / "wlsmv_robust.json").read_text())

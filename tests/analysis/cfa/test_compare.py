@@ -1,4 +1,4 @@
-"""Model comparison (analysis.cfa.compare) against lavaan (tests/analysis/reference/models.R).
+"""Model comparison (lospw.analysis.validation.compare) against lavaan (tests/analysis/reference/models.R).
 
 The comparisons fit every model with lospw's engine; only the WLSMV rules test replays
 lavaan's recorded fits (named so: the engine's WLSMV comparison is the slow
@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import analysis.cfa
-from analysis.cfa import compare as C
-from analysis.cfa._bridge import FitOutcome
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import load_key
+import lospw.analysis.cfa
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation import compare as C
+from lospw.analysis.validation.fitting import FitOutcome
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "models.json")
                  .read_text())
-needs_engine = pytest.mark.skipif(not hasattr(analysis.cfa, "fit_cfa"),
+needs_engine = pytest.mark.skipif(not hasattr(lospw.analysis.cfa, "fit_cfa"),
                                   reason="the CFA engine is not available")
 
 
@@ -125,7 +125,7 @@ def test_bfi_wlsmv_comparison_rules_on_replayed_lavaan_fits(bfi):
 def test_non_converged_model_is_not_tested(hs):
     """The engine fits every model; the one-factor model's outcome is replaced by a
     non-converged one (injected: the engine converges on these data)."""
-    from analysis.cfa._bridge import engine_fitter
+    from lospw.analysis.validation.fitting import engine_fitter
 
     items, key = hs
 
@@ -193,7 +193,7 @@ def test_engine_wlsmv_matches_lavaan(bfi):
 def test_a_model_the_engine_cannot_fit_is_listed_as_failed(bfi):
     """One rival never sinks the comparison (issue 17): it is listed as failed, the tests it
     is in are not made, the rest is compared as before."""
-    from analysis.errors import LospwError
+    from lospw.analysis.core.errors import LospwError
 
     items, key = bfi
     replay = Replay("bfi_mlr")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa
+from lospw.analysis.cfa import fit_cfa
 from tests.analysis.cfa.conftest import BFI_MODEL, ref
 from tests.analysis.cfa.test_ml import check_fit, check_params
 

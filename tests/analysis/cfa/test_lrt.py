@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.cfa import difference_test, fit_cfa
-from analysis.errors import InputError
+from lospw.analysis.cfa import difference_test, fit_cfa
+from lospw.analysis.core.errors import InputError
 from tests.analysis.cfa.conftest import BFI_MODEL, HS_MODEL, ref, ref_fit
 
 

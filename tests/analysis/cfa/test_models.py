@@ -1,12 +1,12 @@
-"""Competing models generated from a key (analysis.cfa.models)."""
+"""Competing models generated from a key (lospw.analysis.validation.models)."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.cfa import models as M
-from analysis.errors import InputError
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.validation import models as M
 
 
 def _key(scales, higher_order=None):

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa
-from analysis.errors import InputError
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.core.errors import InputError
 from tests.analysis.cfa.conftest import BFI_MODEL, HS_MODEL, ref
 
 
@@ -133,7 +133,7 @@ def test_score_tests_one_inversion_equals_refitting_each_release(hs):
     """The bordered-inverse statistics equal the per-constraint reparameterisation."""
     from dataclasses import replace
 
-    from analysis.cfa.model import Model
+    from lospw.analysis.cfa.model import Model
 
     res = fit_cfa(hs, HS_MODEL, estimator="ML", group="school",
                   group_equal=("loadings", "intercepts"))

@@ -10,9 +10,13 @@ import json
 
 import pytest
 
-from analysis.cfa.wu_estabrook import ORDINAL_STEPS, step_parameterization, wu_estabrook_syntax
-from analysis.errors import InputError
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.validation.wu_estabrook import (
+    ORDINAL_STEPS,
+    step_parameterization,
+    wu_estabrook_syntax,
+)
 from tests.conftest import FIXTURES, ROOT
 
 REF = json.loads((ROOT / "tests" / "reference" / "invariance_wlsmv.json").read_text())

@@ -18,7 +18,7 @@ def population_path() -> Path:
 
 @pytest.fixture(scope="session")
 def population():
-    from analysis.population import load_population
+    from lospw.analysis.planning.population import load_population
 
     return load_population(POPULATION)
 

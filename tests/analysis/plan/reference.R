@@ -63,7 +63,7 @@ for (i in 1:(p - 1)) for (j in (i + 1):p) {
   ll <- function(r) sum(P[i, j, , ] * log(pmax(rect(thr[i, ], thr[j, ], r), 1e-300)))
   poly[i, j] <- poly[j, i] <- optimize(ll, c(-0.99, 0.99), maximum = TRUE, tol = 1e-12)$maximum
 }
-# models written as lospw's analysis.cfa.models writes them for this key
+# models written as lospw's lospw.analysis.validation.models writes them for this key
 key_model <- paste(sapply(names(key$scales), function(s)
   paste(s, "=~", paste(sub("^-", "", unlist(key$scales[[s]])), collapse = " + "))), collapse = "\n")
 grouped <- paste(sapply(names(key$higher_order), function(g)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.parallel import run_tasks
-from analysis.plan import plan_sample_size
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.parallel import run_tasks
+from lospw.analysis.planning.plan import plan_sample_size
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -32,9 +32,9 @@ def test_run_tasks_keeps_task_order_on_workers():
 
 
 def test_unreachable_scheduler_is_an_input_error(monkeypatch):
-    import analysis.parallel
+    import lospw.analysis.core.parallel
 
-    monkeypatch.setattr(analysis.parallel, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(lospw.analysis.core.parallel, "DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(InputError, match="Could not connect to the Dask scheduler"):
         run_tasks(_square_plus, [(1,)], shared=0, scheduler="tcp://127.0.0.1:9")
 
@@ -49,7 +49,7 @@ def test_identical_tables_on_one_two_workers_and_dask(population, tmp_path, esti
     """Acceptance: 2 sizes x 4 replications give identical tables (and files) everywhere."""
     from distributed import LocalCluster
 
-    from analysis.plan_report import write_plan
+    from lospw.analysis.planning.report import write_plan
 
     kw = {"seed": 11, "estimator": estimator}
     one = plan_sample_size(population, [100, 150], 4, jobs=1, **kw)

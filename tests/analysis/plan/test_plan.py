@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.plan import _clean, plan_sample_size, prepare, replicate, replication_seed
-from analysis.plan_summary import Criteria, _loading_stats, _recommend, criteria_met
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.planning.plan import (
+    _clean,
+    plan_sample_size,
+    prepare,
+    replicate,
+    replication_seed,
+)
+from lospw.analysis.planning.summary import Criteria, _loading_stats, _recommend, criteria_met
 
 
 @pytest.mark.parametrize("estimator, moments", [("ML", "scores"), ("WLSMV", "polychoric")])
@@ -43,7 +49,7 @@ def test_default_alternative_and_choice(population):
 
 
 def test_normal_theory_power_matches_r(population, reference):
-    from analysis.plan_summary import _normal_theory_power
+    from lospw.analysis.planning.summary import _normal_theory_power
 
     _, ref = prepare(population)
     alt = ref["alternatives"].set_index("model").loc["grouped"]
@@ -182,21 +188,21 @@ def test_bad_input(population, kwargs, fragment):
 
 
 def test_engine_input_error_surfaces_before_the_run(population, monkeypatch):
-    import analysis.cfa
+    import lospw.analysis.cfa
 
     def refuse(*args, **kwargs):
         raise InputError("estimator 'X' is not available yet in this version.")
 
-    monkeypatch.setattr(analysis.cfa, "fit_cfa", refuse)
+    monkeypatch.setattr(lospw.analysis.cfa, "fit_cfa", refuse)
     with pytest.raises(InputError, match="not available"):
         plan_sample_size(population, [100], 2)
 
 
 def test_failed_replication_is_recorded(population, monkeypatch):
-    import analysis.cfa
+    import lospw.analysis.cfa
 
     setup, _ = prepare(population)
-    monkeypatch.setattr(analysis.cfa, "fit_cfa",
+    monkeypatch.setattr(lospw.analysis.cfa, "fit_cfa",
                         lambda *a, **k: (_ for _ in ()).throw(np.linalg.LinAlgError("singular")))
     out = replicate(setup, 100, 0, 1)
     assert out["error"] == "LinAlgError: singular" and out["converged"] is False
@@ -205,13 +211,13 @@ def test_failed_replication_is_recorded(population, monkeypatch):
 
 @pytest.mark.parametrize("estimator, cfi", [("MLR", "cfi_robust"), ("WLSMV", "cfi_scaled")])
 def test_robust_estimators_record_their_fit_measures(population, estimator, cfi):
-    import analysis.cfa
+    import lospw.analysis.cfa
 
     res = plan_sample_size(population, [150], 2, estimator=estimator, seed=1)
     s = res.summary.iloc[0]
     assert s["converged"] == 1 and np.isfinite(s["mean_cfi"]) and np.isfinite(s["mean_rmsea"])
     assert res.config["fit_cutoffs"][0]["engine_name"] == cfi
-    if estimator == "WLSMV" and not hasattr(analysis.cfa, "difference_test"):
+    if estimator == "WLSMV" and not hasattr(lospw.analysis.cfa, "difference_test"):
         assert math.isnan(s["power"]) and "power" in s["not_computed"]
     else:
         assert 0 <= s["power"] <= 1

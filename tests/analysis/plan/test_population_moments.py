@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.plan import _clean
-from analysis.population_moments import polychoric_limit, population_tables, score_moments
+from lospw.analysis.planning.plan import _clean
+from lospw.analysis.planning.population_moments import (
+    polychoric_limit,
+    population_tables,
+    score_moments,
+)
 
 
 def test_score_moments_match_r(population, reference):
@@ -24,7 +28,7 @@ def test_polychoric_limit_matches_r(population, reference):
 def test_one_group_polychoric_limit_is_the_latent_correlation(population):
     import dataclasses
 
-    from analysis.population import Group
+    from lospw.analysis.planning.population import Group
 
     pop = dataclasses.replace(_clean(population), groups=(Group("all", 1.0),),
                               non_invariance=())
@@ -47,7 +51,7 @@ def test_score_moments_agree_with_a_large_simulation(population):
     """Without workplace clustering, 200,000 simulated respondents agree to sampling error."""
     import dataclasses
 
-    from analysis.simulate import simulate
+    from lospw.analysis.planning.simulate import simulate
 
     pop = dataclasses.replace(_clean(population), icc=0.0, n_workplaces=1)
     mean, cov = score_moments(pop)

@@ -1,4 +1,4 @@
-# Reference values for analysis/invariance.py: multi-group CFA steps with lavaan's
+# Reference values for analysis/validation/invariance.py: multi-group CFA steps with lavaan's
 # group.equal, lavTestScore (univariate score tests for releasing equality constraints) and
 # the partial-invariance search done by hand in lavaan, on
 #   1. Holzinger-Swineford across school (ML and MLR, listwise), and

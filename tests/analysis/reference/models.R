@@ -1,4 +1,4 @@
-# Reference fits of the competing models that analysis/cfa/models.py generates (the syntax
+# Reference fits of the competing models that analysis/validation/models.py generates (the syntax
 # below is its output, copied verbatim; tests check it still is). Each model is fitted once
 # with lavaan's cfa() defaults plus estimator / missing as stated, to prove lavaan accepts the
 # syntax and to give the Python comparison table its reference values.

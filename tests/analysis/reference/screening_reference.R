@@ -1,4 +1,4 @@
-# Reference values for analysis/screening.py, computed in base R (the careless package is not
+# Reference values for analysis/intake/screening.py, computed in base R (the careless package is not
 # installed here; its definitions are reproduced: longstring = max run length of rle() on the
 # row, as careless::longstring; IRV = sd(row, na.rm = TRUE), as careless::irv).
 # Mahalanobis D2 on the items a respondent answered: mean = colMeans(na.rm), covariance =

@@ -1,4 +1,4 @@
-# Reference values for analysis/validity.py: HTMT (semTools::htmt), composite reliability
+# Reference values for analysis/validation/validity.py: HTMT (semTools::htmt), composite reliability
 # (semTools::compRelSEM) and AVE (semTools::AVE), with the lavaan estimates they use.
 # Run from the project root:  Rscript tests/analysis/reference/validity.R
 # Writes tests/analysis/reference/validity.json. R 4.x, lavaan 0.6-14, semTools 0.5-6.

@@ -1,4 +1,4 @@
-"""instrument.delphi.stats against published worked values and base-R reference values
+"""lospw.instrument.delphi.stats against published worked values and base-R reference values
 (tests/instrument/delphi/reference.R wrote reference.json; R is not needed here)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from instrument.delphi import stats
+from lospw.instrument.delphi import stats
 
 REF = json.loads((Path(__file__).parent / "reference.json").read_text(encoding="utf-8"))
 
