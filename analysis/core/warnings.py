@@ -109,6 +109,12 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "warning", "alpha is undefined; the CFA fixes the item's residual to 0."),
     WarningCode("no_ordinal_alpha", "Ordinal alpha does not apply (e.g. continuous scores).",
                 ("reliability",), "warning", "ordinal alpha is left out."),
+    WarningCode("no_ordinal_omega",
+                "Categorical omega cannot be computed for a scale (fewer than 3 items, an item "
+                "without variance, or its WLSMV one-factor model did not converge).",
+                ("reliability",), "warning", "omega_ordinal is null for that scale."),
+    WarningCode("bifactor_failed", "The bifactor model of the key's items did not converge.",
+                ("reliability",), "warning", "the bifactor indices are null."),
     WarningCode("numerical_problem",
                 "A numerical routine warned (overflow, division by zero) inside a statistic.",
                 ("reliability", "cfa"), "warning",

@@ -45,8 +45,9 @@ from lospw.analysis.efa.efa import pairwise_pearson
 from lospw.analysis.efa.schmid_leiman import omega_schmid_leiman
 from lospw.analysis.validation.models import bifactor as bifactor_syntax
 
-__all__ = ["BIFACTOR_METHODS", "OrdinalOmega", "bifactor_from_fit", "bifactor_reliability",
-           "items_are_ordinal", "ordinal_omega", "schmid_leiman_indices"]
+__all__ = ["BIFACTOR_METHODS", "BifactorReliability", "OrdinalOmega", "bifactor_from_fit",
+           "bifactor_reliability", "items_are_ordinal", "ordinal_omega",
+           "schmid_leiman_indices", "with_model_reliability"]
 
 BIFACTOR_METHODS = ("cfa", "schmid_leiman")
 _NOT_USABLE = ("not_converged", "heywood_case", "nonpositive_definite", "robust_failed")
@@ -296,6 +297,11 @@ def schmid_leiman_indices(data: pd.DataFrame, key: Key, *, missing: str = "pairw
         ecv_s[name] = float(ev[f]) / total
         ecv_ss[name] = s2 / (g2 + s2) if g2 + s2 else math.nan
         ecv_gs[name] = g2 / (g2 + s2) if g2 + s2 else math.nan
+    order = [s.name for s in key.scales if s.name in omega_s]
+    order += [f for f in omega_s if f not in order]
+    omega_s, omega_hs, rel, h, fdd, ecv_s, ecv_ss, ecv_gs = (
+        {k: d[k] for k in ([*(["general"] if "general" in d else []), *order]) if k in d}
+        for d in (omega_s, omega_hs, rel, h, fdd, ecv_s, ecv_ss, ecv_gs))
     iecv = (sl["g"] ** 2 / (sl**2).sum(axis=1)).to_dict()
     notes = [f"psych's item groups: {f} = {', '.join(m)}" for f, m in om.groups.items()
              if label.get(f) is None or set(m) != set(groups[label[f]])]
@@ -374,3 +380,56 @@ def bifactor_reliability(data: pd.DataFrame, key: Key, *, method: str = "cfa",
         return BifactorReliability(None, method, estimator, res.n_obs, False, notes)
     return BifactorReliability(bifactor_from_fit(res, key), method, estimator, res.n_obs,
                                True, notes)
+
+
+# -- the reliability result with the model-based coefficients ---------------------------------
+def with_model_reliability(result: Any, data: pd.DataFrame, key: Key, *,
+                           ordinal: bool | None = None, bifactor: str | None = None,
+                           estimator: str | None = None) -> Any:
+    """A :class:`~lospw.analysis.classical.reliability.ReliabilityResult` with the
+    model-based coefficients filled in.
+
+    Parameters
+    ----------
+    result : ReliabilityResult
+        From :func:`lospw.analysis.classical.reliability.reliability` on the same data.
+    data : DataFrame
+        The item responses it was computed from (as read; keyed here).
+    key : Key
+    ordinal : bool, optional
+        Compute each scale's ``omega_ordinal`` (:func:`ordinal_omega`); default: when the
+        key's items are ordinal (:func:`items_are_ordinal`).
+    bifactor : {"cfa", "schmid_leiman"}, optional
+        Add the ``bifactor`` block (:func:`bifactor_reliability`, general factor over all
+        scales) computed by this method.
+    estimator : {"ML", "MLR", "WLSMV"}, optional
+        Of the bifactor CFA; default WLSMV for ordinal items, else ML (as ``lospw cfa``).
+
+    Returns
+    -------
+    ReliabilityResult
+        A new result; reasons a coefficient is missing are added to its ``warnings``
+        (``no_ordinal_omega``, ``bifactor_failed``).
+    """
+    ordinal = items_are_ordinal(key) if ordinal is None else ordinal
+    scales = dict(result.scales)
+    notes = list(result.warnings)
+    if ordinal:
+        for name, om in ordinal_omega(data, key).items():
+            scales[name] = dataclasses.replace(scales[name], omega_ordinal=om.omega)
+            if om.omega is None:
+                notes.append(f"no_ordinal_omega: {om.note}")
+            elif om.note:
+                notes.append(f"heywood_case: {om.note}; its categorical omega is doubtful.")
+    block = None
+    if bifactor is not None:
+        est = estimator or ("WLSMV" if items_are_ordinal(key) else "ML")
+        missing = "pairwise" if result.missing == "pairwise" else "listwise"
+        if bifactor == "cfa" and missing == "pairwise":
+            missing = "fiml" if est in ("ML", "MLR") else "listwise"
+        bif = bifactor_reliability(data, key, method=bifactor, estimator=est, missing=missing)
+        block = bif.to_dict()
+        if bif.indices is None:
+            notes.append("bifactor_failed: the bifactor model did not converge; no bifactor "
+                         "indices.")
+    return dataclasses.replace(result, scales=scales, warnings=tuple(notes), bifactor=block)
