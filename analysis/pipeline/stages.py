@@ -34,6 +34,7 @@ from lospw.analysis.pipeline.common import (
     warn,
 )
 from lospw.analysis.pipeline.runner import Context, Stage, StageSkipped, _portable
+from lospw.analysis.pipeline.stages_fit_reliability import run_dynamic, write_dynamic
 from lospw.analysis.pipeline.stages_model import (
     check_invariance,
     run_cfa,
@@ -115,8 +116,10 @@ def write_items(res: Any, ctx: Context, folder: Path) -> None:
 
 def run_reliability(ctx: Context) -> Any:
     from lospw.analysis.classical.reliability import reliability
+    from lospw.analysis.pipeline.stages_fit_reliability import reliability_with_models
 
-    return reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    res = reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    return reliability_with_models(ctx, res)
 
 
 def write_reliability(res: Any, ctx: Context, folder: Path) -> None:
@@ -262,6 +265,8 @@ STAGES: tuple[Stage, ...] = (
           write_dimensionality, requires=("intake",), uses_seed=True),
     Stage("cfa", "competing CFA models", run_cfa, write_cfa, requires=("intake",),
           uses_estimator=True),
+    Stage("dynamic", "dynamic fit cutoffs", run_dynamic, write_dynamic, requires=("cfa",),
+          uses_estimator=True, uses_seed=True),
     Stage("invariance", "measurement invariance", run_invariance, write_invariance,
           requires=("intake",), uses_estimator=True, check=check_invariance),
     Stage("validity", "convergent and discriminant validity", run_validity, write_validity,

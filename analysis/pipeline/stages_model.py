@@ -165,6 +165,7 @@ _FIT_COLUMNS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled",
 
 
 def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
+    from lospw.analysis.pipeline.stages_fit_reliability import bifactor_block
     from lospw.analysis.validation.models import lavaan_script
 
     o = ctx.options
@@ -195,6 +196,9 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
     if res.modindices is not None:
         write_csv(res.modindices, folder / "modindices.csv")
     write_json(res.comparison, folder / "comparison.json")
+    bifactor = bifactor_block(res, ctx.key)
+    if bifactor is not None:
+        write_json(bifactor, folder / "bifactor.json")
     write_text(lavaan_script(res.models, ctx.key, data_file="screening/responses.csv",
                              estimator=o.estimator, missing=missing_for(ctx, "cfa"),
                              ordered=o.estimator == "WLSMV"),

@@ -74,7 +74,7 @@ from lospw.analysis.planning.misspecification import (
 from lospw.analysis.planning.plan import FIT_NAMES, replication_seed
 
 __all__ = ["DYNAMIC_INDICES", "DynamicFitResult", "DynamicLevel", "cutoff_rule",
-           "dynamic_cutoffs"]
+           "dynamic_cutoffs", "judge_dynamic"]
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +301,71 @@ class DynamicFitResult:
             else:
                 out[i] = obs > cut if _HIGHER_IS_BETTER[i] else obs < cut
         return out
+
+
+def judge_dynamic(block: dict[str, Any], level: int = 1, require: str = "any"
+                  ) -> tuple[str, str, dict[str, Any]]:
+    """Structural validity by the dynamic cutoffs of one level: (verdict, text, values).
+
+    Parameters
+    ----------
+    block : dict
+        :meth:`DynamicFitResult.to_dict` (``dynamic/dynamic.json``).
+    level : int
+        The misspecification level whose cutoffs apply.
+    require : {"any", "all"}
+        Sufficient when one (``any``) or every (``all``) index that has a cutoff is better
+        than it.
+
+    Returns
+    -------
+    verdict : {"sufficient", "insufficient", "indeterminate"}
+        Indeterminate when the level does not exist or has no cutoff at all.
+    text : str
+    values : dict
+        ``<index>`` observed value and ``<index>_cutoff`` per index.
+
+    Examples
+    --------
+    >>> block = {"indices": {"srmr": "srmr", "rmsea": "rmsea", "cfi": "cfi"},
+    ...          "observed": {"srmr": .04, "rmsea": .07, "cfi": .97},
+    ...          "levels": [{"level": 1, "srmr": .05, "rmsea": .06, "cfi": None}]}
+    >>> judge_dynamic(block, 1)[0], judge_dynamic(block, 1, "all")[0]
+    ('sufficient', 'insufficient')
+    >>> judge_dynamic(block, 2)[0]
+    'indeterminate'
+    """
+    lv = next((x for x in block.get("levels", []) if x.get("level") == level), None)
+    if lv is None:
+        n = len(block.get("levels", []))
+        return ("indeterminate", f"the model has {n} misspecification level(s), not level "
+                f"{level}", {})
+    names = block.get("indices", {})
+    parts, met, values = [], [], {}
+    for i in DYNAMIC_INDICES:
+        obs, cut = block.get("observed", {}).get(i), lv.get(i)
+        name = names.get(i, i)
+        values[name], values[f"{name}_cutoff"] = obs, cut
+        if cut is None or obs is None or not math.isfinite(obs):
+            parts.append(f"{name} {_fmt(obs)} (no cutoff)" if cut is None
+                         else f"{name} absent")
+            continue
+        ok = obs > cut if _HIGHER_IS_BETTER[i] else obs < cut
+        met.append(ok)
+        sign = ">" if _HIGHER_IS_BETTER[i] else "<"
+        parts.append(f"{name} {_fmt(obs)} {'' if ok else 'not '}{sign} {_fmt(cut)}")
+    if not met:
+        verdict = "indeterminate"
+    elif require == "any":
+        verdict = "sufficient" if any(met) else "insufficient"
+    else:
+        verdict = "sufficient" if all(met) else "insufficient"
+    return verdict, "; ".join(parts) + f" (level {level}: {lv.get('misspecification', '')})", \
+        values
+
+
+def _fmt(x: float | None) -> str:
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
 
 Progress = Callable[[int, int], None]
