@@ -15,9 +15,14 @@
 # The procedure below restates those definitions; this script re-implements them with
 # lavaan and MASS, so it is a check of the Python implementation, not a copy of `dynamic`.
 #
-# Run from the project root:  Rscript tests/reference/dynamic_cutoffs.R   (~15-25 min)
+# Run from the project root:  Rscript tests/reference/dynamic_cutoffs.R   (~15-25 min CPU)
 # Writes tests/reference/dynamic_cutoffs.json and tests/reference/data/dynamic_reps.csv
 # (every replication's fit indices, for distribution-level comparisons).
+# Each case has its own seed (SEED + its number), so cases can run in separate processes
+# with the same result: DFI_CASES=hs_3factor,bfi_N_onefactor Rscript ... runs those cases
+# only and keeps each one's result in $DFI_PARTS (default /tmp/dfi_parts); a run without
+# DFI_CASES reuses the parts found there (delete the folder to recompute everything) and
+# writes the JSON once every case is done.
 #
 # PROCEDURE
 #  1. Fit the analysed model (lavaan cfa defaults; the estimator of the case). Its
@@ -91,7 +96,9 @@ suppressPackageStartupMessages(library(MASS))
 SEED <- 20260724
 REPS <- as.integer(Sys.getenv("DFI_REPS", "500"))   # smoke test: DFI_REPS=20
 BOOT <- 1000
-set.seed(SEED)
+ONLY <- Filter(nzchar, strsplit(Sys.getenv("DFI_CASES", ""), ",")[[1]])
+PARTS <- Sys.getenv("DFI_PARTS", "/tmp/dfi_parts")
+dir.create(PARTS, showWarnings = FALSE, recursive = TRUE)
 
 INDICES <- list(ML = c(srmr = "srmr", rmsea = "rmsea", cfi = "cfi"),
                 MLR = c(srmr = "srmr", rmsea = "rmsea.robust", cfi = "cfi.robust"),
@@ -283,8 +290,20 @@ summ <- function(x) {
                      c("q01", "q05", "q10", "q25", "q50", "q75", "q90", "q95", "q99"))))
 }
 
-all_reps <- list()
+CASE_NO <- 0L
 run_dynamic <- function(name, model, data, estimator, note, published = NULL) {
+  CASE_NO <<- CASE_NO + 1L
+  part <- file.path(PARTS, sprintf("%s_%d.rds", name, REPS))
+  if (length(ONLY) && !(name %in% ONLY)) return(NULL)
+  if (!length(ONLY) && file.exists(part)) return(readRDS(part))
+  set.seed(SEED + CASE_NO)
+  out <- run_dynamic_case(name, model, data, estimator, note, published)
+  saveRDS(out, part)
+  out
+}
+
+run_dynamic_case <- function(name, model, data, estimator, note, published) {
+  all_reps <- list()
   fit <- cfa(model, data = data, estimator = estimator,
              ordered = if (estimator == "WLSMV") names(data) else NULL)
   n <- lavInspect(fit, "nobs")
@@ -299,7 +318,7 @@ run_dynamic <- function(name, model, data, estimator, note, published = NULL) {
     tr <- if (estimator == "MLR") bollen_stine(X, lev$sigma) else NULL
     out <- simulate_fits(lev$sigma, model, n, estimator, pop, tr, REPS)
     sims[[as.character(lev$level)]] <- out
-    all_reps[[length(all_reps) + 1]] <<- data.frame(
+    all_reps[[length(all_reps) + 1]] <- data.frame(
       case = name, population = if (lev$level == 0) "correct" else paste0("level", lev$level),
       rep = seq_len(REPS), out)
   }
@@ -318,7 +337,7 @@ run_dynamic <- function(name, model, data, estimator, note, published = NULL) {
   secs <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
   message(sprintf("%s: %.0f s", name, secs))
   ind <- INDICES[[estimator]]
-  list(data = note, model = model, type = type, n = n, estimator = estimator, reps = REPS,
+  case <- list(data = note, model = model, type = type, n = n, estimator = estimator, reps = REPS,
        indices = as.list(ind),
        observed_fit = as.list(setNames(fitMeasures(fit, c("chisq", "df", ind)),
                                        c("chisq", "df", names(ind)))),
@@ -330,7 +349,8 @@ run_dynamic <- function(name, model, data, estimator, note, published = NULL) {
                       distribution = list(srmr = summ(correct[, "srmr"]),
                                           rmsea = summ(correct[, "rmsea"]),
                                           cfi = summ(correct[, "cfi"]))),
-       levels = lev_out, published = published, seconds = secs)
+       levels = lev_out, published = published, seed = SEED + CASE_NO, seconds = secs)
+  list(case = case, reps = do.call(rbind, all_reps))
 }
 
 hs <- read.csv("tests/data/holzinger_swineford_1939.csv")
@@ -370,7 +390,14 @@ cases$bfi_N_onefactor_wlsmv <- run_dynamic(
   "bfi_N_onefactor_wlsmv", "N =~ N1 + N2 + N3 + N4 + N5", bfi_n, "WLSMV",
   "tests/data/bfi.csv, N1..N5 ordered (6 categories), listwise; WLSMV (thresholded normal)")
 
-reps <- do.call(rbind, all_reps)
+done <- cases                    # a NULL (case not run here) leaves no entry in the list
+if (length(done) < CASE_NO) {
+  message(sprintf("parts written for %s; run without DFI_CASES to write the JSON",
+                  paste(names(done), collapse = ", ")))
+  quit(save = "no")
+}
+reps <- do.call(rbind, lapply(done, `[[`, "reps"))
+cases <- lapply(done, `[[`, "case")
 reps[c("srmr", "rmsea", "cfi")] <- lapply(reps[c("srmr", "rmsea", "cfi")],
                                          function(x) signif(x, 8))
 invisible(export_csv(reps, "dynamic_reps"))
