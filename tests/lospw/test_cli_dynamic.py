@@ -107,3 +107,14 @@ def test_reliability_bifactor_errors(capsys, bfi_path, tmp_path):
     code, _, err = call(capsys, "reliability", str(bfi_path), "--key", str(key), "--bifactor",
                         "--bifactor-method", "omega")
     assert code == 2 and "'omega' is not one of" in err
+
+
+def test_analyze_dynamic_option_errors(capsys, hs_path, hs_key_path, tmp_path):
+    out = tmp_path / "run"
+    code, _, err = call(capsys, "analyze", str(hs_path), "--key", str(hs_key_path), "-o",
+                        str(out), "--dynamic", "--jobs", "2", "--scheduler", "tcp://x:1")
+    assert code == 2 and "not both" in err and "Traceback" not in err
+    assert not out.exists()
+    code, _, err = call(capsys, "analyze", str(hs_path), "--key", str(hs_key_path), "-o",
+                        str(out), "--dynamic", "--dynamic-reps", "3")
+    assert code == 2 and "3 is not in the range" in err
