@@ -201,7 +201,7 @@ def test_not_identified_cfa():
 
 
 def test_heywood_case_cfa(tmp_path):
-    # lavaan's own Heywood example (tests/analysis/cfa/reference/make_reference.R): the
+    # lavaan's own Heywood example (tests/reference/cfa.R): the
     # first 27 rows of Holzinger-Swineford give a negative residual variance
     hs = pd.read_csv(reference_data("holzinger_swineford_1939.csv")).head(27)
     path = tmp_path / "hs27.csv"

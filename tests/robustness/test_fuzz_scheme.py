@@ -1,7 +1,7 @@
 """Property tests: damaged scoring-scheme files (text and values, NaN and infinities too)
 load or give one InputError; a loaded scheme scores a small table without a crash.
 
-Extends tests/analysis/test_scheme_fuzz.py (structure edits with finite values)."""
+Extends tests/analysis/scoring/test_scheme_fuzz.py (structure edits with finite values)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Multi-group full-information ML (lavaan ``missing = "ml"``, ``group.equal``) against lavaan.
 
 bfi's five factors across gender with equal loadings and intercepts, ML and MLR
-(references: ``reference/make_reference_fiml_mg.R``).
+(references: ``tests/reference/cfa_fiml_multigroup.R``).
 """
 
 from __future__ import annotations
