@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import LospwError
 from lospw.analysis.core.key import Key
@@ -144,7 +145,7 @@ def run_cfa(ctx: Context) -> CFAStageResult:
                           + str(d["note"]).removeprefix("[difference_test_unavailable] ")}
               for d in comparison.get("differences", [])
               if str(d.get("note") or "").startswith("[difference_test_unavailable]")]
-    mi = fits[judged].modindices() if judged in fits and fits[judged].converged else None
+    mi = modindices(fits[judged]) if judged in fits and fits[judged].converged else None
     return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes), failed)
 
 
@@ -457,7 +458,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
                                      c.cross_gap_below)
     else:
         notes.append("cross_loading rule not applied: the EFA stage did not run")
-    mi = cfa.modindices if cfa.judged == "correlated" else full.modindices()
+    mi = cfa.modindices if cfa.judged == "correlated" else modindices(full)
     flags += modification_flags(mi, key, lam, c.mi_at_least, c.sepc_at_least)
     inv = ctx.results.get("invariance")
     if inv is not None:
