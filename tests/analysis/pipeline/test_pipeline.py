@@ -16,7 +16,8 @@ import lospw.analysis.pipeline.stages as stages_mod
 from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import RECORD
-from lospw.analysis.pipeline.runner import STATUSES, AnalysisOptions, run_analysis, warning_codes
+from lospw.analysis.pipeline.context import STATUSES
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis, warning_codes
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -186,14 +187,6 @@ def test_anticipated_failure_keeps_its_message(tmp_path, hs_path, hs_key_path, m
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
     assert status(out)["dimensionality"] == (
         "failed", "The EFA needs more rows than items; got 5 usable rows.")
-
-
-def test_missing_module_makes_stage_skipped(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lospw.analysis.efa.efa", None)
-    out = tmp_path / "o"
-    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
-    assert status(out)["dimensionality"] == (
-        "skipped", "dimensionality and EFA (lospw.analysis.efa.efa) is not available in this version")
 
 
 def test_group_too_small_for_invariance(tmp_path, hs_path, hs_key_path):
