@@ -242,7 +242,7 @@ def indicators_and_factors(statements: list[Statement]) -> tuple[list[str], list
 
     Examples
     --------
-    >>> indicators_and_factors(parse_model("g =~ f1 + f2\nf1 =~ a + b\nf2 =~ c + d"))
+    >>> indicators_and_factors(parse_model("g =~ f1 + f2\\nf1 =~ a + b\\nf2 =~ c + d"))
     (['a', 'b', 'c', 'd'], ['g', 'f1', 'f2'])
     """
     lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
