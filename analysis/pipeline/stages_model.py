@@ -44,7 +44,12 @@ from lospw.analysis.validation.reduction import (
     reduced_key,
     weak_loading_flags,
 )
-from lospw.analysis.validation.validity import htmt, validity, validity_from_estimates
+from lospw.analysis.validation.validity import (
+    estimates_from_result,
+    htmt,
+    validity,
+    validity_from_estimates,
+)
 
 __all__ = ["CFAStageResult", "InvarianceStageResult", "ReductionStageResult", "check_invariance",
            "fit_model", "run_cfa", "run_invariance", "run_reduction", "run_validity",
@@ -356,7 +361,7 @@ def run_validity(ctx: Context) -> Any:
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
 
     table, n_htmt = htmt(items, ctx.key)
-    factors, n_obs, notes = fitting.estimates_from_result(fit, ctx.key)
+    factors, n_obs, notes = estimates_from_result(fit, ctx.key)
     return validity_from_estimates(factors, table, n_obs=n_obs, n_htmt=n_htmt,
                                    missing=missing_for(ctx, "cfa"),
                                    reverse_scored=ctx.key.reverse_items, warnings=notes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -245,7 +244,12 @@ def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
 
 
 def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lospw.analysis.validation.compare", None)  # the cfa stage fails
+    def fail(ctx):
+        raise RuntimeError("the cfa stage fails")
+
+    patched = tuple(dataclasses.replace(s, run=fail) if s.name == "cfa" else s
+                    for s in stages_mod.STAGES)
+    monkeypatch.setattr(stages_mod, "STAGES", patched)
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True,
                                  estimator="ML"), out)
