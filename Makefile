@@ -42,7 +42,7 @@ MODEL_JSON := $(DERIVED)/model/model.json
 $(MODEL_JSON): $(INSTALLED) $(SRC)
 	@echo "==> data: writing the LOS-in-PW model (elements, aspects, roles) to $@"
 	@mkdir -p $(@D)
-	$(PY) -m instrument.model > $@.tmp && mv $@.tmp $@
+	$(PY) -m lospw.instrument.model > $@.tmp && mv $@.tmp $@
 
 BANK_OUT := $(DERIVED)/bank
 BANK_VALIDATE := $(BANK_OUT)/validate.json
@@ -76,7 +76,7 @@ INTAKE_DIR := $(DERIVED)/fieldtest
 INTAKE_JSON := $(INTAKE_DIR)/intake.json
 
 # One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json
-# (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/outdir.py).
+# (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/core/outdir.py).
 $(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
 	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
 	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \
@@ -230,8 +230,8 @@ bench: $(INSTALLED) ## Time lospw against lavaan/psych side by side (needs R; se
 .PHONY: fuzz repro
 fuzz: $(INSTALLED) ## Every malformed-input corpus and the full property tests; counts per reader.
 	LOSPW_FUZZ=full $(PY) -m pytest -q -p no:randomly tests/robustness \
-	  tests/analysis/test_intake_properties.py tests/analysis/test_scheme_fuzz.py \
-	  tests/analysis/test_simulate.py -k "not recovery"
+	  tests/analysis/intake/test_intake_properties.py tests/analysis/scoring/test_scheme_fuzz.py \
+	  tests/analysis/planning/test_simulate.py -k "not recovery"
 
 repro: $(INSTALLED) ## make clean && make all twice; compare every artifact (data/derived/repro_manifest.json).
 	$(PY) tests/robustness/make_twice.py

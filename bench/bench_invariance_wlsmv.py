@@ -22,9 +22,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.cfa import fit_cfa
-from analysis.cfa.wu_estabrook import ORDINAL_STEPS, step_parameterization, wu_estabrook_syntax
-from analysis.key import key_from_dict, load_key
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.validation.wu_estabrook import (
+    ORDINAL_STEPS,
+    step_parameterization,
+    wu_estabrook_syntax,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = [s for s, _ in ORDINAL_STEPS]

@@ -1,12 +1,12 @@
 """Benchmark: Monte Carlo sample-size planning, replications per second and worker speed-up.
 
 A LOS-PW population model for a 36-item key (the six elements x 6 items, 5-point) built by
-``instrument.fieldtest.lospw_population`` (seed 1: loadings U(.60, .80), the planted weak,
+``lospw.instrument.fieldtest.lospw_population`` (seed 1: loadings U(.60, .80), the planted weak,
 cross-loading and non-invariant items, ten workplaces, four groups). Each replication
 simulates N = 300 respondents and fits the six-factor model and the grouped (three role
 factors) alternative.
 
-Timed: the replications of ``analysis.plan.plan_sample_size(pop, [300], REPS, jobs=K)``
+Timed: the replications of ``lospw.analysis.planning.plan.plan_sample_size(pop, [300], REPS, jobs=K)``
 for K = 1 and 2, per estimator, in the steady state (the population values, computed once per
 plan, and the workers' start-up, about a second, are done before the clock starts).
 The note gives replications per second (wall clock), CPU seconds per replication (this
@@ -27,9 +27,9 @@ ESTIMATORS = ("ML", "WLSMV")
 
 def population():
     """The 36-item LOS-PW population (SYNTHETIC)."""
-    from analysis.key import key_from_dict
-    from analysis.population import population_from_dict
-    from instrument.fieldtest import lospw_population
+    from lospw.analysis.core.key import key_from_dict
+    from lospw.analysis.planning.population import population_from_dict
+    from lospw.instrument.fieldtest import lospw_population
 
     scales = {e: [f"{e}item{k}" for k in range(1, 7)]
               for e in ("LOS", "GOC", "SRI", "VMM", "LeA", "VOR")}
@@ -61,8 +61,8 @@ def _time(setup, jobs: int) -> tuple[float, float]:
 
     Steady state: the population values are computed, the workers started and warmed up
     (their imports done) beforehand: about a second each, once per plan."""
-    from analysis.parallel import _start_workers, run_tasks
-    from analysis.plan import replicate
+    from lospw.analysis.core.parallel import _start_workers, run_tasks
+    from lospw.analysis.planning.plan import replicate
 
     if jobs > 1:
         from joblib import parallel_config
@@ -79,8 +79,8 @@ def _time(setup, jobs: int) -> tuple[float, float]:
 
 
 def run() -> list[dict]:
-    from analysis.errors import InputError
-    from analysis.plan import _preflight, prepare
+    from lospw.analysis.core.errors import InputError
+    from lospw.analysis.planning.plan import _preflight, prepare
 
     pop = population()
     rows = []

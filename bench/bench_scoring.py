@@ -53,9 +53,9 @@ def make_array(n: int = N, p: int = P) -> np.ndarray:
 
 
 def _scheme():
-    from analysis.key import key_from_dict
-    from analysis.norms import NormTable
-    from analysis.scheme import Provenance, ScoringScheme
+    from lospw.analysis.core.key import key_from_dict
+    from lospw.analysis.scoring.norms import NormTable
+    from lospw.analysis.scoring.scheme import Provenance, ScoringScheme
 
     scales = {f"S{s + 1}": [f"-i{s * 6 + 1}"] + [f"i{s * 6 + k}" for k in range(2, 7)]
               for s in range(6)}
@@ -77,7 +77,7 @@ def _median_time(fn, repeat: int = REPEAT) -> float:
 
 
 def run() -> list[dict]:
-    from analysis.scoring import keyed_matrix, scale_means
+    from lospw.analysis.scoring.scores import keyed_matrix, scale_means
 
     x = make_array()
     scheme = _scheme()

@@ -1,9 +1,9 @@
 """Field readers shared by the item-bank modules: one-line errors naming place and fix.
 
-Private to :mod:`instrument` (used by :mod:`instrument.bank` and
-:mod:`instrument.bankmeta`): each function takes a raw YAML value, the place it came from
+Private to :mod:`instrument` (used by :mod:`lospw.instrument.bank` and
+:mod:`lospw.instrument.bankmeta`): each function takes a raw YAML value, the place it came from
 (``file: item``) and returns the checked value or raises
-:class:`~analysis.errors.InputError`.
+:class:`~lospw.analysis.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from analysis.errors import InputError
-from analysis.yamlio import Yaml11Bool, as_id
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.yamlio import Yaml11Bool, as_id
 
 __all__ = ["LANGUAGES", "LANG_NAMES", "check_fields", "check_lang", "id_list", "kind",
            "number", "text", "texts"]

@@ -2,23 +2,23 @@
 
 The bank is a directory of YAML files (package data under ``instrument/bank/``):
 
-* ``_bank.yaml`` - metadata (:mod:`instrument.bankmeta`): instrument name, bank version,
+* ``_bank.yaml`` - metadata (:mod:`lospw.instrument.bankmeta`): instrument name, bank version,
   title, form of address, reference period and instructions in both languages, the modules
   (parts of the questionnaire and the stakeholder groups that answer them), the named
   response scales (``agreement``, ``frequency``) and the missing codes ("weet niet" and
   "niet van toepassing", each with its own code and meaning);
 * ``LOS.yaml``, ``GOC.yaml``, ``SRI.yaml``, ``VMM.yaml``, ``LeA.yaml``, ``VOR.yaml`` - one
-  file per element of :mod:`instrument.model`, each ``{element: LOS, items: [...]}``.
+  file per element of :mod:`lospw.instrument.model`, each ``{element: LOS, items: [...]}``.
 
 Every item is a mapping with these fields, in this order::
 
-    - id: LOSgoals1          # <ELEMENT><aspect><n>; aspect from instrument.model
+    - id: LOSgoals1          # <ELEMENT><aspect><n>; aspect from lospw.instrument.model
       aspect: goals
       keyed: 1               # 1, or -1 for a reverse-keyed (negatively worded) item
       status: candidate      # candidate | revised | retained | dropped
       seed: §3.1             # the seed section the item rests on
       referent: workplace    # workplace | self: what the item is about
-      groups: [students, professionals]   # who can answer it (instrument.model.GROUPS)
+      groups: [students, professionals]   # who can answer it (lospw.instrument.model.GROUPS)
       response_scale: frequency           # optional: a scale of _bank.yaml (default: first)
       nl: In deze werkplaats vertellen we elkaar aan welke leerdoelen we werken.
       en: In this workplace, we tell each other which learning goals we are working on.
@@ -29,8 +29,8 @@ Every item is a mapping with these fields, in this order::
 :func:`load_bank` reads and checks such a directory into a frozen :class:`Bank`;
 :func:`write_bank` writes a bank back in exactly that format (deterministic bytes), so a
 Delphi round can save a new bank version. Schema problems raise
-:class:`~analysis.errors.InputError` with one line naming the file, the item and the fix;
-content checks (coverage, groups, referents, wording) live in :mod:`instrument.bankcheck`.
+:class:`~lospw.analysis.core.errors.InputError` with one line naming the file, the item and the fix;
+content checks (coverage, groups, referents, wording) live in :mod:`lospw.instrument.bankcheck`.
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ from typing import Any
 
 import yaml
 
-from analysis.errors import InputError
-from analysis.key import Key, key_from_dict
-from analysis.yamlio import Yaml11Bool, as_id, load_yaml
-from instrument import model
-from instrument._fields import LANG_NAMES, LANGUAGES, check_fields, check_lang, id_list, kind
-from instrument._fields import text as _text
-from instrument.bankmeta import (
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import Key, key_from_dict
+from lospw.analysis.core.yamlio import Yaml11Bool, as_id, load_yaml
+from lospw.instrument import model
+from lospw.instrument._fields import LANG_NAMES, LANGUAGES, check_fields, check_lang, id_list, kind
+from lospw.instrument._fields import text as _text
+from lospw.instrument.bankmeta import (
     DEFAULT_MISSING,
     DEFAULT_MODULES,
     MissingCode,
@@ -84,7 +84,7 @@ _ITEM_FIELDS = ("id", "aspect", "keyed", "status", "seed", "referent", "groups",
 _HISTORY_FIELDS = ("version", "status", "nl", "en", "note")
 _FILE_FIELDS = ("element", "items")
 _GROUP_IDS = tuple(g.id for g in model.GROUPS)
-# Warning codes of instrument.bankcheck that an item's `reviewed` list may name.
+# Warning codes of lospw.instrument.bankcheck that an item's `reviewed` list may name.
 REVIEWABLE: tuple[str, ...] = (
     "double_barrel", "cause_effect", "absolute_quantifier", "vague_quantifier",
     "intensifier", "frequency_on_agreement", "jargon", "plain_language", "referent_wording",
@@ -120,7 +120,7 @@ class BankItem:
     id : str
         ``<ELEMENT><aspect><n>``, e.g. ``LOSgoals1``; also the variable name in every export.
     element, aspect : str
-        Ids from :mod:`instrument.model`.
+        Ids from :mod:`lospw.instrument.model`.
     nl, en : str
         The item text in Dutch and in English.
     keyed : int
@@ -133,14 +133,14 @@ class BankItem:
     history : tuple of Revision
         Earlier states, oldest first.
     groups : tuple of str
-        The stakeholder groups that can answer the item (:data:`instrument.model.GROUPS`).
+        The stakeholder groups that can answer the item (:data:`lospw.instrument.model.GROUPS`).
     referent : str
         ``workplace`` (how things go in the workplace) or ``self`` (the respondent's own
         behaviour, feelings or situation).
     response_scale : str or None
         The name of the item's response scale; None for the bank's default (its first).
     reviewed : tuple of str
-        Warning codes of :mod:`instrument.bankcheck` a reviewer looked at and accepted for
+        Warning codes of :mod:`lospw.instrument.bankcheck` a reviewer looked at and accepted for
         this item (e.g. ``double_barrel`` for "onderwijs en praktijk", one actor pair).
     """
 
@@ -382,11 +382,11 @@ class Bank:
     # -- the key --------------------------------------------------------------------------
     def key(self, statuses: Iterable[str] = ("retained",), instrument: str = "LOS-PW",
             lang: str = "nl") -> Key:
-        """The key (:class:`analysis.key.Key`) for the items with the given statuses.
+        """The key (:class:`lospw.analysis.core.key.Key`) for the items with the given statuses.
 
         Scales are the elements in model order (elements without such items are left out),
         reverse-keyed items get a ``-``, ``higher_order`` follows
-        :func:`instrument.model.higher_order`, ``aspects`` maps every item to
+        :func:`lospw.instrument.model.higher_order`, ``aspects`` maps every item to
         ``ELEMENT.aspect``, ``labels`` holds the item texts in ``lang``, the response scale
         is the range the bank's scales share (1-5) and ``missing_codes`` are the codes of
         every answer outside it ("weet niet" 8, "niet van toepassing" 9); the description

@@ -1,6 +1,6 @@
 """Content checks of an item bank, as ``lospw bank validate`` reports them.
 
-The loader (:mod:`instrument.bank`) guarantees the schema; these checks judge the content.
+The loader (:mod:`lospw.instrument.bank`) guarantees the schema; these checks judge the content.
 Only items that are not ``dropped`` count. **Failures** make the bank unfit for use:
 
 * ``too_few_items`` - an aspect of the model has fewer than ``min_items`` items;
@@ -18,7 +18,7 @@ Only items that are not ``dropped`` count. **Failures** make the bank unfit for 
 * ``missing_not_explained`` - the instructions do not name an answer outside the scale
   ("weet niet", "niet van toepassing").
 
-**Warnings** (named codes; :mod:`instrument.wording` finds them) are listed but do not
+**Warnings** (named codes; :mod:`lospw.instrument.wording` finds them) are listed but do not
 fail the bank; a reviewer may accept one per item by naming its code in the item's
 ``reviewed`` list:
 
@@ -43,8 +43,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from instrument import model, wording
-from instrument.bank import LANGUAGES, STATUSES, Bank, BankItem
+from lospw.instrument import model, wording
+from lospw.instrument.bank import LANGUAGES, STATUSES, Bank, BankItem
 
 __all__ = ["FAILURE_CODES", "WARNING_CODES", "BankCheck", "Problem", "check_bank"]
 
@@ -342,7 +342,7 @@ def check_bank(bank: Bank, *, min_items: int = MIN_ITEMS, max_words: int = MAX_W
 
     Examples
     --------
-    >>> from instrument.bank import load_bank
+    >>> from lospw.instrument.bank import load_bank
     >>> result = check_bank(load_bank())
     >>> result.ok, result.summary["totals"]["n_elements"], result.summary["totals"]["n_aspects"]
     (True, 6, 37)

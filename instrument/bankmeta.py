@@ -7,7 +7,7 @@ says how the questionnaire is put together:
 * ``reference_period`` - the period respondents think of (``{nl, en}``; the instructions
   must mention it, so waves of the questionnaire compare like with like);
 * ``modules`` - parts of the questionnaire, each answered by a set of stakeholder groups
-  (:data:`instrument.model.GROUPS`); an item belongs to the module whose groups equal its
+  (:data:`lospw.instrument.model.GROUPS`); an item belongs to the module whose groups equal its
   own, and a questionnaire for one group holds the modules that group answers. A module
   may be marked ``plain_language`` (written at language level B1) and carry an ``intro``;
 * ``response_scales`` - named answer scales, e.g. ``agreement`` (the default, listed first)
@@ -17,7 +17,7 @@ says how the questionnaire is put together:
   "weet niet") and ``not_applicable`` (9, "niet van toepassing").
 
 :func:`parse_meta` checks such a mapping into the keyword arguments of
-:class:`instrument.bank.Bank`; the dataclasses' ``to_dict`` give it back in file order.
+:class:`lospw.instrument.bank.Bank`; the dataclasses' ``to_dict`` give it back in file order.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.errors import InputError
-from analysis.yamlio import as_bool, as_id
-from instrument import model
-from instrument._fields import (
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.yamlio import as_bool, as_id
+from lospw.instrument import model
+from lospw.instrument._fields import (
     LANG_NAMES,
     LANGUAGES,
     check_fields,

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.artifacts import write_csv, write_text
-from analysis.csv_safe import rows_text
-from analysis.errors import InputError
-from instrument import model
-from instrument.bank import LANGUAGES, STATUSES, Bank, BankItem, Module, ScaleInfo
+from lospw.analysis.core.artifacts import write_csv, write_text
+from lospw.analysis.core.csv_safe import rows_text
+from lospw.analysis.core.errors import InputError
+from lospw.instrument import model
+from lospw.instrument.bank import LANGUAGES, STATUSES, Bank, BankItem, Module, ScaleInfo
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -156,7 +156,7 @@ def codebook_frame(bank: Bank, lang: str = "nl", statuses: Iterable[str] | None 
 
     Examples
     --------
-    >>> from instrument.bank import load_bank
+    >>> from lospw.instrument.bank import load_bank
     >>> cb = codebook_frame(load_bank(), "en")
     >>> row = cb.iloc[0]
     >>> row["variable"], row["module"], row["response_scale"], row["missing_values"]

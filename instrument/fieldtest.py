@@ -1,12 +1,12 @@
 """The LOS-in-PW population model for the synthetic field test, built from a key.
 
 :func:`lospw_population` writes down a population model (the format of
-:mod:`analysis.population`) for the items of a LOS-PW key: the retained items of the Delphi
+:mod:`lospw.analysis.planning.population`) for the items of a LOS-PW key: the retained items of the Delphi
 stage, or the whole bank when there is no Delphi result yet. The theory fixes the structure;
 the seed draws only the item-level values (loadings, threshold offsets, which items carry the
 planted flaws), and every value is written into the YAML, so the model is on paper.
 
-Structure, following the seed article (§3-4, :mod:`instrument.model`):
+Structure, following the seed article (§3-4, :mod:`lospw.instrument.model`):
 
 * six correlated factors, one per element. LOS-GOC is the strongest pair (.75: the core,
   "onlosmakelijk met elkaar verbonden"), then the instrumental pair SRI-VMM and the
@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from analysis.artifacts import write_text
-from analysis.errors import InputError
-from analysis.key import Key
-from analysis.population import FORMAT
-from instrument import model
+from lospw.analysis.core.artifacts import write_text
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import Key
+from lospw.analysis.planning.population import FORMAT
+from lospw.instrument import model
 
 __all__ = ["ROLE_CORRELATIONS", "lospw_population", "write_population"]
 
@@ -187,7 +187,7 @@ _Dumper.add_representer(dict, _short_maps)
 
 HEADER = ("# SYNTHETIC population model for the LOS-in-PW demo field test (not real data).\n"
           "# Written by `lospw simulate population`; the format is described in\n"
-          "# analysis/population.py, the choices in instrument/fieldtest.py.\n")
+          "# analysis/planning/population.py, the choices in instrument/fieldtest.py.\n")
 
 
 def write_population(key: Key, directory: str | Path, *, seed: int, n: int = 600,

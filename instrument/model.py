@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["ELEMENTS", "GROUPS", "REFERENTS", "ROLES", "Aspect", "Element", "Group", "aspect",
            "element", "group", "higher_order", "to_dict"]
@@ -345,7 +345,7 @@ def higher_order() -> dict[str, list[str]]:
 
 
 def to_dict() -> dict[str, Any]:
-    """The whole model as plain data (what ``python -m instrument.model`` prints)."""
+    """The whole model as plain data (what ``python -m lospw.instrument.model`` prints)."""
     return {
         "model": "Lerend en Onderzoekend Samenwerken in Professionele Werkplaatsen (LOS in PW)",
         "source": "seed article, Pedagogische Studiën (§3, §4; Figuur 2 and 3)",

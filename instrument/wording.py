@@ -6,7 +6,7 @@ Dutch B1 plain-language guidance of Direct Duidelijk): absolute and vague quanti
 intensifiers, frequency words on an agreement scale, two questions in one
 ("double-barrelled"), cause and effect in one statement, jargon, long sentences and long
 words for a plain-language (B1) audience, and the persons a text addresses (for the form of
-address and the nl/en equivalence). They are heuristics: :mod:`instrument.bankcheck` turns
+address and the nl/en equivalence). They are heuristics: :mod:`lospw.instrument.bankcheck` turns
 their findings into *warnings*, which a reviewer may accept per item (``reviewed`` in the
 bank).
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from instrument._fields import check_lang
+from lospw.instrument._fields import check_lang
 
 __all__ = [
     "ADDRESS_WORDS",

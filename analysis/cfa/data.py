@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["GroupData", "Pattern", "em_saturated", "group_from_cov", "group_from_frame"]
 

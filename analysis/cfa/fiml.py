@@ -13,15 +13,15 @@ information (minus the Hessian of the log-likelihood, lavaan's
 and the casewise scores are ``W r`` for the means and ``vech(z z' - W)`` with halved diagonal
 for the covariances (``z = W r``; lavaan's ``lav_mvnorm_missing_scores_mu_vech_sigma``).
 Both matrices are per observation (divided by N), summed over the patterns in one batched
-operation (:mod:`analysis.cfa.patterns`).
+operation (:mod:`lospw.analysis.cfa.patterns`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from analysis.cfa.data import GroupData
-from analysis.cfa.patterns import dup_kron_sum, stack_patterns, vech_index
+from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.patterns import dup_kron_sum, stack_patterns, vech_index
 
 __all__ = ["complete_information", "h1_information", "vech_delta", "vech_index"]
 
@@ -46,7 +46,7 @@ _CACHE: dict[int, tuple] = {}
 
 
 def _h1_information(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
-    # every pattern at once (analysis.cfa.patterns): the same sums as a loop over patterns
+    # every pattern at once (lospw.analysis.cfa.patterns): the same sums as a loop over patterns
     pats = stack_patterns(g.patterns, len(g.mean))
     ev = pats.evaluate(g.mean, g.cov)
     if ev is None:

@@ -9,12 +9,12 @@ information per observation (lavaan ``information = "expected"``, ``h1.informati
 "structured"``): ``1/2 tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) + dmu_k' Sigma^-1 dmu_l``.
 
 Incomplete data (``missing = "fiml"``): the casewise likelihood summed over missing-data
-patterns (:mod:`analysis.cfa.patterns`); F = -logL / N; the expected information is the
+patterns (:mod:`lospw.analysis.cfa.patterns`); F = -logL / N; the expected information is the
 missing-data one (lavaan's, used by score tests and modification indices). The optimiser's
 scoring matrix is the complete-data expected information at the model moments (cheap; the
 steps remain descent steps).
 
-Gradients use the matrix chain rule (:meth:`analysis.cfa.model.Model.moment_gradient`). The
+Gradients use the matrix chain rule (:meth:`lospw.analysis.cfa.model.Model.moment_gradient`). The
 observed information (FIML, MLR) is analytic: ``Delta' H Delta`` with ``H`` the observed
 information of the moments at the model-implied moments, plus the curvature of the moments
 weighted by the moment gradient, ``d2/dx2 [tr(G Sigma(x)) + g' mu(x)]`` at fixed ``G, g``,
@@ -30,9 +30,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from analysis.cfa.data import GroupData
-from analysis.cfa.model import Model
-from analysis.cfa.patterns import Patterns, stack_patterns, vech_index
+from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.model import Model
+from lospw.analysis.cfa.patterns import Patterns, stack_patterns, vech_index
 
 __all__ = ["MLObjective", "loglik_baseline", "loglik_h1"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.cfa.partable import ParTable
+from lospw.analysis.cfa.partable import ParTable
 
 __all__ = ["GroupModel", "Implied", "Model"]
 

@@ -7,7 +7,7 @@ local minimum often enough that one start is not trusted. Such a fit is optimise
 1. ``previous`` -- a previous solution, when the caller gives one (an invariance step
    starts from the step before it; an equality set starts at the mean of its rows'
    previous estimates);
-2. ``default`` -- the engine's own start (:func:`analysis.cfa.start.start_values`);
+2. ``default`` -- the engine's own start (:func:`lospw.analysis.cfa.start.start_values`);
 3. ``random 1`` ... -- seeded perturbations of the default start, when the model is small
    enough for them to be cheap (:func:`n_random_starts`),
 
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.cfa.optimizer import OptResult, scoring
-from analysis.cfa.partable import ParTable
+from lospw.analysis.cfa.optimizer import OptResult, scoring
+from lospw.analysis.cfa.partable import ParTable
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["FMIN_TOLERANCE", "MAX_RANDOM_NX", "RANDOM_STARTS", "StartRecord", "best_start",
            "disagreement", "is_constrained", "n_random_starts", "random_starts",
@@ -78,8 +79,8 @@ def is_constrained(pt: ParTable) -> bool:
 
     Examples
     --------
-    >>> from analysis.cfa.syntax import parse_model
-    >>> from analysis.cfa.partable import build_partable
+    >>> from lospw.analysis.cfa.syntax import parse_model
+    >>> from lospw.analysis.cfa.partable import build_partable
     >>> is_constrained(build_partable(parse_model("f =~ a + b + c")))
     False
     >>> is_constrained(build_partable(parse_model("f =~ a + l*b + l*c")))
@@ -120,7 +121,6 @@ def start_from_previous(pt: ParTable, previous: pd.DataFrame, default: np.ndarra
     """
     need = {"lhs", "op", "rhs", "group", "est"}
     if not need <= set(previous.columns):
-        from analysis.errors import InputError
         raise InputError(f"A start table needs the columns {', '.join(sorted(need))}; got "
                          f"{', '.join(map(str, previous.columns))}. Pass a CFAResult or its "
                          "'parameters' table.")
@@ -193,7 +193,7 @@ def best_start(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np
     """Optimise from every start; keep the converged one with the lowest discrepancy.
 
     Without a converged start, the one with the lowest discrepancy is kept (and the fit is
-    reported as not converged). ``options`` go to :func:`analysis.cfa.optimizer.scoring`.
+    reported as not converged). ``options`` go to :func:`lospw.analysis.cfa.optimizer.scoring`.
     """
     results = [(label, scoring(f, grad, info, x0, **options)) for label, x0 in starts]
     ok = [i for i, (_, r) in enumerate(results) if r.converged and np.isfinite(r.fx)]

@@ -1,6 +1,6 @@
 """The parameter table: every model parameter as one row, as lavaan's ``parTable()``.
 
-:func:`build_partable` turns parsed syntax (:mod:`analysis.cfa.syntax`) plus the options of
+:func:`build_partable` turns parsed syntax (:mod:`lospw.analysis.cfa.syntax`) plus the options of
 lavaan's ``cfa()`` into the full table: the user's rows first, then the default rows lavaan
 adds (thresholds, residual variances, latent variances, covariances among exogenous latent
 variables, scaling factors, intercepts and latent means), repeated per group. Defaults follow
@@ -20,8 +20,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from analysis.cfa.syntax import Statement
-from analysis.errors import InputError
+from lospw.analysis.cfa.syntax import Statement
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["GROUP_EQUAL", "ParTable", "build_partable"]
 
@@ -127,7 +127,7 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
     Parameters
     ----------
     statements : list of Statement
-        From :func:`analysis.cfa.syntax.parse_model`.
+        From :func:`lospw.analysis.cfa.syntax.parse_model`.
     ngroups : int
         Number of groups; the table repeats per group.
     std_lv : bool
@@ -156,7 +156,7 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
 
     Examples
     --------
-    >>> from analysis.cfa.syntax import parse_model
+    >>> from lospw.analysis.cfa.syntax import parse_model
     >>> pt = build_partable(parse_model("f =~ a + b + c"))
     >>> pt.table[["lhs", "op", "rhs", "free", "ustart"]].to_string(index=False)
     ... # doctest: +NORMALIZE_WHITESPACE

@@ -213,7 +213,7 @@ def _gather(T, a: np.ndarray, b: np.ndarray, ne: np.ndarray) -> np.ndarray:
 
 
 def stack_patterns(patterns, p: int) -> Patterns:
-    """:class:`Patterns` from :class:`analysis.cfa.data.Pattern` objects (or one complete
+    """:class:`Patterns` from :class:`lospw.analysis.cfa.data.Pattern` objects (or one complete
     pattern made from the moments)."""
     K = len(patterns)
     n = np.array([pat.n for pat in patterns], dtype=float)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.cfa.data import GroupData
-from analysis.cfa.model import ALPHA, BETA, DELTA, LAM, NU, PSI, TAU, THETA, Model
+from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.model import ALPHA, BETA, DELTA, LAM, NU, PSI, TAU, THETA, Model
 
 __all__ = ["start_values"]
 

@@ -34,9 +34,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from analysis.errors import InputError
-from instrument import model
-from instrument.delphi.ratings import Ratings
+from lospw.analysis.core.errors import InputError
+from lospw.instrument import model
+from lospw.instrument.delphi.ratings import Ratings
 
 __all__ = ["FORM_COLUMNS", "Assignment", "Panelist", "assign_items", "eligible",
            "panel_design", "panel_from_rows", "rater_coverage", "read_panel"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instrument.delphi.decide import DelphiResult
+from lospw.instrument.delphi.decide import DelphiResult
 
 __all__ = ["anonymise_comment", "audit_table", "audit_trail", "name_patterns"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from instrument.delphi.ratings import Ratings
-from instrument.delphi.rules import Rules
-from instrument.delphi.tables import (
+from lospw.instrument.delphi.ratings import Ratings
+from lospw.instrument.delphi.rules import Rules
+from lospw.instrument.delphi.tables import (
     attrition_table,
     item_table,
     round_table,
@@ -53,7 +53,7 @@ def decide_item(s: Mapping[str, Any], rules: Rules) -> tuple[str, str]:
     Parameters
     ----------
     s : mapping
-        The item's statistics (:func:`instrument.delphi.tables.item_statistics`).
+        The item's statistics (:func:`lospw.instrument.delphi.tables.item_statistics`).
     rules : Rules
 
     Returns
@@ -75,7 +75,7 @@ def decide_item(s: Mapping[str, Any], rules: Rules) -> tuple[str, str]:
 
     Examples
     --------
-    >>> from instrument.delphi.rules import load_rules
+    >>> from lospw.instrument.delphi.rules import load_rules
     >>> decide_item({"n": 10, "i_cvi": 0.8, "kappa": 0.7908, "clarity_n": 0}, load_rules())
     ('keep', 'relevant: I-CVI 0.80 >= 0.78 and kappa* 0.79 > 0.74')
     >>> decide_item({"n": 10, "i_cvi": 0.5, "kappa": 0.3, "clarity_n": 0}, load_rules())[0]
@@ -154,7 +154,7 @@ def round_verdict(round_no: int, decisions: pd.Series, stability: pd.DataFrame |
         The round's decisions (keep / revise / drop), one per item rated.
     stability : DataFrame or None
         The stability rows of the items rated in the previous round and this one
-        (:func:`instrument.delphi.tables.stability_table`); None after the first round.
+        (:func:`lospw.instrument.delphi.tables.stability_table`); None after the first round.
     rules : Rules
     is_first : bool
         Whether this is the panel's first round (no stability yet).
@@ -166,7 +166,7 @@ def round_verdict(round_no: int, decisions: pd.Series, stability: pd.DataFrame |
 
     Examples
     --------
-    >>> from instrument.delphi.rules import load_rules
+    >>> from lospw.instrument.delphi.rules import load_rules
     >>> round_verdict(1, pd.Series(["keep", "revise"]), None, load_rules(), True)
     ('go_on', 'go on: 1 item to revise and rate again in round 2')
     """
@@ -263,7 +263,7 @@ def run_delphi(ratings: Ratings, rules: Rules, by_group: bool = True) -> DelphiR
     Parameters
     ----------
     ratings : Ratings
-        Checked ratings (:func:`instrument.delphi.ratings.read_ratings`).
+        Checked ratings (:func:`lospw.instrument.delphi.ratings.read_ratings`).
     rules : Rules
     by_group : bool
         Also compute the per-group tables (left empty when False).

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.artifacts import write_csv, write_text
-from instrument.delphi.audit import anonymise_comment, name_patterns
-from instrument.delphi.decide import DelphiResult
+from lospw.analysis.core.artifacts import write_csv, write_text
+from lospw.instrument.delphi.audit import anonymise_comment, name_patterns
+from lospw.instrument.delphi.decide import DelphiResult
 
 __all__ = ["feedback_frame", "feedback_html", "write_feedback"]
 

@@ -28,11 +28,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from analysis.artifacts import sha256_file, write_csv, write_json, write_text
-from instrument.delphi.assign import panel_design, rater_coverage
-from instrument.delphi.audit import audit_table, audit_trail
-from instrument.delphi.decide import DelphiResult
-from instrument.delphi.feedback import write_feedback
+from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json, write_text
+from lospw.instrument.bank import write_bank
+from lospw.instrument.delphi.assign import panel_design, rater_coverage
+from lospw.instrument.delphi.audit import audit_table, audit_trail
+from lospw.instrument.delphi.decide import DelphiResult
+from lospw.instrument.delphi.feedback import write_feedback
 
 __all__ = ["bank_version", "write_outputs"]
 
@@ -64,7 +65,7 @@ def write_outputs(result: DelphiResult, directory: str | Path, *, bank: Any = No
     ----------
     result : DelphiResult
     directory : str or Path
-    bank : instrument.bank.Bank, optional
+    bank : lospw.instrument.bank.Bank, optional
         The input bank: gives item texts and element / aspect to the audit trail and the
         feedback, and is written as a new version with the Delphi statuses, with the key of
         its retained items. The input bank's files are never touched.
@@ -120,7 +121,6 @@ def write_outputs(result: DelphiResult, directory: str | Path, *, bank: Any = No
         },
     }
     if bank is not None:
-        from instrument.bank import write_bank
 
         last = int(result.rounds["round"].iloc[-1])
         version = new_version or bank_version(bank.version, last)

@@ -32,8 +32,10 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.errors import InputError
-from instrument.delphi.rules import RatingScale
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
+from lospw.analysis.intake.xlsx_reader import read_sheet
+from lospw.instrument.delphi.rules import RatingScale
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Ratings", "ratings_from_rows", "read_ratings"]
 
@@ -166,8 +168,6 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from analysis.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
-    from analysis.xlsx_reader import read_sheet
 
     sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS,
                        max_rows=min(MAX_ROWS, MAX_RATING_ROWS) + 1,
@@ -279,7 +279,7 @@ def ratings_from_rows(rows: Iterable[tuple[int, Sequence[Any]]], header: Sequenc
 
     Examples
     --------
-    >>> from instrument.delphi.rules import load_rules
+    >>> from lospw.instrument.delphi.rules import load_rules
     >>> s = load_rules().scale
     >>> frame, _ = ratings_from_rows([(2, ["1", "p1", "A", "4"])],
     ...                              ["round", "panelist", "item", "relevance"], "f.csv", s)
@@ -289,7 +289,7 @@ def ratings_from_rows(rows: Iterable[tuple[int, Sequence[Any]]], header: Sequenc
     ...                   ["round", "panelist", "item", "relevance"], "f.csv", s)
     Traceback (most recent call last):
     ...
-    analysis.errors.InputError: f.csv: row 2: relevance 5 is outside the scale: ratings are whole numbers 1-4. Correct it; if the panel used another scale, set scale.min/max in a rules file (--rules).
+    lospw.analysis.core.errors.InputError: f.csv: row 2: relevance 5 is outside the scale: ratings are whole numbers 1-4. Correct it; if the panel used another scale, set scale.min/max in a rules file (--rules).
     """
     path = Path(source)
     index, ignored = _header(path, header)

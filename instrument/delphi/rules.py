@@ -5,7 +5,7 @@ and when the panel stops. The documented defaults are in ``rules_default.yaml`` 
 module (content validity on Lynn's 1-4 scale); ``rules_rand_ucla.yaml`` switches to the
 RAND/UCLA appropriateness method on the 9-point scale. A user's rules file names only what
 it changes; every other value keeps its default. Every value is checked, and a problem
-raises :class:`~analysis.errors.InputError` with one line naming the file, the place and
+raises :class:`~lospw.analysis.core.errors.InputError` with one line naming the file, the place and
 the fix.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import InputError
-from analysis.yamlio import Yaml11Bool, as_bool, load_yaml
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.yamlio import Yaml11Bool, as_bool, load_yaml
 
 __all__ = [
     "DEFAULT_RULES",
@@ -301,7 +301,7 @@ def rules_from_dict(data: Any, source: str = "<dict>",
     >>> rules_from_dict({"keep": {"icvi": 0.8}})
     Traceback (most recent call last):
     ...
-    analysis.errors.InputError: <dict>: keep.icvi: unknown setting; keep has i_cvi_min, kappa_above, cvr_critical, cvr_alpha. Check the spelling.
+    lospw.analysis.core.errors.InputError: <dict>: keep.icvi: unknown setting; keep has i_cvi_min, kappa_above, cvr_critical, cvr_alpha. Check the spelling.
     """
     if defaults is None:
         defaults = load_yaml(DEFAULT_RULES)

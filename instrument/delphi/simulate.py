@@ -10,10 +10,10 @@ one, exactly as a study would run:
    ``p_unclear``, else ``moderate`` or ``weak`` with equal chance. A type fixes the item's latent relevance ``mu`` and clarity
    ``clarity_mu`` (uniform ranges in :class:`PanelModel`).
 2. **Panelists.** ``groups`` gives the stakeholder groups of the bank
-   (:data:`instrument.model.GROUPS`) and their sizes; each panelist has a leniency
+   (:data:`lospw.instrument.model.GROUPS`) and their sizes; each panelist has a leniency
    ``b ~ N(0, leniency_sd)`` and their group a shift. ``expertise`` makes some groups
    content experts (``all``: they may rate every item).
-3. **Design.** Each panelist rates a subset: :func:`instrument.delphi.assign.assign_items`
+3. **Design.** Each panelist rates a subset: :func:`lospw.instrument.delphi.assign.assign_items`
    gives every item ``raters_per_item`` panelists whose group answers it or whose expertise
    covers it (None: every eligible panelist), at least the rules' ``target_raters``.
 4. **Round 1.** A rating is the latent ``mu + b + shift + e`` (``e ~ N(0, noise_sd)``) cut
@@ -41,19 +41,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from instrument import model as lospw_model
-from instrument.delphi.assign import Assignment, Panelist, assign_items
-from instrument.delphi.decide import run_delphi
-from instrument.delphi.ratings import Ratings
-from instrument.delphi.rules import Rules, load_rules
+from lospw.analysis.core.artifacts import write_csv, write_text
+from lospw.instrument import model as lospw_model
+from lospw.instrument.delphi.assign import Assignment, Panelist, assign_items
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.ratings import Ratings
+from lospw.instrument.delphi.rules import Rules, load_rules
 
 __all__ = ["DEMO_RATERS_PER_ITEM", "GROUPS", "ItemSpec", "PanelModel", "SimulatedPanel",
            "simulate_panel", "write_panel"]
 
 log = logging.getLogger(__name__)
 
-# The stakeholder groups of the bank (instrument.model.GROUPS, after the seed's Tabel 1),
+# The stakeholder groups of the bank (lospw.instrument.model.GROUPS, after the seed's Tabel 1),
 # with Dutch and English labels.
 GROUPS: dict[str, dict[str, str]] = {g.id: {"nl": g.nl, "en": g.en}
                                      for g in lospw_model.GROUPS}
@@ -449,10 +451,6 @@ def write_panel(panel: SimulatedPanel, directory: str | Path, command: str) -> l
     ``truth/panelists.csv``, ``design/panel.csv`` and ``design/rating_form_round1.csv``
     (the panel and who rates what) and a README saying the data are SYNTHETIC and how they
     were made."""
-    import yaml
-
-    from analysis.artifacts import write_csv, write_text
-
     out = Path(directory)
     written: list[Path] = []
     cols = ["round", "panelist", "item", "relevance", "group", "clarity", "comment"]

@@ -1,7 +1,7 @@
 """Statistics tables of a Delphi panel: per item and round, per round, between rounds.
 
-Thin adapters from :class:`~instrument.delphi.ratings.Ratings` to tidy frames, built from
-the pure formulas in :mod:`instrument.delphi.stats`. Each table exists for the whole panel
+Thin adapters from :class:`~lospw.instrument.delphi.ratings.Ratings` to tidy frames, built from
+the pure formulas in :mod:`lospw.instrument.delphi.stats`. Each table exists for the whole panel
 and per stakeholder group (``by_group=True`` adds a ``group`` column). Missing ratings
 leave only their own item's ``n`` smaller.
 """
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instrument.delphi import stats
-from instrument.delphi.ratings import Ratings
-from instrument.delphi.rules import Rules
+from lospw.instrument.delphi import stats
+from lospw.instrument.delphi.ratings import Ratings
+from lospw.instrument.delphi.rules import Rules
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -55,7 +55,7 @@ def item_statistics(relevance: Any, rules: Rules, clarity: Any = None) -> dict[s
 
     Examples
     --------
-    >>> from instrument.delphi.rules import load_rules
+    >>> from lospw.instrument.delphi.rules import load_rules
     >>> s = item_statistics([4, 4, 3, 4, 3, 4, 4, 2, 4, 3], load_rules())
     >>> s["n"], s["i_cvi"], round(s["kappa"], 2), s["cvr"], s["cvr_critical"]
     (10, 0.9, 0.9, 0.8, 0.8)

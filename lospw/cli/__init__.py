@@ -4,11 +4,11 @@ Exit codes: 0 success; 2 bad input or usage (one line on stderr, no traceback), 
 the system will not let lospw write (no space, no permission, a read-only file system); 1 an
 unexpected error (a short message and where to report it; the traceback only with
 ``--debug``); 130 interrupted (Ctrl-C or SIGTERM: the output being written is discarded, the
-previous one kept; see :mod:`analysis.outdir`); 141 the reader of the output went away
+previous one kept; see :mod:`lospw.analysis.core.outdir`); 141 the reader of the output went away
 (``lospw ... | head``: no message, as for a shell tool stopped by SIGPIPE).
 
 Python warnings are not printed (``--debug`` shows them): every named condition
-(:class:`analysis.errors.LospwWarning`) is part of the command's results and output, and
+(:class:`lospw.analysis.core.errors.LospwWarning`) is part of the command's results and output, and
 numerical RuntimeWarnings from numpy/scipy are what those named warnings report.
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Iterator, Sequence
 
 import click
 
-from analysis.errors import LospwError
 from lospw import __version__
+from lospw.analysis.core.errors import LospwError
 
 __all__ = ["cli", "main"]
 
@@ -96,7 +96,7 @@ def _fail(message: str, code: int) -> None:
 BROKEN_PIPE = 141
 
 
-def _broken_pipe() -> None:
+def exit_broken_pipe() -> None:
     """The output's reader is gone: stop quietly (no 'Exception ignored' at exit)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -164,7 +164,7 @@ def _run(args: list[str], debug: bool) -> None:
             traceback.print_exc()
         _fail(str(exc), exc.exit_code)
     except BrokenPipeError:
-        _broken_pipe()
+        exit_broken_pipe()
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRORS:
             _unexpected(exc, debug)

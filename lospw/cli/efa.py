@@ -6,13 +6,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.efa import CORRELATIONS
-from analysis.efa import efa as compute
-from analysis.extraction import EXTRACTIONS
-from analysis.intake import read_responses
-from analysis.key import load_key
-from analysis.missing import MISSING_POLICIES
-from analysis.rotation import ROTATIONS
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.missing import MISSING_POLICIES
+from lospw.analysis.efa.efa import CORRELATIONS
+from lospw.analysis.efa.efa import efa as compute
+from lospw.analysis.efa.extraction import EXTRACTIONS
+from lospw.analysis.efa.rotation import ROTATIONS
+from lospw.analysis.intake.responses import read_responses
 from lospw.cli._common import console, echo_json, json_option
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.intake_artifacts import intake_summary, write_intake
-from analysis.key import load_key
-from analysis.outdir import legacy_layout, output_folder
-from analysis.screening import Cutoffs, screen_intake
-from analysis.yamlio import load_yaml
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import legacy_layout, output_folder
+from lospw.analysis.core.yamlio import load_yaml
+from lospw.analysis.intake.artifacts import intake_summary, write_intake
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.intake.screening import Cutoffs, screen_intake
 from lospw.cli._common import console, echo_json, json_option
 
 # A folder of lospw intake from before output records: intake.json lists the files.

@@ -6,11 +6,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.invariance import CRITERIA
-from analysis.invariance import measurement_invariance as compute
-from analysis.key import load_key
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.invariance import CRITERIA
+from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.cli._common import console, echo_json, json_option
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from analysis.intake import read_responses
-from analysis.items import item_stats
-from analysis.key import load_key
-from analysis.missing import MISSING_POLICIES
+from lospw.analysis.classical.items import item_stats
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.missing import MISSING_POLICIES
+from lospw.analysis.intake.responses import read_responses
 from lospw.cli._common import console, echo_json, json_option
 
 

@@ -6,7 +6,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.key import load_key
+from lospw.analysis.core.key import load_key
 from lospw.cli._common import console, echo_json, json_option
 
 

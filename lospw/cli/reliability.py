@@ -6,11 +6,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.intake import read_responses
-from analysis.key import load_key
-from analysis.polychoric import CONVENTIONS
-from analysis.reliability import CI_METHODS, MISSING_POLICIES
-from analysis.reliability import reliability as compute
+from lospw.analysis.classical.polychoric import CONVENTIONS
+from lospw.analysis.classical.reliability import CI_METHODS, MISSING_POLICIES
+from lospw.analysis.classical.reliability import reliability as compute
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
 from lospw.cli._common import console, echo_json, json_option
 
 

@@ -11,17 +11,18 @@ from pathlib import Path
 
 import click
 
-from analysis.key import load_key
-from analysis.outdir import output_files
-from analysis.population import load_population
-from analysis.simulate import SYNTHETIC_NOTE, simulate, write_simulation
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import output_files
+from lospw.analysis.planning.population import load_population
+from lospw.analysis.planning.simulate import SYNTHETIC_NOTE, simulate, write_simulation
 from lospw.cli._common import console, echo_json, json_option
+from lospw.instrument.fieldtest import write_population
 
 
 @click.command()
 @click.option("--population", "population_file", required=True,
               type=click.Path(dir_okay=False),
-              help="The population model (YAML; format in analysis/population.py).")
+              help="The population model (YAML; format in analysis/planning/population.py).")
 @click.option("--seed", required=True, type=click.IntRange(min=0),
               help="Seed of the random draws (recorded in the truth file).")
 @click.option("-n", "n", type=click.IntRange(min=1), default=None,
@@ -75,7 +76,6 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
 @json_option
 def population(key_file: str, seed: int, n: int, outdir: str, as_json: bool) -> None:
     """Write the LOS-PW population model for a key (SYNTHETIC; instrument/fieldtest.py)."""
-    from instrument.fieldtest import write_population
 
     key = load_key(key_file)
     folder = Path(outdir)

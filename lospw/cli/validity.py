@@ -6,9 +6,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from analysis.intake import read_responses
-from analysis.key import load_key
-from analysis.validity import validity as compute
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.validity import validity as compute
 from lospw.cli._common import console, echo_json, json_option
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import InputError
-from instrument import model
-from instrument.bank import (
+from lospw.analysis.core.errors import InputError
+from lospw.instrument import model
+from lospw.instrument.bank import (
     DEFAULT_BANK_DIR,
     META_FILE,
     STATUSES,
@@ -370,7 +370,7 @@ def test_duplicate_id_across_files_names_both(bank_copy):
 
 def test_duplicate_id_in_other_file(tmp_path, bank):
     # Same id in two element files is caught (build via data, as the id check is per element).
-    from instrument.bank import bank_from_data
+    from lospw.instrument.bank import bank_from_data
     meta = bank.meta_dict()
     elements = {e.id: bank.element_dict(e.id) for e in model.ELEMENTS}
     elements["GOC"]["items"].append(dict(elements["GOC"]["items"][0]))

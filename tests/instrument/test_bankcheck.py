@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from instrument import model, wording
-from instrument.bank import load_bank
-from instrument.bankcheck import FAILURE_CODES, WARNING_CODES, check_bank
+from lospw.instrument import model, wording
+from lospw.instrument.bank import load_bank
+from lospw.instrument.bankcheck import FAILURE_CODES, WARNING_CODES, check_bank
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from instrument import model
+from lospw.instrument import model
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "aspects.md"
 

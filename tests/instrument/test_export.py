@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from instrument.bank import load_bank
-from instrument.export import (
+from lospw.analysis.core.errors import InputError
+from lospw.instrument.bank import load_bank
+from lospw.instrument.export import (
     CODEBOOK_COLUMNS,
     GROUP_QUESTION,
     LIMESURVEY_COLUMNS,

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from instrument.bank import load_bank
-from instrument.export import questionnaire_html
+from lospw.instrument.bank import load_bank
+from lospw.instrument.export import questionnaire_html
 
 pytestmark = pytest.mark.browser
 

@@ -1,11 +1,11 @@
-"""Tests for instrument.model: the six elements, their aspects and roles."""
+"""Tests for lospw.instrument.model: the six elements, their aspects and roles."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.errors import InputError
-from instrument import model
+from lospw.analysis.core.errors import InputError
+from lospw.instrument import model
 
 
 def test_six_elements_in_the_articles_order():

@@ -24,9 +24,9 @@ ESTIMATOR = "MLR"
 
 
 def _engine() -> bool:
-    import analysis.cfa
+    import lospw.analysis.cfa
 
-    return hasattr(analysis.cfa, "fit_cfa")
+    return hasattr(lospw.analysis.cfa, "fit_cfa")
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +100,9 @@ def test_scheme_agrees(capsys, bfi_out, bfi_path, bfi_key_path, tmp_path):
 
 def test_validity_htmt_agrees(capsys, bfi_out, bfi_path, bfi_key_path):
     mine = _load(bfi_out, "validity/validity.json")
-    from analysis.intake import read_responses
-    from analysis.key import load_key
-    from analysis.validity import htmt
+    from lospw.analysis.core.key import load_key
+    from lospw.analysis.intake.responses import read_responses
+    from lospw.analysis.validation.validity import htmt
 
     key = load_key(bfi_key_path)
     table, n = htmt(read_responses(bfi_path, key).items, key)

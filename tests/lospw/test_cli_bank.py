@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from instrument.bank import DEFAULT_BANK_DIR
+from lospw.instrument.bank import DEFAULT_BANK_DIR
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:

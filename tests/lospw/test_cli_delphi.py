@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.key import load_key
-from instrument.bank import DEFAULT_BANK_DIR, load_bank
+from lospw.analysis.core.key import load_key
 from lospw.cli import main
+from lospw.instrument.bank import DEFAULT_BANK_DIR, load_bank
 from tests.instrument.delphi.conftest import HEADER, SMALL, write
 
 
@@ -113,7 +113,7 @@ def test_bank_version_option(tmp_path):
 
 
 def test_never_writes_over_the_input_bank(tmp_path):
-    from instrument.bank import write_bank
+    from lospw.instrument.bank import write_bank
 
     write_bank(load_bank(), tmp_path / "o" / "bank")
     code, _, err = lospw("delphi", str(bank_panel(tmp_path)), "--bank",
@@ -176,7 +176,7 @@ def test_empty_item_list(tmp_path, small_csv):
 
 
 def test_rules_file_changes_the_scale(tmp_path):
-    from instrument.delphi.rules import RAND_UCLA_RULES
+    from lospw.instrument.delphi.rules import RAND_UCLA_RULES
 
     p = write(tmp_path, SMALL.replace(",4,", ",9,"))
     code, _, err = lospw("delphi", str(p), "-o", str(tmp_path / "o"))

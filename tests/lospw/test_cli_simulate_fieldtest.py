@@ -61,5 +61,5 @@ def test_committed_demo_is_labelled_and_consistent():
     truth = json.loads((d / "responses.truth.json").read_text())
     assert truth["synthetic"] is True and truth["n"] == 600
     assert truth["seed"] == int((d / "SEED").read_text())
-    from analysis.artifacts import sha256_file
+    from lospw.analysis.core.artifacts import sha256_file
     assert truth["population_sha256"] == sha256_file(d / "population.yaml")

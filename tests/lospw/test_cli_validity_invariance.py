@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import analysis.cfa
+import lospw.analysis.cfa
 from lospw.cli import cli
 
-needs_engine = pytest.mark.skipif(not hasattr(analysis.cfa, "fit_cfa"),
+needs_engine = pytest.mark.skipif(not hasattr(lospw.analysis.cfa, "fit_cfa"),
                                   reason="the CFA engine is not available")
 
 

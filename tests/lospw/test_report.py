@@ -40,7 +40,7 @@ def test_results_folder_names_lospw_analyze(tmp_path, monkeypatch):
 
 
 def test_csv_formula_neutralisation_is_undone(report, tmp_path):
-    from analysis.artifacts import write_csv
+    from lospw.analysis.core.artifacts import write_csv
 
     (tmp_path / "cfa").mkdir()
     frame = pd.DataFrame({"lhs": ["F1", "x1"], "op": ["=~", "~~"], "rhs": ["x1", "x1"],

@@ -18,8 +18,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis.key import load_key
-from analysis.population import load_population
+from lospw.analysis.core.key import load_key
+from lospw.analysis.planning.population import load_population
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "lospw" / "examples" / "teamwork"

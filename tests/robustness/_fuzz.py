@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
-from analysis.errors import InputError
+from lospw.analysis.core.errors import InputError
 
 __all__ = [
     "FULL",

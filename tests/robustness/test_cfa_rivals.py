@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-import analysis.cfa._bridge as bridge
-from analysis.cfa.models import competing_models
-from analysis.errors import LospwError
-from analysis.key import load_key
-from analysis.pipeline import AnalysisOptions, run_analysis
+import lospw.analysis.validation.fitting as bridge
+from lospw.analysis.core.errors import LospwError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis
+from lospw.analysis.validation.models import competing_models
 
 STATUSES = {"ok", "improper", "not_converged", "failed"}
 

@@ -1,5 +1,5 @@
 """Degenerate data: each condition of issue 12, in each stage where it applies, gives a named
-code (analysis/warning_codes.py) in the result, the printed output and the --json output, or
+code (analysis/core/warnings.py) in the result, the printed output and the --json output, or
 a one-line refusal naming it. Never a crash, never a silently clean result.
 
 Conditions (bfi items; ``tests/data/bfi.csv``): a zero-variance item, fewer respondents than
@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError, LospwWarning
-from analysis.key import key_from_dict, load_key
-from analysis.warning_codes import DEGENERATE, WARNING_CODES
+from lospw.analysis.cfa.modindices import modindices
+from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.key import key_from_dict, load_key
+from lospw.analysis.core.warnings import DEGENERATE, WARNING_CODES
 from tests.conftest import FIXTURES, reference_data
 from tests.robustness.test_corpus import run_cli
 
@@ -180,7 +181,7 @@ def test_singular_reliability_flagged(singular):
 
 
 def test_polychoric_smoothing_is_named(complete):
-    from analysis.polychoric import polychoric
+    from lospw.analysis.classical.polychoric import polychoric
 
     x = complete[["A1", "A2", "A3", "A4", "A5"]].head(8)
     with warnings.catch_warnings(record=True) as caught:
@@ -201,7 +202,7 @@ def test_not_identified_cfa():
 
 
 def test_heywood_case_cfa(tmp_path):
-    # lavaan's own Heywood example (tests/analysis/cfa/reference/make_reference.R): the
+    # lavaan's own Heywood example (tests/reference/cfa.R): the
     # first 27 rows of Holzinger-Swineford give a negative residual variance
     hs = pd.read_csv(reference_data("holzinger_swineford_1939.csv")).head(27)
     path = tmp_path / "hs27.csv"
@@ -234,7 +235,7 @@ def test_group_too_small_invariance(small_group):
 
 # -- the Python API names the same conditions --------------------------------------------------
 def test_reliability_api_warns_by_code(complete):
-    from analysis.reliability import reliability
+    from lospw.analysis.classical.reliability import reliability
 
     key = load_key(BFI_KEY)
     x = complete[ITEMS].astype(float).copy()
@@ -246,7 +247,7 @@ def test_reliability_api_warns_by_code(complete):
 
 
 def test_efa_api_refuses_zero_variance_with_the_item(complete):
-    from analysis.efa import efa
+    from lospw.analysis.efa.efa import efa
 
     key = load_key(BFI_KEY)
     x = complete[ITEMS].astype(float).copy()
@@ -256,8 +257,8 @@ def test_efa_api_refuses_zero_variance_with_the_item(complete):
 
 
 def test_fit_cfa_api_refuses_zero_variance(complete):
-    from analysis.cfa import fit_cfa
-    from analysis.cfa.models import correlated_factors
+    from lospw.analysis.cfa import fit_cfa
+    from lospw.analysis.validation.models import correlated_factors
 
     key = key_from_dict({"response_scale": {"min": 1, "max": 6},
                          "scales": {"A": ["A1", "A2", "A3", "A4", "A5"]}})
@@ -268,8 +269,8 @@ def test_fit_cfa_api_refuses_zero_variance(complete):
 
 
 def test_modindices_of_an_unidentified_model():
-    from analysis.cfa import fit_cfa
+    from lospw.analysis.cfa import fit_cfa
 
     hs = pd.read_csv(reference_data("holzinger_swineford_1939.csv"))
     res = fit_cfa(hs, "f =~ x1 + x2", estimator="ML")
-    assert np.all(np.isnan(res.modindices()["mi"]))
+    assert np.all(np.isnan(modindices(res)["mi"]))

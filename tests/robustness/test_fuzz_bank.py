@@ -9,11 +9,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.errors import InputError
-from analysis.yamlio import load_yaml_text
-from instrument.bank import DEFAULT_BANK_DIR, load_bank
-from instrument.bankcheck import check_bank
-from instrument.export import codebook_frame, limesurvey_tsv, questionnaire_html
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.yamlio import load_yaml_text
+from lospw.instrument.bank import DEFAULT_BANK_DIR, load_bank
+from lospw.instrument.bankcheck import check_bank
+from lospw.instrument.export import codebook_frame, limesurvey_tsv, questionnaire_html
 from tests.robustness._fuzz import (
     SETTINGS,
     apply_mutations,

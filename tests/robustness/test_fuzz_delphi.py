@@ -9,10 +9,10 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from instrument.delphi.decide import run_delphi
-from instrument.delphi.outputs import write_outputs
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import load_rules
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.outputs import write_outputs
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
 from tests.instrument.delphi.conftest import HEADER, SMALL
 from tests.robustness._fuzz import SETTINGS, TRIED, expect_one_line, scaled, text_edits
 

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.key import load_key
-from analysis.yamlio import load_yaml_text
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.yamlio import load_yaml_text
 from tests.conftest import FIXTURES
 from tests.robustness._fuzz import SETTINGS, apply_mutations, expect_one_line, mutations, text_edits
 

@@ -7,10 +7,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.yamlio import load_yaml_text
-from instrument.delphi.decide import run_delphi
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import DEFAULT_RULES, RAND_UCLA_RULES, load_rules
+from lospw.analysis.core.yamlio import load_yaml_text
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import DEFAULT_RULES, RAND_UCLA_RULES, load_rules
 from tests.instrument.delphi.conftest import SMALL
 from tests.robustness._fuzz import (
     SETTINGS,

@@ -142,7 +142,7 @@ def csv_many_short_rows(d: Path) -> Path:
 
 
 def csv_rows_at_the_limit(d: Path) -> Path:
-    from analysis.readers import MAX_ROWS
+    from lospw.analysis.intake.readers import MAX_ROWS
 
     lines = ["id,a,b,c"] + [f"{i},{1 + i % 5},{1 + i * 3 % 5},{1 + i * 7 % 5}"
                             for i in range(MAX_ROWS)]

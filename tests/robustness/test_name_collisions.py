@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.pipeline import AnalysisOptions, run_analysis
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis
 from tests.robustness.test_corpus import run_cli
 
 
@@ -116,9 +116,9 @@ def test_scores_csv_of_analyze_reserves_its_front_columns():
     one of those names fails the scoring stage in one line (it would duplicate a header)."""
     from types import SimpleNamespace
 
-    from analysis.errors import InputError
-    from analysis.scoring import check_score_columns
-    from analysis.stages import _scores_front
+    from lospw.analysis.core.errors import InputError
+    from lospw.analysis.pipeline.stages import _scores_front
+    from lospw.analysis.scoring.scores import check_score_columns
 
     front = _scores_front(SimpleNamespace(group="role", cluster="wp"))
     assert list(front) == ["respondent", "row", "role", "wp"]

@@ -39,7 +39,7 @@ def _hits(pattern: str, folders=PACKAGES) -> list[str]:
 def test_yaml_only_through_safe_loading():
     unsafe = _hits(r"yaml\.(load|load_all|full_load|unsafe_load|Loader|FullLoader|"
                    r"UnsafeLoader|CLoader)\b", (*PACKAGES, "bench", "tests"))
-    assert unsafe == [], "use analysis.yamlio.load_yaml (SafeLoader): " + "; ".join(unsafe)
+    assert unsafe == [], "use lospw.analysis.core.yamlio.load_yaml (SafeLoader): " + "; ".join(unsafe)
 
 
 def test_no_pickle_of_input():
@@ -55,9 +55,9 @@ def test_no_network_access_in_the_code():
     assert found == [], "; ".join(found)
 
 
-# Writers of tables other than analysis.artifacts.write_csv, each with the reason it is safe.
+# Writers of tables other than lospw.analysis.core.artifacts.write_csv, each with the reason it is safe.
 TABLE_WRITERS = {
-    "analysis/csv_safe.py": "the one CSV writer (formulas neutralised, line breaks quoted), "
+    "analysis/core/csv_safe.py": "the one CSV writer (formulas neutralised, line breaks quoted), "
                             "used by write_csv and the LimeSurvey export",
 }
 
@@ -66,7 +66,7 @@ def test_every_table_writer_goes_through_write_csv():
     found = _hits(r"\.to_csv\(|\.to_excel\(|csv\.writer\(|csv\.DictWriter\(|openpyxl.*save\(|"
                   r"\.to_parquet\(")
     outside = [h for h in found if h.split(":", 1)[0] not in TABLE_WRITERS]
-    assert outside == [], ("write tables with analysis.artifacts.write_csv (formulas "
+    assert outside == [], ("write tables with lospw.analysis.core.artifacts.write_csv (formulas "
                            "neutralised): " + "; ".join(outside))
 
 

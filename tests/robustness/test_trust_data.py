@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.csv_safe import csv_text, neutralise_cell, rows_text
-from analysis.errors import InputError
-from analysis.intake import read_responses
-from analysis.key import ResponseScale, key_from_dict, load_key
-from analysis.readers import MAX_CELL_CHARS, read_table
-from analysis.reliability import reliability
+from lospw.analysis.classical.reliability import reliability
+from lospw.analysis.core.csv_safe import csv_text, neutralise_cell, rows_text
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import ResponseScale, key_from_dict, load_key
+from lospw.analysis.intake.readers import MAX_CELL_CHARS, read_table
+from lospw.analysis.intake.responses import read_responses
 from tests.conftest import FIXTURES, ROOT
 from tests.robustness._spreadsheet import is_live, live_formulas
 from tests.robustness.test_corpus import RESP_KEY, run_cli
@@ -102,8 +102,8 @@ def test_personal_columns_left_out_by_name_and_content(tmp_path):
 def test_group_and_cluster_columns_are_kept_although_they_look_personal(tmp_path):
     frame = pd.DataFrame({"naam_team": ["t1", "t2"] * 20, "status": ["a", "b"] * 20,
                           "a": [1, 2] * 20, "b": [2, 3] * 20, "c": [3, 4] * 20})
-    from analysis.intake import responses_from_frame
-    from analysis.intake_artifacts import left_out
+    from lospw.analysis.intake.artifacts import left_out
+    from lospw.analysis.intake.responses import responses_from_frame
 
     res = responses_from_frame(frame, KEY)
     assert set(left_out(res, KEY)) == {"naam_team", "status"}
@@ -277,7 +277,7 @@ def test_negative_zero_is_written_as_zero(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("a,b,x\n-0,1,-0.0\n2,-0.0,1.5\n")
     res = read_responses(p, key)
-    from analysis.intake_artifacts import write_intake
+    from lospw.analysis.intake.artifacts import write_intake
 
     write_intake(res, key, tmp_path / "o")
     text = (tmp_path / "o" / "responses.csv").read_text()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.cfa import fit_cfa
-from analysis.errors import InputError
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.core.errors import InputError
 from tests.analysis.cfa.conftest import BFI_MODEL, HS_MODEL, ref
 from tests.analysis.cfa.test_ml import check_fit, check_params
 

@@ -1,11 +1,11 @@
-"""ML on complete data against lavaan 0.6.14 (reference/make_reference.R)."""
+"""ML on complete data against lavaan 0.6.14 (tests/reference/cfa.R)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from analysis.cfa import FIT_MEASURES, fit_cfa
+from lospw.analysis.cfa import FIT_MEASURES, fit_cfa
 from tests.analysis.cfa.conftest import BFI_MODEL, HS_MODEL, merged, ref, ref_fit
 
 # issue 7 acceptance: chi-square within 0.01 %, the rest within .001 (we hold tighter)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa
-from analysis.errors import InputError
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.core.errors import InputError
 from tests.analysis.cfa.conftest import HS_MODEL, merged, ref, ref_fit
 from tests.analysis.cfa.test_ml import check_fit, check_params
 

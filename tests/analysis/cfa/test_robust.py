@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.cfa import fit_cfa
+from lospw.analysis.cfa import fit_cfa
 from tests.analysis.cfa.conftest import BFI_MODEL, HS_MODEL, merged, ref_fit
 from tests.analysis.cfa.test_ml import check_fit
 
@@ -48,7 +48,7 @@ def test_hs_mlr(hs, name, kw):
 
 def test_mlr_needs_raw_data(hs):
     cov = hs[[f"x{i}" for i in range(1, 10)]].cov()
-    from analysis.errors import InputError
+    from lospw.analysis.core.errors import InputError
     with pytest.raises(InputError, match="'ML' only"):
         fit_cfa(None, HS_MODEL, estimator="MLR", sample_cov=cov, sample_nobs=301)
 

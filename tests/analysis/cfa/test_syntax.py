@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.cfa.partable import build_partable
-from analysis.cfa.syntax import parse_model
-from analysis.errors import InputError
+from lospw.analysis.cfa.partable import build_partable
+from lospw.analysis.cfa.syntax import parse_model
+from lospw.analysis.core.errors import InputError
 
 
 def test_parse_modifiers_comments_and_continuations():

@@ -1,4 +1,4 @@
-"""instrument.delphi.assign: panel files, subsets with enough raters per item, coverage."""
+"""lospw.instrument.delphi.assign: panel files, subsets with enough raters per item, coverage."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from instrument.bank import load_bank
-from instrument.delphi.assign import (
+from lospw.analysis.core.errors import InputError
+from lospw.instrument.bank import load_bank
+from lospw.instrument.delphi.assign import (
     FORM_COLUMNS,
     Panelist,
     assign_items,
@@ -19,8 +19,8 @@ from instrument.delphi.assign import (
     rater_coverage,
     read_panel,
 )
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import load_rules
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
 from tests.instrument.delphi.conftest import HEADER, write
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from instrument.delphi.audit import anonymise_comment, audit_table, audit_trail, name_patterns
-from instrument.delphi.decide import run_delphi
-from instrument.delphi.outputs import write_outputs
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import load_rules
+from lospw.instrument.delphi.audit import anonymise_comment, audit_table, audit_trail, name_patterns
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.outputs import write_outputs
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
 
 RULES = load_rules()
 

@@ -1,4 +1,4 @@
-"""instrument.delphi.decide and .tables: decisions, verdicts, missing ratings, attrition."""
+"""lospw.instrument.delphi.decide and .tables: decisions, verdicts, missing ratings, attrition."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instrument.delphi.decide import decide_item, round_verdict, run_delphi
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import RAND_UCLA_RULES, load_rules, rules_from_dict
-from instrument.delphi.tables import item_statistics
+from lospw.instrument.delphi.decide import decide_item, round_verdict, run_delphi
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import RAND_UCLA_RULES, load_rules, rules_from_dict
+from lospw.instrument.delphi.tables import item_statistics
 from tests.instrument.delphi.conftest import HEADER, write
 
 RULES = load_rules()

@@ -1,4 +1,4 @@
-"""instrument.delphi.ratings: reading, checking and the canonical frame."""
+"""lospw.instrument.delphi.ratings: reading, checking and the canonical frame."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from analysis.errors import InputError
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import load_rules
+from lospw.analysis.core.errors import InputError
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
 from tests.instrument.delphi.conftest import HEADER, SMALL, write
 
 RULES = load_rules()
@@ -148,7 +148,7 @@ def test_na_and_blank_lines(tmp_path):
 
 
 def test_nine_point_scale_via_rules(tmp_path):
-    from instrument.delphi.rules import RAND_UCLA_RULES
+    from lospw.instrument.delphi.rules import RAND_UCLA_RULES
 
     rules = load_rules(RAND_UCLA_RULES)
     p = write(tmp_path, "round,panelist,item,relevance\n1,p1,A,9\n1,p2,A,1\n")

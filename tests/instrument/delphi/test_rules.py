@@ -1,4 +1,4 @@
-"""instrument.delphi.rules: defaults, overrides and every error branch."""
+"""lospw.instrument.delphi.rules: defaults, overrides and every error branch."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from analysis.errors import InputError
-from instrument.delphi.rules import RAND_UCLA_RULES, load_rules, rules_from_dict
+from lospw.analysis.core.errors import InputError
+from lospw.instrument.delphi.rules import RAND_UCLA_RULES, load_rules, rules_from_dict
 
 
 def test_defaults_are_the_documented_literature_values():

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from instrument.bank import load_bank
-from instrument.delphi.decide import run_delphi
-from instrument.delphi.ratings import read_ratings
-from instrument.delphi.rules import load_rules
-from instrument.delphi.simulate import (
+from lospw.instrument.bank import load_bank
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
+from lospw.instrument.delphi.simulate import (
     DEMO_RATERS_PER_ITEM,
     ItemSpec,
     PanelModel,
@@ -112,7 +112,7 @@ def test_demo_outcome_keeps_one_to_three_items_per_aspect(demo):
 
 
 def test_demo_design_gives_every_item_enough_raters(demo):
-    from instrument.delphi.assign import rater_coverage
+    from lospw.instrument.delphi.assign import rater_coverage
 
     bank, res = demo
     first = res.ratings.frame[res.ratings.frame["round"] == 1]

@@ -1,0 +1,3 @@
+"""Classical test theory: item statistics, reliability (alpha, omega, ordinal alpha), polychoric
+correlations.
+"""

@@ -1,0 +1,77 @@
+"""The missing-data option shared by the item-level analyses (reliability, polychoric, EFA).
+
+``listwise``
+    use the rows that answered every item in the analysis (for reliability: every item of
+    the scale);
+``pairwise``
+    use, for each pair of items, the rows that answered both; a statistic that needs one n
+    (the Feldt CI of alpha, Bartlett's test, parallel analysis) then uses the harmonic mean
+    of the pairwise counts (:func:`harmonic_mean_count`), computed exactly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from lospw.analysis.core.errors import InputError
+
+__all__ = ["MISSING_POLICIES", "check_missing", "harmonic_mean_count"]
+
+MISSING_POLICIES = ("listwise", "pairwise")
+
+
+def check_missing(missing: object) -> str:
+    """Return ``missing`` if it is a known policy; else raise a one-line InputError.
+
+    Examples
+    --------
+    >>> check_missing("pairwise")
+    'pairwise'
+    """
+    if missing not in MISSING_POLICIES:
+        raise InputError(
+            f"The 'missing' option must be one of {', '.join(map(repr, MISSING_POLICIES))}; "
+            f"got {missing!r}."
+        )
+    return str(missing)
+
+
+def harmonic_mean_count(counts: Any) -> Fraction:
+    """The harmonic mean of pairwise counts, in exact rational arithmetic.
+
+    ``H = m / sum(1 / n_i)`` over the ``m`` counts. In floating point, ``300 / (300 *
+    (1 / 1248))`` is 1247.9999999999998, and rounding it down loses a respondent; here
+    equal counts give exactly their value and ``math.floor(H)`` is the true floor. The
+    counts are grouped by value first, so the cost grows with the number of distinct
+    counts, not of pairs.
+
+    Parameters
+    ----------
+    counts : array of float
+        Non-negative counts (whole numbers, or the integer-valued floats of
+        :func:`lospw.analysis.classical.reliability.pairwise_cov`).
+
+    Returns
+    -------
+    Fraction
+        0 when a count is 0 or there are none (some pair was never answered together).
+
+    Examples
+    --------
+    >>> harmonic_mean_count([1248.0] * 300)
+    Fraction(1248, 1)
+    >>> import math
+    >>> math.floor(harmonic_mean_count([3, 6])), float(harmonic_mean_count([2, 3]))
+    (4, 2.4)
+    """
+    c = np.asarray(counts, dtype=float).ravel()
+    if c.size == 0 or not np.all(c > 0) or not np.all(np.isfinite(c)):
+        return Fraction(0)
+    values, k = np.unique(c, return_counts=True)
+    total = sum((Fraction(int(n), 1) / Fraction(float(v)) for v, n in zip(values, k,
+                                                                            strict=True)),
+                Fraction(0))
+    return Fraction(c.size, 1) / total

@@ -1,0 +1,192 @@
+"""The registry of named conditions: every warning and flag code a result can carry.
+
+Degenerate data that can still be analysed are reported, never hidden: each stage records a
+stable snake_case ``code`` (in ``result.warnings`` / ``.flags``, the ``--json`` output and the
+printed output), and this module says what each code means, which stages give it and what the
+stage does about it. Conditions that make an analysis impossible are refused instead, with a
+one-line :class:`~lospw.analysis.core.errors.InputError` (exit status 2); the registry lists those too
+(``handling="refused"``), so the report can say what happens in every case.
+
+``tests/analysis/core/test_warnings.py`` scans the source for codes and fails when one is
+used but not registered here: a new code is added to :data:`WARNING_CODES` with its meaning.
+
+Examples
+--------
+>>> WARNING_CODES["heywood_case"].stages
+('reliability', 'efa', 'cfa', 'validity', 'invariance')
+>>> describe("zero_variance_item").startswith("An item has one value only")
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEGENERATE", "WARNING_CODES", "WarningCode", "describe", "registry_table"]
+
+
+@dataclass(frozen=True)
+class WarningCode:
+    """One named condition.
+
+    Attributes
+    ----------
+    code : str
+    meaning : str
+        What the condition is, in one sentence.
+    stages : tuple of str
+        The stages that report it.
+    handling : str
+        ``"warning"`` (the analysis runs and the result carries the code), ``"flag"`` (a
+        judgement on a result, e.g. low AVE) or ``"refused"`` (one-line error, exit 2).
+    action : str
+        What the stage does about it.
+    """
+
+    code: str
+    meaning: str
+    stages: tuple[str, ...]
+    handling: str
+    action: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "meaning": self.meaning, "stages": list(self.stages),
+                "handling": self.handling, "action": self.action}
+
+
+def _codes(*entries: WarningCode) -> dict[str, WarningCode]:
+    return {e.code: e for e in entries}
+
+
+WARNING_CODES: dict[str, WarningCode] = _codes(
+    # -- the six degenerate conditions of issue 12 ------------------------------------------
+    WarningCode(
+        "zero_variance_item", "An item has one value only (every answer the same).",
+        ("reliability", "polychoric", "efa", "cfa", "validity", "invariance", "scheme"),
+        "warning",
+        "reliability: the item's item-rest r is undefined (NaN), alpha is still computed, "
+        "omega and ordinal alpha are skipped; polychoric: its correlations are NaN; EFA, CFA, "
+        "validity and invariance refuse (lavaan: 'some variables have no variance'), naming "
+        "the item and, for invariance, the group."),
+    WarningCode(
+        "fewer_rows_than_items", "Fewer usable respondents than items in a scale or model.",
+        ("reliability", "efa", "cfa"),
+        "warning",
+        "reliability: alpha is computed from the singular covariance matrix and flagged; "
+        "EFA refuses (it needs more rows than items); CFA fits and flags (the sample "
+        "covariance matrix is singular: also nonpositive_definite)."),
+    WarningCode(
+        "nonpositive_definite",
+        "A correlation or covariance matrix (sample, implied or latent) is not positive "
+        "definite.",
+        ("polychoric", "reliability", "efa", "cfa", "validity", "invariance"),
+        "warning",
+        "polychoric: smoothed as psych::cor.smooth; EFA: analysed as given (psych smooths), "
+        "KMO/SMC may be undefined; CFA: fitted and flagged (an improper solution is never "
+        "chosen as best model)."),
+    WarningCode(
+        "not_converged", "An iterative fit stopped before converging.",
+        ("reliability", "polychoric", "efa", "cfa", "validity", "invariance"),
+        "warning",
+        "the last estimates are kept but marked; CFA gives NaN standard errors and fit "
+        "measures; validity says CR/AVE are not trustworthy; invariance marks the step."),
+    WarningCode(
+        "heywood_case",
+        "An improper solution: a negative (or bounded) residual variance or a standardized "
+        "loading above 1.",
+        ("reliability", "efa", "cfa", "validity", "invariance"),
+        "warning",
+        "reliability/EFA: a uniqueness at its lower bound (0.005, as factanal/psych); CFA: "
+        "fitted and flagged as lavaan's post.check would."),
+    WarningCode(
+        "group_too_small",
+        "A group is smaller than the minimum for invariance testing (default 50) or than "
+        "the free parameters per group.",
+        ("invariance",), "warning",
+        "every step is 'not estimable'; nothing is fitted."),
+    # -- other warnings ------------------------------------------------------------------------
+    WarningCode("single_item_scale", "A scale has one item.", ("reliability", "validity"),
+                "warning", "alpha is undefined; the CFA fixes the item's residual to 0."),
+    WarningCode("no_ordinal_alpha", "Ordinal alpha does not apply (e.g. continuous scores).",
+                ("reliability",), "warning", "ordinal alpha is left out."),
+    WarningCode("numerical_problem",
+                "A numerical routine warned (overflow, division by zero) inside a statistic.",
+                ("reliability", "cfa"), "warning",
+                "reliability: the statistic is kept and marked; CFA (a negative or missing "
+                "chi-square, e.g. N = 5): the fit measures are NaN and the solution is "
+                "improper."),
+    WarningCode("not_identified", "The model has more free parameters than sample moments.",
+                ("cfa",), "warning", "fitted; no standard errors; never the best model."),
+    WarningCode("se_failed", "The information matrix could not be inverted.", ("cfa",),
+                "warning", "no standard errors or modification indices."),
+    WarningCode("robust_failed", "The robust (MLR/WLSMV) corrections failed.", ("cfa",),
+                "warning", "the uncorrected results are kept and marked."),
+    WarningCode("local_optimum_suspected",
+                "Two converged starts of a multi-group or constrained CFA ended more than "
+                "1e-6 apart in fmin (the discrepancy has several local minima).",
+                ("cfa", "invariance"), "warning",
+                "the lowest-fmin solution is kept and reported; every start's fmin is in "
+                "the result's 'starts'."),
+    WarningCode("model_failed",
+                "A competing CFA model could not be fitted (the engine stopped with an error).",
+                ("cfa",), "warning",
+                "the model is listed with status 'failed' and no fit; the key's model, the other "
+                "models, the possible comparisons and the later stages go on (a failure of the "
+                "key's own model fails the stage)."),
+    WarningCode("difference_test_unavailable",
+                "A difference test of two nested models cannot be made: a model failed or did "
+                "not converge, or has no robust scaling factor (its standard errors failed).",
+                ("cfa",), "warning", "the test is listed with NaN and the reason."),
+    WarningCode("rows_dropped", "Rows were not analysed (listwise deletion, no group).",
+                ("cfa",), "warning", "listed in the result's excluded rows with the reason."),
+    WarningCode("chen2007_conditions",
+                "The sample is outside the conditions Chen's (2007) cut-offs were derived for.",
+                ("invariance",), "warning", "the decisions are made and marked."),
+    WarningCode("few_cases_per_parameter",
+                "A group has few cases per free parameter.", ("invariance",), "warning",
+                "the steps are fitted and marked."),
+    WarningCode("empty_category",
+                "An ordered item has a category nobody in a group used.", ("invariance",),
+                "warning", "ordered-item (WLSMV) steps are not estimable."),
+    WarningCode("no_partial_search",
+                "The partial-invariance search could not run (e.g. no score tests).",
+                ("invariance",), "warning", "the step's verdict stands without a search."),
+    WarningCode("cross_loading", "The validity CFA uses the key's simple structure although an "
+                "item cross-loads.", ("validity",), "warning", "marked in the result."),
+    WarningCode("too_few_items",
+                "A respondent answered fewer items of a scale than the missing-items rule "
+                "needs.", ("scoring",), "warning",
+                "no score (NaN) with this reason; the row is kept."),
+    # -- flags: judgements on results -------------------------------------------------------
+    WarningCode("fornell_larcker_violation",
+                "sqrt(AVE) of a scale is below its correlation with another.", ("validity",),
+                "flag", "listed in the flags."),
+    WarningCode("low_ave", "AVE below .50.", ("validity",), "flag", "listed in the flags."),
+    WarningCode("low_composite_reliability", "Composite reliability below .70.",
+                ("validity",), "flag", "listed in the flags."),
+    WarningCode("htmt_at_or_above_85", "HTMT of two scales at or above .85.", ("validity",),
+                "flag", "listed in the flags."),
+    WarningCode("htmt_at_or_above_90", "HTMT of two scales at or above .90.", ("validity",),
+                "flag", "listed in the flags."),
+    WarningCode("mixed_script_id",
+                "An item or scale id mixes writing systems, or uses another one than the "
+                "other ids (a lookalike such as a Cyrillic A).",
+                ("key", "intake"), "warning",
+                "accepted as written and reported by 'lospw key check' and in the intake "
+                "notes; a data column that differs only so is named in the error."),
+)
+
+# The conditions issue 12 names, in its order.
+DEGENERATE = ("zero_variance_item", "fewer_rows_than_items", "nonpositive_definite",
+              "not_converged", "heywood_case", "group_too_small")
+
+
+def describe(code: str) -> str:
+    """The meaning of ``code`` (an unknown code is returned as it is)."""
+    entry = WARNING_CODES.get(code)
+    return entry.meaning if entry else code
+
+
+def registry_table() -> list[dict[str, object]]:
+    """The registry as rows (for the report and ``--json``), in registry order."""
+    return [e.to_dict() for e in WARNING_CODES.values()]

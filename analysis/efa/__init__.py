@@ -1,0 +1,3 @@
+"""Exploratory factor analysis: KMO, Bartlett, parallel analysis, MAP, extraction, rotation,
+congruence with the key.
+"""

@@ -1,0 +1,840 @@
+"""Response intake: check a survey table against a key, keep every row accounted for.
+
+:func:`read_responses` (a file; formats in :mod:`lospw.analysis.intake.readers`) and
+:func:`responses_from_frame` (a DataFrame) return an :class:`IntakeResult`:
+
+* ``result.items`` is the canonical shape every analysis takes: a wide DataFrame, one row per
+  analysed respondent, one float column per key item (key order), NaN for missing, indexed by
+  the 1-based data row number of the input;
+* ``result.meta`` holds the other columns of the analysed rows (same index);
+* ``result.exclusions`` lists every input row that is not analysed, with its reason, so
+  ``n_read == n_analysed + n_excluded`` always;
+* ``result.cell_log`` lists every cell the intake changed (a non-numeric or out-of-range value
+  set to missing, an answer recoded, an XLSX cell that holds no value: a formula never
+  calculated or the hidden part of a merged cell) or that caused an exclusion.
+
+Checks against the key, in order: every key item has a column (all missing ones are listed in
+one message); cells are numbers (or missing codes); values lie on the response scale; rows
+are not empty; respondent ids are unique. Missing codes are the key's ``missing_codes`` plus
+the ``missing_values`` option (numbers, or text such as ``"weet niet"``, which also matches an
+SPSS value label), plus the empty cell and the usual "no value" spellings ``NA``, ``N/A``,
+``NaN``, ``#NULL!`` and ``.``.
+
+Exclusion reasons (``exclusions.reason``): ``malformed_row`` (more fields than the header),
+``empty_row`` (no item answered), ``non_numeric`` and ``out_of_range`` (when those options say
+``"exclude"``), ``duplicate_id`` (every row sharing an id, unless ``duplicate_ids=
+"keep_first"``), and ``careless_*`` when screening excludes (:mod:`lospw.analysis.intake.screening`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.idscripts import skeleton
+from lospw.analysis.core.key import Key
+from lospw.analysis.intake.readers import DELIMITERS, RawTable, frame_to_table, read_table
+
+__all__ = [
+    "CELL_LOG_COLUMNS",
+    "EXCLUSION_COLUMNS",
+    "ID_CANDIDATES",
+    "NA_STRINGS",
+    "IntakeResult",
+    "detect_id_column",
+    "pseudonyms",
+    "read_responses",
+    "responses_from_frame",
+    "responses_from_table",
+]
+
+log = logging.getLogger(__name__)
+
+EXCLUSION_COLUMNS = ("row", "id", "reason", "detail")
+CELL_LOG_COLUMNS = ("row", "id", "column", "value", "problem", "action")
+NA_STRINGS = ("NA", "N/A", "NaN", "#NULL!", ".")
+_REASON_ORDER = ("malformed_row", "empty_row", "non_numeric", "out_of_range", "duplicate_id")
+_NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
+           ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_BRACKET = re.compile(r"^(?P<q>[^\[\]]+)\[(?P<sq>[^\[\]]+)\]$")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """Analysed responses plus the log of rows that were not analysed.
+
+    Attributes
+    ----------
+    items : DataFrame
+        Analysed rows x key items (float, NaN = missing), indexed by the 1-based data row
+        number in the input (header not counted).
+    meta : DataFrame
+        The non-item columns of the analysed rows, same index.
+    exclusions : DataFrame
+        Columns ``row, id, reason, detail``: every input row not analysed, one line each.
+    n_read : int
+        Data rows read from the input.
+    source : str
+    id_column : str or None
+    notes : tuple of str
+        What the reader and the intake detected or changed.
+    cell_log : DataFrame
+        Columns ``row, id, column, value, problem, action``: every cell set to missing or
+        causing an exclusion.
+    read_info : dict
+        How the file was read: format, encoding, delimiter, decimal mark, sheet.
+    column_map : dict
+        Key item -> the input column it was read from.
+    value_labels, variable_labels : dict
+        From SPSS files: column -> {code: label} and column -> label.
+    options : dict
+        The intake options used.
+    input_order : tuple of str
+        The key items in the order of their columns in the input (the presentation order,
+        for longstring).
+    """
+
+    items: pd.DataFrame
+    meta: pd.DataFrame
+    exclusions: pd.DataFrame
+    n_read: int
+    source: str
+    id_column: str | None = None
+    notes: tuple[str, ...] = field(default=())
+    cell_log: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(CELL_LOG_COLUMNS)))
+    read_info: dict[str, Any] = field(default_factory=dict)
+    column_map: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    input_order: tuple[str, ...] = ()
+
+    @property
+    def n_analysed(self) -> int:
+        return len(self.items)
+
+    @property
+    def n_excluded(self) -> int:
+        return len(self.exclusions)
+
+    @property
+    def ids(self) -> pd.Series:
+        """The respondent ids of the analysed rows (None without an id column)."""
+        if self.id_column is None:
+            return pd.Series([None] * len(self.items), index=self.items.index, dtype=object)
+        return self.meta[self.id_column]
+
+    def excluded_by_reason(self) -> dict[str, int]:
+        counts = self.exclusions["reason"].value_counts().sort_index()
+        return {str(k): int(v) for k, v in counts.items()}
+
+    def exclude(self, rows: Mapping[int, tuple[str, str]]) -> IntakeResult:
+        """A copy with the analysed ``rows`` moved to the exclusion log.
+
+        Parameters
+        ----------
+        rows : mapping
+            Row number -> ``(reason, detail)``.
+        """
+        unknown = [r for r in rows if r not in self.items.index]
+        if unknown:
+            raise InputError(
+                f"Cannot exclude row(s) {', '.join(map(str, unknown[:5]))}: they are not "
+                "among the analysed rows."
+            )
+        if not rows:
+            return self
+        ids = self.ids
+        new = pd.DataFrame(
+            [{"row": int(r), "id": ids.loc[r], "reason": reason, "detail": detail}
+             for r, (reason, detail) in rows.items()], columns=list(EXCLUSION_COLUMNS))
+        exclusions = pd.concat([self.exclusions, new], ignore_index=True)
+        exclusions = exclusions.sort_values("row", kind="stable").reset_index(drop=True)
+        keep = ~self.items.index.isin(list(rows))
+        return replace(self, items=self.items.loc[keep], meta=self.meta.loc[keep],
+                       exclusions=exclusions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "read": dict(self.read_info),
+            "n_read": self.n_read,
+            "n_analysed": self.n_analysed,
+            "n_excluded": self.n_excluded,
+            "excluded_by_reason": self.excluded_by_reason(),
+            "n_cells_changed": len(self.cell_log),
+            "id_column": self.id_column,
+            "column_map": {k: v for k, v in self.column_map.items() if k != v},
+            "options": dict(self.options),
+            "notes": list(self.notes),
+        }
+
+
+# -- options ------------------------------------------------------------------------------
+#: Column names taken as the respondent id when ``--id`` is not given (case-insensitive).
+ID_CANDIDATES = ("id", "respondent", "respondent_id", "respondentid", "resp_id", "pid",
+                 "participant", "participant_id", "person", "response_id", "responseid")
+
+
+def detect_id_column(columns: Sequence[str], items: Sequence[str] = ()) -> str | None:
+    """The first column whose name is a usual respondent-id name, or None.
+
+    Examples
+    --------
+    >>> detect_id_column(["A1", "Respondent_ID", "age"])
+    'Respondent_ID'
+    >>> detect_id_column(["A1", "age"]) is None
+    True
+    """
+    lower = {str(c).lower(): c for c in columns if c not in set(items)}
+    for name in ID_CANDIDATES:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError(
+            f"The {name!r} option must be one of {', '.join(repr(a) for a in allowed)}; got "
+            f"{value!r}."
+        )
+    return value
+
+
+def _nfc(text: str) -> str:
+    """Unicode NFC form (headers are read in it; ids typed either way then match)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _as_number(text: str, decimal: str = ".") -> float | None:
+    """Parse text as a plain decimal number (no thousands separators, no inf/nan).
+
+    Examples
+    --------
+    >>> _as_number(" 3 "), _as_number("2,5", ","), _as_number("2,5"), _as_number("inf")
+    (3.0, 2.5, None, None)
+    """
+    s = text.strip()
+    if not _NUMBER[decimal].match(s):
+        return None
+    return float(s.replace(",", ".")) if decimal == "," else float(s)
+
+
+def _split_missing(values: Iterable[Any], key: Key) -> tuple[set[float], set[str]]:
+    nums: set[float] = set(key.missing_codes)
+    texts: set[str] = {s.casefold() for s in NA_STRINGS}
+    if isinstance(values, (str, int, float)):
+        values = [values]
+    rs = key.response_scale
+    for v in values:
+        if isinstance(v, bool) or v is None:
+            raise InputError(f"The 'missing_values' option takes numbers or text; got {v!r}.")
+        x: float | None
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            x = float(v)
+        elif isinstance(v, str):
+            x = _as_number(v) if _as_number(v) is not None else _as_number(v, ",")
+            if x is None:
+                if not v.strip():
+                    raise InputError("The 'missing_values' option has an empty text; an empty "
+                                     "cell is always missing. Remove it.")
+                texts.add(_nfc(v.strip()).casefold())
+                continue
+        else:
+            raise InputError(f"The 'missing_values' option takes numbers or text; got "
+                             f"{type(v).__name__}.")
+        if not math.isfinite(x):
+            raise InputError(f"The 'missing_values' option takes finite numbers; got {v!r}.")
+        if rs.min <= x <= rs.max and (rs.continuous or x.is_integer()):
+            raise InputError(
+                f"The missing code {v!r} lies inside the response scale {rs.min:g}-{rs.max:g} "
+                "and would turn real answers into missing values. Use a code outside it."
+            )
+        nums.add(x)
+    return nums, texts
+
+
+def _check_recode(recode: Mapping[Any, Any] | None) -> tuple[dict[str, float],
+                                                              dict[float, float]]:
+    """Answer code -> number, as (text codes, numeric codes).
+
+    A code that is a number (``1``, ``"1"``, ``"1.0"``) is also matched numerically, so a
+    recode changes a cell whatever the file format stored it as: CSV text ``"1"``, an XLSX
+    number ``1`` or an SPSS ``1.0``.
+
+    Examples
+    --------
+    >>> _check_recode({"A1": 1, 5: 1, "1": 5})
+    ({'a1': 1.0, '5': 1.0, '1': 5.0}, {5.0: 1.0, 1.0: 5.0})
+    """
+    if recode is None:
+        return {}, {}
+    if not isinstance(recode, Mapping):
+        raise InputError("The 'recode' option must map answer codes to numbers, e.g. "
+                         "{'A1': 1, 'A2': 2}.")
+    texts: dict[str, float] = {}
+    nums: dict[float, float] = {}
+    for k, v in recode.items():
+        if (isinstance(v, bool) or not (v is None or isinstance(v, (int, float)))
+                or (isinstance(v, float) and not math.isfinite(v))):
+            raise InputError(f"recode: the code {k!r} must map to a number (or nothing for "
+                             f"missing); got {v!r}.")
+        new = math.nan if v is None else float(v)
+        texts[_nfc(str(k).strip()).casefold()] = new
+        number = (float(k) if isinstance(k, (int, float)) and not isinstance(k, bool)
+                  else _as_number(k) if isinstance(k, str) else None)
+        if number is not None and math.isfinite(number):
+            nums[number + 0.0] = new
+    return texts, nums
+
+
+def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | None,
+                     notes: list[str]) -> dict[str, str]:
+    cols = table.columns
+    src = table.source
+    cmap: dict[str, str] = {}
+    if column_map is not None:
+        if not isinstance(column_map, Mapping):
+            raise InputError("The 'column_map' option must map key items to column names, "
+                             "e.g. {'A1': 'q1'}.")
+        used: dict[str, str] = {}
+        for item, col in column_map.items():
+            if item not in key.items:
+                raise InputError(f"column_map: {item!r} is not an item of the key. Map key "
+                                 "items (left) to data columns (right).")
+            if col not in cols:
+                raise InputError(f"column_map: {src} has no column {col!r} (for item "
+                                 f"{item}). Use one of its columns.")
+            if col in used:
+                raise InputError(f"column_map: column {col!r} is mapped to both {used[col]} "
+                                 f"and {item}. Map each column once.")
+            used[col] = item
+            cmap[item] = col
+    limesurvey: dict[str, str] = {}
+    for c in cols:
+        m = _BRACKET.match(c)
+        if m:
+            for cand in (m["sq"], m["q"] + m["sq"], f"{m['q']}_{m['sq']}"):
+                limesurvey.setdefault(cand, c)
+    out: dict[str, str] = {}
+    ls_used = 0
+    for item in key.items:
+        if item in cmap:
+            out[item] = cmap[item]
+        elif item in cols:
+            out[item] = item
+        elif item in limesurvey and limesurvey[item] not in cmap.values():
+            out[item] = limesurvey[item]
+            ls_used += 1
+    if ls_used:
+        notes.append(f"{ls_used} item column(s) matched by their LimeSurvey name Q[SQ] "
+                     "(e.g. " + next(f"{v} -> {k}" for k, v in out.items() if k != v) + ")")
+    missing = [i for i in key.items if i not in out]
+    if missing:
+        hint = "Check the column names against the key, or give a column map."
+        if len(cols) == 1 and len(key.items) > 1:
+            found = [d for d in DELIMITERS if d in cols[0]]
+            d = {"\t": "tab"}.get(found[0], repr(found[0])) if found else None
+            hint = ("The file has a single column" + (
+                f" whose name contains {d}: the delimiter is probably {d}; pass it "
+                "(--delimiter)." if d else "; check the delimiter."))
+        else:
+            folded = {c.casefold(): c for c in cols}
+            near = [f"{i}~{folded[i.casefold()]}" for i in missing if i.casefold() in folded]
+            looks = {skeleton(c): c for c in cols}
+            alike = [f"{i}~{looks[skeleton(i)]}" for i in missing if skeleton(i) in looks]
+            if near:
+                hint = (f"Some differ only in upper/lower case ({', '.join(near[:5])}); "
+                        "rename them or give a column map.")
+            elif alike:
+                hint = (f"Some only look alike, written in other letters (Cyrillic or Greek "
+                        f"lookalikes: {', '.join(alike[:5])}); retype them.")
+        raise InputError(
+            f"{src}: {len(missing)} of the key's {len(key.items)} item column(s) are missing: "
+            f"{', '.join(missing)}. {hint}"
+        )
+    for item, col in out.items():
+        if col in table.duplicate_columns.values():
+            n = 1 + sum(v == col for v in table.duplicate_columns.values())
+            raise InputError(f"{src}: column {col!r} (item {item}) appears {n} times in the "
+                             "header. Remove or rename the repeats.")
+    return out
+
+
+# -- cells --------------------------------------------------------------------------------
+def _id_text(cell: Any) -> str | None:
+    if cell is None:
+        return None
+    if isinstance(cell, float):
+        if cell != cell:
+            return None
+        if cell.is_integer():
+            return str(int(cell))
+    if isinstance(cell, (datetime, date, time)):
+        return cell.isoformat()
+    text = str(cell).strip()
+    return text or None
+
+
+def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
+    """Numbers when every cell is one (no leading zeros), else text; same for all formats."""
+    nums: list[float] = []
+    numeric = True
+    seen: dict[str, float | None] = {}  # survey columns repeat a few values many times
+    for c in cells:
+        if c is None:
+            nums.append(math.nan)
+        elif isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(
+                c, (bool, np.bool_)):
+            nums.append(float(c))
+        elif isinstance(c, str):
+            if c not in seen:
+                x = _as_number(c, decimal)
+                seen[c] = None if x is None or _LEADING_ZERO.match(c.strip()) else x
+            if (x := seen[c]) is None:
+                numeric = False
+                break
+            nums.append(x)
+        else:
+            numeric = False
+            break
+    if numeric and cells and not all(c is None for c in cells):
+        arr = np.asarray(nums, dtype=float)
+        mask = np.isnan(arr)
+        finite = arr[~mask]
+        if np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+            ints = np.where(mask, 0, arr).astype(np.int64)
+            return pd.Series(pd.arrays.IntegerArray(ints, mask))
+        return pd.Series(arr + 0.0, dtype=float)
+    texts: dict[Any, str | None] = {}
+    out = []
+    for c in cells:
+        try:
+            t = texts[c]
+        except KeyError:
+            t = texts[c] = _id_text(c)
+        except TypeError:  # an unhashable cell
+            t = _id_text(c)
+        out.append(t)
+    return pd.Series(pd.array(out, dtype="str"))
+
+
+def _number_of(cell: Any, decimal: str) -> float | None:
+    """The number a cell holds as it stands (text parsed), or None."""
+    if isinstance(cell, str):
+        return _as_number(cell, decimal)
+    if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(
+            cell, (bool, np.bool_)):
+        return float(cell)
+    return None
+
+
+def _show(cell: Any) -> str:
+    text = str(cell)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = None,
+                         out_of_range: str = "missing", non_numeric: str = "error",
+                         duplicate_ids: str = "exclude",
+                         missing_values: Iterable[Any] = (),
+                         column_map: Mapping[str, str] | None = None,
+                         recode: Mapping[Any, Any] | None = None) -> IntakeResult:
+    """Check a :class:`~lospw.analysis.intake.readers.RawTable` against ``key``; see :func:`read_responses`."""
+    _choice("out_of_range", out_of_range, ("missing", "exclude"))
+    _choice("non_numeric", non_numeric, ("error", "missing", "exclude"))
+    _choice("duplicate_ids", duplicate_ids, ("exclude", "keep_first", "error"))
+    miss_nums, miss_texts = _split_missing(missing_values, key)
+    codes, num_codes = _check_recode(recode)
+    src = table.source
+    if id_column is not None:
+        id_column = _nfc(id_column)
+    if isinstance(column_map, Mapping):
+        column_map = {(_nfc(k) if isinstance(k, str) else k): (_nfc(v) if isinstance(v, str)
+                                                               else v)
+                      for k, v in column_map.items()}
+    notes = list(table.notes)
+    if not table.rows:
+        raise InputError(f"{src}: the file has a header but no data rows. Give one row per "
+                         "respondent below the header.")
+    if id_column is not None and id_column not in table.columns:
+        raise InputError(f"{src}: no id column {id_column!r}; the columns are "
+                         f"{', '.join(table.columns[:12])}{' ...' if len(table.columns) > 12 else ''}. "
+                         "Name an existing column.")
+    notes.extend(key.warnings())
+    cmap = _resolve_columns(table, key, column_map, notes)
+    if id_column is not None and id_column in cmap.values():
+        raise InputError(f"{src}: the id column {id_column!r} is also an item column. Name "
+                         "the respondent id column.")
+    n = table.n_rows
+    index = pd.RangeIndex(1, n + 1, name="row")
+    id_pos = table.columns.index(id_column) if id_column else None
+    ids = [(_id_text(r[id_pos]) if id_pos is not None else None) for r in table.rows]
+    rs = key.response_scale
+    values = np.full((n, key.n_items), np.nan)
+    content = np.zeros((n, key.n_items), dtype=bool)  # the cell held anything at all
+    bad_rows: dict[str, dict[int, list[str]]] = {"non_numeric": {}, "out_of_range": {}}
+    cell_log: list[dict[str, Any]] = []
+    missing_counts: Counter[str] = Counter()
+    first_text: tuple[int, str, Any, int] | None = None
+    n_text = 0
+    for j, item in enumerate(key.items):
+        col = cmap[item]
+        c_idx = table.columns.index(col)
+        labels = table.value_labels.get(col, {})
+        ranges = table.user_missing.get(col, [])
+        for k, row in enumerate(table.rows):
+            cell = row[c_idx]
+            if cell is None:
+                continue
+            content[k, j] = True
+            x: float | None = None
+            recoded = False
+            if isinstance(cell, str):
+                folded = _nfc(cell.strip()).casefold()
+                if folded in codes:
+                    x, recoded = codes[folded], True
+                elif folded in miss_texts:
+                    missing_counts[repr(cell.strip())] += 1
+                    continue
+                else:
+                    x = _as_number(cell, table.decimal)
+            elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(
+                    cell, (bool, np.bool_)):
+                x = float(cell)
+            if not recoded and x is not None and x in num_codes:
+                x, recoded = num_codes[x], True
+            if recoded:
+                before = _number_of(cell, table.decimal)
+                if math.isnan(x):
+                    missing_counts[f"recoded {_show(cell).strip()!r}"] += 1
+                if before is None or math.isnan(x) or before != x:
+                    cell_log.append({"row": k + 1, "id": ids[k], "column": col,
+                                     "value": _show(cell), "problem": "recoded",
+                                     "action": "set missing" if math.isnan(x) else
+                                     f"set to {x:g}"})
+                if math.isnan(x):
+                    continue
+            if x is not None:
+                x += 0.0  # no negative zero
+            if x is None or not math.isfinite(x):
+                n_text += 1
+                if first_text is None:
+                    first_text = (k + 1, col, cell, j)
+                if non_numeric == "error":
+                    continue
+                action = "set missing" if non_numeric == "missing" else "row excluded"
+                cell_log.append({"row": k + 1, "id": ids[k], "column": col,
+                                 "value": _show(cell), "problem": "non_numeric",
+                                 "action": action})
+                if non_numeric == "exclude":
+                    bad_rows["non_numeric"].setdefault(k + 1, []).append(col)
+                continue
+            if x in miss_nums:
+                missing_counts[f"{x:g}"] += 1
+                continue
+            if any(lo <= x <= hi for lo, hi in ranges):
+                missing_counts[f"{x:g} (SPSS user-missing)"] += 1
+                continue
+            label = labels.get(x, labels.get(int(x), None)) if x.is_integer() else labels.get(x)
+            if label is not None and label.strip().casefold() in miss_texts:
+                missing_counts[f"{x:g} (label {label.strip()!r})"] += 1
+                continue
+            if x < rs.min or x > rs.max or (not rs.continuous and not x.is_integer()):
+                action = "set missing" if out_of_range == "missing" else "row excluded"
+                cell_log.append({"row": k + 1, "id": ids[k], "column": col,
+                                 "value": _show(cell), "problem": "out_of_range",
+                                 "action": action})
+                if out_of_range == "exclude":
+                    bad_rows["out_of_range"].setdefault(k + 1, []).append(col)
+                continue
+            values[k, j] = x
+    _log_lost_cells(table, cmap, ids, cell_log, notes)
+    if first_text is not None and non_numeric == "error":
+        r, col, cell, _ = first_text
+        more = f" (and {n_text - 1} more non-numeric cell(s))" if n_text > 1 else ""
+        hint = ("declare it a missing code (missing_values / --missing), recode it "
+                "(recode / --recode), or pass non_numeric='missing' or 'exclude' "
+                "(--non-numeric)")
+        if isinstance(cell, str) and table.decimal == "." and _as_number(cell, ","):
+            hint = "the file seems to use a decimal comma: pass decimal=',' (--decimal ,)"
+        elif isinstance(cell, str) and re.match(r"^[A-Za-z]{1,3}\d{1,3}$", cell.strip()):
+            hint = ("it looks like an answer code (as LimeSurvey writes 'A1', 'A2' ...): map "
+                    "the codes to numbers with recode={'A1': 1, ...} (--recode FILE)")
+        raise InputError(f"{src}: row {r}, column {col}: {_show(cell)!r} is not a number"
+                         f"{more}. Correct it, or {hint}.")
+    if missing_counts:
+        notes.append("missing codes read as missing: " + ", ".join(
+            f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items())))
+    n_recoded = sum(e["problem"] == "recoded" for e in cell_log)
+    if n_recoded:
+        notes.append(f"{n_recoded} cell(s) changed by the recode (listed in the cell log)")
+    n_nonnum = sum(e["problem"] == "non_numeric" for e in cell_log)
+    n_oor = sum(e["problem"] == "out_of_range" for e in cell_log)
+    if n_nonnum:
+        notes.append(f"{n_nonnum} non-numeric cell(s) " + (
+            "set to missing" if non_numeric == "missing" else "excluded their rows"))
+    if n_oor:
+        notes.append(f"{n_oor} value(s) outside the response scale {rs.min:g}-{rs.max:g} " + (
+            "set to missing" if out_of_range == "missing" else "excluded their rows"))
+
+    reasons: dict[int, list[tuple[str, str]]] = {}
+
+    def add(row: int, reason: str, detail: str) -> None:
+        reasons.setdefault(row, []).append((reason, detail))
+
+    for r, why in table.malformed.items():
+        add(r, "malformed_row", why)
+    answered = ~np.isnan(values)
+    for k in np.flatnonzero(~answered.any(axis=1)):
+        held = int(content[k].sum())
+        add(int(k) + 1, "empty_row", "no item answered" if not held else
+            f"no valid answer ({held} item cell(s) held only missing codes or invalid values)")
+    for reason, rows in bad_rows.items():
+        for r, cols in rows.items():
+            add(r, reason, f"{'non-numeric' if reason == 'non_numeric' else 'out-of-range'} "
+                f"value in {', '.join(cols)}")
+    if id_column is not None:
+        groups: dict[str, list[int]] = {}
+        for k, i in enumerate(ids):
+            if i is not None:
+                groups.setdefault(i, []).append(k + 1)
+        dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
+        if dups and duplicate_ids == "error":
+            rows = next(iter(dups.values()))
+            # rows, never the id itself: messages and logs carry no raw ids
+            raise InputError(
+                f"{src}: rows {', '.join(map(str, rows))} share a respondent id "
+                f"({len(dups)} duplicated id(s) in all). Make the ids unique, or pass "
+                "duplicate_ids='exclude' or 'keep_first'."
+            )
+        for rows in dups.values():
+            keeper = None
+            if duplicate_ids == "keep_first":
+                keeper = next((r for r in rows if r not in reasons), None)
+            for r in rows:
+                if r == keeper:
+                    continue
+                others = ", ".join(str(o) for o in rows if o != r)
+                # the detail names rows, never the id itself (logs get pseudonymised ids)
+                detail = (f"same id as row {keeper}, which is analysed" if keeper
+                          else f"same id on row(s) {others}")
+                add(r, "duplicate_id", detail)
+        missing_ids = sum(i is None for i in ids)
+        if missing_ids:
+            notes.append(f"{missing_ids} row(s) have no respondent id")
+    excl_rows = []
+    for r in sorted(reasons):
+        entries = sorted(reasons[r], key=lambda e: _REASON_ORDER.index(e[0]))
+        detail = entries[0][1]
+        if len(entries) > 1:
+            detail += "; also " + "; ".join(f"{e[0]}: {e[1]}" for e in entries[1:])
+        excl_rows.append({"row": r, "id": ids[r - 1], "reason": entries[0][0],
+                          "detail": detail})
+    exclusions = pd.DataFrame(excl_rows, columns=list(EXCLUSION_COLUMNS))
+    keep = np.array([r not in reasons for r in range(1, n + 1)], dtype=bool)
+    items = pd.DataFrame(values, index=index, columns=list(key.items)).loc[keep]
+    used = set(cmap.values())
+    meta_cols = [c for c in table.columns if c not in used]
+    meta = pd.DataFrame(index=index)
+    for c in meta_cols:
+        cells = table.column(c)
+        if c == id_column:
+            meta[c] = pd.Series(pd.array(ids, dtype="str"), index=index)
+        else:
+            s = _meta_column(cells, table.decimal)
+            s.index = index
+            meta[c] = s
+    meta = meta.loc[keep]
+    extra = [c for c in meta_cols if c != id_column and _looks_like_item(c, key)]
+    if extra:
+        notes.append(f"{len(extra)} column(s) look like items but are not in the key and are "
+                     f"kept as other columns: {', '.join(extra[:8])}"
+                     f"{' ...' if len(extra) > 8 else ''}")
+    result = IntakeResult(
+        items=items, meta=meta, exclusions=exclusions, n_read=n, source=src,
+        id_column=id_column, notes=tuple(notes),
+        cell_log=pd.DataFrame(cell_log, columns=list(CELL_LOG_COLUMNS)),
+        read_info=table.read_info(), column_map=dict(cmap),
+        value_labels={k: dict(v) for k, v in table.value_labels.items()},
+        variable_labels=dict(table.variable_labels),
+        options={"id_column": id_column, "out_of_range": out_of_range,
+                 "non_numeric": non_numeric, "duplicate_ids": duplicate_ids,
+                 "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
+                     t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
+        input_order=tuple(sorted(key.items, key=lambda i: table.columns.index(cmap[i]))),
+    )
+    if result.n_analysed + result.n_excluded != result.n_read:  # pragma: no cover - a bug
+        raise RuntimeError("intake lost rows: analysed + excluded != read")
+    log.info("intake %s: %d read, %d analysed, %d excluded", src, n, result.n_analysed,
+             result.n_excluded)
+    return result
+
+
+_LOST = {"formula_without_value": "formula cell(s) without a calculated value",
+         "merged_cell": "cell(s) hidden by merged cells"}
+
+
+def _log_lost_cells(table: RawTable, cmap: Mapping[str, str], ids: list[str | None],
+                    cell_log: list[dict[str, Any]], notes: list[str]) -> None:
+    """Log the cells Excel shows but the file holds no value for (read as empty): each one
+    in an item column in the cell log, all of them counted in the notes."""
+    if not table.lost_cells:
+        return
+    n, width = table.n_rows, len(table.columns)
+    item_of = {table.columns.index(c) + 1: c for c in cmap.values()}
+    counts: Counter[str] = Counter()
+    in_items: Counter[str] = Counter()
+    for lc in table.lost_cells:
+        rows = range(max(lc.min_row, 1), min(lc.max_row, n) + 1)
+        for pos in range(lc.min_col, min(lc.max_col, width) + 1):
+            for r in rows:
+                if table.rows[r - 1][pos - 1] is not None:
+                    continue  # the top-left cell of a merged range holds its value
+                counts[lc.problem] += 1
+                if pos in item_of:
+                    in_items[lc.problem] += 1
+                    cell_log.append({"row": r, "id": ids[r - 1], "column": item_of[pos],
+                                     "value": "", "problem": lc.problem,
+                                     "action": "set missing"})
+    for problem, k in sorted(counts.items()):
+        notes.append(f"{k} {_LOST[problem]} read as empty ({in_items[problem]} in item "
+                     "columns, listed in the cell log)")
+
+
+def _looks_like_item(col: str, key: Key) -> bool:
+    stems = {re.sub(r"\d+$", "", i) for i in key.items}
+    stem = re.sub(r"\d+$", "", col)
+    return stem != col and stem in stems
+
+
+def responses_from_frame(frame: pd.DataFrame, key: Key, *, source: str = "<frame>",
+                         **options: Any) -> IntakeResult:
+    """Check a DataFrame of responses against ``key``; options as :func:`read_responses`.
+
+    Every row of ``frame`` is a data row; they are numbered 1, 2, ... in order (the frame's
+    own index is not used).
+
+    Examples
+    --------
+    >>> from lospw.analysis.core.key import key_from_dict
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+    ...                      "missing_codes": [9], "scales": {"S": ["a", "b"]}})
+    >>> df = pd.DataFrame({"id": ["x", "y", "z"], "a": [1, 9, None], "b": [7, 2, None]})
+    >>> res = responses_from_frame(df, key, id_column="id")
+    >>> res.items.to_dict("index")
+    {1: {'a': 1.0, 'b': nan}, 2: {'a': nan, 'b': 2.0}}
+    >>> res.exclusions[["row", "reason"]].to_dict("records")
+    [{'row': 3, 'reason': 'empty_row'}]
+    >>> res.cell_log[["row", "column", "value", "action"]].to_dict("records")
+    [{'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"Responses must be a DataFrame; got {type(frame).__name__}.")
+    return responses_from_table(frame_to_table(frame, source), key, **options)
+
+
+def read_responses(path: str | Path, key: Key, *, id_column: str | None = None,
+                   out_of_range: str = "missing", non_numeric: str = "error",
+                   duplicate_ids: str = "exclude", missing_values: Iterable[Any] = (),
+                   column_map: Mapping[str, str] | None = None,
+                   recode: Mapping[Any, Any] | None = None, sheet: str | None = None,
+                   encoding: str | None = None, delimiter: str | None = None,
+                   decimal: str | None = None) -> IntakeResult:
+    """Read a response file (CSV, XLSX, SPSS .sav) and check it against ``key``.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV / text (delimiter, decimal mark and encoding detected), XLSX or SPSS ``.sav``
+        (value labels, variable labels and user-missing values kept); see
+        :mod:`lospw.analysis.intake.readers`. LimeSurvey exports work as they are: columns named
+        ``Q[SQ]`` match the key item ``SQ`` or ``QSQ``.
+    key : Key
+    id_column : str, optional
+        The respondent id column (checked for duplicates).
+    out_of_range : {"missing", "exclude"}
+        A value outside the response scale (or not a whole category) becomes missing, or
+        excludes its row. Either way it is listed in ``cell_log``.
+    non_numeric : {"error", "missing", "exclude"}
+        A cell that is not a number nor a missing code: stop with an error naming it
+        (default), set it missing, or exclude its row (both logged).
+    duplicate_ids : {"exclude", "keep_first", "error"}
+        Rows sharing an id: exclude them all (each listed, naming the others), keep the first
+        analysable one, or stop.
+    missing_values : iterable
+        More missing codes besides the key's: numbers (outside the response scale) or text
+        (e.g. ``"weet niet"``; matched case-insensitively, also against SPSS value labels).
+    column_map : mapping, optional
+        Key item -> column name, for columns not named as the items.
+    recode : mapping, optional
+        Answer code -> number (or None for missing), e.g. ``{"A1": 1, "A2": 2}``.
+    sheet, encoding, delimiter, decimal
+        Passed to :func:`lospw.analysis.intake.readers.read_table`.
+
+    Returns
+    -------
+    IntakeResult
+
+    Raises
+    ------
+    InputError
+        An unreadable file, missing item columns, a non-numeric cell (by default), a bad
+        option: one line naming the file and the fix.
+    """
+    table = read_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                       decimal=decimal)
+    return responses_from_table(
+        table, key, id_column=id_column, out_of_range=out_of_range, non_numeric=non_numeric,
+        duplicate_ids=duplicate_ids, missing_values=missing_values, column_map=column_map,
+        recode=recode)
+
+
+def pseudonyms(result: IntakeResult, prefix: str = "R") -> pd.Series:
+    """Sequential pseudonymous codes for every input row (analysed and excluded).
+
+    Codes are ``R0001``, ``R0002``, ... numbered by the first row on which each respondent id
+    appears, so rows that share an id share a code; rows without an id get a code of their
+    own. Nothing about the raw id can be recovered from the code; the link is the row number
+    in the raw file, which stays with the raw data.
+
+    Returns
+    -------
+    Series
+        Indexed by row number (1..n_read).
+    """
+    ids: dict[int, Any] = {}
+    for r, i in result.ids.items():
+        ids[int(r)] = i
+    for r, i in zip(result.exclusions["row"], result.exclusions["id"], strict=True):
+        ids[int(r)] = i
+    width = max(4, len(str(result.n_read)))
+    codes: dict[int, str] = {}
+    seen: dict[Any, str] = {}
+    counter = 0
+    for r in sorted(ids):
+        i = ids[r]
+        if i is None or (isinstance(i, float) and math.isnan(i)) or i is pd.NA:
+            counter += 1
+            codes[r] = f"{prefix}{counter:0{width}d}"
+            continue
+        if i not in seen:
+            counter += 1
+            seen[i] = f"{prefix}{counter:0{width}d}"
+        codes[r] = seen[i]
+    return pd.Series(codes, name="respondent").rename_axis("row")

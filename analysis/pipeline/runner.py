@@ -1,0 +1,270 @@
+"""The whole validation of an instrument in one run: stages, artifacts and a manifest.
+
+``lospw analyze`` calls :func:`run_analysis`. Each stage (:data:`lospw.analysis.pipeline.stages.STAGES`) is
+a small :class:`Stage`: a ``run`` function from the :class:`Context` (the options, the key,
+the results of earlier stages) to a typed result, and a ``write`` function that saves that
+result under ``DIR/<stage>/`` with :mod:`lospw.analysis.core.artifacts` (deterministic JSON / CSV, no
+timestamps, no absolute paths, respondent ids pseudonymised).
+
+A stage that cannot run does not stop the others. It ends as
+
+``ok``
+    ran and wrote its artifacts (its warnings are listed by code);
+``skipped``
+    could not run: its module is not part of this version, an option it needs was not
+    given, a stage it needs did not run, or its data do not allow it (e.g. a group too
+    small for invariance); the reason is recorded;
+``failed``
+    raised an error: an anticipated one (a :class:`~lospw.analysis.core.errors.LospwError`, e.g. a fit
+    that cannot be computed) with its message, or an unexpected one with the exception type
+    and message. The traceback goes to the log (``--debug``), not to the artifacts.
+
+Only bad input to the run as a whole (the data file, the key, the criteria, an unknown
+column) stops it, with one line and exit status 2, before anything is written.
+
+``DIR/manifest.json`` lists every stage (status, reason, warnings) and every artifact (path
+relative to DIR, stage, SHA-256, the estimator and the seed it depends on, or null). The
+last one written says ``complete: true``; readers of DIR refuse a manifest without it
+(:func:`require_complete`). Timings are shown on the terminal and in the ``--json``
+summary, never in the artifacts: a rerun is byte-identical.
+
+DIR is written through :func:`lospw.analysis.core.outdir.output_folder`: the run holds a lock on DIR,
+writes into a hidden sibling folder and replaces DIR with it in one step at the end, so an
+error, Ctrl-C or a second run into the same DIR never leaves a half-written or mixed folder,
+and a folder holding anything lospw analyze did not write is refused, never emptied.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lospw.analysis.core.artifacts import write_json
+from lospw.analysis.core.criteria import load_criteria
+from lospw.analysis.core.errors import InputError, LospwError, LospwWarning
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import output_folder
+from lospw.analysis.pipeline import stages
+from lospw.analysis.pipeline.context import (
+    AnalysisOptions,
+    Context,
+    Stage,
+    StageRecord,
+    StageSkipped,
+)
+from lospw.analysis.pipeline.manifest import (
+    enclosing_run,
+    legacy_run,
+    require_complete,
+    write_manifest,
+)
+from lospw.analysis.pipeline.provenance import detect_synthetic, provenance
+
+__all__ = ["AnalysisOptions", "RunSummary", "run_analysis", "run_stages", "warning_codes"]
+
+log = logging.getLogger(__name__)
+
+
+
+_CODE = re.compile(r"^\[([a-z][a-z0-9_]*)\]\s*(.*)$", re.S)
+_CODE_COLON = re.compile(r"^([a-z][a-z0-9_]*):\s+(.*)$", re.S)
+
+
+def warning_codes(messages: Sequence[Any]) -> tuple[dict[str, str], ...]:
+    """Named warnings from messages like ``"[code] text"`` or ``"code: text"``.
+
+    Messages without a code get ``"note"``. Duplicates (same code and text) are dropped,
+    the order is kept.
+
+    Examples
+    --------
+    >>> warning_codes(["[heywood_case] x1 variance < 0", "not_converged: stopped", "plain"])
+    ({'code': 'heywood_case', 'message': 'x1 variance < 0'}, {'code': 'not_converged', 'message': 'stopped'}, {'code': 'note', 'message': 'plain'})
+    """
+    out: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for m in messages:
+        if isinstance(m, LospwWarning):
+            code, text = m.code, m.message
+        elif isinstance(m, dict) and "code" in m:
+            code, text = str(m["code"]), str(m.get("message", ""))
+        else:
+            text = " ".join(str(m).split())
+            code = "note"
+            for pattern in (_CODE, _CODE_COLON):
+                hit = pattern.match(text)
+                if hit:
+                    code, text = hit.group(1), hit.group(2)
+                    break
+        for pattern in (_CODE, _CODE_COLON):  # "code: code: text" from a re-wrapped note
+            hit = pattern.match(text)
+            if hit and hit.group(1) == code:
+                text = hit.group(2)
+        if (code, text) not in seen:
+            seen.add((code, text))
+            out.append({"code": code, "message": text})
+    return tuple(out)
+
+
+def _result_warnings(result: Any) -> list[Any]:
+    found = getattr(result, "warnings", None)
+    if found is None:
+        return []
+    if isinstance(found, (list, tuple)):
+        return [getattr(w, "to_dict", lambda w=w: w)() for w in found]
+    return []
+
+
+def _drop_partial(folder: Path) -> None:
+    """A stage that raised while writing leaves no half of its artifacts in the run."""
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+
+
+def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageRecord:
+    started = time.perf_counter()
+
+    def record(status: str, reason: str | None, caught: Sequence[Any] = (),
+               tb: str | None = None) -> StageRecord:
+        return StageRecord(stage.name, status, reason, warning_codes(caught),
+                           time.perf_counter() - started, tb)
+
+    for need in stage.requires:
+        if need not in ctx.results:
+            rec = done.get(need)
+            state = rec.status if rec else "not run"
+            return record("skipped", f"needs the {need} stage, which was {state}")
+    folder = ctx.outdir / stage.name
+    caught: list[Any] = []
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            result = stage.run(ctx)
+            if folder.exists():
+                shutil.rmtree(folder)
+            stage.write(result, ctx, folder)
+        except StageSkipped as exc:
+            _drop_partial(folder)
+            caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
+            return record("skipped", exc.reason, caught)
+        except LospwError as exc:
+            if stage.fatal:
+                raise
+            _drop_partial(folder)
+            caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
+            log.info("stage %s failed: %s", stage.name, exc)
+            return record("failed", str(exc), caught, traceback.format_exc())
+        except Exception as exc:  # a bug in a stage must not stop the others
+            _drop_partial(folder)
+            caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
+            text = " ".join(str(exc).split())[:500]
+            log.warning("stage %s failed unexpectedly", stage.name, exc_info=True)
+            return record("failed", f"unexpected error ({type(exc).__name__}: {text})",
+                          caught, traceback.format_exc())
+        caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
+    ctx.results[stage.name] = result
+    caught += _result_warnings(result)
+    reason = stage.check(result) if stage.check is not None else None
+    if reason is not None:
+        ctx.results.pop(stage.name)
+        return record("skipped", reason, caught)
+    return record("ok", None, caught)
+
+
+def run_stages(stages: Sequence[Stage], ctx: Context,
+               progress: Callable[[str, Stage, StageRecord | None], None] | None = None
+               ) -> list[StageRecord]:
+    """Run stages in order; every stage ends ok, skipped or failed (see the module doc).
+
+    ``progress(event, stage, record)`` is called with ``"start"`` (record None) and
+    ``"end"`` for each stage: the CLI's display.
+    """
+    done: dict[str, StageRecord] = {}
+    for stage in stages:
+        if progress:
+            progress("start", stage, None)
+        rec = _run_one(stage, ctx, done)
+        done[stage.name] = rec
+        if progress:
+            progress("end", stage, rec)
+    return list(done.values())
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What :func:`run_analysis` returns (and ``lospw analyze --json`` prints)."""
+
+    outdir: Path
+    records: tuple[StageRecord, ...]
+    verdict: tuple[dict[str, Any], ...]
+    seconds: float
+    synthetic: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outdir": self.outdir.as_posix(), "synthetic": self.synthetic,
+                "seconds": self.seconds,
+                "stages": [{**r.to_dict(), "seconds": r.seconds} for r in self.records],
+                "verdict": [dict(v) for v in self.verdict]}
+
+
+def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
+                 progress: Callable[[str, Stage, StageRecord | None], None] | None = None
+                 ) -> RunSummary:
+    """Run every stage on ``options.data`` and write DIR (see the module docstring).
+
+    Parameters
+    ----------
+    options : AnalysisOptions
+    outdir : str or Path
+        The output folder: new, empty, or written by an earlier run of lospw analyze (then
+        replaced as a whole when this run has finished; see :mod:`lospw.analysis.core.outdir`).
+    progress : callable, optional
+        See :func:`run_stages`.
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    InputError
+        Bad data file, key, criteria or options, or an output folder that cannot be
+        written or holds files lospw analyze did not write (nothing is changed then).
+    """
+    started = time.perf_counter()
+    key = load_key(options.key)
+    criteria = load_criteria(options.criteria)
+    if not Path(options.data).is_file():
+        raise InputError(f"No data file {options.data!r}. Give the path of a CSV, XLSX or "
+                         "SAV file with one row per respondent.")
+    synthetic, evidence = detect_synthetic(options.data, options.synthetic)
+    for given in (options.key, options.criteria):
+        run = enclosing_run(given) if given else None
+        if run is not None:
+            require_complete(run)
+    out = Path(outdir)
+    # read at call time: a test may replace a stage of the module's tuple
+    analyses, verdict_stage = stages.STAGES, stages.VERDICT
+    all_stages = (*analyses, verdict_stage)
+    with output_folder(out, command="analyze", legacy=legacy_run,
+                       inputs=(options.data, options.key, options.criteria)) as tmp:
+        ctx = Context(options, key, criteria, tmp, synthetic)
+        key.save(tmp / "key.yaml")
+        write_json(provenance(options, key, criteria, synthetic, evidence),
+                   tmp / "provenance.json")
+        records = run_stages(analyses, ctx, progress)
+        # The verdict reads only the artifacts, so it needs the manifest of the other stages.
+        write_manifest(ctx, analyses, records, complete=False)
+        records += run_stages([verdict_stage], ctx, progress)
+        write_manifest(ctx, all_stages, records, complete=True)
+    verdict = ctx.results.get("verdict")
+    rows = tuple(r.to_dict() for r in verdict.rows) if verdict is not None else ()
+    return RunSummary(out, tuple(records), rows, time.perf_counter() - started, synthetic)

@@ -1,0 +1,279 @@
+"""The stages of ``lospw analyze``: thin adapters from the :class:`~lospw.analysis.pipeline.context.Context`
+to the stage modules, and writers of their artifacts.
+
+No statistic is computed here: every number comes from the stage's own module
+(:mod:`lospw.analysis.intake.responses`, :mod:`lospw.analysis.intake.screening`, :mod:`lospw.analysis.classical.reliability`,
+:mod:`lospw.analysis.efa.efa`, :mod:`lospw.analysis.cfa`, :mod:`lospw.analysis.validation.invariance`, :mod:`lospw.analysis.validation.validity`,
+:mod:`lospw.analysis.validation.reduction`, :mod:`lospw.analysis.scoring.scheme`, :mod:`lospw.analysis.scoring.aggregate`,
+:mod:`lospw.analysis.pipeline.verdict`). The JSON artifacts of the
+single-stage commands' shape (``lospw reliability --json`` ...) are written as those commands
+print them, so the two agree number for number.
+
+The artifact layout is documented in DESIGN.md, "Artifacts of lospw analyze".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lospw.analysis.classical.items import item_stats
+from lospw.analysis.classical.reliability import reliability
+from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import Key
+from lospw.analysis.efa.efa import efa
+from lospw.analysis.intake.artifacts import write_intake
+from lospw.analysis.intake.readers import read_table
+from lospw.analysis.intake.responses import (
+    IntakeResult,
+    detect_id_column,
+    pseudonyms,
+    responses_from_table,
+)
+from lospw.analysis.intake.screening import screen_intake
+from lospw.analysis.pipeline import verdict
+from lospw.analysis.pipeline.context import (
+    Context,
+    Stage,
+    StageSkipped,
+    analysed,
+    json_with_intake,
+    missing_for,
+    portable_name,
+    warn,
+)
+from lospw.analysis.pipeline.stages_model import (
+    check_invariance,
+    run_cfa,
+    run_invariance,
+    run_reduction,
+    run_validity,
+    write_cfa,
+    write_invariance,
+    write_reduction,
+    write_validity,
+)
+from lospw.analysis.scoring.aggregate import aggregate
+from lospw.analysis.scoring.profiles import write_profile_charts
+from lospw.analysis.scoring.scheme import derive_scheme
+from lospw.analysis.scoring.scheme_io import save_scheme
+from lospw.analysis.scoring.scores import check_score_columns
+
+__all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
+
+
+# -- intake and screening -------------------------------------------------------------------
+def run_intake(ctx: Context) -> IntakeResult:
+
+    o, key = ctx.options, ctx.key
+    table = read_table(o.data)
+    res = responses_from_table(table, key, id_column=o.id_column)
+    if o.id_column is None:
+        found = detect_id_column([str(c) for c in res.meta.columns], key.items)
+        if found is not None:
+            res = responses_from_table(table, key, id_column=found)
+    for option, col in (("group", o.group), ("cluster", o.cluster)):
+        if col is not None and col not in res.meta.columns:
+            others = ", ".join(map(str, res.meta.columns)) or "none"
+            raise InputError(f"{portable_name(o.data)}: no {option} column {col!r}; the non-item "
+                             f"columns are {others}. Name one of them with --{option}.")
+    if o.invariance_groups:
+        present = set(res.meta[o.group].dropna().astype(str))
+        absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
+        if absent:
+            raise InputError(f"{portable_name(o.data)}: --invariance-groups names group(s) "
+                             f"{', '.join(absent)} that column {o.group!r} does not have; its "
+                             f"groups are {', '.join(sorted(present))}.")
+    return res
+
+
+def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
+
+    write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
+                 screening_mode="off")
+
+
+def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
+
+    o = ctx.options
+    if o.screen == "off":
+        raise StageSkipped("screening is off (--screen off)")
+    raw = ctx.result("intake")
+    return screen_intake(raw, exclude=o.screen == "exclude", min_flags=o.min_flags)
+
+
+def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -> None:
+
+    data, scr = res
+    write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
+                 screening_mode=ctx.options.screen)
+
+
+# -- items, reliability, dimensionality -----------------------------------------------------
+def run_items(ctx: Context) -> Any:
+    return item_stats(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+
+
+def write_items(res: Any, ctx: Context, folder: Path) -> None:
+    write_json(json_with_intake(res, analysed(ctx)), folder / "items.json")
+    if hasattr(res, "to_frame"):
+        write_csv(res.to_frame(), folder / "items.csv")
+
+
+def run_reliability(ctx: Context) -> Any:
+
+    return reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+
+
+def write_reliability(res: Any, ctx: Context, folder: Path) -> None:
+    write_json(json_with_intake(res, analysed(ctx)), folder / "reliability.json")
+    write_csv(res.to_frame(), folder / "scales.csv")
+    write_csv(pd.concat([s.to_frame() for s in res.scales.values()], ignore_index=True),
+              folder / "items.csv")
+
+
+def _efa_correlation(ctx: Context) -> str:
+    return "polychoric" if ctx.options.estimator == "WLSMV" else "pearson"
+
+
+def run_dimensionality(ctx: Context) -> Any:
+    return efa(analysed(ctx).items, ctx.key, cor=_efa_correlation(ctx),
+               missing=missing_for(ctx, "efa"), rng=ctx.options.seed)
+
+
+def write_dimensionality(res: Any, ctx: Context, folder: Path) -> None:
+    write_json(json_with_intake(res, analysed(ctx)), folder / "efa.json")
+    frame = res.to_frame()
+    frame.insert(0, "item", frame.index)
+    write_csv(frame, folder / "loadings.csv")
+
+
+# -- scoring and aggregation --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScoringStageResult:
+    """The scheme, the scores of the analysed sample, and which key they use."""
+
+    scheme: Any
+    scores: Any  # ScoreResult
+    key: Key
+    reduced: bool
+
+
+def run_scoring(ctx: Context) -> ScoringStageResult:
+
+    o = ctx.options
+    key, reduced = ctx.key, False
+    if o.reduce:
+        red = ctx.results.get("reduction")
+        if red is None:
+            warn("reduce_unavailable", "--reduce was given but the reduction stage did not "
+                  "run: the scheme uses the full key")
+        elif red.proposal.dropped:
+            key, reduced = red.reduced_key, True
+    data = analysed(ctx)
+    label = ""
+    if ctx.synthetic:
+        label = ("DEMO scheme: norms from SYNTHETIC data; not for interpreting real "
+                 "respondents.")
+    scheme = derive_scheme(data, key, group=o.group, estimator=o.estimator,
+                           synthetic=ctx.synthetic, seeds={"analysis": o.seed}, label=label,
+                           description=f"lospw analyze of {Path(o.data).name}")
+    groups = data.meta[o.group] if o.group else None
+    scores = scheme.score_items(data.items, groups)
+    check_score_columns(scores.scales, reserved=_scores_front(o))
+    return ScoringStageResult(scheme, scores, key, reduced)
+
+
+def _scores_front(o: Any) -> dict[str, str]:
+    """The columns of scores.csv before the scales' (name -> what it is)."""
+    front = {"respondent": "the pseudonym column 'respondent'",
+             "row": "the input-row column 'row'"}
+    for flag, col in (("--group", o.group), ("--cluster", o.cluster)):
+        if col:
+            front.setdefault(col, f"the {flag} column {col!r}")
+    return front
+
+
+def write_scoring(res: ScoringStageResult, ctx: Context, folder: Path) -> None:
+    o = ctx.options
+    data = analysed(ctx)
+    save_scheme(res.scheme, folder / "scheme.json")
+    table = res.scores.to_frame()
+    codes = pseudonyms(data).reindex(table.index)
+    front = pd.DataFrame({"respondent": codes.to_numpy(), "row": table.index.astype(int)},
+                         index=table.index)
+    for col in (o.group, o.cluster):
+        if col and col not in front.columns:
+            front[col] = data.meta[col]
+        elif col:  # a group column called row or respondent: lospw's columns stay
+            front[f"{col}.2"] = data.meta[col]
+    write_csv(pd.concat([front, table], axis=1), folder / "scores.csv")
+    summary = res.scores.to_dict()
+    summary.update(key="reduced" if res.reduced else "full", instrument=res.key.instrument,
+                   scales={**summary["scales"]},
+                   items={s.name: list(s.items) for s in res.key.scales},
+                   synthetic=ctx.synthetic)
+    write_json(summary, folder / "summary.json")
+
+
+def run_aggregation(ctx: Context) -> Any:
+
+    o = ctx.options
+    if o.cluster is None:
+        raise StageSkipped("no --cluster column given")
+    sc = ctx.result("scoring")
+    data = analysed(ctx)
+    return aggregate(sc.scores.scores, data.items, data.meta[o.cluster], sc.key, by=o.cluster)
+
+
+def write_aggregation(res: Any, ctx: Context, folder: Path) -> None:
+
+    sc = ctx.results["scoring"]
+    write_json(res.to_dict(), folder / "aggregation.json")
+    write_csv(res.to_frame(), folder / "profiles.csv")
+    write_csv(res.scales, folder / "scales.csv")
+    rs = sc.key.response_scale
+    overall = {s: float(sc.scores.scores[s].mean()) for s in sc.key.scale_names}
+    note = ("SYNTHETIC data; " if ctx.synthetic else "") + f"lospw analyze: {sc.key.instrument}"
+    write_profile_charts(res.profiles, folder / "charts", low=rs.min, high=rs.max,
+                         scales=sc.key.scale_names, overall=overall, by=res.by, note=note)
+
+
+# -- verdict ------------------------------------------------------------------------------------
+def run_verdict(ctx: Context) -> Any:
+
+    return verdict.verdict_from_dir(ctx.outdir, ctx.criteria)
+
+
+def write_verdict(res: Any, ctx: Context, folder: Path) -> None:
+
+    verdict.write_verdict(res, ctx.criteria, folder)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("intake", "intake and exclusion log", run_intake, write_intake_stage, fatal=True),
+    Stage("screening", "careless-responding screening", run_screening, write_screening,
+          requires=("intake",)),
+    Stage("items", "item analysis", run_items, write_items, requires=("intake",)),
+    Stage("reliability", "reliability", run_reliability, write_reliability,
+          requires=("intake",)),
+    Stage("dimensionality", "dimensionality and EFA", run_dimensionality,
+          write_dimensionality, requires=("intake",), uses_seed=True),
+    Stage("cfa", "competing CFA models", run_cfa, write_cfa, requires=("intake",),
+          uses_estimator=True),
+    Stage("invariance", "measurement invariance", run_invariance, write_invariance,
+          requires=("intake",), uses_estimator=True, check=check_invariance),
+    Stage("validity", "convergent and discriminant validity", run_validity, write_validity,
+          requires=("intake",), uses_estimator=True),
+    Stage("reduction", "item-reduction proposal", run_reduction, write_reduction,
+          requires=("cfa",), uses_estimator=True, uses_seed=True),
+    Stage("scoring", "scoring scheme and norms", run_scoring, write_scoring,
+          requires=("intake",), uses_estimator=True),
+    Stage("aggregation", "workplace aggregation", run_aggregation, write_aggregation,
+          requires=("scoring",)),
+)
+VERDICT = Stage("verdict", "verdict table", run_verdict, write_verdict)
