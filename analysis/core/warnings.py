@@ -7,7 +7,7 @@ stage does about it. Conditions that make an analysis impossible are refused ins
 one-line :class:`~lospw.analysis.core.errors.InputError` (exit status 2); the registry lists those too
 (``handling="refused"``), so the report can say what happens in every case.
 
-``tests/analysis/test_warning_codes.py`` scans the source for codes and fails when one is
+``tests/analysis/core/test_warnings.py`` scans the source for codes and fails when one is
 used but not registered here: a new code is added to :data:`WARNING_CODES` with its meaning.
 
 Examples
@@ -115,6 +115,15 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("reliability",), "warning", "omega_ordinal is null for that scale."),
     WarningCode("bifactor_failed", "The bifactor model of the key's items did not converge.",
                 ("reliability",), "warning", "the bifactor indices are null."),
+    WarningCode("dynamic_not_converged",
+                "Some replications of the dynamic fit cutoffs did not converge.",
+                ("dynamic",), "warning",
+                "they are left out of the distributions; the counts are in dynamic.json."),
+    WarningCode("dynamic_complete_rows",
+                "MLR with FIML: the dynamic cutoffs resample the complete rows.",
+                ("dynamic",), "warning",
+                "the replications have no missing values; the cutoffs are those of complete "
+                "data at the analysed N."),
     WarningCode("numerical_problem",
                 "A numerical routine warned (overflow, division by zero) inside a statistic.",
                 ("reliability", "cfa"), "warning",

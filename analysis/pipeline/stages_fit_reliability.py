@@ -27,8 +27,14 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.artifacts import write_csv, write_json
-from lospw.analysis.pipeline.common import analysed, missing_for, warn
-from lospw.analysis.pipeline.runner import Context, StageSkipped
+from lospw.analysis.pipeline.context import Context, StageSkipped, analysed, missing_for, warn
+from lospw.analysis.planning.dynamic import dynamic_cutoffs
+from lospw.analysis.validation.model_reliability import (
+    BifactorReliability,
+    bifactor_from_fit,
+    items_are_ordinal,
+    with_model_reliability,
+)
 
 __all__ = ["bifactor_block", "reliability_with_models", "run_dynamic", "write_dynamic"]
 
@@ -38,8 +44,6 @@ _BIFACTOR_MODEL = "bifactor"
 # -- dynamic fit cutoffs -----------------------------------------------------------------------
 def run_dynamic(ctx: Context) -> Any:
     """Dynamic cutoffs of the judged model of the CFA stage (see the module docstring)."""
-    from lospw.analysis.planning.dynamic import dynamic_cutoffs
-
     o, c = ctx.options, ctx.criteria
     if not o.dynamic and c.sv_cutoffs != "dynamic":
         raise StageSkipped("not requested (give --dynamic, or cutoffs: dynamic in the "
@@ -93,11 +97,6 @@ def write_dynamic(res: _DynamicStage, ctx: Context, folder: Path) -> None:
 def reliability_with_models(ctx: Context, result: Any) -> Any:
     """The reliability stage's result with categorical omega per scale when the key's items
     are ordinal (:func:`~lospw.analysis.validation.model_reliability.with_model_reliability`)."""
-    from lospw.analysis.validation.model_reliability import (
-        items_are_ordinal,
-        with_model_reliability,
-    )
-
     if not items_are_ordinal(ctx.key):
         return result
     return with_model_reliability(result, analysed(ctx).items, ctx.key, ordinal=True)
@@ -106,11 +105,6 @@ def reliability_with_models(ctx: Context, result: Any) -> Any:
 def bifactor_block(cfa: Any, key: Any) -> dict[str, Any] | None:
     """The bifactor indices of the CFA stage's ``bifactor`` model (None when it was not
     fitted or did not converge): ``lospw reliability --bifactor --json``'s block."""
-    from lospw.analysis.validation.model_reliability import (
-        BifactorReliability,
-        bifactor_from_fit,
-    )
-
     fit = cfa.fits.get(_BIFACTOR_MODEL)
     if fit is None or not fit.converged:
         return None

@@ -50,6 +50,7 @@ from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.criteria import Criteria
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.planning.dynamic import judge_dynamic
 
 __all__ = ["VERDICTS", "VerdictResult", "VerdictRow", "verdict_from_dir", "write_verdict"]
 
@@ -263,8 +264,6 @@ def _structural_rows(a: _Artifacts, c: Criteria) -> tuple[list[VerdictRow], str]
 
 def _dynamic_row(a: _Artifacts, c: Criteria, scope: str) -> VerdictRow:
     """Structural validity by McNeish & Wolf's dynamic cutoffs (``dynamic/dynamic.json``)."""
-    from lospw.analysis.planning.dynamic import judge_dynamic
-
     crit = (f"dynamic cutoffs (McNeish & Wolf, 2023) of level {c.sv_dynamic_level}: "
             + ("SRMR, RMSEA or CFI" if c.sv_require == "any" else "SRMR, RMSEA and CFI")
             + " better than the cutoff")
