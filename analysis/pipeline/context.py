@@ -77,6 +77,14 @@ class AnalysisOptions:
         ``("students", "professionals+managers")``). Rows of levels not named are left out
         of that stage only (a ``groups_left_out`` warning names them); group norms and the
         other stages use all rows. For groups too small to compare on their own.
+    dynamic : bool
+        Run the ``dynamic`` stage (McNeish & Wolf's dynamic fit cutoffs of the judged
+        model); it also runs when the criteria say ``cutoffs: dynamic``.
+    dynamic_reps : int
+        Replications per population of the dynamic stage.
+    jobs, scheduler
+        Local worker processes or a Dask scheduler for the dynamic stage's replications.
+        They do not change any result, so they are not recorded (``to_dict``).
     """
 
     data: str
@@ -94,6 +102,10 @@ class AnalysisOptions:
     min_flags: int = 1
     min_group_size: int = 50
     invariance_groups: tuple[str, ...] = ()
+    dynamic: bool = False
+    dynamic_reps: int = 500
+    jobs: int = 1
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("estimator", self.estimator, ESTIMATORS),
@@ -106,7 +118,9 @@ class AnalysisOptions:
             raise InputError("The 'missing' option 'fiml' needs the ML or MLR estimator; got "
                              "WLSMV. Use --missing listwise with WLSMV, or --estimator MLR.")
         for name, value, low in (("seed", self.seed, 0), ("min_flags", self.min_flags, 1),
-                                 ("min_group_size", self.min_group_size, 2)):
+                                 ("min_group_size", self.min_group_size, 2),
+                                 ("dynamic_reps", self.dynamic_reps, 10),
+                                 ("jobs", self.jobs, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise InputError(f"The '{name}' option must be a whole number of at least "
                                  f"{low}; got {value!r}.")
@@ -129,12 +143,17 @@ class AnalysisOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """The options with file paths reduced to their file names."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__
+               if k not in _NOT_RECORDED}
         out["invariance_groups"] = list(self.invariance_groups)
         for k in ("data", "key", "criteria"):
             if out[k] is not None:
                 out[k] = portable_name(out[k])
         return out
+
+
+#: Options that decide how fast, not what: left out of provenance (a rerun is byte-identical).
+_NOT_RECORDED = ("jobs", "scheduler")
 
 
 def portable_name(path: str) -> str:

@@ -46,6 +46,11 @@ from lospw.analysis.pipeline.context import (
     portable_name,
     warn,
 )
+from lospw.analysis.pipeline.stages_fit_reliability import (
+    reliability_with_models,
+    run_dynamic,
+    write_dynamic,
+)
 from lospw.analysis.pipeline.stages_model import (
     check_invariance,
     run_cfa,
@@ -125,8 +130,8 @@ def write_items(res: Any, ctx: Context, folder: Path) -> None:
 
 
 def run_reliability(ctx: Context) -> Any:
-
-    return reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    res = reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    return reliability_with_models(ctx, res)
 
 
 def write_reliability(res: Any, ctx: Context, folder: Path) -> None:
@@ -265,6 +270,8 @@ STAGES: tuple[Stage, ...] = (
           write_dimensionality, requires=("intake",), uses_seed=True),
     Stage("cfa", "competing CFA models", run_cfa, write_cfa, requires=("intake",),
           uses_estimator=True),
+    Stage("dynamic", "dynamic fit cutoffs", run_dynamic, write_dynamic, requires=("cfa",),
+          uses_estimator=True, uses_seed=True),
     Stage("invariance", "measurement invariance", run_invariance, write_invariance,
           requires=("intake",), uses_estimator=True, check=check_invariance),
     Stage("validity", "convergent and discriminant validity", run_validity, write_validity,

@@ -26,6 +26,7 @@ from lospw.analysis.pipeline.context import (
     missing_for,
     warn,
 )
+from lospw.analysis.pipeline.stages_fit_reliability import bifactor_block
 from lospw.analysis.validation import fitting
 from lospw.analysis.validation.compare import FIT_FAILURES, IMPROPER_CODES, compare_models
 from lospw.analysis.validation.dif import KINDS, backward_search
@@ -170,7 +171,6 @@ _FIT_COLUMNS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled",
 
 
 def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
-
     o = ctx.options
     write_json({**res.models.to_dict(), "judged_model": res.judged, "estimator": o.estimator,
                 "missing": missing_for(ctx, "cfa")}, folder / "models.json")
@@ -199,6 +199,9 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
     if res.modindices is not None:
         write_csv(res.modindices, folder / "modindices.csv")
     write_json(res.comparison, folder / "comparison.json")
+    bifactor = bifactor_block(res, ctx.key)
+    if bifactor is not None:
+        write_json(bifactor, folder / "bifactor.json")
     write_text(lavaan_script(res.models, ctx.key, data_file="screening/responses.csv",
                              estimator=o.estimator, missing=missing_for(ctx, "cfa"),
                              ordered=o.estimator == "WLSMV"),

@@ -7,6 +7,7 @@ import logging
 import click
 from rich.table import Table
 
+from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.context import (
     ESTIMATORS,
     MISSING_POLICIES,
@@ -112,24 +113,40 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--invariance-groups", metavar="G1,G2[+G3]...",
               help="The groups of --group compared in the invariance stage, comma-separated; "
               "join levels with + to compare them as one group (default: every level).")
+@click.option("--dynamic", is_flag=True,
+              help="Add the dynamic stage: McNeish & Wolf's dynamic fit cutoffs of the judged "
+                   "model (also run when the criteria say cutoffs: dynamic).")
+@click.option("--dynamic-reps", type=click.IntRange(min=10), default=500, show_default=True,
+              help="Replications per population of the dynamic stage.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Local worker processes of the dynamic stage [default: 1]; results do "
+                   "not depend on it.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A Dask scheduler's address (tcp://host:8786) for the dynamic stage.")
 @json_option
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
             estimator: str, missing: str, seed: int, reduce: bool, criteria_file: str | None,
             synthetic: bool | None, id_column: str | None, screen: str, min_flags: int,
-            min_group_size: int, invariance_groups: str | None, as_json: bool) -> None:
+            min_group_size: int, invariance_groups: str | None, dynamic: bool,
+            dynamic_reps: int, jobs: int | None, scheduler: str | None, as_json: bool) -> None:
     """The whole validation of the instrument described by KEY on DATA, into DIR (-o):
     intake and exclusion log, screening, item analysis, reliability, dimensionality (EFA),
     competing CFA models, invariance across --group, validity, an item-reduction proposal,
     the scoring scheme (norms per group) and aggregation over --cluster; then a COSMIN-style
     verdict table computed from the artifacts. A stage that cannot run is recorded as
-    skipped or failed (DIR/manifest.json) and the others still run."""
+    skipped or failed (DIR/manifest.json) and the others still run. With --dynamic, dynamic
+    fit cutoffs of the judged model (McNeish & Wolf, 2023)."""
+    if jobs is not None and scheduler is not None:
+        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
+                         "cluster), not both.")
     options = AnalysisOptions(
         data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
         missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
         min_group_size=min_group_size,
         invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
-                                if g.strip()))
+                                if g.strip()),
+        dynamic=dynamic, dynamic_reps=dynamic_reps, jobs=jobs or 1, scheduler=scheduler)
     debug = bool(click.get_current_context().find_root().params.get("debug"))
     # The stages' warnings are recorded in manifest.json and shown per stage; their log
     # lines (and the tracebacks of failed stages) only with --debug.

@@ -20,6 +20,7 @@ from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.responses import read_responses
 from lospw.analysis.validation.models import correlated_factors
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
 
 FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
              "chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust",
@@ -107,14 +108,17 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
 @click.option("--std-lv", is_flag=True, help="Identify factors by unit variances.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many modification indices and residual correlations to list.")
+@dynamic_options
 @json_option
 def cfa(data: str, key_file: str | None, model: str | None, estimator: str | None,
         missing: str, group: str | None, group_equal: tuple[str, ...],
-        group_partial: tuple[str, ...], std_lv: bool, top: int, as_json: bool) -> None:
+        group_partial: tuple[str, ...], std_lv: bool, top: int, dynamic: bool, reps: int,
+        seed: int, jobs: int | None, scheduler: str | None, as_json: bool) -> None:
     """Fit a confirmatory factor model to DATA (lavaan's cfa() defaults and fit measures:
     chi-square, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC), with the standardized
     solution, modification indices and residual correlations. Every output names the
-    estimator."""
+    estimator. With --dynamic, McNeish & Wolf's dynamic cutoffs of SRMR, RMSEA and CFI for
+    this model and N (the estimator's robust / scaled versions with MLR / WLSMV)."""
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
     if key_file is not None:
@@ -142,6 +146,8 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     # modification indices need an invertible information matrix (not so when unidentified)
     singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
     mi = modindices(res) if res.converged and not singular else None
+    dyn = (run_dynamic(res, frame, reps=reps, seed=seed, jobs=jobs, scheduler=scheduler)
+           if dynamic else None)
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax
@@ -149,6 +155,8 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
             out["modindices_top"] = mi.head(top).to_dict("records")
         if res.converged and not singular:
             out["residual_correlations_top"] = res.top_residuals(top).to_dict("records")
+        if dyn is not None:
+            out["dynamic"] = dyn.to_dict()
         echo_json(out)
         return
     groups = (f", {len(res.group_labels)} groups by {group}" if len(res.group_labels) > 1
@@ -181,3 +189,5 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         console.print(rtab)
     for w in res.warnings:
         console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")
+    if dyn is not None:
+        print_dynamic(dyn)

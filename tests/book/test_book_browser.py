@@ -38,7 +38,8 @@ STAGE_OF = {"chapters/sample": "screening", "chapters/items": "items",
             "chapters/cfa": "cfa", "chapters/invariance": "invariance",
             "chapters/validity": "validity", "chapters/reduction": "reduction",
             "chapters/scoring": "scoring", "chapters/workplaces": "aggregation",
-            "chapters/verdict": "verdict", "chapters/lavaan": "cfa"}
+            "chapters/verdict": "verdict", "chapters/lavaan": "cfa",
+            "chapters/fit_reliability": "dynamic"}
 # Key elements (HTML ids: the `name` of a table or figure) each chapter must show.
 KEY_ELEMENTS = {
     "intro": [],
@@ -51,6 +52,7 @@ KEY_ELEMENTS = {
     "chapters/reliability": ["tbl-reliability-scales", "tbl-reliability-items"],
     "chapters/dimensionality": ["fig-dimensionality-scree"],
     "chapters/cfa": ["tbl-cfa-comparison", "fig-cfa-path", "tbl-cfa-loadings"],
+    "chapters/fit_reliability": ["tbl-dynamic-cutoffs", "fig-dynamic-distributions"],
     "chapters/invariance": ["tbl-invariance-steps", "tbl-invariance-decisions"],
     "chapters/validity": ["tbl-validity-htmt", "fig-validity-htmt"],
     "chapters/reduction": ["tbl-reduction-fit"],

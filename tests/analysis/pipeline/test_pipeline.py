@@ -51,7 +51,7 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
         assert not Path(a["path"]).is_absolute()
     names = [s["name"] for s in m["stages"]]
     assert names == ["intake", "screening", "items", "reliability", "dimensionality", "cfa",
-                     "invariance", "validity", "reduction", "scoring", "aggregation",
+                     "dynamic", "invariance", "validity", "reduction", "scoring", "aggregation",
                      "verdict"]
     assert all(s["status"] in STATUSES for s in m["stages"])
     by = {a["path"]: a for a in m["artifacts"]}
