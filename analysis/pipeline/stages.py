@@ -79,7 +79,7 @@ def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
     from lospw.analysis.intake.artifacts import write_intake
 
     write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode="off")
+                 screening_mode="off", group=ctx.options.group)
 
 
 def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
@@ -97,7 +97,7 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 
     data, scr = res
     write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode=ctx.options.screen)
+                 screening_mode=ctx.options.screen, group=ctx.options.group)
 
 
 # -- items, reliability, dimensionality -----------------------------------------------------

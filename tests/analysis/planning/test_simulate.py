@@ -193,7 +193,7 @@ BAD_EDITS = {
     "mar group": (lambda d: d["missingness"]["mar"][0].__setitem__("group", "aliens"),
                   "unknown group 'aliens'"),
     "mar as": (lambda d: d["missingness"]["mar"][0].__setitem__("as", "x"),
-               "must be 'blank' or 'dont_know'"),
+               "must be 'blank', 'dont_know' or 'not_applicable'"),
     "mar share": (lambda d: d["missingness"]["mar"][0].__setitem__("share", 1.5),
                   "must lie in [0, 1]"),
     "mar scales": (lambda d: d["missingness"]["mar"][0].__setitem__("scales", ["XX"]),
