@@ -65,6 +65,7 @@ def run_intake(ctx: Context) -> IntakeResult:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{_portable(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
+    _drop_items_not_asked(ctx, res)
     if o.invariance_groups:
         present = set(res.meta[o.group].dropna().astype(str))
         absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
@@ -73,6 +74,28 @@ def run_intake(ctx: Context) -> IntakeResult:
                              f"{', '.join(absent)} that column {o.group!r} does not have; its "
                              f"groups are {', '.join(sorted(present))}.")
     return res
+
+
+def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
+    """Items the key's design asks of no respondent in the data (their groups were not
+    sampled) cannot be analysed: the run goes on with the key without them, and says so."""
+    from lospw.analysis.validation.reduction import reduced_key
+
+    if res.asked is None:
+        return
+    asked = res.asked.any(axis=0)
+    never = [i for i in ctx.key.items if not asked[i]]
+    if not never:
+        return
+    if len(never) == ctx.key.n_items or any(
+            all(i in never for i in s.items) for s in ctx.key.scales):
+        raise InputError(f"{_portable(ctx.options.data)}: the key's design asks no respondent "
+                         f"in the data the items {', '.join(never)}, leaving a scale empty. "
+                         f"Check column {ctx.key.design_column!r} against the key's design.")
+    warn("items_not_asked", f"{', '.join(never)}: asked (key design, column "
+         f"{ctx.key.design_column!r}) only of groups with no respondent in the data; left "
+         "out of every analysis after the intake")
+    ctx.key = reduced_key(ctx.key, never, "items asked of no group in the data")
 
 
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
@@ -176,7 +199,7 @@ def run_scoring(ctx: Context) -> ScoringStageResult:
                            synthetic=ctx.synthetic, seeds={"analysis": o.seed}, label=label,
                            description=f"lospw analyze of {Path(o.data).name}")
     groups = data.meta[o.group] if o.group else None
-    scores = scheme.score_items(data.items, groups)
+    scores = scheme.score_items(data.items, groups, data.asked)
     check_score_columns(scores.scales, reserved=_scores_front(o))
     return ScoringStageResult(scheme, scores, key, reduced)
 

@@ -36,8 +36,10 @@ from lospw.analysis.scoring.norms import Bands, NormTable
 from lospw.analysis.scoring.scores import (
     MissingRule,
     ScoreResult,
+    apply_required,
     check_item_columns,
     check_score_columns,
+    design_required,
     keyed_matrix,
     scale_means,
     score_interval,
@@ -185,8 +187,8 @@ class ScoringScheme:
         return bool(self.provenance.synthetic)
 
     # -- scoring -------------------------------------------------------------------------------
-    def score_items(self, items: pd.DataFrame,
-                    groups: pd.Series | None = None) -> ScoreResult:
+    def score_items(self, items: pd.DataFrame, groups: pd.Series | None = None,
+                    asked: pd.DataFrame | None = None) -> ScoreResult:
         """Score a canonical item frame (``IntakeResult.items``).
 
         Parameters
@@ -196,6 +198,9 @@ class ScoringScheme:
         groups : Series, optional
             Each row's norm group (same index); rows whose group the scheme has no norms
             for are compared with the overall norms.
+        asked : DataFrame, optional
+            Which items each row was asked (planned missingness): the too-few-items rule
+            counts those (:func:`lospw.analysis.scoring.scores.design_required`).
 
         Returns
         -------
@@ -205,8 +210,14 @@ class ScoringScheme:
         x = check_item_columns(items, self.key, "the scheme")
         rs = self.key.response_scale
         req = self.required
+        need = None if asked is None else design_required(
+            asked.reindex(index=items.index, columns=list(self.key.items)).fillna(True),
+            self.key, self.rule)
         scores, counts = scale_means(x, keyed_matrix(self.key), low=rs.min, high=rs.max,
-                                     required=np.array([req[s] for s in self.scales]))
+                                     required=None if need is not None
+                                     else np.array([req[s] for s in self.scales]))
+        if need is not None:
+            scores = apply_required(scores, counts, need)
         sems = self.sem
         se = np.where(np.isnan(scores), np.nan, np.array([sems[s] for s in self.scales]))
         lo, hi = score_interval(scores, se, low=rs.min, high=rs.max)
@@ -239,7 +250,7 @@ class ScoringScheme:
                                        copy=False)
         return ScoreResult(scores=frame(scores), n_answered=frame(counts), required=req,
                            se=frame(se), lo=frame(lo), hi=frame(hi), pct=frame(pct),
-                           band=frame(band), notes=tuple(notes))
+                           band=frame(band), notes=tuple(notes), required_rows=need)
 
     def score(self, data: pd.DataFrame | IntakeResult, *, id_column: str | None = None,
               norm_group: str | None = None) -> pd.DataFrame:
@@ -268,7 +279,7 @@ class ScoringScheme:
                     f"{', '.join(map(str, data.meta.columns)) or 'none'}."
                 )
             groups = data.meta[norm_group]
-        result = self.score_items(data.items, groups)
+        result = self.score_items(data.items, groups, getattr(data, "asked", None))
         return output_table(result, data, id_column=id_column or data.id_column)
 
     # -- files ---------------------------------------------------------------------------------
@@ -367,7 +378,7 @@ def derive_scheme(data: IntakeResult, key: Key, *,
 
     rule = MissingRule() if rule is None else rule
     check_score_columns(key.scale_names)  # a scheme no scores table could be written for
-    res = score_items(data.items, key, rule=rule)
+    res = score_items(data.items, key, rule=rule, asked=data.asked)
     if reliability is None:
         if reliability_coefficient not in COEFFICIENTS:
             raise InputError(

@@ -347,8 +347,10 @@ def propose_reduction(key: Key, flags: Sequence[ItemFlag], loadings: Mapping[str
     return ReductionProposal(tuple(decisions), rules, tuple(notes))
 
 
-def reduced_key(key: Key, dropped: Sequence[str]) -> Key:
-    """The key without ``dropped`` items (aspects and labels follow).
+def reduced_key(key: Key, dropped: Sequence[str],
+                why: str = "reduced by lospw analyze") -> Key:
+    """The key without ``dropped`` items (aspects, labels and the design follow); ``why``
+    starts the note added to its description.
 
     Examples
     --------
@@ -367,7 +369,9 @@ def reduced_key(key: Key, dropped: Sequence[str]) -> Key:
             d[part] = {i: v for i, v in d[part].items() if i not in gone}
             if not d[part]:
                 del d[part]
-    note = f"reduced by lospw analyze: dropped {', '.join(dropped)}" if dropped else None
+    if "design" in d:
+        d["design"]["asked"] = {i: g for i, g in d["design"]["asked"].items() if i not in gone}
+    note = f"{why}: dropped {', '.join(dropped)}" if dropped else None
     if note:
         d["description"] = (d.get("description", "") + " " if d.get("description") else "") + note
     return key_from_dict(d, f"{key.source} (reduced)")
