@@ -126,8 +126,9 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 # -- items, reliability, dimensionality -----------------------------------------------------
 def run_items(ctx: Context) -> Any:
     mod = module_or_skip("lospw.analysis.classical.items", "item analysis")
-    return mod.item_stats(analysed(ctx).items, ctx.key,
-                          missing=missing_for(ctx, "reliability"))
+    data = analysed(ctx)
+    return mod.item_stats(data.items, ctx.key, missing=missing_for(ctx, "reliability"),
+                          asked=data.asked)
 
 
 def write_items(res: Any, ctx: Context, folder: Path) -> None:
