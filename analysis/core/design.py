@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.core.key import Key
+from lospw.analysis.core.key import Key, key_from_dict
 
-__all__ = ["asked_mask", "design_groups"]
+__all__ = ["asked_mask", "design_groups", "key_without", "never_asked"]
 
 
 def _is_missing(value: Any) -> bool:
@@ -76,3 +76,42 @@ def design_groups(key: Key) -> tuple[str, ...]:
         for g in groups:
             seen.setdefault(g, None)
     return tuple(seen)
+
+
+def never_asked(asked: pd.DataFrame | None, key: Key) -> list[str]:
+    """The key's items no row of ``asked`` (``IntakeResult.asked``) was asked, in key order:
+    routed only to groups with no respondent in the data; empty without a design."""
+    if asked is None:
+        return []
+    any_asked = asked.reindex(columns=list(key.items)).fillna(True).any(axis=0)
+    return [i for i in key.items if not bool(any_asked[i])]
+
+
+def key_without(key: Key, dropped: Sequence[str], why: str, *,
+                source: str | None = None) -> Key:
+    """The key without ``dropped`` items (aspects, labels and the design follow); ``why``
+    starts the note added to its description.
+
+    Examples
+    --------
+    >>> from lospw.analysis.core.key import key_from_dict
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+    ...     "scales": {"S": ["a", "-b", "c", "d"]}})
+    >>> key_without(key, ["c"], "reduced").scale("S").keyed
+    ('a', '-b', 'd')
+    """
+    gone = set(dropped)
+    d = key.to_dict()
+    d["scales"] = {s: [i for i in items if i.lstrip("+-") not in gone]
+                   for s, items in d["scales"].items()}
+    for part in ("aspects", "labels"):
+        if part in d:
+            d[part] = {i: v for i, v in d[part].items() if i not in gone}
+            if not d[part]:
+                del d[part]
+    if "design" in d:
+        d["design"]["asked"] = {i: g for i, g in d["design"]["asked"].items() if i not in gone}
+    note = f"{why}: dropped {', '.join(dropped)}" if dropped else None
+    if note:
+        d["description"] = (d.get("description", "") + " " if d.get("description") else "") + note
+    return key_from_dict(d, source or f"{key.source} ({why})")

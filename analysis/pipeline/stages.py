@@ -79,12 +79,9 @@ def run_intake(ctx: Context) -> IntakeResult:
 def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
     """Items the key's design asks of no respondent in the data (their groups were not
     sampled) cannot be analysed: the run goes on with the key without them, and says so."""
-    from lospw.analysis.validation.reduction import reduced_key
+    from lospw.analysis.core.design import key_without, never_asked
 
-    if res.asked is None:
-        return
-    asked = res.asked.any(axis=0)
-    never = [i for i in ctx.key.items if not asked[i]]
+    never = never_asked(res.asked, ctx.key)
     if not never:
         return
     if len(never) == ctx.key.n_items or any(
@@ -95,7 +92,7 @@ def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
     warn("items_not_asked", f"{', '.join(never)}: asked (key design, column "
          f"{ctx.key.design_column!r}) only of groups with no respondent in the data; left "
          "out of every analysis after the intake")
-    ctx.key = reduced_key(ctx.key, never, "items asked of no group in the data")
+    ctx.key = key_without(ctx.key, never, "items asked of no group in the data")
 
 
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:

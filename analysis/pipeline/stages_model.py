@@ -327,7 +327,7 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
 def _key_asked_in_every_group(key: Key, data: Any, groups: pd.Series) -> Key:
     """The key without the items some compared group was not asked (the key's design):
     invariance compares what every group answered; a warning names the items left out."""
-    from lospw.analysis.validation.reduction import reduced_key
+    from lospw.analysis.core.design import key_without
 
     if data.asked is None:
         return key
@@ -342,7 +342,7 @@ def _key_asked_in_every_group(key: Key, data: Any, groups: pd.Series) -> Key:
                            "was asked (key design)")
     warn("items_not_asked_in_group", f"{', '.join(lacking)}: not asked of every compared "
          "group (key design); left out of the invariance models")
-    return reduced_key(key, lacking, "invariance on the items every compared group was asked")
+    return key_without(key, lacking, "invariance on the items every compared group was asked")
 
 
 def check_invariance(res: InvarianceStageResult) -> str | None:

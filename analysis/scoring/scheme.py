@@ -21,6 +21,7 @@ somewhat less reliable score than the SEM says (it is a lower bound for them).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.design import key_without, never_asked
+from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.scoring.norms import Bands, NormTable
@@ -377,6 +379,12 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     from lospw.analysis.core.artifacts import sha256_file
 
     rule = MissingRule() if rule is None else rule
+    never = never_asked(data.asked, key)
+    if never and len(never) < key.n_items:  # routed to groups not in the norm sample
+        warnings.warn(LospwWarning(
+            "items_not_asked", f"{', '.join(never)}: the key's design asks them of no "
+            "respondent in the norm sample; the scheme leaves them out"), stacklevel=2)
+        key = key_without(key, never, "items asked of no group in the norm sample")
     check_score_columns(key.scale_names)  # a scheme no scores table could be written for
     res = score_items(data.items, key, rule=rule, asked=data.asked)
     if reliability is None:
