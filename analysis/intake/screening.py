@@ -433,7 +433,9 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
         rows = np.flatnonzero((on == pattern).all(axis=1))
         ls[rows] = longstring(x[np.ix_(rows, np.flatnonzero(pattern))])
     iv = irv(x)
-    d2, df, p, pinv = mahalanobis(x)
+    # an item nobody answered (e.g. asked of no group in the data) carries no distance
+    held = ~np.isnan(x).all(axis=0)
+    d2, df, p, pinv = mahalanobis(x[:, held] if not held.all() else x)
     if pinv:
         notes.append("the covariance matrix (or a block of it) is singular; Mahalanobis D² "
                      "used its pseudo-inverse")
