@@ -610,7 +610,8 @@ def _parse_missing_codes(raw: Any, rs: ResponseScale, src: str
     (``{8: dont_know, 9: not_applicable}``): the codes, and the labels of the mapping form."""
     labels: list[str] = []
     if isinstance(raw, Mapping):
-        entries = list(raw.keys())
+        # JSON (a scheme file) writes the codes as text keys: "8" is read back as 8
+        entries = [_code_key(c) for c in raw]
         for c, lab in raw.items():
             if not isinstance(lab, str) or not lab.strip():
                 raise InputError(
@@ -636,6 +637,16 @@ def _parse_missing_codes(raw: Any, rs: ResponseScale, src: str
         raise InputError(f"{src}: missing_codes: the meaning {twice!r} is given to two codes. "
                          "Give each code its own meaning.")
     return tuple(codes), tuple(zip(codes, labels, strict=False)) if labels else ()
+
+
+def _code_key(code: Any) -> Any:
+    """A missing code written as a mapping key; a text key that is a number is that number."""
+    if isinstance(code, str):
+        try:
+            return int(code) if code.strip().lstrip("+-").isdigit() else float(code)
+        except ValueError:
+            return code
+    return code
 
 
 def _parse_design(raw: Any, all_items: set[str], src: str) -> dict[str, Any]:

@@ -172,3 +172,16 @@ def test_design_round_trip_and_checks():
                           ({"column": "role", "asked": {"c": ["x", "x"]}}, "listed twice")):
         with pytest.raises(InputError, match=fragment):
             key_from_dict({**d, "design": bad})
+
+
+def test_missing_code_meanings_survive_json():
+    import json
+
+    key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+                         "missing_codes": {8: "dont_know", -9.5: "refused"},
+                         "scales": {"S": ["a", "b"]}})
+    again = key_from_dict(json.loads(json.dumps(key.to_dict())))
+    assert again == key and again.sha256() == key.sha256()
+    with pytest.raises(InputError, match="must be a number"):
+        key_from_dict({"response_scale": {"min": 1, "max": 5},
+                       "missing_codes": {"eight": "dont_know"}, "scales": {"S": ["a"]}})
