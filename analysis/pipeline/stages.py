@@ -93,6 +93,7 @@ def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
          f"{ctx.key.design_column!r}) only of groups with no respondent in the data; left "
          "out of every analysis after the intake")
     ctx.key = key_without(ctx.key, never, "items asked of no group in the data")
+    ctx.key.save(ctx.outdir / "key.yaml")  # the key the run analyses (provenance: the input)
 
 
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
