@@ -114,8 +114,10 @@ def missing_code_summary(table: pd.DataFrame, result: IntakeResult, key: Key,
     cells asked.
     """
     overall = table[table["scope"] == "all"]
-    n_cells_asked = (int(result.asked.to_numpy().sum()) if result.asked is not None
-                     else int(result.items.size))
+    items = list(key.items)  # the key's items only (an analysis may leave some out)
+    n_cells = len(result.items) * len(items)
+    n_cells_asked = (int(result.asked.reindex(columns=items).fillna(True).to_numpy(
+        dtype=bool).sum()) if result.asked is not None else n_cells)
     codes = []
     for code, meaning in key.missing_label_map.items():
         k = int(overall.loc[overall["code"] == code, "n_code"].sum())
@@ -126,7 +128,7 @@ def missing_code_summary(table: pd.DataFrame, result: IntakeResult, key: Key,
     if key.design_column is not None:
         design = {"column": key.design_column,
                   "n_items_routed": len(key.design),
-                  "n_cells_planned_missing": int(result.items.size - n_cells_asked),
+                  "n_cells_planned_missing": n_cells - n_cells_asked,
                   "n_cells_asked": n_cells_asked,
                   "meaning": "cells of items a respondent's group was not asked: planned "
                              "missingness, not non-response; left out of screening and of "
