@@ -17,6 +17,18 @@ generated from the item bank) and any other instrument, written by hand::
     aspects:
       A1: warmth
 
+Two optional forms describe how the data were collected (issue 24). ``missing_codes`` may be
+a mapping that names what each code means, e.g. ``{8: dont_know, 9: not_applicable}``
+(every code is missing for the statistics; the intake counts each code apart). ``design``
+says which groups were asked which items (planned missingness by routing): ``column`` is the
+data column holding each respondent's group, ``asked`` maps an item to the groups asked it;
+items not listed were asked of everyone::
+
+    design:
+      column: role
+      asked:
+        A5: [staff, managers]
+
 :func:`load_key` reads and checks such a file into a frozen :class:`Key`.
 """
 
@@ -54,6 +66,7 @@ _TOP_LEVEL = (
     "higher_order",
     "aspects",
     "labels",
+    "design",
 )
 
 
@@ -153,6 +166,12 @@ class Key:
     description : str or None
     source : str
         Where the key came from (a path or ``"<dict>"``); not part of equality or hash.
+    missing_labels : tuple of (float, str)
+        Code -> meaning (``dont_know``), when the key names them; empty otherwise.
+    design_column : str or None
+        The data column with each respondent's group, when the key has a ``design``.
+    design : tuple of (str, tuple of str)
+        Item -> the groups asked it, for the items not asked of everyone.
     """
 
     instrument: str
@@ -165,6 +184,9 @@ class Key:
     version: str | None = None
     description: str | None = None
     source: str = field(default="<dict>", compare=False)
+    missing_labels: tuple[tuple[float, str], ...] = ()
+    design_column: str | None = None
+    design: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     # -- look-ups -----------------------------------------------------------------------
     @property
@@ -222,6 +244,17 @@ class Key:
     def higher_order_map(self) -> dict[str, tuple[str, ...]]:
         return dict(self.higher_order)
 
+    @property
+    def missing_label_map(self) -> dict[float, str]:
+        """Missing code -> its meaning; a code the key does not name gets ``code_<code>``."""
+        named = dict(self.missing_labels)
+        return {c: named.get(c, f"code_{_num(c)}") for c in self.missing_codes}
+
+    @property
+    def design_map(self) -> dict[str, tuple[str, ...]]:
+        """Item -> the groups asked it (only the items not asked of everyone)."""
+        return dict(self.design)
+
     # -- data -----------------------------------------------------------------------------
     def reverse_score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Return a copy of ``frame`` with the reverse-keyed items reversed.
@@ -260,7 +293,9 @@ class Key:
         if self.description is not None:
             out["description"] = self.description
         out["response_scale"] = self.response_scale.to_dict()
-        if self.missing_codes:
+        if self.missing_codes and self.missing_labels:
+            out["missing_codes"] = {_num(c): lab for c, lab in self.missing_labels}
+        elif self.missing_codes:
             out["missing_codes"] = [_num(c) for c in self.missing_codes]
         out["scales"] = {s.name: list(s.keyed) for s in self.scales}
         if self.higher_order:
@@ -269,6 +304,9 @@ class Key:
             out["aspects"] = dict(self.aspects)
         if self.labels:
             out["labels"] = dict(self.labels)
+        if self.design_column is not None:
+            out["design"] = {"column": self.design_column,
+                             "asked": {i: list(g) for i, g in self.design}}
         return out
 
     def to_yaml(self) -> str:
@@ -491,21 +529,7 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
     all_items = {i for s in scales for i in s.items}
     scale_names = [s.name for s in scales]
 
-    codes_raw = data.get("missing_codes") or []
-    if not isinstance(codes_raw, list):
-        codes_raw = [codes_raw]
-    codes: list[float] = []
-    for k, c in enumerate(codes_raw):
-        x = _number(c, f"{src}: missing_codes[{k}]")
-        if rs.min <= x <= rs.max and (rs.continuous or x.is_integer()):
-            raise InputError(
-                f"{src}: missing_codes[{k}]: the code {_num(x)} lies inside the response "
-                f"scale {_num(rs.min)}-{_num(rs.max)} and would turn real answers into "
-                "missing values. Use a code outside the scale, e.g. -9 or 99."
-            )
-        if x in codes:
-            raise InputError(f"{src}: missing_codes[{k}]: the code {_num(x)} is listed twice.")
-        codes.append(x)
+    codes, code_labels = _parse_missing_codes(data.get("missing_codes"), rs, src)
 
     higher: list[tuple[str, tuple[str, ...]]] = []
     ho_raw = data.get("higher_order")
@@ -575,7 +599,86 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
         version=version,
         description=description,
         source=src,
+        missing_labels=code_labels,
+        **_parse_design(data.get("design"), all_items, src),
     )
+
+
+def _parse_missing_codes(raw: Any, rs: ResponseScale, src: str
+                         ) -> tuple[tuple[float, ...], tuple[tuple[float, str], ...]]:
+    """``missing_codes`` as a list (``[8, 9]``) or a mapping code -> meaning
+    (``{8: dont_know, 9: not_applicable}``): the codes, and the labels of the mapping form."""
+    labels: list[str] = []
+    if isinstance(raw, Mapping):
+        # JSON (a scheme file) writes the codes as text keys: "8" is read back as 8
+        entries = [_code_key(c) for c in raw]
+        for c, lab in raw.items():
+            if not isinstance(lab, str) or not lab.strip():
+                raise InputError(
+                    f"{src}: missing_codes.{c}: must name what the code means; got "
+                    f"{_kind(lab)}. Write e.g. {{8: dont_know, 9: not_applicable}}.")
+            labels.append(lab.strip())
+    else:
+        entries = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    codes: list[float] = []
+    for k, c in enumerate(entries):
+        x = _number(c, f"{src}: missing_codes[{k}]")
+        if rs.min <= x <= rs.max and (rs.continuous or x.is_integer()):
+            raise InputError(
+                f"{src}: missing_codes[{k}]: the code {_num(x)} lies inside the response "
+                f"scale {_num(rs.min)}-{_num(rs.max)} and would turn real answers into "
+                "missing values. Use a code outside the scale, e.g. -9 or 99."
+            )
+        if x in codes:
+            raise InputError(f"{src}: missing_codes[{k}]: the code {_num(x)} is listed twice.")
+        codes.append(x)
+    if len(set(labels)) != len(labels):
+        twice = next(lab for lab in labels if labels.count(lab) > 1)
+        raise InputError(f"{src}: missing_codes: the meaning {twice!r} is given to two codes. "
+                         "Give each code its own meaning.")
+    return tuple(codes), tuple(zip(codes, labels, strict=False)) if labels else ()
+
+
+def _code_key(code: Any) -> Any:
+    """A missing code written as a mapping key; a text key that is a number is that number."""
+    if isinstance(code, str):
+        try:
+            return int(code) if code.strip().lstrip("+-").isdigit() else float(code)
+        except ValueError:
+            return code
+    return code
+
+
+def _parse_design(raw: Any, all_items: set[str], src: str) -> dict[str, Any]:
+    """``design: {column: COL, asked: {ITEM: [GROUP, ...]}}`` -> Key fields."""
+    if raw is None:
+        return {}
+    where = f"{src}: design"
+    raw = _mapping(raw, where, "{column: role, asked: {A5: [staff, managers]}}")
+    unknown = sorted(set(map(str, raw)) - {"column", "asked"})
+    if unknown:
+        raise InputError(f"{where}: unknown field {unknown[0]!r}; the fields are column "
+                         "(the group column of the data) and asked (item -> groups).")
+    if "column" not in raw:
+        raise InputError(f"{where}: 'column' is missing: name the data column holding each "
+                         "respondent's group, e.g. 'column: role'.")
+    column = as_id(raw["column"], f"{where}.column")
+    asked_raw = _mapping(raw.get("asked") or {}, f"{where}.asked", "{A5: [staff, managers]}")
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    for i_raw, g_raw in asked_raw.items():
+        item = as_id(i_raw, f"{where}.asked (an item id)")
+        here = f"{where}.asked.{item}"
+        if item not in all_items:
+            raise InputError(f"{here}: unknown item {item!r}: it is in no scale. Add it to a "
+                             "scale or remove it here.")
+        if not isinstance(g_raw, list) or not g_raw:
+            raise InputError(f"{here}: must list the groups asked the item; got "
+                             f"{_kind(g_raw)}. Write e.g. [staff, managers].")
+        groups = [as_id(g, f"{here}[{k}]") for k, g in enumerate(g_raw)]
+        if len(set(groups)) != len(groups):
+            raise InputError(f"{here}: a group is listed twice. List each group once.")
+        asked.append((item, tuple(groups)))
+    return {"design_column": column, "design": tuple(asked)}
 
 
 def load_key(path: str | Path) -> Key:

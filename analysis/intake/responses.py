@@ -9,6 +9,11 @@
 * ``result.meta`` holds the other columns of the analysed rows (same index);
 * ``result.exclusions`` lists every input row that is not analysed, with its reason, so
   ``n_read == n_analysed + n_excluded`` always;
+* ``result.missing_given`` keeps which missing code each cell held (NaN elsewhere): every
+  code is missing for the statistics, but "weet niet" and "niet van toepassing" stay apart
+  for the report; ``result.asked`` says which items each respondent was asked, from the
+  key's ``design`` (:mod:`lospw.analysis.core.design`): an item not asked is planned
+  missingness, not non-response;
 * ``result.cell_log`` lists every cell the intake changed (a non-numeric or out-of-range value
   set to missing, an answer recoded, an XLSX cell that holds no value: a formula never
   calculated or the hidden part of a merged cell) or that caused an exclusion.
@@ -42,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.core.design import asked_mask, design_groups
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import skeleton
 from lospw.analysis.core.key import Key
@@ -105,6 +111,12 @@ class IntakeResult:
     input_order : tuple of str
         The key items in the order of their columns in the input (the presentation order,
         for longstring).
+    missing_given : DataFrame or None
+        Same shape as ``items``: the numeric missing code a cell held (the key's codes,
+        ``missing_values`` numbers, SPSS user-missing values), NaN elsewhere.
+    asked : DataFrame or None
+        Same shape as ``items``, boolean: the respondent's group was asked the item (the
+        key's ``design``); None when the key has no design (every item asked).
     """
 
     items: pd.DataFrame
@@ -122,6 +134,8 @@ class IntakeResult:
     variable_labels: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     input_order: tuple[str, ...] = ()
+    missing_given: pd.DataFrame | None = None
+    asked: pd.DataFrame | None = None
 
     @property
     def n_analysed(self) -> int:
@@ -166,7 +180,10 @@ class IntakeResult:
         exclusions = exclusions.sort_values("row", kind="stable").reset_index(drop=True)
         keep = ~self.items.index.isin(list(rows))
         return replace(self, items=self.items.loc[keep], meta=self.meta.loc[keep],
-                       exclusions=exclusions)
+                       exclusions=exclusions,
+                       missing_given=None if self.missing_given is None
+                       else self.missing_given.loc[keep],
+                       asked=None if self.asked is None else self.asked.loc[keep])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -487,6 +504,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     ids = [(_id_text(r[id_pos]) if id_pos is not None else None) for r in table.rows]
     rs = key.response_scale
     values = np.full((n, key.n_items), np.nan)
+    given = np.full((n, key.n_items), np.nan)  # the missing code a cell held
     content = np.zeros((n, key.n_items), dtype=bool)  # the cell held anything at all
     bad_rows: dict[str, dict[int, list[str]]] = {"non_numeric": {}, "out_of_range": {}}
     cell_log: list[dict[str, Any]] = []
@@ -547,9 +565,11 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 continue
             if x in miss_nums:
                 missing_counts[f"{x:g}"] += 1
+                given[k, j] = x
                 continue
             if any(lo <= x <= hi for lo, hi in ranges):
                 missing_counts[f"{x:g} (SPSS user-missing)"] += 1
+                given[k, j] = x
                 continue
             label = labels.get(x, labels.get(int(x), None)) if x.is_integer() else labels.get(x)
             if label is not None and label.strip().casefold() in miss_texts:
@@ -660,6 +680,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             s = _meta_column(cells, table.decimal)
             s.index = index
             meta[c] = s
+    asked = _design_asked(key, meta, values, src, notes)
     meta = meta.loc[keep]
     extra = [c for c in meta_cols if c != id_column and _looks_like_item(c, key)]
     if extra:
@@ -678,12 +699,46 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
         input_order=tuple(sorted(key.items, key=lambda i: table.columns.index(cmap[i]))),
+        missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
+        asked=None if asked is None else pd.DataFrame(
+            asked, index=index, columns=list(key.items)).loc[keep],
     )
     if result.n_analysed + result.n_excluded != result.n_read:  # pragma: no cover - a bug
         raise RuntimeError("intake lost rows: analysed + excluded != read")
     log.info("intake %s: %d read, %d analysed, %d excluded", src, n, result.n_analysed,
              result.n_excluded)
     return result
+
+
+def _design_asked(key: Key, meta: pd.DataFrame, values: np.ndarray, src: str,
+                  notes: list[str]) -> np.ndarray | None:
+    """Which items each row was asked (the key's design), with notes; None without one."""
+    col = key.design_column
+    if col is None:
+        return None
+    if col not in meta.columns:
+        raise InputError(f"{src}: the key's design routes items by the group column {col!r}, "
+                         "which the data lack. Add that column, or remove 'design' from the "
+                         "key if every respondent was asked every item.")
+    groups = meta[col].astype(object).where(meta[col].notna(), None).tolist()
+    asked = asked_mask(key, groups)
+    named = set(design_groups(key))
+    unnamed = sorted({str(g) for g in groups if g is not None} - named)
+    n_planned = int((~asked).sum())
+    notes.append(f"design: {n_planned} cell(s) of items a respondent's group was not asked "
+                 f"(column {col!r}): planned missingness, not non-response")
+    if unnamed:
+        notes.append(f"design: group(s) {', '.join(unnamed[:8])} of column {col!r} are named "
+                     "nowhere in the key's design: asked only the items not routed")
+    no_group = sum(g is None for g in groups)
+    if no_group:
+        notes.append(f"design: {no_group} row(s) without a group in column {col!r}: every "
+                     "item counted as asked")
+    extra = int((~asked & ~np.isnan(values)).sum())
+    if extra:
+        notes.append(f"design: {extra} answer(s) to items the respondent's group was not "
+                     "asked (kept as given; check the routing)")
+    return asked
 
 
 _LOST = {"formula_without_value": "formula cell(s) without a calculated value",

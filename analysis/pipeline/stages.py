@@ -86,6 +86,7 @@ def run_intake(ctx: Context) -> IntakeResult:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{portable_name(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
+    _drop_items_not_asked(ctx, res)
     if o.invariance_groups:
         present = set(res.meta[o.group].dropna().astype(str))
         absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
@@ -96,10 +97,30 @@ def run_intake(ctx: Context) -> IntakeResult:
     return res
 
 
+def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
+    """Items the key's design asks of no respondent in the data (their groups were not
+    sampled) cannot be analysed: the run goes on with the key without them, and says so."""
+    from lospw.analysis.core.design import key_without, never_asked
+
+    never = never_asked(res.asked, ctx.key)
+    if not never:
+        return
+    if len(never) == ctx.key.n_items or any(
+            all(i in never for i in s.items) for s in ctx.key.scales):
+        raise InputError(f"{portable_name(ctx.options.data)}: the key's design asks no respondent "
+                         f"in the data the items {', '.join(never)}, leaving a scale empty. "
+                         f"Check column {ctx.key.design_column!r} against the key's design.")
+    warn("items_not_asked", f"{', '.join(never)}: asked (key design, column "
+         f"{ctx.key.design_column!r}) only of groups with no respondent in the data; left "
+         "out of every analysis after the intake")
+    ctx.key = key_without(ctx.key, never, "items asked of no group in the data")
+    ctx.key.save(ctx.outdir / "key.yaml")  # the key the run analyses (provenance: the input)
+
+
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
 
     write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode="off")
+                 screening_mode="off", group=ctx.options.group)
 
 
 def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
@@ -115,12 +136,14 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 
     data, scr = res
     write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode=ctx.options.screen)
+                 screening_mode=ctx.options.screen, group=ctx.options.group)
 
 
 # -- items, reliability, dimensionality -----------------------------------------------------
 def run_items(ctx: Context) -> Any:
-    return item_stats(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    data = analysed(ctx)
+    return item_stats(data.items, ctx.key, missing=missing_for(ctx, "reliability"),
+                      asked=data.asked)
 
 
 def write_items(res: Any, ctx: Context, folder: Path) -> None:
@@ -188,7 +211,7 @@ def run_scoring(ctx: Context) -> ScoringStageResult:
                            synthetic=ctx.synthetic, seeds={"analysis": o.seed}, label=label,
                            description=f"lospw analyze of {Path(o.data).name}")
     groups = data.meta[o.group] if o.group else None
-    scores = scheme.score_items(data.items, groups)
+    scores = scheme.score_items(data.items, groups, data.asked)
     check_score_columns(scores.scales, reserved=_scores_front(o))
     return ScoringStageResult(scheme, scores, key, reduced)
 

@@ -307,6 +307,7 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
                 f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
                 "count under missing_group)")
         groups = text.map(label)
+    key = _key_asked_in_every_group(ctx.key, data, groups)
     calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter
 
@@ -319,12 +320,33 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
         return out
 
     res = measurement_invariance(
-        data.items, groups, ctx.key, estimator=o.estimator,
+        data.items, groups, key, estimator=o.estimator,
         missing=missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
-    searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
+    searches = _item_searches(res, calls, key, ctx.criteria.noninvariance_alpha,
                               ctx.criteria.invariance_steps)
     return InvarianceStageResult(res, searches)
+
+
+def _key_asked_in_every_group(key: Key, data: Any, groups: pd.Series) -> Key:
+    """The key without the items some compared group was not asked (the key's design):
+    invariance compares what every group answered; a warning names the items left out."""
+    from lospw.analysis.core.design import key_without
+
+    if data.asked is None:
+        return key
+    compared = [g for g in pd.unique(groups.dropna())]
+    lacking = [i for i in key.items
+               if any(not data.asked.loc[(groups == g).to_numpy(), i].any() for g in compared)]
+    if not lacking:
+        return key
+    empty = [s.name for s in key.scales if all(i in lacking for i in s.items)]
+    if empty:
+        raise StageSkipped(f"scale(s) {', '.join(empty)} have no item every compared group "
+                           "was asked (key design)")
+    warn("items_not_asked_in_group", f"{', '.join(lacking)}: not asked of every compared "
+         "group (key design); left out of the invariance models")
+    return key_without(key, lacking, "invariance on the items every compared group was asked")
 
 
 def check_invariance(res: InvarianceStageResult) -> str | None:

@@ -111,6 +111,12 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
         console.print(f"  excluded: {reason}: {n}")
     for note in summary["notes"]:
         console.print(f"  note: {escape(note)}")
+    answers = summary.get("missing_answers") or {}
+    if answers.get("codes"):
+        console.print("  missing codes (of the cells asked): " + escape(", ".join(
+            f"{c['code']} {c['meaning']} {c['n_cells']}"
+            + (f" ({c['rate']:.1%})" if c["rate"] is not None else "")
+            for c in answers["codes"])))
     if scr is not None:
         s = summary["screening"]
         flagged = ", ".join(f"{k} {v}" for k, v in s["n_flagged_by"].items() if v)

@@ -35,7 +35,7 @@ from lospw.cli._common import (
 def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
            rule: MissingRule | None, norm_group: str | None) -> ScoreResult:
     if scheme is None:
-        return score_items(intake.items, key, rule=rule)
+        return score_items(intake.items, key, rule=rule, asked=intake.asked)
     groups = None
     if norm_group is not None:
         if norm_group not in intake.meta.columns:
@@ -44,7 +44,7 @@ def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
                 f"are {', '.join(map(str, intake.meta.columns)) or 'none'}."
             )
         groups = intake.meta[norm_group]
-    return scheme.score_items(intake.items, groups)
+    return scheme.score_items(intake.items, groups, intake.asked)
 
 
 def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:

@@ -48,6 +48,7 @@ KEY_ELEMENTS = {
     "chapters/bank": ["tbl-bank-elements", "fig-bank-aspects"],
     "chapters/delphi": ["tbl-delphi-rounds", "fig-delphi-icvi", "fig-delphi-flow"],
     "chapters/sample": ["fig-sample-flow", "tbl-sample-exclusions"],
+    "chapters/missing": ["tbl-missing-codes", "tbl-missing-items"],
     "chapters/items": ["fig-items-distributions"],
     "chapters/reliability": ["tbl-reliability-scales", "tbl-reliability-items"],
     "chapters/dimensionality": ["fig-dimensionality-scree"],
