@@ -43,7 +43,8 @@ def analysed(ctx: Context) -> IntakeResult:
 def _intake_block(data: IntakeResult) -> dict[str, Any]:
     """What the single-stage commands add under ``"intake"`` in their ``--json``."""
     return {"source": _portable(data.source), "n_read": data.n_read,
-            "n_analysed": data.n_analysed, "n_excluded": data.n_excluded}
+            "n_analysed": data.n_analysed, "n_excluded": data.n_excluded,
+            "excluded_by_reason": data.excluded_by_reason()}
 
 
 def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str, Any]:
@@ -56,9 +57,11 @@ def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str,
 def missing_for(ctx: Context, kind: str) -> str:
     """The stage's own name for the run's missing-data policy (see MISSING_POLICIES)."""
     m = ctx.options.missing
-    if kind in ("reliability", "efa"):
+    if kind in ("reliability", "efa", "items"):
         return "listwise" if m == "listwise" else "pairwise"
-    return m
+    if m == "listwise" or ctx.options.estimator not in ("ML", "MLR"):
+        return "listwise"  # pairwise WLSMV is not available in this version
+    return "fiml"
 
 
 def warn(code: str, message: str) -> None:

@@ -36,6 +36,7 @@ and a folder holding anything lospw analyze did not write is refused, never empt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -53,6 +54,7 @@ from lospw.analysis.core.criteria import Criteria
 from lospw.analysis.core.errors import InputError, LospwError, LospwWarning
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.outdir import output_folder
+from lospw.analysis.intake.reading import ReadOptions
 
 __all__ = [
     "ESTIMATORS",
@@ -78,10 +80,12 @@ log = logging.getLogger(__name__)
 MANIFEST_FORMAT = "lospw-analysis/2"
 STATUSES = ("ok", "skipped", "failed")
 ESTIMATORS = ("ML", "MLR", "WLSMV")
-#: ``listwise``: complete cases everywhere. ``fiml``: all available data: full-information
-#: ML in the CFA-based stages (ML / MLR), pairwise-complete covariances in reliability and
-#: EFA. HTMT uses complete cases in both (as semTools).
-MISSING_POLICIES = ("listwise", "fiml")
+#: ``available`` (default): every answer: full-information ML in the CFA-based stages
+#: (ML / MLR), pairwise-complete statistics in item analysis, reliability and EFA; WLSMV
+#: stages stay listwise (pairwise WLSMV is not available in this version). ``fiml`` is
+#: the earlier name of ``available``. ``listwise``: complete cases everywhere. HTMT uses
+#: complete cases in both (as semTools).
+MISSING_POLICIES = ("available", "listwise", "fiml")
 SCREEN_MODES = ("flag", "exclude", "off")
 NOT_AVAILABLE = "not available in this version"
 
@@ -106,8 +110,11 @@ class AnalysisOptions:
         Column with the groups for invariance and group norms (e.g. stakeholder group).
     cluster : str, optional
         Column with the clusters for aggregation (e.g. workplace).
-    estimator : {"ML", "MLR", "WLSMV"}
-    missing : {"listwise", "fiml"}
+    estimator : {"ML", "MLR", "WLSMV"} or None
+        None: by the rule of :mod:`lospw.analysis.cfa.estimator_rule` (MLR for items with 5
+        or more categories or continuous scores, WLSMV for fewer), decided when the key is
+        read.
+    missing : {"available", "listwise", "fiml"}
         See :data:`MISSING_POLICIES`.
     seed : int
         Seed of every random step (parallel analysis).
@@ -131,14 +138,18 @@ class AnalysisOptions:
         ``("students", "professionals+managers")``). Rows of levels not named are left out
         of that stage only (a ``groups_left_out`` warning names them); group norms and the
         other stages use all rows. For groups too small to compare on their own.
+    read : ReadOptions
+        How the data file is read (the shared input options: column map, recode, missing
+        codes, sheet, header row, dropped columns, duplicates); ``id_column`` above wins
+        over ``read.id_column``.
     """
 
     data: str
     key: str
     group: str | None = None
     cluster: str | None = None
-    estimator: str = "MLR"
-    missing: str = "listwise"
+    estimator: str | None = None
+    missing: str = "available"
     seed: int = 1
     reduce: bool = False
     criteria: str | None = None
@@ -148,9 +159,10 @@ class AnalysisOptions:
     min_flags: int = 1
     min_group_size: int = 50
     invariance_groups: tuple[str, ...] = ()
+    read: ReadOptions = field(default_factory=ReadOptions)
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("estimator", self.estimator, ESTIMATORS),
+        for name, value, allowed in (("estimator", self.estimator or "MLR", ESTIMATORS),
                                      ("missing", self.missing, MISSING_POLICIES),
                                      ("screen", self.screen, SCREEN_MODES)):
             if value not in allowed:
@@ -188,6 +200,11 @@ class AnalysisOptions:
         for k in ("data", "key", "criteria"):
             if out[k] is not None:
                 out[k] = _portable(out[k])
+        read = self.read.to_dict()
+        for k in ("map_file", "recode_file"):
+            if read[k] is not None:
+                read[k] = _portable(read[k])
+        out["read"] = read
         return out
 
 
@@ -268,10 +285,14 @@ class StageRecord:
     warnings: tuple[dict[str, str], ...] = ()
     seconds: float = 0.0
     traceback: str | None = field(default=None, repr=False)
+    n_used: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "reason": self.reason,
-                "warnings": [dict(w) for w in self.warnings]}
+        out = {"name": self.name, "status": self.status, "reason": self.reason,
+               "warnings": [dict(w) for w in self.warnings]}
+        if self.n_used is not None:
+            out["n_used"] = self.n_used
+        return out
 
 
 _CODE = re.compile(r"^\[([a-z][a-z0-9_]*)\]\s*(.*)$", re.S)
@@ -333,9 +354,9 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
     started = time.perf_counter()
 
     def record(status: str, reason: str | None, caught: Sequence[Any] = (),
-               tb: str | None = None) -> StageRecord:
+               tb: str | None = None, n_used: str | None = None) -> StageRecord:
         return StageRecord(stage.name, status, reason, warning_codes(caught),
-                           time.perf_counter() - started, tb)
+                           time.perf_counter() - started, tb, n_used)
 
     for need in stage.requires:
         if need not in ctx.results:
@@ -372,11 +393,18 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
         caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
     ctx.results[stage.name] = result
     caught += _result_warnings(result)
+    try:
+        from lospw.analysis.pipeline.counts import stage_count
+
+        n_used = stage_count(stage.name, result, ctx)
+    except Exception:  # the count is a display; it never fails a stage
+        log.debug("no n for stage %s", stage.name, exc_info=True)
+        n_used = None
     reason = stage.check(result) if stage.check is not None else None
     if reason is not None:
         ctx.results.pop(stage.name)
-        return record("skipped", reason, caught)
-    return record("ok", None, caught)
+        return record("skipped", reason, caught, n_used=n_used)
+    return record("ok", None, caught, n_used=n_used)
 
 
 def run_stages(stages: Sequence[Stage], ctx: Context,
@@ -539,13 +567,18 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
         Bad data file, key, criteria or options, or an output folder that cannot be
         written or holds files lospw analyze did not write (nothing is changed then).
     """
+    from lospw.analysis.cfa.estimator_rule import estimator_for_key
     from lospw.analysis.core.criteria import load_criteria
     from lospw.analysis.core.key import load_key
     from lospw.analysis.pipeline.provenance import detect_synthetic, provenance
     from lospw.analysis.pipeline.stages import STAGES, VERDICT
+    from lospw.analysis.validation.models import check_model_names
 
     started = time.perf_counter()
     key = load_key(options.key)
+    check_model_names(key)  # refused here, with the fix, rather than failing three stages
+    if options.estimator is None:
+        options = dataclasses.replace(options, estimator=estimator_for_key(key))
     criteria = load_criteria(options.criteria)
     if not Path(options.data).is_file():
         raise InputError(f"No data file {options.data!r}. Give the path of a CSV, XLSX or "
@@ -558,7 +591,8 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
     out = Path(outdir)
     all_stages = (*STAGES, VERDICT)
     with output_folder(out, command="analyze", legacy=_legacy_run,
-                       inputs=(options.data, options.key, options.criteria)) as tmp:
+                       inputs=(options.data, options.key, options.criteria,
+                               *options.read.inputs())) as tmp:
         ctx = Context(options, key, criteria, tmp, synthetic)
         key.save(tmp / "key.yaml")
         write_json(provenance(options, key, criteria, synthetic, evidence),

@@ -24,8 +24,7 @@ import pandas as pd
 from lospw.analysis.core.artifacts import write_csv, write_json
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
-from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import IntakeResult, pseudonyms, responses_from_table
+from lospw.analysis.intake.responses import IntakeResult, pseudonyms
 from lospw.analysis.pipeline.common import (
     analysed,
     json_with_intake,
@@ -51,15 +50,14 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 # -- intake and screening -------------------------------------------------------------------
 def run_intake(ctx: Context) -> IntakeResult:
-    from lospw.analysis.scoring.score_table import detect_id_column
+    import dataclasses
+
+    from lospw.analysis.intake.reading import read_input
 
     o, key = ctx.options, ctx.key
-    table = read_table(o.data)
-    res = responses_from_table(table, key, id_column=o.id_column)
-    if o.id_column is None:
-        found = detect_id_column([str(c) for c in res.meta.columns], key.items)
-        if found is not None:
-            res = responses_from_table(table, key, id_column=found)
+    read = o.read if o.id_column is None else dataclasses.replace(o.read,
+                                                                  id_column=o.id_column)
+    res = read_input(o.data, key, read)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"

@@ -293,16 +293,12 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     if o.group is None:
         raise StageSkipped("no --group column given")
     data = analysed(ctx)
-    groups = data.meta[o.group]
-    if o.invariance_groups:
-        label = {g: tok for tok in o.invariance_groups for g in tok.split("+")}
-        text = groups.astype(str).where(groups.notna())
-        left = text[~text.isin(list(label))].dropna().value_counts().sort_index()
-        if len(left):
-            warn("groups_left_out", "--invariance-groups: " + ", ".join(
-                f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
-                "count under missing_group)")
-        groups = text.map(label)
+    from lospw.analysis.validation.invariance_groups import choose_groups
+
+    groups, said = choose_groups(data.meta[o.group], invariance_groups=o.invariance_groups,
+                                 min_group_size=o.min_group_size, n_items=ctx.key.n_items)
+    for code, message in said:
+        warn(code, message)
     calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter()
 

@@ -7,11 +7,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.classical.polychoric import CONVENTIONS
-from lospw.analysis.classical.reliability import CI_METHODS, MISSING_POLICIES
+from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
-from lospw.analysis.intake.responses import read_responses
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -24,8 +24,6 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
-              show_default=True, help="Missing-data policy, per scale.")
 @click.option("--ci", type=click.Choice(CI_METHODS), default="feldt", show_default=True,
               help="Confidence interval of alpha.")
 @click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
@@ -37,26 +35,30 @@ def _f(x: float | None, digits: int = 3) -> str:
               help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
                    "no correction) or psych (psych::polychoric: per-pair thresholds and .5 "
                    "for empty cells when the items' response ranges differ).")
+@input_options
 @json_option
-def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, seed: int,
+def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, seed: int,
                 polychoric: str, as_json: bool) -> None:
     """Reliability of every scale of KEY on DATA: Cronbach's alpha with its CI, standardised
     and ordinal alpha, McDonald's omega, item-rest correlations, alpha and omega if an item
     is deleted, and the standard error of measurement. Reverse-keyed items are reversed."""
     key = load_key(key_file)
-    intake = read_responses(data, key)
+    intake, _ = inputs.load(data, key)
+    missing = treatment(inputs.missing_data, "reliability")
     res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
                   polychoric=polychoric)
     if as_json:
         out = res.to_dict()
-        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
-                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        out["intake"] = intake_block(intake)
         echo_json(out)
         return
+    print_rows(console, intake, f"Reliability of {key.instrument} on {data}",
+               inputs.missing_data)
+    fix = "--missing-data available" if missing == "listwise" else None
+    for name, sc in res.scales.items():
+        console.print(n_used(f"alpha of {name} ({missing})", sc.n, intake.n_analysed, fix))
     console.print(
-        f"[bold]Reliability[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows "
-        f"analysed ({intake.n_excluded} excluded at intake); missing = [bold]{missing}[/bold]; "
-        f"{int(res.ci_level * 100)}% CI: {ci}"
+        f"missing = [bold]{missing}[/bold]; {int(res.ci_level * 100)}% CI: {ci}"
         + (f" ({n_boot} resamples, seed {seed})" if ci == "bootstrap" else "")
         + f"; ordinal alpha: {polychoric} polychorics"
     )
