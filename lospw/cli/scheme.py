@@ -14,7 +14,7 @@ from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scores import MissingRule
 from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options
+from lospw.cli.options import Inputs, input_options, intake_block
 from lospw.cli.score import _complete_run
 
 
@@ -72,7 +72,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
         path = s.save(out_file)
     d = s.to_dict()
     if as_json:
-        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d})
+        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d,
+                   "intake": intake_block(intake)})
         return
     console.print(f"[bold]Scoring scheme[/bold] for {key.instrument} from {data} "
                   f"({intake.n_analysed} analysed of {intake.n_read}): {path.as_posix()}")

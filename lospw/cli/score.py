@@ -21,7 +21,7 @@ from lospw.analysis.scoring.scheme import ScoringScheme, demo_scheme_path
 from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import MissingRule, ScoreResult, score_items
 from lospw.cli._common import console, echo_json, err_console, json_option
-from lospw.cli.options import Inputs, input_options
+from lospw.cli.options import Inputs, input_options, intake_block
 
 
 def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
@@ -167,6 +167,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
             written += files
     summary["notes"] = notes
     summary["written"] = [p.as_posix() for p in written]
+    summary["intake"] = intake_block(intake)
     if as_json:
         echo_json(summary)
         return
