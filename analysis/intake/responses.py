@@ -368,7 +368,7 @@ def _did_you_mean(missing: list[str], columns: list[str]) -> str:
     for item in missing[:50]:
         near = difflib.get_close_matches(item.casefold(), list(folded), n=1, cutoff=0.6)
         if near:
-            pairs.append(f"{item} -> {folded[near[0]]}")
+            pairs.append(f"{item} -> {folded.pop(near[0])}")  # each column suggested once
     example = next((c for c in columns if re.search(r"\d|\[", c)),
                    columns[0] if columns else "q1")
     fix = ("Rename the columns to the key's item names, or give a column map (--map FILE, "
@@ -783,7 +783,7 @@ def responses_from_frame(frame: pd.DataFrame, key: Key, *, source: str = "<frame
     >>> res.exclusions[["row", "reason"]].to_dict("records")
     [{'row': 3, 'reason': 'empty_row'}]
     >>> res.cell_log[["row", "column", "value", "action"]].to_dict("records")
-    [{'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
+    [{'row': 2, 'column': 'a', 'value': '9.0', 'action': 'set missing'}, {'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"Responses must be a DataFrame; got {type(frame).__name__}.")
