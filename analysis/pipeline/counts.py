@@ -54,7 +54,12 @@ def stage_count(name: str, result: Any, ctx: Any) -> str | None:
                          for s, sc in result.scales.items())
     if name == "dimensionality":
         n = getattr(result, "n", None)
-        return None if n is None else f"EFA {_n(n, total, _fix(ctx, 'efa'))}"
+        if n is None:
+            return None
+        if ctx.options.missing != "listwise":
+            return (f"EFA: every row used pairwise (effective n = {n}, the harmonic mean of "
+                    "the pairwise counts)")
+        return f"EFA {_n(n, total, _fix(ctx, 'efa'))}"
     if name == "cfa":
         fits = getattr(result, "fits", {}) or {}
         ns = {getattr(r, "n_obs", None) for r in fits.values()} - {None}

@@ -50,8 +50,12 @@ def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors
         echo_json(out)
         return
     print_rows(console, intake, f"EFA of {key.instrument} on {data}", inputs.missing_data)
-    console.print(n_used(f"EFA ({missing})", res.n, intake.n_analysed,
-                         "--missing-data available" if missing == "listwise" else None))
+    if missing == "listwise":
+        console.print(n_used("EFA (listwise)", res.n, intake.n_analysed,
+                             "--missing-data available"))
+    else:
+        console.print(f"EFA: every row used pairwise (effective n = {res.n} of "
+                      f"{intake.n_analysed}, the harmonic mean of the pairwise counts)")
     console.print(f"{cor} correlations, missing = [bold]{missing}[/bold]")
     b = res.bartlett
     console.print(f"KMO (MSA) = {res.kmo.msa:.3f}; lowest item MSA "
