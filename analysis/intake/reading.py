@@ -32,7 +32,7 @@ from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.responses import IntakeResult, responses_from_table
 
 __all__ = ["DUPLICATES", "MISSING_DATA", "TREATMENT_WORDS", "ReadOptions", "missing_data_of",
-           "read_input"]
+           "read_input", "treatment"]
 
 #: The missing-data treatments: every answer (FIML / pairwise) or complete rows only.
 MISSING_DATA = ("available", "listwise")
@@ -132,6 +132,29 @@ def missing_data_of(values: tuple[str, ...], explicit: str | None = None
                              f"{', '.join(MISSING_DATA)}; got {explicit!r}.")
         return explicit, codes
     return (words[0] if words else "available"), codes
+
+
+def treatment(missing_data: str, kind: str, estimator: str | None = None) -> str:
+    """The analysis' own name for the run's missing-data treatment.
+
+    ``available`` is FIML for ML / MLR models, pairwise for item statistics, alpha and EFA,
+    and (in this version) listwise for WLSMV, whose pairwise estimation is not available;
+    ``listwise`` is listwise everywhere.
+
+    Examples
+    --------
+    >>> treatment("available", "cfa", "MLR"), treatment("available", "efa")
+    ('fiml', 'pairwise')
+    >>> treatment("available", "cfa", "WLSMV"), treatment("listwise", "reliability")
+    ('listwise', 'listwise')
+    """
+    if missing_data == "listwise":
+        return "listwise"
+    if kind in ("items", "reliability", "efa"):
+        return "pairwise"
+    if missing_data == "fiml":  # asked for by name: the estimator must support it
+        return "fiml"
+    return "fiml" if (estimator or "ML").upper() in ("ML", "MLR") else "listwise"
 
 
 def _mapping_file(path: str | None, what: str, example: str) -> dict[str, Any] | None:

@@ -56,12 +56,9 @@ def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str,
 
 def missing_for(ctx: Context, kind: str) -> str:
     """The stage's own name for the run's missing-data policy (see MISSING_POLICIES)."""
-    m = ctx.options.missing
-    if kind in ("reliability", "efa", "items"):
-        return "listwise" if m == "listwise" else "pairwise"
-    if m == "listwise" or ctx.options.estimator not in ("ML", "MLR"):
-        return "listwise"  # pairwise WLSMV is not available in this version
-    return "fiml"
+    from lospw.analysis.intake.reading import treatment
+
+    return treatment(ctx.options.missing, kind, ctx.options.estimator)
 
 
 def warn(code: str, message: str) -> None:

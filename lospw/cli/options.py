@@ -21,7 +21,13 @@ import click
 from rich.markup import escape
 
 from lospw.analysis.core.key import Key
-from lospw.analysis.intake.reading import DUPLICATES, MISSING_DATA, ReadOptions, missing_data_of
+from lospw.analysis.intake.reading import (
+    DUPLICATES,
+    MISSING_DATA,
+    ReadOptions,
+    missing_data_of,
+    treatment,
+)
 from lospw.analysis.intake.responses import IntakeResult
 
 __all__ = ["LOW_SHARE", "SCREEN_MODES", "Inputs", "input_options", "intake_block", "n_used",
@@ -53,29 +59,6 @@ class Inputs:
 
         return screen_intake(intake, time_column=time_column, cutoffs=Cutoffs(),
                              exclude=self.screen == "exclude", min_flags=self.min_flags)
-
-
-def treatment(missing_data: str, kind: str, estimator: str | None = None) -> str:
-    """The analysis' own name for the run's missing-data treatment.
-
-    ``available`` is FIML for ML / MLR models, pairwise for item statistics, alpha and EFA,
-    and (in this version) listwise for WLSMV, whose pairwise estimation is not available;
-    ``listwise`` is listwise everywhere.
-
-    Examples
-    --------
-    >>> treatment("available", "cfa", "MLR"), treatment("available", "efa")
-    ('fiml', 'pairwise')
-    >>> treatment("available", "cfa", "WLSMV"), treatment("listwise", "reliability")
-    ('listwise', 'listwise')
-    """
-    if missing_data == "listwise":
-        return "listwise"
-    if kind in ("items", "reliability", "efa"):
-        return "pairwise"
-    if missing_data == "fiml":  # asked for by name: the estimator must support it
-        return "fiml"
-    return "fiml" if (estimator or "ML").upper() in ("ML", "MLR") else "listwise"
 
 
 _OPTIONS = (
