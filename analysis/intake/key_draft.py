@@ -33,7 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.personal import personal_columns
 from lospw.analysis.intake.readers import RawTable, read_table
+from lospw.analysis.intake.responses import ID_CANDIDATES
 
 __all__ = ["MAX_CATEGORIES", "MAX_CODE_SHARE", "KeyDraft", "draft_key"]
 
@@ -155,10 +158,6 @@ def draft_key(path: str | Path, *, sheet: str | None = None, header_row: int | N
         The file cannot be read, or no column looks like an item (the message says what an
         item column looks like).
     """
-    from lospw.analysis.core.errors import InputError
-    from lospw.analysis.intake.personal import personal_columns
-    from lospw.analysis.scoring.score_table import ID_CANDIDATES
-
     t = table if table is not None else read_table(path, sheet=sheet, header_row=header_row)
     src = Path(str(path)).name
     left: dict[str, str] = {}

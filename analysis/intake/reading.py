@@ -29,7 +29,7 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.yamlio import load_yaml
 from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import IntakeResult, responses_from_table
+from lospw.analysis.intake.responses import IntakeResult, detect_id_column, responses_from_table
 
 __all__ = ["DUPLICATES", "MISSING_DATA", "TREATMENT_WORDS", "ReadOptions", "missing_data_of",
            "read_input", "treatment"]
@@ -188,8 +188,6 @@ def read_input(path: str | Path, key: Key, options: ReadOptions | None = None) -
         Unreadable file or option, missing item columns (naming ``--map`` and the closest
         column names), an unknown ``--id`` or ``--drop`` column.
     """
-    from lospw.analysis.scoring.score_table import detect_id_column
-
     o = options or ReadOptions()
     column_map = _mapping_file(o.map_file, "column map (--map)", "{A1: q1}")
     recode = _mapping_file(o.recode_file, "recode (--recode)", "{A1: 1, A2: 2}")

@@ -7,14 +7,13 @@ import logging
 import click
 from rich.table import Table
 
-from lospw.analysis.pipeline.runner import (
+from lospw.analysis.pipeline.context import (
     ESTIMATORS,
     AnalysisOptions,
-    RunSummary,
     Stage,
     StageRecord,
-    run_analysis,
 )
+from lospw.analysis.pipeline.runner import RunSummary, run_analysis
 from lospw.cli._common import echo_json, err_console, json_option
 from lospw.cli.options import Inputs, input_options
 

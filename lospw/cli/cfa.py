@@ -11,9 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, fit_cfa
-from lospw.analysis.cfa.estimator_rule import RULE, estimator_for_data, estimator_for_key
+from lospw.analysis.cfa.modindices import modindices
+from lospw.analysis.cfa.syntax import indicators_and_factors, parse_model
+from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.reading import ReadOptions
+from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
 from lospw.cli._common import console, echo_json, json_option
 from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
@@ -38,8 +43,6 @@ _KEY_ONLY = {"map_file": "--map", "recode_file": "--recode", "missing_values": "
 def _read_plain(path: str, read: ReadOptions) -> pd.DataFrame:
     """Read DATA without a key (``--model``): any format the intake reads; number-like text
     becomes numbers, other text stays text (the engine then names non-numeric variables)."""
-    from lospw.analysis.intake.readers import read_table
-
     for name, option in _KEY_ONLY.items():
         if getattr(read, name):
             raise InputError(f"{option} needs --key (it maps or recodes the key's items); "
@@ -90,11 +93,7 @@ def _model_text(model: str) -> str:
 
 def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None:
     """Refuse model variables without variance (lavaan does too; the engine would fail)."""
-    from lospw.analysis.cfa.engine import _ov_lv
-    from lospw.analysis.cfa.syntax import parse_model
-    from lospw.analysis.core.degenerate import check_item_variance
-
-    ov, _ = _ov_lv(parse_model(syntax))
+    ov, _ = indicators_and_factors(parse_model(syntax))
     present = [v for v in ov if v in frame.columns]
     groups = frame[group] if group is not None and group in frame.columns else None
     numeric = frame[present].apply(pd.to_numeric, errors="coerce")
@@ -132,7 +131,6 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     intake = None
     rule = ""
     if key_file is not None:
-        from lospw.analysis.core.key import load_key
         key = load_key(key_file)
         intake, _ = inputs.load(data, key)
         frame = key.reverse_score(intake.items)
@@ -145,9 +143,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         syntax = _model_text(model)
     _check_variance(frame, syntax, group)
     if estimator is None:
-        from lospw.analysis.cfa.engine import _ov_lv
-        from lospw.analysis.cfa.syntax import parse_model
-        ov, _ = _ov_lv(parse_model(syntax))
+        ov, _ = indicators_and_factors(parse_model(syntax))
         absent = [v for v in ov if v not in frame.columns]
         if absent:
             raise InputError(f"The model uses variable(s) not in {data}: {', '.join(absent[:10])}.")
@@ -157,7 +153,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
                   group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
     # modification indices need an invertible information matrix (not so when unidentified)
     singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
-    mi = res.modindices() if res.converged and not singular else None
+    mi = modindices(res) if res.converged and not singular else None
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax

@@ -6,9 +6,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lospw.analysis.cfa.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.analysis.validation.invariance_groups import choose_groups

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from lospw.analysis.core.artifacts import write_text
+from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import output_files
+from lospw.analysis.intake.key_draft import draft_key
+from lospw.analysis.validation.models import check_model_names
 from lospw.cli._common import console, echo_json, json_option
 
 
@@ -20,8 +27,6 @@ def key() -> None:
 @json_option
 def check(key_file: str, as_json: bool) -> None:
     """Check KEY_FILE and print its scales, item counts and reverse-keyed items."""
-    from lospw.analysis.validation.models import check_model_names
-
     k = load_key(key_file)
     check_model_names(k)  # a key the CFA cannot use is refused here, with the fix
     summary = k.summary()
@@ -62,13 +67,6 @@ def init(data: str, out_file: str | None, sheet: str | None, header_row: int | N
     apart from the others, to confirm), candidate reverse-keyed items (negative corrected
     item-total r) marked for you to confirm, and the other columns (ids, dates, metadata,
     personal data, groups) listed in comments. Check the draft, then 'lospw key check'."""
-    from pathlib import Path
-
-    from lospw.analysis.core.artifacts import write_text
-    from lospw.analysis.core.errors import InputError
-    from lospw.analysis.core.outdir import output_files
-    from lospw.analysis.intake.key_draft import draft_key
-
     draft = draft_key(data, sheet=sheet, header_row=header_row)
     if out_file is None:
         click.echo(draft.text, nl=False)

@@ -26,9 +26,11 @@ from lospw.analysis.intake.reading import (
     MISSING_DATA,
     ReadOptions,
     missing_data_of,
+    read_input,
     treatment,
 )
 from lospw.analysis.intake.responses import IntakeResult
+from lospw.analysis.intake.screening import Cutoffs, screen_intake
 
 __all__ = ["LOW_SHARE", "SCREEN_MODES", "Inputs", "input_options", "intake_block", "n_used",
            "print_rows", "treatment"]
@@ -50,13 +52,9 @@ class Inputs:
     def load(self, data: str, key: Key, time_column: str | None = None
              ) -> tuple[IntakeResult, Any]:
         """Read DATA against KEY and screen it: (the analysed sample, the screening or None)."""
-        from lospw.analysis.intake.reading import read_input
-
         intake = read_input(data, key, self.read)
         if self.screen == "off":
             return intake, None
-        from lospw.analysis.intake.screening import Cutoffs, screen_intake
-
         return screen_intake(intake, time_column=time_column, cutoffs=Cutoffs(),
                              exclude=self.screen == "exclude", min_flags=self.min_flags)
 

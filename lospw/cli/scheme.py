@@ -12,10 +12,10 @@ from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
+from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli._common import console, echo_json, json_option, require_complete_input
 from lospw.cli.options import Inputs, input_options, intake_block
-from lospw.cli.score import _complete_run
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -55,7 +55,7 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
     missing-items rule, reliability and SEM per scale, norms overall and per --group,
     interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
     data with it."""
-    _complete_run(key_file)
+    require_complete_input(key_file)
     key = load_key(key_file)
     intake, _ = inputs.load(data, key)
     if synthetic and not label:
@@ -69,8 +69,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                           label=label)
     notes = [w.message.message for w in caught if issubclass(w.category, LospwWarning)]
     with output_files([out_file], inputs=(data, key_file)):
-        path = s.save(out_file)
-    d = s.to_dict()
+        path = save_scheme(s, out_file)
+    d = scheme_to_dict(s)
     if as_json:
         echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d,
                    "intake": intake_block(intake)})

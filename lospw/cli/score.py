@@ -15,12 +15,23 @@ from lospw.analysis.core.artifacts import write_csv
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.outdir import output_files, output_folder
+from lospw.analysis.core.xlsx_table import write_xlsx
 from lospw.analysis.intake.reading import ReadOptions, read_input
 from lospw.analysis.intake.responses import IntakeResult
-from lospw.analysis.scoring.scheme import ScoringScheme, demo_scheme_path
+from lospw.analysis.scoring.aggregate import aggregate
+from lospw.analysis.scoring.change import compare_waves
+from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
+from lospw.analysis.scoring.scheme import ScoringScheme
+from lospw.analysis.scoring.scheme_io import demo_scheme_path, load_scheme
 from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import MissingRule, ScoreResult, score_items
-from lospw.cli._common import console, echo_json, err_console, json_option
+from lospw.cli._common import (
+    console,
+    echo_json,
+    err_console,
+    json_option,
+    require_complete_input,
+)
 from lospw.cli.options import Inputs, input_options, intake_block
 
 
@@ -45,7 +56,6 @@ def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
 
 def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
     """The tables written next to OUT (the profile charts go to a folder of their own)."""
-    from lospw.analysis.scoring.profiles import safe_name
 
     files = []
     if by:
@@ -54,15 +64,6 @@ def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
         files += [_side(out, f"change_by_{safe_name(by) if by else 'all'}"),
                   _side(out, "change"), _side(out, "unmatched")]
     return files
-
-
-def _complete_run(path: str) -> None:
-    """A scheme or key inside a lospw analyze folder is read only from a complete run."""
-    from lospw.analysis.pipeline.runner import enclosing_run, require_complete
-
-    run = enclosing_run(path)
-    if run is not None:
-        require_complete(run)
 
 
 def _f(x: Any, digits: int = 2) -> str:
@@ -103,7 +104,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     scheme: ScoringScheme | None = None
     notes: list[str] = []
     if key_file:
-        _complete_run(key_file)
+        require_complete_input(key_file)
         key = load_key(key_file)
         rule = MissingRule() if min_fraction is None else MissingRule(min_fraction)
         if norm_group:
@@ -119,11 +120,11 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
                                  "--key KEY.")
             notes.append("--scheme demo: using the DEMO scheme shipped with lospw (LOS-PW, "
                          "norms from SYNTHETIC data).")
-            scheme = ScoringScheme.load(path)
+            scheme = load_scheme(path)
             scheme_file = None
         else:
-            _complete_run(scheme_file)
-            scheme = ScoringScheme.load(scheme_file)
+            require_complete_input(scheme_file)
+            scheme = load_scheme(scheme_file)
         key, rule = scheme.key, scheme.rule
     read = inputs.read
     try:
@@ -177,8 +178,6 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
 def _write_table(table, out: Path) -> Path:
     """The scores table as CSV, or as a real .xlsx workbook when OUT ends in .xlsx."""
     if out.suffix.lower() == ".xlsx":
-        from lospw.analysis.core.xlsx_table import write_xlsx
-
         return write_xlsx(table, out)
     return write_csv(table, out)
 
@@ -195,8 +194,6 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
                scheme: ScoringScheme | None, by: str, out: Path,
                inputs: tuple[str | None, ...]) -> tuple[dict, list[Path]]:
-    from lospw.analysis.scoring.aggregate import aggregate
-    from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
 
     agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
     tag = f"by_{safe_name(by)}"
@@ -217,7 +214,6 @@ def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
 def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
             norm_group: str | None, idc: str | None, by: str | None, table,
             out: Path, notes: list[str], read: ReadOptions) -> tuple[dict, list[Path]]:
-    from lospw.analysis.scoring.change import compare_waves
 
     base = read_input(baseline_file, key, dataclasses.replace(read, id_column=idc))
     bres = _score(base, key, scheme, rule, norm_group)
@@ -228,7 +224,6 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
     ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
                        id_column=idc, by=by, directions=key.directions)
     notes += list(ch.notes)
-    from lospw.analysis.scoring.profiles import safe_name
 
     files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),
              write_csv(ch.respondents, _side(out, "change")),
