@@ -45,7 +45,7 @@ MAX_CATEGORIES = 11
 #: A rare outlying value is a missing-code candidate when it is at most this share of answers.
 MAX_CODE_SHARE = 0.10
 
-_ITEM = re.compile(r"^(?P<prefix>.*?[A-Za-z][A-Za-z_.]*?)[_.]?(?P<num>\d+)$")
+_ITEM = re.compile(r"^(?P<prefix>.*?[A-Za-z].*?)[_.]?(?P<num>\d+)$")
 _LIMESURVEY = re.compile(r"^(?P<q>[A-Za-z][A-Za-z0-9_]*)\[(?P<sq>[A-Za-z0-9_]+)\]$")
 _META = frozenset({"submitdate", "startdate", "datestamp", "lastpage", "startlanguage", "seed",
                    "refurl", "interviewtime", "duration", "duur", "time", "date", "timestamp",

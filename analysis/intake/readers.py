@@ -468,8 +468,10 @@ def _sniff_delimiter(text: str) -> str:
             continue
         if not recs:
             continue
-        width = len(recs[0])
-        matches = sum(len(r) == width for r in recs[1:])
+        # a title line above the header (one field) does not decide the delimiter
+        first = next((k for k, r in enumerate(recs) if len(r) > 1), 0)
+        width = len(recs[first])
+        matches = sum(len(r) == width for r in recs[first + 1:])
         score = (int(width > 1), matches, width)
         if best is None or score > best:
             best, choice = score, d
