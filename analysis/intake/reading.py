@@ -137,16 +137,16 @@ def missing_data_of(values: tuple[str, ...], explicit: str | None = None
 def treatment(missing_data: str, kind: str, estimator: str | None = None) -> str:
     """The analysis' own name for the run's missing-data treatment.
 
-    ``available`` is FIML for ML / MLR models, pairwise for item statistics, alpha and EFA,
-    and (in this version) listwise for WLSMV, whose pairwise estimation is not available;
-    ``listwise`` is listwise everywhere.
+    ``available`` is FIML for ML / MLR models, pairwise for WLSMV models (lavaan's
+    ``missing = "pairwise"``) and for item statistics, alpha and EFA (as psych); ``listwise``
+    is listwise everywhere.
 
     Examples
     --------
     >>> treatment("available", "cfa", "MLR"), treatment("available", "efa")
     ('fiml', 'pairwise')
     >>> treatment("available", "cfa", "WLSMV"), treatment("listwise", "reliability")
-    ('listwise', 'listwise')
+    ('pairwise', 'listwise')
     """
     if missing_data == "listwise":
         return "listwise"
@@ -154,7 +154,7 @@ def treatment(missing_data: str, kind: str, estimator: str | None = None) -> str
         return "pairwise"
     if missing_data == "fiml":  # asked for by name: the estimator must support it
         return "fiml"
-    return "fiml" if (estimator or "ML").upper() in ("ML", "MLR") else "listwise"
+    return "fiml" if (estimator or "ML").upper() in ("ML", "MLR") else "pairwise"
 
 
 def _mapping_file(path: str | None, what: str, example: str) -> dict[str, Any] | None:

@@ -25,8 +25,6 @@ def _fix(ctx: Any, kind: str) -> str | None:
     o = ctx.options
     if o.missing == "listwise":
         return "--missing-data available"
-    if kind == "cfa" and o.estimator == "WLSMV":
-        return "--estimator MLR (FIML; pairwise WLSMV is not available in this version)"
     return None
 
 

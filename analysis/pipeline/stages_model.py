@@ -18,6 +18,7 @@ from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import LospwError
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import (
     Context,
     StageSkipped,
@@ -352,7 +353,8 @@ def run_validity(ctx: Context) -> Any:
     cfa = ctx.results.get("cfa")
     fit = cfa.fits.get("correlated") if cfa is not None else None
     if fit is None or est != ctx.options.estimator:
-        return validity(items, ctx.key, estimator=est, missing=missing_for(ctx, "cfa"))
+        return validity(items, ctx.key, estimator=est,
+                        missing=treatment(ctx.options.missing, "cfa", est))
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
 
     table, n_htmt = htmt(items, ctx.key)

@@ -176,15 +176,10 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     else:
         console.print(f"[bold]CFA on {escape(data)}[/bold]: rows read {n_rows}; missing data: "
                       f"{inputs.missing_data}")
-    fix = ("--estimator MLR (FIML)" if res.missing == "listwise" and estimator.upper() == "WLSMV"
-           and inputs.missing_data != "listwise" else
-           "--missing-data available" if res.missing == "listwise" else None)
+    fix = "--missing-data available" if res.missing == "listwise" else None
     console.print(n_used("CFA", res.n_obs, n_rows, fix))
     console.print(f"[bold]CFA[/bold]: estimator [bold]{res.estimator}[/bold]"
                   + (f" ({rule})" if rule else "") + f", missing = {res.missing}"
-                  + (" (pairwise WLSMV is not available in this version)"
-                     if res.missing == "listwise" and inputs.missing_data != "listwise"
-                     else "")
                   + f", N = {res.n_obs}{groups}; "
                   + ("converged" if res.converged else "[red]NOT converged[/red]")
                   + f" ({res.iterations} iterations)")
