@@ -13,8 +13,8 @@ everywhere:
   (or a title row above the header, detected and stated in a note), columns to drop, the
   duplicate policy;
 * the missing-data treatment (:data:`MISSING_DATA`): ``available`` (default) uses every
-  answer -- FIML for ML/MLR models, pairwise for item statistics, alpha and EFA --,
-  ``listwise`` only complete rows.
+  answer -- FIML for ML/MLR models, pairwise for WLSMV models, item statistics, alpha and
+  EFA --, ``listwise`` only complete rows.
 """
 
 from __future__ import annotations

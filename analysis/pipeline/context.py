@@ -27,9 +27,9 @@ __all__ = ["ESTIMATORS", "MISSING_POLICIES", "SCREEN_MODES", "STATUSES", "Analys
 STATUSES = ("ok", "skipped", "failed")
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 #: ``available`` (default): every answer: full-information ML in the CFA-based stages
-#: (ML / MLR), pairwise-complete statistics in item analysis, reliability and EFA; WLSMV
-#: stages stay listwise (pairwise WLSMV is not available in this version). ``fiml`` is
-#: the earlier name of ``available``. ``listwise``: complete cases everywhere. HTMT uses
+#: (ML / MLR), pairwise WLSMV (lavaan ``missing = "pairwise"``), pairwise-complete
+#: statistics in item analysis, reliability and EFA. ``fiml`` is the earlier name of
+#: ``available``. ``listwise``: complete cases everywhere. HTMT uses
 #: complete cases in both (as semTools).
 MISSING_POLICIES = ("available", "listwise", "fiml")
 SCREEN_MODES = ("flag", "exclude", "off")

@@ -73,7 +73,8 @@ _OPTIONS = (
                  "available set --missing-data instead."),
     click.option("--missing-data", type=click.Choice(MISSING_DATA), default=None,
                  help="available [default]: every answer is used (FIML for ML/MLR models, "
-                 "pairwise for item statistics, alpha and EFA); listwise: complete rows only."),
+                 "pairwise for WLSMV models, item statistics, alpha and EFA); listwise: "
+                 "complete rows only."),
     click.option("--sheet", help="XLSX: the sheet to read (default: the first)."),
     click.option("--header-row", type=click.IntRange(min=1), default=None, metavar="N",
                  help="CSV/XLSX: the line or row with the column names [default: the first, "
