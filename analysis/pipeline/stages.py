@@ -14,6 +14,7 @@ The artifact layout is documented in DESIGN.md, "Artifacts of lospw analyze".
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,8 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.efa.efa import efa
 from lospw.analysis.intake.artifacts import write_intake
-from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import (
-    IntakeResult,
-    detect_id_column,
-    pseudonyms,
-    responses_from_table,
-)
+from lospw.analysis.intake.reading import read_input
+from lospw.analysis.intake.responses import IntakeResult, pseudonyms
 from lospw.analysis.intake.screening import screen_intake
 from lospw.analysis.pipeline import verdict
 from lospw.analysis.pipeline.context import (
@@ -73,14 +69,10 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 # -- intake and screening -------------------------------------------------------------------
 def run_intake(ctx: Context) -> IntakeResult:
-
     o, key = ctx.options, ctx.key
-    table = read_table(o.data)
-    res = responses_from_table(table, key, id_column=o.id_column)
-    if o.id_column is None:
-        found = detect_id_column([str(c) for c in res.meta.columns], key.items)
-        if found is not None:
-            res = responses_from_table(table, key, id_column=found)
+    read = o.read if o.id_column is None else dataclasses.replace(o.read,
+                                                                  id_column=o.id_column)
+    res = read_input(o.data, key, read)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
