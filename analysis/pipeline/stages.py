@@ -24,6 +24,7 @@ import pandas as pd
 from lospw.analysis.classical.items import item_stats
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.design import key_without, never_asked
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.efa.efa import efa
@@ -92,8 +93,6 @@ def run_intake(ctx: Context) -> IntakeResult:
 def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
     """Items the key's design asks of no respondent in the data (their groups were not
     sampled) cannot be analysed: the run goes on with the key without them, and says so."""
-    from lospw.analysis.core.design import key_without, never_asked
-
     never = never_asked(res.asked, ctx.key)
     if not never:
         return
