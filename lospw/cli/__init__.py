@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("lospw.cli.plan", "plan", "Monte Carlo sample-size planning."),
     "analyze": ("lospw.cli.analyze", "analyze", "The whole validation of any instrument."),
     "report": ("lospw.cli.report", "report", "The report (HTML) of a lospw analyze folder."),
+    "example": ("lospw.cli.example", "example", "Copy an example instrument (key and data)."),
 }
 
 
