@@ -93,14 +93,19 @@ def path(rel: str) -> Path:
     """A development input, e.g. ``"bank/codebook.csv"``: the file in the folder given for
     its kind (``lospw report --bank DIR``; ``data/derived/bank`` without ``$LOSPW_REPORT``)."""
     kind, _, rest = rel.partition("/")
+    if not CONFIG:
+        p = DERIVED / rel
+        if not p.exists():
+            raise MissingArtifact(f"missing artifact {_shown(p)}: run "
+                                  f"`{TARGETS.get(kind, 'make all')}` first.")
+        return p
     if kind not in INPUTS:
         raise MissingArtifact(f"the report was built without --{kind}, so {rel} cannot be "
                               f"read: give lospw report --{kind} DIR.")
     p = INPUTS[kind] / rest
     if not p.exists():
-        target = (f"lospw report --{kind} DIR (the folder that holds {rest})" if CONFIG
-                  else f"`{TARGETS.get(kind, 'make all')}`")
-        raise MissingArtifact(f"missing artifact {_shown(p)}: run {target} first.")
+        raise MissingArtifact(f"missing artifact {rest} in the folder given as --{kind} "
+                              f"({_shown(INPUTS[kind])}).")
     return p
 
 

@@ -39,6 +39,9 @@ from typing import Any
 import yaml
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.core.outdir import output_folder
+from lospw.analysis.pipeline.runner import require_complete
 from lospw.report_text import md_escape
 
 __all__ = ["BOOK", "Chapter", "ReportInputs", "build_report", "plan", "report_meta"]
@@ -96,8 +99,6 @@ _NEEDS = {"model": ("model.json",), "bank": ("validate.json", "codebook.csv"),
 
 def _check_inputs(inputs: ReportInputs) -> dict[str, Any]:
     """Refuse a folder that is not a complete ``lospw analyze`` run; return its provenance."""
-    from lospw.analysis.pipeline.runner import require_complete
-
     res = inputs.results
     if not res.is_dir():
         raise InputError(f"{res.as_posix()} is not a folder; give the output folder of "
@@ -255,9 +256,6 @@ def build_report(inputs: ReportInputs, out: str | Path) -> dict[str, Any]:
         DIR is not a complete ``lospw analyze`` folder, a development input lacks its
         files, the output folder cannot be written safely, or the build failed.
     """
-    from lospw.analysis.core.key import load_key
-    from lospw.analysis.core.outdir import output_folder
-
     prov = _check_inputs(inputs)
     key = load_key(inputs.results / "key.yaml")
     meta = report_meta(key, inputs)

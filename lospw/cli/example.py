@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lospw.analysis.core.outdir import output_folder
 from lospw.cli._common import console, display_path
 
 #: The example instruments shipped in lospw/examples/ (name -> what it is).
@@ -25,8 +26,6 @@ def example(name: str, out: str) -> None:
     teamwork: TCQ-15, a fictitious 15-item questionnaire with SYNTHETIC responses; the
     README's walkthrough "Validate your own instrument" starts from it.
     """
-    from lospw.analysis.core.outdir import output_folder
-
     src = _ROOT / name
     with output_folder(out, command="example") as tmp:
         for f in sorted(src.iterdir()):

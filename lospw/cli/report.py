@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from lospw.cli._common import console, display_path, echo_json, err_console, json_option
+from lospw.report_build import ReportInputs, build_report
 
 _FOLDER = click.Path(file_okay=False)
 
@@ -37,10 +38,8 @@ def report(results: str, out: str, title: str | None, authors: tuple[str, ...],
     The report is about the instrument in RESULTS' key: its title, scales and chapters come
     from the key and the artifacts. Chapters whose inputs the run lacks are left out
     (invariance without --group, aggregation without --cluster; the model, item-bank and
-    Delphi chapters unless --model, --bank, --delphi are given). Offline; about a minute.
+    Delphi chapters unless --model, --bank, --delphi are given). Offline; one to two minutes.
     """
-    from lospw.report_build import ReportInputs, build_report
-
     inputs = ReportInputs(
         results=Path(results), model=Path(model) if model else None,
         bank=Path(bank) if bank else None, delphi=Path(delphi) if delphi else None,
