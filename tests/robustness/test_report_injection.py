@@ -138,29 +138,35 @@ class _Live(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, made by Sphinx: an internal link)
         self.live: list[str] = []
         self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             value = value or ""
-            if "XSS" in value or "XSS" in name:
+            # a payload as the text of a title or alt attribute is inert (escaped by Sphinx,
+            # e.g. the report's title in <link rel="prev" title=...>); anywhere else it is live
+            if "XSS" in name or ("XSS" in value and name not in ("title", "alt", "aria-label")):
                 self.live.append(f"<{tag} {name}={value!r}>")
             if name in ("href", "src") and "javascript:" in "".join(value.split()).lower():
                 self.live.append(f"<{tag} {name}={value!r}>")
         if tag not in ("br", "hr", "img", "meta", "link", "input", "wbr", "source"):
-            self.stack.append(tag)
+            # Sphinx's own links to the report's pages (the sidebar's link to the first page
+            # shows the report's title as text); a payload's link would be external
+            internal = tag == "a" and "internal" in (dict(attrs).get("class") or "").split()
+            self.stack.append((tag, internal))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.stack:
-            while self.stack and self.stack.pop() != tag:
+        if tag in (t for t, _ in self.stack):
+            while self.stack and self.stack.pop()[0] != tag:
                 pass
 
     def handle_data(self, data: str) -> None:
-        if "XSS" in data and self.stack and self.stack[-1] in INJECTED_TAGS:
-            self.live.append(f"<{self.stack[-1]}>{data[:80]}")
-        if not (self.stack and self.stack[-1] in ("script", "style")):
+        top, internal = self.stack[-1] if self.stack else ("", False)
+        if "XSS" in data and top in INJECTED_TAGS and not internal:
+            self.live.append(f"<{top}>{data[:80]}")
+        if top not in ("script", "style"):
             self.text.append(data)
 
 
