@@ -30,6 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
+
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.pipeline.manifest import require_complete
+from lospw.report_text import md_escape
 
 __all__ = ["ANALYSIS", "CONFIG_ENV", "DERIVED", "INPUTS", "DataNote", "MissingArtifact",
            "StageRecord", "analysis_path", "criteria", "fit_value", "has", "load_analysis_csv",
@@ -121,8 +126,6 @@ def _require_complete_run() -> None:
     """The analysis folder must be a complete run (``complete: true`` in its manifest)."""
     if ANALYSIS in _COMPLETE or not (ANALYSIS / "manifest.json").exists():
         return
-    from lospw.analysis.core.errors import InputError
-    from lospw.analysis.pipeline.runner import require_complete
 
     try:
         require_complete(ANALYSIS)
@@ -222,7 +225,6 @@ class DataNote:
     @property
     def caption(self) -> str:
         """The sentence that ends every caption (Markdown; the source, a user's text, escaped)."""
-        from lospw.report_text import md_escape
 
         src = md_escape(self.source.rstrip(". "))
         if self.synthetic:
@@ -253,8 +255,6 @@ def note(kind: str) -> DataNote:
 
 def criteria() -> dict[str, Any]:
     """The criteria the analysis's verdict used (``verdict/criteria.yaml``), as a mapping."""
-    import yaml
-
     return yaml.safe_load(load_analysis_text("verdict/criteria.yaml"))
 
 

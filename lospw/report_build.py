@@ -41,7 +41,7 @@ import yaml
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_folder
-from lospw.analysis.pipeline.runner import require_complete
+from lospw.analysis.pipeline.manifest import require_complete
 from lospw.report_text import md_escape
 
 __all__ = ["BOOK", "Chapter", "ReportInputs", "build_report", "plan", "report_meta"]
