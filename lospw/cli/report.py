@@ -44,7 +44,9 @@ def report(results: str, out: str, title: str | None, authors: tuple[str, ...],
         results=Path(results), model=Path(model) if model else None,
         bank=Path(bank) if bank else None, delphi=Path(delphi) if delphi else None,
         title=title, authors=tuple(authors))
-    logging.getLogger("lospw.report_build").addHandler(_StderrHandler())
+    logger = logging.getLogger("lospw.report_build")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())  # the build log's last lines when it fails
     started = time.perf_counter()
     with err_console.status("building the report ..."):
         done = build_report(inputs, out)
