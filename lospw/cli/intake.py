@@ -63,9 +63,12 @@ def _mapping_file(path: str | None, what: str, example: str) -> dict | None:
               help="With --screen exclude: flags needed to exclude a respondent.")
 @click.option("--time", "time_column", help="Response-time column in seconds (default: "
               "interviewtime, duration ... when present).")
+@click.option("--keep", "keep_columns", multiple=True, metavar="COL",
+              help="A non-item column to keep in the written data (repeatable). Only the "
+              "items and the columns kept by name are written; a column that looks personal "
+              "(e-mail, phone, names ...) cannot be kept.")
 @click.option("--drop", multiple=True, metavar="COL",
-              help="A column to leave out of the written data (repeatable); known personal "
-              "fields (email, ipaddr, token, names) are always left out.")
+              help="A column to leave out although named with --keep (repeatable).")
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False),
               help="Write responses.csv, exclusions.csv, cell_log.csv, screening.csv and "
               "intake.json here.")
@@ -75,7 +78,8 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
            map_file: str | None, recode_file: str | None, sheet: str | None,
            encoding: str | None, delimiter: str | None, decimal: str | None,
            screen_mode: str, min_flags: int, time_column: str | None,
-           drop: tuple[str, ...], outdir: str | None, as_json: bool) -> None:
+           keep_columns: tuple[str, ...], drop: tuple[str, ...], outdir: str | None,
+           as_json: bool) -> None:
     """Read DATA (CSV, XLSX or SPSS .sav), check it against the key, screen for careless
     responding, and account for every row: analysed, or excluded with its reason.
 
@@ -96,7 +100,7 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
     if outdir:
         with output_folder(outdir, command="intake", legacy=LEGACY_INTAKE,
                            inputs=(data, key_file, map_file, recode_file)) as folder:
-            summary = write_intake(res, key, folder, scr, drop=drop,
+            summary = write_intake(res, key, folder, scr, drop=drop, extra=keep_columns,
                                    screening_mode=screen_mode)
     else:
         summary = intake_summary(res, key, scr, screening_mode=screen_mode)
@@ -117,6 +121,11 @@ def intake(data: str, key_file: str, id_column: str | None, out_of_range: str,
         console.print(f"  screening ({'excluded' if screen_mode == 'exclude' else 'flagged'}): "
                       f"{s['n_flagged_any']} respondent(s) with a flag"
                       + (f" ({flagged})" if flagged else ""))
+    left = [e["column"] for e in summary.get("columns_left_out", [])]
+    if left:
+        console.print(f"  {len(left)} non-item column(s) left out (not written; keep one "
+                      f"with --keep COL): {escape(', '.join(map(str, left[:10])))}"
+                      + (f" and {len(left) - 10} more" if len(left) > 10 else ""))
     if outdir:
         console.print(f"  written to {outdir}: " + ", ".join(
             v for v in summary["files"].values()))
