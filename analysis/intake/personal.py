@@ -29,6 +29,7 @@ columns) are never dropped; the respondent id is replaced by a pseudonym elsewhe
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from collections import Counter
@@ -37,7 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["PERSONAL_FRAGMENTS", "PERSONAL_NAMES", "normalise_name", "personal_columns"]
+__all__ = ["PERSONAL_FRAGMENTS", "PERSONAL_NAMES", "cell_for_log", "normalise_name",
+           "personal_columns", "quotable"]
 
 #: Normalised column names that are personal or survey-tool metadata (exact matches).
 PERSONAL_NAMES = frozenset({
@@ -93,6 +95,62 @@ _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _EMAIL_OBFUSCATED = re.compile(r"[\w.+-]+\s*[\[(<{]\s*(at|@)\s*[\])>}]\s*[\w-]+", re.I)
 _POSTCODE_NL = re.compile(r"^[1-9]\d{3}\s?[A-Za-z]{2}$")
 _IBAN = re.compile(r"^[A-Za-z]{2}\d{2}\s?[A-Za-z0-9]{4}(\s?[A-Za-z0-9]{2,4}){2,7}$")
+
+
+_CAPITALISED_PAIR = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+\s+(?:\w+\s+)?[A-ZÀ-Ý][a-zà-ÿ]+")
+_LINK = re.compile(r"(?i)https?://|www\.")
+#: Longest text, and most digits, a log or message may quote from a cell.
+MAX_QUOTED_CHARS = 24
+MAX_QUOTED_DIGITS = 6
+
+
+def quotable(cell: Any) -> bool:
+    """May a cell be quoted in a log or a message? Only when it cannot identify anyone.
+
+    A cell of an item column should hold an answer code; what else a respondent typed
+    there may be an e-mail address, a phone number or a name. A cell is quoted only when
+    it is a short code: a number of at most 6 digits, or a text of at most 24 characters
+    with at most 6 digits and no ``@``, ``[at]``, link, postcode, IBAN or pair of
+    capitalised words (``Jan Jansen``). Dates are never quoted.
+
+    Examples
+    --------
+    >>> [quotable(c) for c in ("weet niet", "A3", "=1+1", 3.5, True)]
+    [True, True, True, True, True]
+    >>> [quotable(c) for c in ("jan@x.nl", "0612345678", "Jan Jansen", "1234 AB", 123456789)]
+    [False, False, False, False, False]
+    """
+    if isinstance(cell, bool):
+        return True
+    if isinstance(cell, numbers.Real):
+        return sum(ch.isdigit() for ch in repr(cell).split("e")[0]) <= MAX_QUOTED_DIGITS
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    return (len(text) <= MAX_QUOTED_CHARS
+            and sum(ch.isdigit() for ch in text) <= MAX_QUOTED_DIGITS
+            and "@" not in text and not _EMAIL_OBFUSCATED.search(text)
+            and not _LINK.search(text) and not _POSTCODE_NL.match(text)
+            and not _IBAN.match(text) and not _CAPITALISED_PAIR.search(text))
+
+
+def cell_for_log(cell: Any) -> str:
+    """The cell as a log may show it: its text when :func:`quotable`, else what it is.
+
+    Examples
+    --------
+    >>> cell_for_log("weet niet"), cell_for_log("jan@x.nl"), cell_for_log(612345678)
+    ('weet niet', '(text of 8 characters, not shown)', '(number of 9 digits, not shown)')
+    """
+    if quotable(cell):
+        text = str(cell)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(cell, numbers.Real):
+        n = sum(ch.isdigit() for ch in repr(cell).split("e")[0])
+        return f"(number of {n} digits, not shown)"
+    if isinstance(cell, str):
+        return f"(text of {len(cell.strip())} characters, not shown)"
+    return f"({type(cell).__name__}, not shown)"
 
 
 def normalise_name(name: Any) -> str:
