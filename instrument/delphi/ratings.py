@@ -25,6 +25,7 @@ import csv
 import io
 import logging
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,7 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     header: list[str] | None = None
     line = 0
     rows: list[tuple[int, list[Any]]] = []
+    physical: list[str] | None = None
     for record in reader:
         start = line + 1
         line = reader.line_num
@@ -156,6 +158,9 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
                 continue
             header = record
             continue
+        if line > start:   # a quoted cell over several lines: refused if it merged rows
+            physical = physical if physical is not None else _LINE_BREAK.split(text)
+            _check_merged(path, header, record, start, line, physical, delim)
         rows.append((start, record))
         if len(rows) > MAX_RATING_ROWS:
             raise InputError(f"{path}: more than {MAX_RATING_ROWS:,} rating rows; lospw reads "
@@ -163,6 +168,26 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     if header is None:
         raise InputError(f"{path}: the file is empty; it needs a header row.")
     return header, iter(rows)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_merged(path: Path, header: Sequence[str], record: Sequence[str], start: int,
+                  end: int, physical: Sequence[str], delim: str) -> None:
+    """Refuse a record over lines ``start``-``end`` when a line it swallowed looks like a
+    rating row of its own (as many fields as the header): a quote opened and not closed
+    in time merged rows, which would otherwise be read as one rating."""
+    for n in range(start + 1, min(end, start + 50) + 1):
+        fields = next(csv.reader([physical[n - 1]], delimiter=delim, strict=False), [])
+        if len(fields) == len(header):
+            col = next((j for j, c in enumerate(record) if "\n" in c or "\r" in c), 0)
+            name = str(header[col]).strip() if col < len(header) else f"column {col + 1}"
+            raise InputError(
+                f"{path}: lines {start}-{end} were read as one row: a quote (\") opened in "
+                f"column {name!r} on line {start} is closed only on line {end}, and line {n} "
+                f"in it looks like a rating row of its own. Close or remove the quote on "
+                f"line {start} (write a quote inside a cell as \"\").")
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:

@@ -240,3 +240,24 @@ def test_delphi_comment_without_personal_data_is_kept():
     for text in ("Item 3 is vaag; zie ronde 2 van 2024.", "Goed item, maar lastig.",
                  "I looked at it at 12:30:45 and it is fine"):
         assert anonymise_comment(text) == text
+
+
+# -- Delphi rows merged by a quote ------------------------------------------------------------
+DELPHI = ROOT / "tests" / "fixtures" / "malformed" / "delphi"
+
+
+def test_delphi_quote_that_merges_rating_rows_is_refused(tmp_path):
+    code, _, err = run_cli("delphi", DELPHI / "quote_merges_rating_rows.csv", "--items",
+                           DELPHI / "_items.txt", "-o", tmp_path / "o")
+    assert code == 2 and "lines 2-4 were read as one row" in err
+    assert "'comment'" in err and not (tmp_path / "o").exists()
+
+
+def test_delphi_comment_over_two_lines_is_still_read(tmp_path):
+    text = (DELPHI / "_good.csv").read_text().splitlines()
+    text[1] += '"eerste regel\ntweede regel"'
+    (tmp_path / "r.csv").write_text("\n".join(text) + "\n")
+    code, _, err = run_cli("delphi", tmp_path / "r.csv", "--items", DELPHI / "_items.txt",
+                           "-o", tmp_path / "o")
+    assert code == 0, err
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["ratings"]["n_rows"] == 6
