@@ -87,12 +87,12 @@ _NUMBERED = re.compile(r"^(attribute|attr|customdata|customvar|customvariable|em
                        r"token)\d*$")
 
 _STRIP = re.compile(r"[\s\-_.()\[\]{}:/#]+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
 _IPV6 = re.compile(r"^[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){2,7}$")
 _PHONE = re.compile(r"^(\+|00|0)[\d\s\-()/.]{7,20}$")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
-_EMAIL_OBFUSCATED = re.compile(r"[\w.+-]+\s*[\[(<{]\s*(at|@)\s*[\])>}]\s*[\w-]+", re.I)
+_EMAIL_OBFUSCATED = re.compile(r"(?<![\w.+-])[\w.+-]+\s*[\[(<{]\s*(at|@)\s*[\])>}]\s*[\w-]+", re.I)
 _POSTCODE_NL = re.compile(r"^[1-9]\d{3}\s?[A-Za-z]{2}$")
 _IBAN = re.compile(r"^[A-Za-z]{2}\d{2}\s?[A-Za-z0-9]{4}(\s?[A-Za-z0-9]{2,4}){2,7}$")
 

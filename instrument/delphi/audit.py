@@ -25,12 +25,12 @@ from lospw.instrument.delphi.decide import DelphiResult
 
 __all__ = ["anonymise_comment", "audit_table", "audit_trail", "name_patterns"]
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LINK = re.compile(r"(?i)\b(?:https?://|ftp://|www\.)\S+")
 # "jan [at] uni [dot] nl", "jan (at) uni.nl", "jan at uni dot nl"
 _AT = r"(?:\s*[\[(<{]\s*(?:at|@)\s*[\])>}]\s*|\s+at\s+(?=[\w-]+\s*(?:[\[(<{]\s*)?(?:dot|punt)\b))"
 _DOT = r"(?:\s*[\[(<{]\s*(?:dot|punt)\s*[\])>}]\s*|\s+(?:dot|punt)\s+|\.)"
-_EMAIL_OBFUSCATED = re.compile(rf"(?i)[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*")
+_EMAIL_OBFUSCATED = re.compile(rf"(?i)(?<![\w.+-])[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*")
 _IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}\s?(?:[A-Z0-9]{4}\s?){2,7}[A-Z0-9]{1,4}\b")
 _IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){3,7}\b"
                  r"|\b[0-9a-fA-F]{1,4}::(?:[0-9a-fA-F]{1,4}\b)?")
