@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.personal import cell_for_log, quotable
 from lospw.instrument.delphi.rules import RatingScale
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Ratings", "ratings_from_rows", "read_ratings"]
@@ -241,6 +242,12 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _quoted(value: Any) -> str:
+    """A rating cell as a message may show it: only a short code is quoted (a panelist may
+    have typed a name or an e-mail address into it)."""
+    return repr(value) if quotable(value) else cell_for_log(value)
+
+
 def _rating(value: Any, where: str, column: str, scale: RatingScale) -> float:
     if isinstance(value, str):
         s = value.strip()
@@ -250,11 +257,11 @@ def _rating(value: Any, where: str, column: str, scale: RatingScale) -> float:
             x = float(s.replace(",", ".")) if s.count(",") == 1 and "." not in s else float(s)
         except ValueError:
             raise InputError(
-                f"{where}: {column} {s!r} is not a number. Give a whole number "
+                f"{where}: {column} {_quoted(s)} is not a number. Give a whole number "
                 f"{scale.min}-{scale.max}, or leave the cell empty for no rating."
             ) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{where}: {column} {value!r} is not a number. Give a whole number "
+        raise InputError(f"{where}: {column} {_quoted(value)} is not a number. Give a whole number "
                          f"{scale.min}-{scale.max}, or leave the cell empty for no rating.")
     else:
         x = float(value)
