@@ -4,12 +4,13 @@ with the panel's comments anonymised.
 :func:`anonymise_comment` strips what identifies a person from a free-text comment: links
 (``https://intranet/people/jan.devries``), e-mail addresses (also written ``jan [at] uni
 [dot] nl``), IBANs, IP addresses, phone and other long numbers (``BSN 111222333``), Dutch
-postcodes (``1234 AB``), street addresses (``Dorpsstraat 12``), names after a title, salutation or greeting (``dhr. Jansen``,
-``Dr Smit``, ``groet, Jan``), runs of capitalised words that read as a full name (``Jan de
-Vries``), and every panelist id (and the name parts of ids such as ``anna.devries``) that
-occurs in the text. It recognises patterns; it cannot know every name (a lone ``Jan`` in
-mid-sentence stays), so panels are asked to keep comments impersonal. Comments are listed without their author and sorted, so their order reveals no
-one; panelist ids never appear in the audit trail.
+postcodes (``1234 AB``), street addresses (``Dorpsstraat 12``), names after a title,
+salutation or greeting (``dhr. Jansen``, ``Dr Smit``, ``groet, Jan``), runs of capitalised
+words that read as a full name (``Jan de Vries``), and every panelist id (and the name parts
+of ids such as ``anna.devries``) that occurs in the text. It recognises patterns; it cannot
+know every name (a lone ``Jan`` in mid-sentence stays), so panels are asked to keep
+comments impersonal. Comments are listed without their author and sorted, so their order
+reveals no one; panelist ids never appear in the audit trail.
 """
 
 from __future__ import annotations

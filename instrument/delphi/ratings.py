@@ -261,8 +261,9 @@ def _rating(value: Any, where: str, column: str, scale: RatingScale) -> float:
                 f"{scale.min}-{scale.max}, or leave the cell empty for no rating."
             ) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{where}: {column} {_quoted(value)} is not a number. Give a whole number "
-                         f"{scale.min}-{scale.max}, or leave the cell empty for no rating.")
+        raise InputError(f"{where}: {column} {_quoted(value)} is not a number. Give a whole "
+                         f"number {scale.min}-{scale.max}, or leave the cell empty for no "
+                         "rating.")
     else:
         x = float(value)
     if not math.isfinite(x):
