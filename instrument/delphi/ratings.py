@@ -35,6 +35,8 @@ import pandas as pd
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.intake.personal import cell_for_log, quotable
+from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
+from lospw.analysis.intake.xlsx_reader import read_sheet
 from lospw.instrument.delphi.rules import RatingScale
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Ratings", "ratings_from_rows", "read_ratings"]
@@ -192,8 +194,6 @@ def _check_merged(path: Path, header: Sequence[str], record: Sequence[str], star
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
-    from lospw.analysis.intake.xlsx_reader import read_sheet
 
     sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS,
                        max_rows=min(MAX_ROWS, MAX_RATING_ROWS) + 1,
