@@ -81,6 +81,7 @@ INTAKE_JSON := $(INTAKE_DIR)/intake.json
 $(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
 	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
 	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \
+	  --keep workplace --keep stakeholder \
 	  --screen exclude -o $(INTAKE_DIR)
 
 DATA_TARGETS := $(MODEL_JSON) $(BANK_VALIDATE) $(BANK_EXPORTS) $(INTAKE_JSON)

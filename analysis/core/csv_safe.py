@@ -4,8 +4,10 @@ Every table lospw writes (``write_csv`` in :mod:`lospw.analysis.core.artifacts`,
 of the item bank) goes through :func:`csv_text`, so the rules hold in one place:
 
 * **Formulas are made inert** (OWASP "CSV injection"): a text cell that starts with ``=``,
-  ``+``, ``-``, ``@``, tab or CR - also after leading white space - gets a leading
-  apostrophe, which spreadsheets read as "this is text".
+  ``+``, ``-``, ``@``, tab or CR - also after leading white space or double quotes - gets a
+  leading apostrophe, which spreadsheets read as "this is text". Quotes count because a
+  cell's own quote is written doubled: a reader that splits a quoted cell at a line break
+  reads the fragment that begins with the doubled quotes of ``"=1"`` as the live ``=1``.
 * **Line breaks cannot start a row.** A cell holding a CR or LF is always quoted (Python's
   ``csv`` quotes only the characters of its line terminator, so a bare CR stayed unquoted
   under ``\\n`` line ends and readers split the row there). Because some readers split rows
@@ -34,10 +36,12 @@ __all__ = ["FORMULA_PREFIXES", "csv_text", "neutralise_cell", "neutralise_frame"
 # apostrophe makes them plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_AFTER_SPACE = ("=", "+", "-", "@")
+# what may stand before a formula prefix and still leave it live: white space and quotes
+_TRANSPARENT = " \t\r\n\f\v\u00a0\""
 
 
 def _inert(text: str) -> str:
-    stripped = text.lstrip()
+    stripped = text.lstrip(_TRANSPARENT)
     if text.startswith(FORMULA_PREFIXES) or stripped.startswith(_FORMULA_AFTER_SPACE):
         return "'" + text
     return text
@@ -62,6 +66,8 @@ def neutralise_cell(value: Any, sep: str = ",") -> Any:
     ("'-A1", -1.5, 'ok')
     >>> neutralise_cell(" =1+1"), neutralise_cell("x\\r=1+1"), neutralise_cell("a\\nb,@x")
     ("' =1+1", "x\\r'=1+1", "a\\nb,'@x")
+    >>> neutralise_cell('x\\r"=1"'), neutralise_cell('""@x')
+    ('x\\r\\\'"=1"', '\\\'""@x')
     """
     if isinstance(value, float) and value == 0.0:
         return 0.0   # no negative zero

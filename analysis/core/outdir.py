@@ -25,8 +25,13 @@ delphi``, the profile charts of ``score --by``) is written with :func:`output_fo
 
 **Output files** (``scheme``, ``score``, ``bank export``, ``bank key``, ``simulate
 fieldtest`` and ``population``) are checked the same way with :func:`output_files` (not a
-link, not a folder, not under a file, not an input of the run), locked, and each is written
-to a temporary file and renamed over the target (:func:`lospw.analysis.core.artifacts.write_text`).
+link, not a folder, not under a file, not an input of the run) and locked. A file the user
+named may be overwritten; a file a command writes *beside* it (``score``'s
+``<stem>_by_<col>.csv``, a ``.truth.json``, ``population.yaml`` in a given folder) only
+when lospw's record of that folder (:data:`FILES_RECORD`, ``.lospw-files.json``) lists it
+with the SHA-256 it was written with - otherwise the run is refused in one line before
+anything is written. The files are built aside in a hidden sibling folder and renamed into
+place only when the whole command has succeeded, so a refused or failed run writes nothing.
 
 Problems with the output path are :class:`~lospw.analysis.core.errors.InputError` (one line, exit
 status 2 on the command line).
@@ -53,8 +58,8 @@ from pathlib import Path
 from lospw.analysis.core.artifacts import sha256_file, write_json
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["RECORD", "RECORD_FORMAT", "legacy_layout", "output_files", "output_folder",
-           "owned_files"]
+__all__ = ["FILES_RECORD", "RECORD", "RECORD_FORMAT", "legacy_layout", "output_files",
+           "output_folder", "owned_files"]
 
 log = logging.getLogger(__name__)
 
@@ -520,22 +525,36 @@ def output_folder(target: str | Path, *, command: str,
 
 @contextlib.contextmanager
 def output_files(paths: Sequence[str | Path], *,
-                 inputs: Iterable[str | Path | None] = ()) -> Iterator[None]:
-    """Check and lock the output files of a command (see the module docstring).
+                 inputs: Iterable[str | Path | None] = (),
+                 unnamed: Sequence[str | Path] = (),
+                 command: str = "") -> Iterator[Callable[[str | Path], Path]]:
+    """Check and lock the output files of a command; stage them and move them in together.
 
-    The files are then written with :func:`lospw.analysis.core.artifacts.write_text` /
-    ``write_csv`` / ``write_json`` (temporary file, then rename), so a reader never sees a
-    half-written file and a link at the path is replaced, never followed.
+    ``paths`` are the files the user named (``-o``): they may be overwritten. ``unnamed``
+    are the files a command writes beside them (``score``'s ``<stem>_by_<col>.csv``, the
+    ``.truth.json`` of ``simulate fieldtest``, the files of ``simulate population``'s
+    folder): an existing one is overwritten only if lospw's record of that folder
+    (:data:`FILES_RECORD`) lists it with the SHA-256 it was written with; anything else is
+    refused in one line before anything is written.
+
+    Yields ``staged(path) -> Path``, the place to write ``path`` to: a hidden sibling folder
+    (``.<name>.lospw-tmp-<random>``). On leaving the block without an error every staged
+    file is renamed over its target and recorded; an error or an interrupt removes the
+    staged files, so a refused or failed run writes nothing. A caller may also write the
+    named files directly (:func:`lospw.analysis.core.artifacts.write_text` writes a
+    temporary file and renames it, so a reader never sees a half-written file and a link at
+    the path is replaced, never followed).
 
     Raises
     ------
     InputError
         A path is a link, a folder, under a file, in a read-only place or an input of the
-        run, or another run is writing the first file.
+        run; an unnamed file exists that lospw did not write; or another run is writing the
+        first file.
     """
     inputs = list(inputs)
-    checked = []
-    for given in paths:
+    checked: list[tuple[Path, str]] = []
+    for given in [*paths, *unnamed]:
         shown = _shown(given)
         path = _absolute(given)
         _check_path(path, shown, folder=False)
@@ -544,9 +563,92 @@ def output_files(paths: Sequence[str | Path], *,
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _os_error(exc, shown) from None
-        checked.append(path.parent.resolve() / path.name)
+        checked.append((path.parent.resolve() / path.name, shown))
     if not checked:
-        yield
+        yield _absolute
         return
-    with _locked(checked[0].parent, checked[0].name, _shown(paths[0])):
-        yield
+    with _locked(checked[0][0].parent, checked[0][0].name, checked[0][1]):
+        for path, shown in checked[len(paths):]:
+            _check_unnamed(path, shown)
+        for parent in {p.parent for p, _ in checked}:
+            _clean_stale(parent, checked[0][0].name)
+        stages: dict[Path, Path] = {}
+        targets = {_absolute(g): path for g, (path, _) in zip([*paths, *unnamed], checked,
+                                                             strict=True)}
+
+        def staged(given: str | Path) -> Path:
+            target = targets.get(_absolute(given))
+            if target is None:   # not an output of this run: written where it is
+                return _absolute(given)
+            if target.parent not in stages:
+                stage = target.parent / f".{checked[0][0].name}{_TMP}{secrets.token_hex(4)}"
+                try:
+                    os.mkdir(stage)
+                except OSError as exc:
+                    raise _os_error(exc, _shown(given)) from None
+                stages[target.parent] = stage
+            return stages[target.parent] / target.name
+
+        try:
+            yield staged
+            with _signals_held():
+                _move_in(stages, [p for p, _ in checked], command)
+        finally:
+            for stage in stages.values():
+                shutil.rmtree(stage, ignore_errors=True)
+
+
+# -- files beside a named output ---------------------------------------------------------------
+#: lospw's record of the files it wrote into a folder beside a named output.
+FILES_RECORD = ".lospw-files.json"
+FILES_RECORD_FORMAT = "lospw-files/1"
+
+
+def _files_record(folder: Path) -> dict | None:
+    """The record of ``folder`` (None: absent, unreadable or not lospw's)."""
+    p = folder / FILES_RECORD
+    if p.is_symlink() or not p.is_file():
+        return None
+    try:
+        rec = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = (isinstance(rec, dict) and rec.get("format") == FILES_RECORD_FORMAT
+          and rec.get("tool") == "lospw" and isinstance(rec.get("files"), dict))
+    return rec if ok else None
+
+
+def _check_unnamed(path: Path, shown: str) -> None:
+    """Refuse an existing file the user did not name unless lospw's record lists it."""
+    if not os.path.lexists(path):
+        return
+    entry = ((_files_record(path.parent) or {}).get("files") or {}).get(path.name)
+    sha = entry.get("sha256") if isinstance(entry, dict) else None
+    if path.is_symlink() or not path.is_file() or not sha or not _unchanged(path, sha):
+        raise InputError(
+            f"The file {shown} exists and was not written by lospw (or was changed since); "
+            "it belongs to the output, but lospw never overwrites a file you "
+            "did not name, so nothing was written. Move or rename it, or choose another "
+            "output name (-o).")
+
+
+def _move_in(stages: dict[Path, Path], targets: Sequence[Path], command: str) -> None:
+    """Rename every staged file over its target; record them in their folder."""
+    for folder in stages:
+        stage = stages[folder]
+        moved = {}
+        for target in targets:
+            if target.parent != folder or not (stage / target.name).is_file():
+                continue
+            sha = sha256_file(stage / target.name)
+            os.replace(stage / target.name, target)
+            moved[target.name] = {"sha256": sha, "command": command}
+        record_path = folder / FILES_RECORD
+        rec = _files_record(folder)
+        if rec is None and os.path.lexists(record_path):
+            continue   # a file of that name lospw did not write: left alone
+        files = dict((rec or {}).get("files", {}))
+        files.update(moved)
+        with contextlib.suppress(OSError):
+            write_json({"format": FILES_RECORD_FORMAT, "tool": "lospw",
+                        "files": dict(sorted(files.items()))}, record_path)

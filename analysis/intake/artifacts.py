@@ -4,7 +4,8 @@
 
 ``responses.csv``
     the analysed data: ``respondent`` (pseudonym), ``row`` (data row in the raw file), the
-    other columns (without the raw id and known personal fields) and the key's items;
+    declared group / cluster columns, the columns kept by name (``--keep``) and the key's
+    items - nothing else;
 ``exclusions.csv``
     every input row not analysed: ``row, respondent, reason, detail``;
 ``cell_log.csv``
@@ -25,12 +26,17 @@ sequential code (``R0001``, ``R0002``, ... numbered by the first data row on whi
 appears; rows sharing an id share the code; see :func:`lospw.analysis.intake.responses.pseudonyms`). The
 codes carry no information about the ids; no salt or secret is involved, so reruns give the
 same codes. The link back is the ``row`` number, which only the holder of the raw file can
-follow. Columns that hold personal data or survey-tool metadata - by their name or their
-content, see :mod:`lospw.analysis.intake.personal` -, every column named like a respondent id, and any
-column named by the caller are left out of ``responses.csv`` and listed in the summary
-(``columns_left_out``, with the reason; never with a cell). The ``--group`` and ``--cluster``
-columns are kept. An input column called ``row`` or ``respondent`` (lospw's own columns) is
-written as ``row.2`` / ``respondent.2``.
+follow.
+
+**Only what lospw needs is written** (an allow-list, not a deny-list of personal names):
+the items, the pseudonym and input row, the ``--group`` / ``--cluster`` columns, and the
+columns the user keeps by name (``--keep``). Every other column - free text, survey-tool
+metadata, demographics, a column ``who`` holding surnames - is left out and listed by
+NAME only in the summary (``columns_left_out``, with a reason: ``respondent id``, why it
+looks personal (:mod:`lospw.analysis.intake.personal`: by name, SPSS label or content), or
+``not needed``); never with a cell. A column kept with ``--keep`` that looks personal is
+refused in one line: lospw does not write personal data. An input column called ``row`` or
+``respondent`` (lospw's own columns) is written as ``row.2`` / ``respondent.2``.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json
+from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.missing_codes import missing_code_summary, missing_code_table
 from lospw.analysis.intake.personal import normalise_name, personal_columns
@@ -53,6 +60,9 @@ from lospw.analysis.intake.responses import (
 from lospw.analysis.intake.screening import ScreeningResult
 
 __all__ = ["OWN_COLUMNS", "PSEUDONYM_METHOD", "intake_summary", "left_out", "write_intake"]
+
+#: Why a column that holds no recognisable personal data is left out.
+NOT_NEEDED = "not needed"
 
 #: The columns lospw adds to ``responses.csv``; input columns of these names are renamed.
 OWN_COLUMNS = ("respondent", "row")
@@ -67,34 +77,60 @@ def _source_name(path: str) -> str:
 
 
 def left_out(result: IntakeResult, key: Key, *, keep: tuple[str | None, ...] = (),
-             drop: tuple[str, ...] = ()) -> dict[str, str]:
+             drop: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> dict[str, str]:
     """The non-item columns left out of the written data, each with its reason.
+
+    Every non-item column is left out except the declared ``keep`` columns and the
+    ``extra`` columns the user asked to keep (see the module docstring).
 
     Parameters
     ----------
     result : IntakeResult
     key : Key
     keep : tuple of str
-        Columns kept on purpose (``--group``, ``--cluster``).
+        Columns kept on purpose (``--group``, ``--cluster``), whatever they hold.
     drop : tuple of str
-        More columns to leave out (``--drop``).
+        Columns to leave out even if kept with ``extra`` (``--drop``).
+    extra : tuple of str
+        More columns to keep (``--keep``); each must exist and must not look personal.
 
     Returns
     -------
     dict
-        Column -> ``"respondent id"``, ``"name"`` (a personal or metadata column by its
-        name), ``"asked"`` (``drop``) or what its content looks like (``"e-mail
-        addresses"`` ...).
+        Column -> ``"respondent id"``, ``"name"`` / ``"label"`` (personal or metadata by
+        its name or SPSS label), ``"asked"`` (``drop``), what its content looks like
+        (``"e-mail addresses"`` ...) or ``"not needed"``.
+
+    Raises
+    ------
+    InputError
+        An ``extra`` column that does not exist, is the respondent id, or looks personal.
     """
     kept = {c for c in keep if c}
+    cols = list(result.meta.columns)
     # without --id, a column named like a respondent id (id, respondent, ...) is still an
     # id: it is left out too, so no raw id reaches the artifacts
-    id_like = result.id_column or detect_id_column(list(result.meta.columns), key.items)
+    id_like = result.id_column or detect_id_column(cols, key.items)
     ids = {normalise_name(c) for c in ID_CANDIDATES}
-    out = {c: "respondent id" for c in result.meta.columns
+    out = {c: "respondent id" for c in cols
            if c not in kept and (c == id_like or normalise_name(c) in ids)}
-    rest = result.meta[[c for c in result.meta.columns if c not in out]]
-    out.update(personal_columns(rest, keep=kept, also=drop))
+    rest = result.meta[[c for c in cols if c not in out]]
+    personal = personal_columns(rest, keep=kept, also=drop, labels=result.variable_labels)
+    for c in extra:
+        if c not in cols:
+            shown = ", ".join(map(str, cols[:12])) + (" ..." if len(cols) > 12 else "")
+            raise InputError(f"No column {c!r} to keep (--keep) in {_source_name(result.source)}"
+                             f"; its non-item columns are {shown or 'none'}.")
+        if c in out:
+            raise InputError(f"The column {c!r} is the respondent id: lospw writes a "
+                             "pseudonym instead, never the raw ids. Leave it out of --keep.")
+        if personal.get(c, "asked") != "asked":
+            raise InputError(f"The column {c!r} looks personal ({personal[c]}); lospw does "
+                             "not write personal data. Leave it out of --keep.")
+    wanted = (kept | set(extra)) - set(personal.keys() - kept)
+    for c in cols:
+        if c not in out and c not in wanted:
+            out[c] = personal.get(c, NOT_NEEDED)
     return out
 
 
@@ -131,6 +167,7 @@ def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | 
 def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
                  screening: ScreeningResult | None = None, *,
                  drop: tuple[str, ...] = (), keep: tuple[str | None, ...] = (),
+                 extra: tuple[str, ...] = (),
                  screening_mode: str | None = None,
                  group: str | None = None) -> dict[str, Any]:
     """Write the intake artifacts to ``outdir``; return the summary (with the file list).
@@ -143,10 +180,11 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     outdir : str or Path
     screening : ScreeningResult, optional
     drop : tuple of str
-        More columns to leave out of ``responses.csv`` (besides the ids and the personal
-        columns of :func:`left_out`).
+        Columns to leave out although named in ``extra`` (``--drop``).
     keep : tuple of str
-        Columns kept although they look personal (``--group``, ``--cluster``).
+        Columns kept although they may look personal (``--group``, ``--cluster``).
+    extra : tuple of str
+        More columns to keep (``--keep``); see :func:`left_out`.
     screening_mode : str, optional
         ``"flag"`` or ``"exclude"``, recorded in the summary.
     group : str, optional
@@ -155,7 +193,7 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     out = Path(outdir)
     codes = pseudonyms(result)
     keep = (*keep, key.design_column)  # the routing column is kept, like --group
-    dropped = left_out(result, key, keep=keep, drop=drop)
+    dropped = left_out(result, key, keep=keep, drop=drop, extra=extra)
     meta = result.meta.drop(columns=list(dropped))
     renamed = {}
     taken = {*meta.columns, *result.items.columns, *OWN_COLUMNS}

@@ -1,7 +1,9 @@
-"""Which columns of a survey export hold personal data: by their name and by their content.
+"""Which columns of a survey export hold personal data: by their name, label and content.
 
-The intake writes the analysed data without them (:mod:`lospw.analysis.intake.artifacts`). A
-column is personal when
+The intake writes only the columns lospw needs (:mod:`lospw.analysis.intake.artifacts`:
+items, the pseudonym, declared group / cluster columns and columns the user keeps by
+name); this module says *why* a left-out column may be personal, and refuses to keep a
+column on request when it looks personal. A column is personal when
 
 * its **name**, normalised (Unicode NFKD without accents, case-folded, without spaces,
   ``-``, ``_``, ``.``, brackets), is a known name or contains a known fragment: e-mail,
@@ -13,9 +15,13 @@ column is personal when
   ``Recipient*``, ``ExternalReference``, ``LocationLatitude/Longitude``,
   ``DistributionChannel``, ``UserLanguage``) or LimeSurvey (``submitdate``, ``lastpage``,
   ``startlanguage``, ``seed``, ``token``, ``refurl``, ``ipaddr``, ``startdate``,
-  ``datestamp``); or
-* its **content** looks personal: a cell holding an e-mail address, or cells that are IP
-  addresses or phone numbers.
+  ``datestamp``, ``attribute_<n>`` token attributes), SurveyMonkey (``Collector ID``,
+  ``Custom Data <n>``) and the like, or a French / German name field (``nom``,
+  ``prenom``, ``vorname``, ``nachname``); or
+* its SPSS **variable label** says so by the same rules (``V7`` labelled "Voornaam en
+  achternaam"); or
+* its **content** looks personal: a cell holding an e-mail address (also written
+  ``x [at] y``), or cells that are IP addresses, phone numbers, Dutch postcodes or IBANs.
 
 Columns the caller keeps on purpose (the key's items, the ``--group`` / ``--cluster``
 columns) are never dropped; the respondent id is replaced by a pseudonym elsewhere.
@@ -23,6 +29,7 @@ columns) are never dropped; the respondent id is replaced by a pseudonym elsewhe
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from collections import Counter
@@ -31,7 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["PERSONAL_FRAGMENTS", "PERSONAL_NAMES", "normalise_name", "personal_columns"]
+__all__ = ["PERSONAL_FRAGMENTS", "PERSONAL_NAMES", "cell_for_log", "normalise_name",
+           "personal_columns", "quotable"]
 
 #: Normalised column names that are personal or survey-tool metadata (exact matches).
 PERSONAL_NAMES = frozenset({
@@ -52,6 +60,13 @@ PERSONAL_NAMES = frozenset({
     "geboortejaar", "yearofbirth", "studentnummer", "studentnumber", "studentid",
     "personeelsnummer", "employeeid", "employeenumber", "latitude", "longitude",
     "useragent", "browser", "handtekening", "signature",
+    # abbreviations and other languages
+    "tel", "telnr", "telefoonnr", "mob", "fax", "nom", "prenom", "vorname", "nachname",
+    "nombre", "apellido", "apellidos", "cognome", "studentnr", "stnr", "persnr",
+    "personeelsnr", "medewerkersnummer", "burgerservicenummer", "sofinummer", "ssnumber",
+    "remoteaddress", "remoteaddr", "remotehost", "hostname", "macaddress",
+    # SurveyMonkey / Google Forms / LimeSurvey
+    "collectorid", "respondentid", "emailaddress", "timestamp", "tijdstempel",
 })
 
 #: Fragments that make a normalised column name personal wherever they occur.
@@ -61,14 +76,81 @@ PERSONAL_FRAGMENTS = ("email", "mailadres", "mailaddress", "ipadres", "ipaddress
                       "postcode", "zipcode", "postalcode", "studentnummer", "studentnumber",
                       "personeelsnummer", "employeenumber", "recipient", "latitude",
                       "longitude", "externalreference", "externaldatareference",
-                      "huisadres", "homeaddress", "streetaddress", "woonadres", "bsn")
+                      "huisadres", "homeaddress", "streetaddress", "woonadres", "bsn",
+                      "straat", "huisnummer", "burgerservice", "telnr", "telefoonnr",
+                      "studentnr", "personeelsnr", "remoteaddr", "ipaddr", "customdata",
+                      "customvariable", "collector", "geburts", "nachname", "vorname",
+                      "prenom", "adresse", "wohnort", "iban", "rekeningnummer",
+                      "bankaccount", "signature", "handtekening")
+#: Normalised names made of these followed by digits only (``attribute_1``, ``Custom Data 2``).
+_NUMBERED = re.compile(r"^(attribute|attr|customdata|customvar|customvariable|embeddeddata|"
+                       r"token)\d*$")
 
 _STRIP = re.compile(r"[\s\-_.()\[\]{}:/#]+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
 _IPV6 = re.compile(r"^[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){2,7}$")
 _PHONE = re.compile(r"^(\+|00|0)[\d\s\-()/.]{7,20}$")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_EMAIL_OBFUSCATED = re.compile(r"(?<![\w.+-])[\w.+-]+\s*[\[(<{]\s*(at|@)\s*[\])>}]\s*[\w-]+", re.I)
+_POSTCODE_NL = re.compile(r"^[1-9]\d{3}\s?[A-Za-z]{2}$")
+_IBAN = re.compile(r"^[A-Za-z]{2}\d{2}\s?[A-Za-z0-9]{4}(\s?[A-Za-z0-9]{2,4}){2,7}$")
+
+
+_CAPITALISED_PAIR = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+\s+(?:\w+\s+)?[A-ZÀ-Ý][a-zà-ÿ]+")
+_LINK = re.compile(r"(?i)https?://|www\.")
+#: Longest text, and most digits, a log or message may quote from a cell.
+MAX_QUOTED_CHARS = 24
+MAX_QUOTED_DIGITS = 6
+
+
+def quotable(cell: Any) -> bool:
+    """May a cell be quoted in a log or a message? Only when it cannot identify anyone.
+
+    A cell of an item column should hold an answer code; what else a respondent typed
+    there may be an e-mail address, a phone number or a name. A cell is quoted only when
+    it is a short code: a number of at most 6 digits, or a text of at most 24 characters
+    with at most 6 digits and no ``@``, ``[at]``, link, postcode, IBAN or pair of
+    capitalised words (``Jan Jansen``). Dates are never quoted.
+
+    Examples
+    --------
+    >>> [quotable(c) for c in ("weet niet", "A3", "=1+1", 3.5, True)]
+    [True, True, True, True, True]
+    >>> [quotable(c) for c in ("jan@x.nl", "0612345678", "Jan Jansen", "1234 AB", 123456789)]
+    [False, False, False, False, False]
+    """
+    if isinstance(cell, bool):
+        return True
+    if isinstance(cell, numbers.Real):
+        return sum(ch.isdigit() for ch in repr(cell).split("e")[0]) <= MAX_QUOTED_DIGITS
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    return (len(text) <= MAX_QUOTED_CHARS
+            and sum(ch.isdigit() for ch in text) <= MAX_QUOTED_DIGITS
+            and "@" not in text and not _EMAIL_OBFUSCATED.search(text)
+            and not _LINK.search(text) and not _POSTCODE_NL.match(text)
+            and not _IBAN.match(text) and not _CAPITALISED_PAIR.search(text))
+
+
+def cell_for_log(cell: Any) -> str:
+    """The cell as a log may show it: its text when :func:`quotable`, else what it is.
+
+    Examples
+    --------
+    >>> cell_for_log("weet niet"), cell_for_log("jan@x.nl"), cell_for_log(612345678)
+    ('weet niet', '(text of 8 characters, not shown)', '(number of 9 digits, not shown)')
+    """
+    if quotable(cell):
+        text = str(cell)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(cell, numbers.Real):
+        n = sum(ch.isdigit() for ch in repr(cell).split("e")[0])
+        return f"(number of {n} digits, not shown)"
+    if isinstance(cell, str):
+        return f"(text of {len(cell.strip())} characters, not shown)"
+    return f"({type(cell).__name__}, not shown)"
 
 
 def normalise_name(name: Any) -> str:
@@ -86,12 +168,13 @@ def normalise_name(name: Any) -> str:
 
 def _by_name(name: Any) -> bool:
     n = normalise_name(name)
-    return n in PERSONAL_NAMES or any(f in n for f in PERSONAL_FRAGMENTS)
+    return (n in PERSONAL_NAMES or any(f in n for f in PERSONAL_FRAGMENTS)
+            or _NUMBERED.match(n) is not None)
 
 
 def _by_content(values: Iterable[Any]) -> str | None:
     """What a column's cells reveal ("e-mail addresses", ...) or None."""
-    n = n_phone = 0
+    n = n_phone = n_postcode = n_iban = 0
     try:
         distinct = Counter(values)  # each distinct cell judged once
     except TypeError:
@@ -103,7 +186,7 @@ def _by_content(values: Iterable[Any]) -> str | None:
         if not text:
             continue
         n += count
-        if _EMAIL.search(text):
+        if _EMAIL.search(text) or _EMAIL_OBFUSCATED.search(text):
             return "e-mail addresses"
         if _IPV4.match(text) or (_IPV6.match(text) and (text.count(":") >= 3 or "::" in text)):
             return "IP addresses"
@@ -111,13 +194,19 @@ def _by_content(values: Iterable[Any]) -> str | None:
         if isinstance(v, str) and _PHONE.match(text) and not _DATE.match(text) and (
                 8 <= sum(ch.isdigit() for ch in text) <= 15):
             n_phone += count
-    if n_phone and n_phone >= max(1, n // 2):
-        return "phone numbers"
+        if isinstance(v, str) and _POSTCODE_NL.match(text):
+            n_postcode += count
+        if isinstance(v, str) and _IBAN.match(text):
+            n_iban += count
+    for what, k in (("phone numbers", n_phone), ("postcodes", n_postcode), ("IBANs", n_iban)):
+        if k and k >= max(1, n // 2):
+            return what
     return None
 
 
 def personal_columns(frame: pd.DataFrame, keep: Iterable[str] = (),
-                     also: Iterable[str] = ()) -> dict[str, str]:
+                     also: Iterable[str] = (),
+                     labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """The personal columns of ``frame`` (the non-item columns), each with the reason.
 
     Parameters
@@ -128,12 +217,15 @@ def personal_columns(frame: pd.DataFrame, keep: Iterable[str] = (),
         Columns kept on purpose (``--group``, ``--cluster``); never dropped.
     also : iterable of str
         More columns to drop (``--drop``), matched by normalised name.
+    labels : mapping, optional
+        Column -> variable label (SPSS); a label that names personal data makes its
+        column personal (reason ``"label"``).
 
     Returns
     -------
     dict
-        Column -> ``"name"``, ``"asked"`` or what its content looks like. The reason never
-        quotes a cell.
+        Column -> ``"name"``, ``"label"``, ``"asked"`` or what its content looks like. The
+        reason never quotes a cell.
 
     Examples
     --------
@@ -152,6 +244,8 @@ def personal_columns(frame: pd.DataFrame, keep: Iterable[str] = (),
             out[col] = "asked"
         elif _by_name(col):
             out[col] = "name"
+        elif labels and str(col) in labels and _by_name(labels[str(col)]):
+            out[col] = "label"
         elif (why := _by_content(frame[col].tolist())) is not None:
             out[col] = why
     return out

@@ -52,6 +52,7 @@ from lospw.analysis.core.design import asked_mask, design_groups
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import skeleton
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.personal import cell_for_log, quotable
 from lospw.analysis.intake.readers import DELIMITERS, RawTable, frame_to_table, read_table
 
 __all__ = [
@@ -592,7 +593,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     continue
                 action = "set missing" if non_numeric == "missing" else "row excluded"
                 cell_log.append({"row": k + 1, "id": ids[k], "column": col,
-                                 "value": _show(cell), "problem": "non_numeric",
+                                 "value": cell_for_log(cell), "problem": "non_numeric",
                                  "action": action})
                 if non_numeric == "exclude":
                     bad_rows["non_numeric"].setdefault(k + 1, []).append(col)
@@ -615,7 +616,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             if x < rs.min or x > rs.max or (not rs.continuous and not x.is_integer()):
                 action = "set missing" if out_of_range == "missing" else "row excluded"
                 cell_log.append({"row": k + 1, "id": ids[k], "column": col,
-                                 "value": _show(cell), "problem": "out_of_range",
+                                 "value": cell_for_log(cell), "problem": "out_of_range",
                                  "action": action})
                 if out_of_range == "exclude":
                     bad_rows["out_of_range"].setdefault(k + 1, []).append(col)
@@ -633,7 +634,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         elif isinstance(cell, str) and re.match(r"^[A-Za-z]{1,3}\d{1,3}$", cell.strip()):
             hint = ("it looks like an answer code (as LimeSurvey writes 'A1', 'A2' ...): map "
                     "the codes to numbers with recode={'A1': 1, ...} (--recode FILE)")
-        raise InputError(f"{src}: row {r}, column {col}: {_show(cell)!r} is not a number"
+        shown = (repr(_show(cell)) if quotable(cell) else
+                 f"a cell that may identify someone {cell_for_log(cell)}")
+        raise InputError(f"{src}: row {r}, column {col}: {shown} is not a number"
                          f"{more}. Correct it, or {hint}.")
     if missing_counts:
         notes.append("missing codes read as missing: " + ", ".join(

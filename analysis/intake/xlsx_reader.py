@@ -7,7 +7,9 @@ stray blank cell at ``XFD1048576`` costs nothing, and the work is bounded by the
 * before anything is parsed, the workbook's parts are checked against their declared
   uncompressed sizes (a zip that unpacks to gigabytes, or to more than 100 times its packed
   size, is refused; see :data:`MAX_XML_BYTES` and :data:`MAX_STRINGS_BYTES`);
-* while the sheet is read, the cells kept are counted against ``max_cells``.
+* while the sheet is read, the cells kept are counted against ``max_cells``, and the
+  characters of their text against :data:`MAX_TEXT_CHARS` (one long text in Excel's
+  shared-string table can fill thousands of cells: 40 KB of workbook, gigabytes of text).
 
 It also says what Excel shows but the file does not hold as data, so nothing is dropped
 silently: formula cells without a cached value (never calculated, e.g. written by a script),
@@ -25,10 +27,14 @@ from typing import Any
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["MAX_STRINGS_BYTES", "MAX_XML_BYTES", "LostCells", "Sheet", "read_sheet"]
+__all__ = ["MAX_STRINGS_BYTES", "MAX_TEXT_CHARS", "MAX_XML_BYTES", "LostCells", "Sheet",
+           "read_sheet"]
 
 #: Largest total uncompressed size of a workbook's parts that is parsed (bytes).
 MAX_XML_BYTES = 512 * 2**20
+#: Most characters of text the cells of a sheet may hold together (as a CSV file is read up
+#: to 256 MB): shared strings are stored once but counted in every cell that shows them.
+MAX_TEXT_CHARS = 256 * 2**20
 #: Largest uncompressed shared-string table (bytes); openpyxl keeps it in memory.
 MAX_STRINGS_BYTES = 64 * 2**20
 # A workbook that unpacks to more than this many times its packed size, and to more than
@@ -159,7 +165,7 @@ def _stream(ws: Any, source: str, max_cells: int, max_rows: int,
     records: list[list[Any]] = []
     first_row = 0
     pending_blank = 0
-    kept = 0
+    kept = chars = 0
     info: dict[str, Any] = {"formula_cached": 0, "far": (0, 0), "lost": [], "merged": None}
     with wb._archive.open(ws._worksheet_path) as src:
         parser = parser_cls(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
@@ -180,6 +186,14 @@ def _stream(ws: Any, source: str, max_cells: int, max_rows: int,
                 if not _blank(c["value"]):
                     values[col] = c["value"]
                     last = max(last, col)
+                    if isinstance(c["value"], str):
+                        chars += len(c["value"])
+            if chars > MAX_TEXT_CHARS:
+                raise InputError(
+                    f"{source}: the cells of sheet {ws.title!r} up to row {r:,} hold more "
+                    f"than {MAX_TEXT_CHARS // 2**20:,} million characters of text (a long "
+                    "text repeated in many cells?); lospw reads at most that. Keep only the "
+                    "columns needed (the items and an id), or shorten the texts.")
             if not last:
                 if first_row:
                     pending_blank += 1

@@ -1,11 +1,16 @@
 """The audit trail of a Delphi panel: per item, every round's ratings, decision and reason,
 with the panel's comments anonymised.
 
-:func:`anonymise_comment` strips what identifies a person from a free-text comment: e-mail
-addresses, phone numbers, names after a title or salutation (``dhr. Jansen``, ``Dr Smit``)
-and every panelist id (and the name parts of ids such as ``anna.devries``) that occurs in
-the text. Comments are listed without their author and sorted, so their order reveals no
-one; panelist ids never appear in the audit trail.
+:func:`anonymise_comment` strips what identifies a person from a free-text comment: links
+(``https://intranet/people/jan.devries``), e-mail addresses (also written ``jan [at] uni
+[dot] nl``), IBANs, IP addresses, phone and other long numbers (``BSN 111222333``), Dutch
+postcodes (``1234 AB``), street addresses (``Dorpsstraat 12``), names after a title,
+salutation or greeting (``dhr. Jansen``, ``Dr Smit``, ``groet, Jan``), runs of capitalised
+words that read as a full name (``Jan de Vries``), and every panelist id (and the name parts
+of ids such as ``anna.devries``) that occurs in the text. It recognises patterns; it cannot
+know every name (a lone ``Jan`` in mid-sentence stays), so panels are asked to keep
+comments impersonal. Comments are listed without their author and sorted, so their order
+reveals no one; panelist ids never appear in the audit trail.
 """
 
 from __future__ import annotations
@@ -21,15 +26,31 @@ from lospw.instrument.delphi.decide import DelphiResult
 
 __all__ = ["anonymise_comment", "audit_table", "audit_trail", "name_patterns"]
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LINK = re.compile(r"(?i)\b(?:https?://|ftp://|www\.)\S+")
+# "jan [at] uni [dot] nl", "jan (at) uni.nl", "jan at uni dot nl"
+_AT = r"(?:\s*[\[(<{]\s*(?:at|@)\s*[\])>}]\s*|\s+at\s+(?=[\w-]+\s*(?:[\[(<{]\s*)?(?:dot|punt)\b))"
+_DOT = r"(?:\s*[\[(<{]\s*(?:dot|punt)\s*[\])>}]\s*|\s+(?:dot|punt)\s+|\.)"
+_EMAIL_OBFUSCATED = re.compile(rf"(?i)(?<![\w.+-])[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*")
+_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}\s?(?:[A-Z0-9]{4}\s?){2,7}[A-Z0-9]{1,4}\b")
+_IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){3,7}\b"
+                 r"|\b[0-9a-fA-F]{1,4}::(?:[0-9a-fA-F]{1,4}\b)?")
+_STREET = re.compile(r"(?i)\b[\w'’\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|steeg|"
+                     r"dreef|street|road|avenue|lane|strasse|straße)\s+\d+\s?[a-z]?\b")
+_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b")
 # a run of digits with spaces, dots, dashes, slashes or brackets; phone when >= 8 digits
 _PHONE = re.compile(r"(?<![\w])(?:\+|00)?\d[\d\s().\-/]{6,}\d(?![\w])")
 _TITLES = (r"dhr|mevr|mw|mr|mrs|ms|miss|dr|drs|ir|ing|prof|meneer|mevrouw|juffrouw|juf|"
-           r"meester|collega|beste|hoi|hallo|dear|hi")
+           r"meester|collega|beste|hoi|hallo|dear|hi|groet|groeten|gr|mvg|vriendelijke groet|"
+           r"met vriendelijke groet|regards|kind regards|best|cheers|thanks|bedankt|"
+           r"sincerely|namens|signed|getekend")
 _PARTICLES = r"(?i:van't|van|der|den|de|het|ter|ten|te|'t|la|le|da|di|von)\b"
 _NAME = (rf"(?:{_PARTICLES}\s+)*[A-Z][\w'’\-]+(?:\s+{_PARTICLES})*"
          rf"(?:\s+[A-Z][\w'’\-]+)?")
-_TITLED = re.compile(rf"\b(?i:{_TITLES})\.?\s+{_NAME}")
+_TITLED = re.compile(rf"\b(?i:{_TITLES})[.,:;!]?\s+{_NAME}")
+# two or more capitalised words, particles allowed between: "Jan de Vries", "Anna Smit"
+_CAP = r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?"
+_FULL_NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_PARTICLES}\s+)*{_CAP})+\b")
 
 
 def name_patterns(panelists: Iterable[str]) -> re.Pattern[str] | None:
@@ -71,8 +92,9 @@ def anonymise_comment(text: str, names: re.Pattern[str] | None = None) -> str:
     Returns
     -------
     str
-        ``[e-mail]``, ``[phone]`` and ``[name]`` in place of what was found; whitespace
-        collapsed.
+        ``[link]``, ``[e-mail]``, ``[IBAN]``, ``[IP address]``, ``[phone]`` (any number of
+        8 or more digits), ``[postcode]``, ``[address]`` and ``[name]`` in place of what was found;
+        whitespace collapsed.
 
     Examples
     --------
@@ -82,15 +104,26 @@ def anonymise_comment(text: str, names: re.Pattern[str] | None = None) -> str:
     'Item 3 is vaag; zie ronde 2 van 2024.'
     >>> anonymise_comment("Zoals p07 al zei", name_patterns(["p07"]))
     'Zoals [name] al zei'
+    >>> anonymise_comment("jan [at] uni [dot] nl; NL91ABNA0417164300; 1234 AB Urk")
+    '[e-mail]; [IBAN]; [postcode] Urk'
+    >>> anonymise_comment("zie https://intranet/people/x, Dorpsstraat 12; groet, Jan de Vries")
+    'zie [link] [address]; [name]'
     """
-    out = _EMAIL.sub("[e-mail]", text)
+    out = _LINK.sub("[link]", text)
+    out = _EMAIL.sub("[e-mail]", out)
+    out = _EMAIL_OBFUSCATED.sub("[e-mail]", out)
+    out = _IBAN.sub("[IBAN]", out)
+    out = _IP.sub("[IP address]", out)
 
     def phone(m: re.Match[str]) -> str:
         digits = sum(ch.isdigit() for ch in m.group(0))
         return "[phone]" if digits >= 8 else m.group(0)
 
     out = _PHONE.sub(phone, out)
+    out = _POSTCODE.sub("[postcode]", out)
+    out = _STREET.sub("[address]", out)
     out = _TITLED.sub("[name]", out)
+    out = _FULL_NAME.sub("[name]", out)
     if names is not None:
         out = names.sub("[name]", out)
     return " ".join(out.split())

@@ -25,6 +25,7 @@ import csv
 import io
 import logging
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.personal import cell_for_log, quotable
 from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
 from lospw.analysis.intake.xlsx_reader import read_sheet
 from lospw.instrument.delphi.rules import RatingScale
@@ -150,6 +152,7 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     header: list[str] | None = None
     line = 0
     rows: list[tuple[int, list[Any]]] = []
+    physical: list[str] | None = None
     for record in reader:
         start = line + 1
         line = reader.line_num
@@ -158,6 +161,9 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
                 continue
             header = record
             continue
+        if line > start:   # a quoted cell over several lines: refused if it merged rows
+            physical = physical if physical is not None else _LINE_BREAK.split(text)
+            _check_merged(path, header, record, start, line, physical, delim)
         rows.append((start, record))
         if len(rows) > MAX_RATING_ROWS:
             raise InputError(f"{path}: more than {MAX_RATING_ROWS:,} rating rows; lospw reads "
@@ -165,6 +171,26 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     if header is None:
         raise InputError(f"{path}: the file is empty; it needs a header row.")
     return header, iter(rows)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_merged(path: Path, header: Sequence[str], record: Sequence[str], start: int,
+                  end: int, physical: Sequence[str], delim: str) -> None:
+    """Refuse a record over lines ``start``-``end`` when a line it swallowed looks like a
+    rating row of its own (as many fields as the header): a quote opened and not closed
+    in time merged rows, which would otherwise be read as one rating."""
+    for n in range(start + 1, min(end, start + 50) + 1):
+        fields = next(csv.reader([physical[n - 1]], delimiter=delim, strict=False), [])
+        if len(fields) == len(header):
+            col = next((j for j, c in enumerate(record) if "\n" in c or "\r" in c), 0)
+            name = str(header[col]).strip() if col < len(header) else f"column {col + 1}"
+            raise InputError(
+                f"{path}: lines {start}-{end} were read as one row: a quote (\") opened in "
+                f"column {name!r} on line {start} is closed only on line {end}, and line {n} "
+                f"in it looks like a rating row of its own. Close or remove the quote on "
+                f"line {start} (write a quote inside a cell as \"\").")
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
@@ -216,6 +242,12 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _quoted(value: Any) -> str:
+    """A rating cell as a message may show it: only a short code is quoted (a panelist may
+    have typed a name or an e-mail address into it)."""
+    return repr(value) if quotable(value) else cell_for_log(value)
+
+
 def _rating(value: Any, where: str, column: str, scale: RatingScale) -> float:
     if isinstance(value, str):
         s = value.strip()
@@ -225,12 +257,13 @@ def _rating(value: Any, where: str, column: str, scale: RatingScale) -> float:
             x = float(s.replace(",", ".")) if s.count(",") == 1 and "." not in s else float(s)
         except ValueError:
             raise InputError(
-                f"{where}: {column} {s!r} is not a number. Give a whole number "
+                f"{where}: {column} {_quoted(s)} is not a number. Give a whole number "
                 f"{scale.min}-{scale.max}, or leave the cell empty for no rating."
             ) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{where}: {column} {value!r} is not a number. Give a whole number "
-                         f"{scale.min}-{scale.max}, or leave the cell empty for no rating.")
+        raise InputError(f"{where}: {column} {_quoted(value)} is not a number. Give a whole "
+                         f"number {scale.min}-{scale.max}, or leave the cell empty for no "
+                         "rating.")
     else:
         x = float(value)
     if not math.isfinite(x):

@@ -34,13 +34,18 @@ LEGACY_INTAKE = legacy_layout(
               help="A cell that is not a number nor a missing code.")
 @click.option("--time", "time_column", help="Response-time column in seconds (default: "
               "interviewtime, duration ... when present).")
+@click.option("--keep", "keep_columns", multiple=True, metavar="COL",
+              help="A non-item column to keep in the written data (repeatable). Only the "
+              "items and the columns kept by name are written; a column that looks personal "
+              "(e-mail, phone, names ...) cannot be kept.")
 @click.option("-o", "--out", "outdir", type=click.Path(file_okay=False),
               help="Write responses.csv, exclusions.csv, cell_log.csv, screening.csv and "
               "intake.json here.")
 @input_options
 @json_option
 def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_numeric: str,
-           time_column: str | None, outdir: str | None, as_json: bool) -> None:
+           time_column: str | None, keep_columns: tuple[str, ...], outdir: str | None,
+           as_json: bool) -> None:
     """Read DATA (CSV, XLSX or SPSS .sav), check it against the key, screen for careless
     responding, and account for every row: analysed, or excluded with its reason.
 
@@ -65,7 +70,7 @@ def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_nume
     if outdir:
         with output_folder(outdir, command="intake", legacy=LEGACY_INTAKE,
                            inputs=(data, key_file, map_file, recode_file)) as folder:
-            summary = write_intake(res, key, folder, scr, drop=drop,
+            summary = write_intake(res, key, folder, scr, drop=drop, extra=keep_columns,
                                    screening_mode=screen_mode)
     else:
         summary = intake_summary(res, key, scr, screening_mode=screen_mode)
@@ -92,6 +97,11 @@ def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_nume
         console.print(f"  screening ({'excluded' if screen_mode == 'exclude' else 'flagged'}): "
                       f"{s['n_flagged_any']} respondent(s) with a flag"
                       + (f" ({flagged})" if flagged else ""))
+    left = [e["column"] for e in summary.get("columns_left_out", [])]
+    if left:
+        console.print(f"  {len(left)} non-item column(s) left out (not written; keep one "
+                      f"with --keep COL): {escape(', '.join(map(str, left[:10])))}"
+                      + (f" and {len(left) - 10} more" if len(left) > 10 else ""))
     if outdir:
         console.print(f"  written to {outdir}: " + ", ".join(
             v for v in summary["files"].values()))

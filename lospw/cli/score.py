@@ -3,7 +3,9 @@ workplace, and the change since a baseline wave."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +151,14 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     table = output_table(res, intake, id_column=idc, keep=keep)
     out = Path(out_file)
     inputs = (data, scheme_file, key_file, baseline_file)
-    with output_files([out, *_side_files(out, by, baseline_file)], inputs=inputs):
-        written = [_write_table(table, out)]
+    charts = out.with_name(f"{out.stem}_profiles") if by else None
+    # every output is checked before anything is written, built aside and moved in together
+    with output_files([out], unnamed=_side_files(out, by, baseline_file), inputs=inputs,
+                      command="score") as staged, \
+            (output_folder(charts, command="score", inputs=inputs) if charts
+             else contextlib.nullcontext()) as chart_dir:
+        _write_table(table, staged(out))
+        written = [out]
         summary: dict[str, Any] = {
             "data": data, "instrument": key.instrument, "n_read": intake.n_read,
             "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
@@ -160,11 +168,11 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
         }
         if by:
             summary["aggregation"], files = _aggregate(res, intake, key, scheme, by, out,
-                                                       inputs)
+                                                       staged, chart_dir)
             written += files
         if baseline_file:
             summary["change"], files = _change(baseline_file, key, scheme, rule, norm_group,
-                                               idc, by, table, out, notes, read)
+                                               idc, by, table, out, notes, read, staged)
             written += files
     summary["notes"] = notes
     summary["written"] = [p.as_posix() for p in written]
@@ -193,27 +201,30 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
                scheme: ScoringScheme | None, by: str, out: Path,
-               inputs: tuple[str | None, ...]) -> tuple[dict, list[Path]]:
+               staged: Callable[[Path], Path], tmp: Path) -> tuple[dict, list[Path]]:
+    """Profiles per ``by`` group: two tables beside OUT (staged) and the charts in ``tmp``
+    (the staging folder of ``<stem>_profiles``)."""
 
     agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
     tag = f"by_{safe_name(by)}"
-    files = [write_csv(agg.to_frame(), _side(out, tag)),
-             write_csv(agg.scales, _side(out, f"{tag}_scales"))]
+    files = [_side(out, tag), _side(out, f"{tag}_scales")]
+    write_csv(agg.to_frame(), staged(files[0]))
+    write_csv(agg.scales, staged(files[1]))
     note = ("SYNTHETIC demo norms; " if scheme is not None and scheme.is_synthetic else "")
     overall = {s: float(res.scores[s].mean()) for s in key.scale_names}
     rs = key.response_scale
     charts = out.with_name(f"{out.stem}_profiles")
-    with output_folder(charts, command="score", inputs=inputs) as tmp:
-        drawn = write_profile_charts(agg.profiles, tmp, low=rs.min, high=rs.max,
-                                     scales=key.scale_names, overall=overall, by=by,
-                                     note=note + f"lospw score: {key.instrument}")
-        files += [charts / p.relative_to(tmp) for p in drawn]
+    drawn = write_profile_charts(agg.profiles, tmp, low=rs.min, high=rs.max,
+                                 scales=key.scale_names, overall=overall, by=by,
+                                 note=note + f"lospw score: {key.instrument}")
+    files += [charts / p.relative_to(tmp) for p in drawn]
     return agg.to_dict(), files
 
 
 def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
             norm_group: str | None, idc: str | None, by: str | None, table,
-            out: Path, notes: list[str], read: ReadOptions) -> tuple[dict, list[Path]]:
+            out: Path, notes: list[str], read: ReadOptions,
+            staged: Callable[[Path], Path]) -> tuple[dict, list[Path]]:
 
     base = read_input(baseline_file, key, dataclasses.replace(read, id_column=idc))
     bres = _score(base, key, scheme, rule, norm_group)
@@ -225,9 +236,10 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
                        id_column=idc, by=by, directions=key.directions)
     notes += list(ch.notes)
 
-    files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),
-             write_csv(ch.respondents, _side(out, "change")),
-             write_csv(ch.unmatched, _side(out, "unmatched"))]
+    files = [_side(out, f"change_by_{safe_name(by) if by else 'all'}"), _side(out, "change"),
+             _side(out, "unmatched")]
+    for frame, path in zip((ch.groups, ch.respondents, ch.unmatched), files, strict=True):
+        write_csv(frame, staged(path))
     return ch.to_dict(), files
 
 

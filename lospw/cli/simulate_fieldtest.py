@@ -37,8 +37,10 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
     sim = simulate(pop, n=n, rng=seed)
     out = Path(output)
     truth = out.with_name(out.stem + ".truth.json")
-    with output_files([out, truth], inputs=(population_file,)):
-        paths = write_simulation(sim, output, population_path=population_file)
+    with output_files([out], unnamed=[truth], inputs=(population_file,),
+                      command="simulate fieldtest") as staged:
+        written = write_simulation(sim, staged(out), population_path=population_file)
+    paths = {k: out.with_name(Path(v).name) for k, v in written.items()}
     d = sim.truth["drawn"]
     summary = {
         "synthetic": True, "note": SYNTHETIC_NOTE, "seed": seed, "n": sim.truth["n"],
@@ -79,8 +81,12 @@ def population(key_file: str, seed: int, n: int, outdir: str, as_json: bool) -> 
 
     key = load_key(key_file)
     folder = Path(outdir)
-    with output_files([folder / "population.yaml", folder / "key.yaml"], inputs=(key_file,)):
-        paths = write_population(key, outdir, seed=seed, n=n, source=Path(key_file).name)
+    files = [folder / "population.yaml", folder / "key.yaml"]
+    with output_files([], unnamed=files, inputs=(key_file,),
+                      command="simulate population") as staged:
+        written = write_population(key, staged(files[0]).parent, seed=seed, n=n,
+                                   source=Path(key_file).name)
+    paths = {k: folder / Path(v).name for k, v in written.items()}
     pop = load_population(paths["population"])  # read back: the file is checked
     summary = {"synthetic": True, "seed": seed, "n_items": len(pop.items),
                "flaws": pop.flaws(), "files": {k: Path(v).name for k, v in paths.items()}}

@@ -79,8 +79,9 @@ def test_efa_agrees(capsys, bfi_out, bfi_path, bfi_key_path):
 
 
 def test_intake_agrees(capsys, bfi_out, bfi_path, bfi_key_path, tmp_path):
+    # analyze keeps its --group column; intake keeps a column only when named (--keep)
     single = _single(capsys, "intake", str(bfi_path), "--key", str(bfi_key_path), "--id", "id",
-                     "-o", str(tmp_path / "i"))
+                     "--keep", "gender", "-o", str(tmp_path / "i"))
     mine = _load(bfi_out, "screening/intake.json")
     for k in ("n_read", "n_analysed", "n_excluded", "excluded_by_reason", "screening",
               "source_sha256", "key"):

@@ -68,10 +68,15 @@ def test_artifacts_pseudonymised_and_deterministic(bfi_path, bfi_key_path, tmp_p
     summary = json.loads((outs[0] / "intake.json").read_text())
     assert summary["n_read"] == summary["n_analysed"] + summary["n_excluded"]
     assert summary["n_excluded"] == sum(summary["excluded_by_reason"].values()) > 0
-    assert summary["columns_left_out"] == [{"column": "id", "reason": "respondent id"}]
+    # only what lospw needs is written: demographics are left out unless kept by name
+    assert summary["columns_left_out"] == [
+        {"column": "age", "reason": "not needed"},
+        {"column": "education", "reason": "not needed"},
+        {"column": "gender", "reason": "not needed"},
+        {"column": "id", "reason": "respondent id"}]
     assert not any("/" in str(v) and str(v).startswith("/") for v in summary.values())
     header = (outs[0] / "responses.csv").read_text().splitlines()[0]
-    assert header.startswith("respondent,row,gender,education,age,A1,")
+    assert header.startswith("respondent,row,A1,")
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))

@@ -16,7 +16,8 @@ def test_population_then_fieldtest_then_intake(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["synthetic"] and out["n_items"] == 35
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.yaml", "population.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lospw-files.json", "key.yaml",
+                                                          "population.yaml"]
     data = tmp_path / "ft.csv"
     args = ["simulate", "fieldtest", "--population", str(tmp_path / "population.yaml"),
             "--seed", "5", "-n", "300", "-o", str(data)]

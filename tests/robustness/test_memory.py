@@ -202,6 +202,25 @@ def model_syntax_of_19_mb(d: Path) -> Path:
     return d / "m.lav"
 
 
+def xlsx_one_long_shared_string_in_many_cells(d: Path) -> Path:
+    """One 1 MB text shown by 3,000 cells: 40 KB of workbook, 3 GB of text."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>1</v></c>'
+                   f'<c r="C{r}"><v>2</v></c><c r="D{r}"><v>3</v></c>'
+                   f'<c r="E{r}" t="s"><v>0</v></c></row>' for r in range(2, 3002))
+    header = _HEADER.replace("</row>", '<c r="E1" t="inlineStr"><is><t>note</t></is></c>'
+                                       "</row>")
+    (d / "f.xlsx").write_bytes(_workbook(header + rows, "<si><t>" + "y" * MB + "</t></si>"))
+    return d / "f.xlsx"
+
+
+def csv_long_free_text_cells(d: Path) -> Path:
+    """Free text of 1 MB per cell without an @: a pattern search must not be quadratic."""
+    text = "y" * MB
+    (d / "f.csv").write_text("id,note,a,b,c\n" + "".join(f"{i},{text}{i},1,2,3\n"
+                                                         for i in range(5)))
+    return d / "f.csv"
+
+
 def _intake(f: Path, d: Path) -> list:
     return ["intake", f, "--key", RESP_KEY, "--json"]
 
@@ -220,6 +239,11 @@ CASES: dict[str, tuple[Callable[[Path], Path], Callable[[Path, Path], list], int
                                             "-o", d / "out"], 0),
     "csv_short_distinct_texts": (csv_short_distinct_texts, _intake, 0),
     "csv_one_huge_cell": (csv_one_huge_cell, _intake, 2),
+    "xlsx_one_long_shared_string_in_many_cells": (xlsx_one_long_shared_string_in_many_cells,
+                                                  _intake, 2),
+    "csv_long_free_text_cells": (csv_long_free_text_cells,
+                                 lambda f, d: ["intake", f, "--key", RESP_KEY, "-o",
+                                               d / "out"], 0),
     "key_billion_categories": (key_billion_categories, lambda f, d: ["key", "check", f], 2),
     "yaml_key_of_19_mb": (yaml_key_of_19_mb, lambda f, d: ["key", "check", f], 2),
     "population_billion_respondents": (

@@ -59,7 +59,7 @@ def test_cr_in_a_cell_is_quoted_and_every_fragment_neutralised():
 
 def test_cr_in_text_cells_leaves_no_live_formula_in_intake_and_score(tmp_path):
     data = RESP / "cr_in_text_cell.csv"
-    _intake(data, tmp_path / "intake")
+    _intake(data, tmp_path / "intake", "--keep", "opmerking")
     code, _, err = run_cli("score", data, "--key", RESP_KEY, "--id", "id", "--by",
                            "opmerking", "-o", tmp_path / "scores" / "s.csv")
     assert code == 0, err
@@ -87,13 +87,20 @@ def test_no_live_formula_in_any_csv_of_an_analyze_run(tmp_path):
 
 # -- 5. personal columns --------------------------------------------------------------------
 def test_personal_columns_left_out_by_name_and_content(tmp_path):
-    s = _intake(RESP / "personal_columns.csv", tmp_path / "o", "--id", "id")
+    s = _intake(RESP / "personal_columns.csv", tmp_path / "o", "--id", "id", "--keep",
+                "opmerking")
     header = (tmp_path / "o" / "responses.csv").read_text().splitlines()[0]
     assert header == "respondent,row,opmerking,a,b,c"
     left = {e["column"]: e["reason"] for e in s["columns_left_out"]}
     assert left["contact"] == "phone numbers" and left["id"] == "respondent id"
     assert len(left) == 34 and all(v in ("name", "respondent id", "phone numbers")
                                    for v in left.values())
+    # without --keep, the free-text column is left out too: only what lospw needs is written
+    s = _intake(RESP / "personal_columns.csv", tmp_path / "o2", "--id", "id")
+    assert (tmp_path / "o2" / "responses.csv").read_text().splitlines()[0] == \
+        "respondent,row,a,b,c"
+    assert {e["column"]: e["reason"] for e in s["columns_left_out"]}["opmerking"] == \
+        "not needed"
     text = _all_text(tmp_path / "o")
     for leak in ("@x.nl", "10.0.0.", "0612345678", "Jansen", "1234AB", "tok1", "id1"):
         assert leak not in text, leak
@@ -212,8 +219,9 @@ def test_recode_changes_csv_xlsx_and_sav_cells_alike(tmp_path):
 # -- 12. reading crashes ---------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["column_named_row.csv", "respondent_next_to_id.csv"])
 def test_columns_named_like_lospw_columns_do_not_crash(name, tmp_path):
+    keep = ("--keep", "row") if name == "column_named_row.csv" else ()
     for args in ((), ("--id", "id")):
-        s = _intake(RESP / name, tmp_path / f"o{len(args)}", *args)
+        s = _intake(RESP / name, tmp_path / f"o{len(args)}", *args, *keep)
         header = (tmp_path / f"o{len(args)}" / "responses.csv").read_text().splitlines()[0]
         assert header in ("respondent,row,row.2,a,b,c", "respondent,row,a,b,c"), header
         assert s["reconciles"]
