@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy.stats import chi2
-
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["DiffTest", "chisq_difference", "difference_test", "satorra_bentler_2001"]
@@ -83,7 +82,7 @@ def chisq_difference(chisq_r: float, df_r: float, chisq_g: float, df_g: float) -
     if ddf == 0:
         return DiffTest(diff, ddf, math.nan, "chisq",
                         note="equal degrees of freedom: equivalent or non-nested models")
-    return DiffTest(diff, ddf, float(chi2.sf(max(diff, 0.0), ddf)), "chisq")
+    return DiffTest(diff, ddf, float(chi2_sf(max(diff, 0.0), ddf)), "chisq")
 
 
 def satorra_bentler_2001(chisq_r: float, df_r: float, c_r: float, chisq_g: float,
@@ -120,7 +119,7 @@ def satorra_bentler_2001(chisq_r: float, df_r: float, c_r: float, chisq_g: float
                         note="negative scaling correction; use the Satorra-Bentler (2010) "
                              "strictly positive test")
     t = (chisq_r - chisq_g) / cd
-    return DiffTest(t, ddf, float(chi2.sf(max(t, 0.0), ddf)), "satorra_bentler_2001", cd)
+    return DiffTest(t, ddf, float(chi2_sf(max(t, 0.0), ddf)), "satorra_bentler_2001", cd)
 
 
 def difference_test(restricted: Mapping[str, Any], general: Mapping[str, Any], *,

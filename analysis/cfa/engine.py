@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lospw.analysis.cfa import fit as F
 from lospw.analysis.cfa._blas import single_threaded
@@ -42,6 +41,7 @@ from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.syntax import parse_model
+from lospw.analysis.core.distributions import norm_ppf, norm_sf
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
@@ -625,8 +625,8 @@ def _assemble(state: State, opt, warnings: list[FitWarning], excluded: pd.DataFr
     free = xr >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free & (se > 0), est / se, np.nan)
-    pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
-    zc = stats.norm.ppf(0.975)
+    pval = np.where(np.isfinite(z), 2 * norm_sf(np.abs(z)), np.nan)
+    zc = norm_ppf(0.975)
     ci_lo = np.where(free, est - zc * se, est)
     ci_hi = np.where(free, est + zc * se, est)
     veta = [imp.veta for _, imp in states]

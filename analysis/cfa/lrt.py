@@ -22,9 +22,9 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
 from lospw.analysis.cfa.difftest import chisq_difference, satorra_bentler_2001
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,7 +79,7 @@ def satorra_2000(restricted: CFAResult, general: CFAResult) -> dict[str, Any]:
     a = math.sqrt(m / tr2)
     b = m - a * tr
     t = (T0 - T1) * a + b
-    return {"chisq_diff": float(t), "df_diff": float(m), "pvalue": float(stats.chi2.sf(t, m)),
+    return {"chisq_diff": float(t), "df_diff": float(m), "pvalue": float(chi2_sf(t, m)),
             "method": "satorra_2000", "scaling": float(1 / a), "shift": float(b), "note": None}
 
 

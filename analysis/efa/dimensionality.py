@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.efa.extraction import extract, reduced_eigenvalues
 
@@ -117,7 +117,7 @@ def bartlett_sphericity(r: Any, n: int) -> Bartlett:
                          "needs a positive determinant.")
     stat = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     df = p * (p - 1) // 2
-    return Bartlett(stat, df, float(stats.chi2.sf(stat, df)), int(n))
+    return Bartlett(stat, df, float(chi2_sf(stat, df)), int(n))
 
 
 @dataclass(frozen=True)

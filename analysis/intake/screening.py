@@ -65,8 +65,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.intake.responses import IntakeResult
 
@@ -258,7 +258,7 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
             d2[rows] = np.sum((dv @ np.linalg.pinv(block)) * dv, axis=1)
             pinv_used = True
     with np.errstate(invalid="ignore"):
-        p = np.where(np.isnan(d2), np.nan, stats.chi2.sf(d2, np.maximum(df, 1)))
+        p = np.where(np.isnan(d2), np.nan, chi2_sf(d2, np.maximum(df, 1)))
     return d2, df, p, pinv_used
 
 
