@@ -165,7 +165,7 @@ def _identity(cell: Any) -> tuple[Any, ...]:
     """A dictionary key that keeps apart cells equal in value but shown or read differently
     (``1`` / ``1.0`` / ``True``; ``0.0`` / ``-0.0``)."""
     if isinstance(cell, float) and cell == 0.0:
-        return (float, math.copysign(1.0, cell))
+        return (float, cell, math.copysign(1.0, cell))
     return (cell.__class__, cell)
 
 
