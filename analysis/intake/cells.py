@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["CellRules", "Verdict", "as_number", "cell_verdict", "column_verdicts", "nfc",
            "number_of", "show_cell"]
@@ -169,6 +170,9 @@ def _identity(cell: Any) -> tuple[Any, ...]:
     return (cell.__class__, cell)
 
 
+_TEXT_KINDS = frozenset({str, type(None)})
+
+
 def column_verdicts(cells: Sequence[Any], rules: CellRules) -> tuple[list[Verdict], np.ndarray]:
     """The verdict of every distinct cell of a column and, per row, which one it has.
 
@@ -188,6 +192,9 @@ def column_verdicts(cells: Sequence[Any], rules: CellRules) -> tuple[list[Verdic
     >>> [x.value for x in v], inv.tolist()
     ([nan, 1.0, 2.0, 1.0], [1, 0, 2, 1, 3])
     """
+    if set(map(type, cells)) <= _TEXT_KINDS:  # a text file's column: hashed in C
+        codes, uniques = pd.factorize(np.array(cells, dtype=object))  # None -> -1
+        return [_EMPTY] + [cell_verdict(u, rules) for u in uniques], codes.astype(np.intp) + 1
     index: dict[Any, int] = {}
     verdicts: list[Verdict] = [_EMPTY]
     inverse = np.zeros(len(cells), dtype=np.intp)

@@ -351,6 +351,8 @@ def _id_text(cell: Any) -> str | None:
 
 def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
     """Numbers when every cell is one (no leading zeros), else text; same for all formats."""
+    if cells and set(map(type, cells)) <= {str, type(None)}:
+        return _meta_text_column(cells, decimal)
     nums: list[float] = []
     numeric = True
     seen: dict[str, float | None] = {}  # survey columns repeat a few values many times
@@ -379,6 +381,33 @@ def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
             ints = np.where(mask, 0, arr).astype(np.int64)
             return pd.Series(pd.arrays.IntegerArray(ints, mask))
         return pd.Series(arr + 0.0, dtype=float)
+    return _text_series(cells)
+
+
+def _meta_text_column(cells: list[Any], decimal: str) -> pd.Series:
+    """:func:`_meta_column` of a column of text cells (a CSV's): each distinct cell read
+    once, then spread over the rows (the same result, at C speed)."""
+    codes, uniques = pd.factorize(np.array(cells, dtype=object))  # None -> -1
+    numbers = []
+    for u in uniques:
+        x = _as_number(u, decimal)
+        if x is None or _LEADING_ZERO.match(u.strip()):
+            numbers = None
+            break
+        numbers.append(x)
+    if numbers:  # every cell a number (or empty): as the general path
+        arr = np.append(np.asarray(numbers, dtype=float), math.nan)[codes]
+        mask = np.isnan(arr)
+        finite = arr[~mask]
+        if np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+            ints = np.where(mask, 0, arr).astype(np.int64)
+            return pd.Series(pd.arrays.IntegerArray(ints, mask))
+        return pd.Series(arr + 0.0, dtype=float)
+    texts = np.array([_id_text(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(pd.array(texts[codes], dtype="str"))
+
+
+def _text_series(cells: list[Any]) -> pd.Series:
     texts: dict[Any, str | None] = {}
     out = []
     for c in cells:

@@ -42,3 +42,27 @@ def test_cells_equal_in_value_but_not_in_type_stay_apart() -> None:
 def test_each_distinct_cell_is_decided_once() -> None:
     verdicts, inverse = column_verdicts(["1", "2"] * 5000 + [None], RULES)
     assert len(verdicts) == 3 and inverse[-1] == 0
+
+
+class _Text(str):
+    """Text that is not exactly ``str``: takes the general (cell by cell) paths."""
+
+
+def test_text_column_fast_paths_equal_the_general_paths() -> None:
+    import pandas as pd
+
+    from lospw.analysis.intake.responses import _meta_column
+
+    columns = [["1", "2", None, "3", "2"], ["007", "8", None], ["a", "b", None, "a"],
+               ["1.5", "2", None], ["3,5", "4"], [None, None], ["-1", "+2", "1e3"],
+               ["2024-01-01", "x"]]
+    for cells in columns:
+        for decimal in (".", ","):
+            fast = _meta_column(cells, decimal)
+            slow = _meta_column([None if c is None else _Text(c) for c in cells], decimal)
+            pd.testing.assert_series_equal(fast, slow)
+        got, inverse = column_verdicts(cells, RULES)
+        slow_v, slow_inv = column_verdicts([None if c is None else _Text(c) for c in cells],
+                                           RULES)
+        for k in range(len(cells)):
+            assert _same(got[inverse[k]], slow_v[slow_inv[k]])
