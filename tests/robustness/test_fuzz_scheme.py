@@ -12,8 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lospw.analysis.scoring.scheme import demo_scheme_path
-from lospw.analysis.scoring.scheme_io import load_scheme
+from lospw.analysis.scoring.scheme_io import demo_scheme_path, load_scheme
 from tests.robustness._fuzz import (
     SETTINGS,
     apply_mutations,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,8 @@ import lospw.analysis.pipeline.stages as stages_mod
 from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import RECORD
-from lospw.analysis.pipeline.runner import STATUSES, AnalysisOptions, run_analysis, warning_codes
+from lospw.analysis.pipeline.context import STATUSES
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis, warning_codes
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -188,14 +188,6 @@ def test_anticipated_failure_keeps_its_message(tmp_path, hs_path, hs_key_path, m
         "failed", "The EFA needs more rows than items; got 5 usable rows.")
 
 
-def test_missing_module_makes_stage_skipped(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lospw.analysis.efa.efa", None)
-    out = tmp_path / "o"
-    run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path)), out)
-    assert status(out)["dimensionality"] == (
-        "skipped", "dimensionality and EFA (lospw.analysis.efa.efa) is not available in this version")
-
-
 def test_group_too_small_for_invariance(tmp_path, hs_path, hs_key_path):
     df = pd.read_csv(hs_path)
     df["team"] = ["big"] * 280 + ["tiny"] * (len(df) - 280)
@@ -252,7 +244,12 @@ def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
 
 
 def test_reduce_without_reduction_warns(tmp_path, hs_path, hs_key_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lospw.analysis.validation.compare", None)  # the cfa stage fails
+    def fail(ctx):
+        raise RuntimeError("the cfa stage fails")
+
+    patched = tuple(dataclasses.replace(s, run=fail) if s.name == "cfa" else s
+                    for s in stages_mod.STAGES)
+    monkeypatch.setattr(stages_mod, "STAGES", patched)
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), reduce=True,
                                  estimator="ML"), out)

@@ -188,8 +188,8 @@ def test_policy_and_random_starts_are_admissible(hs):
     assert n_random_starts(one, None) == 0 and n_random_starts(two, None) == 2
     assert n_random_starts(two, 5) == 5
     res = fit_cfa(hs, HS_MODEL, group="school", random_starts=0)
-    obj = res._state.objective
-    x0 = res._state.x
+    obj = res.fit_state.objective
+    x0 = res.fit_state.x
     starts = random_starts(two, x0, 3, 11, obj.f)
     again = random_starts(two, x0, 3, 11, obj.f)
     assert all(np.array_equal(a, b) for a, b in zip(starts, again, strict=True))

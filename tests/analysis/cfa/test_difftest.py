@@ -13,8 +13,8 @@ def test_ml_invariance_lrt(hs):
     g = fit_cfa(hs, HS_MODEL, estimator="ML", group="school")
     r = fit_cfa(hs, HS_MODEL, estimator="ML", group="school", group_equal=["loadings"])
     t = difference_test(r, g)
-    assert t["method"] == "chisq" and t["df_diff"] == 6
-    assert t["chisq_diff"] == pytest.approx(
+    assert t.method == "chisq" and t.df_diff == 6
+    assert t.chisq_diff == pytest.approx(
         ref_fit("hs_mg_metric", "chisq") - ref_fit("hs_mg_configural", "chisq"), rel=1e-5)
 
 
@@ -24,8 +24,8 @@ def test_mlr_satorra_bentler_2001(bfi):
     r = fit_cfa(bfi, BFI_MODEL, estimator="MLR", orthogonal=True)
     t = difference_test(r, g)
     lav = ref("bfi_mlr")["lrt_orthogonal"]
-    assert t["method"] == "satorra_bentler_2001" and t["df_diff"] == lav["df_diff"]
-    assert t["chisq_diff"] == pytest.approx(lav["chisq_diff"], rel=1e-4)
+    assert t.method == "satorra_bentler_2001" and t.df_diff == lav["df_diff"]
+    assert t.chisq_diff == pytest.approx(lav["chisq_diff"], rel=1e-4)
 
 
 def test_wlsmv_satorra_2000(bfi):
@@ -33,8 +33,8 @@ def test_wlsmv_satorra_2000(bfi):
     r = fit_cfa(bfi, BFI_MODEL, estimator="WLSMV", orthogonal=True)
     t = difference_test(r, g)
     lav = ref("bfi_wlsmv")["lrt_orthogonal"]
-    assert t["method"] == "satorra_2000" and t["df_diff"] == lav["df_diff"]
-    assert t["chisq_diff"] == pytest.approx(lav["chisq_diff"], rel=1e-6)
+    assert t.method == "satorra_2000" and t.df_diff == lav["df_diff"]
+    assert t.chisq_diff == pytest.approx(lav["chisq_diff"], rel=1e-6)
     with pytest.raises(InputError, match="same estimator"):
         difference_test(r, fit_cfa(bfi, BFI_MODEL, estimator="ML"))
 
@@ -47,9 +47,9 @@ def test_wlsmv_satorra_2000_multigroup_with_constraints(bfi):
                 group_equal=["thresholds", "loadings"])
     t = difference_test(r, g)
     lav = ref("bfi_wlsmv_mg_thresholds_loadings")["lrt_configural"]
-    assert t["df_diff"] == lav["df_diff"]
-    assert t["chisq_diff"] == pytest.approx(lav["chisq_diff"], rel=1e-6)
-    assert t["pvalue"] == pytest.approx(lav["pvalue"], rel=1e-4)
+    assert t.df_diff == lav["df_diff"]
+    assert t.chisq_diff == pytest.approx(lav["chisq_diff"], rel=1e-6)
+    assert t.pvalue == pytest.approx(lav["pvalue"], rel=1e-4)
 
 
 def test_difference_test_needs_same_data(hs):

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lospw.analysis.cfa import fit as F
+from lospw.analysis.cfa import measures as F
 
 pos = st.floats(min_value=0, max_value=1e5, allow_nan=False)
 dfs = st.integers(min_value=1, max_value=500)
