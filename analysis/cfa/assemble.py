@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lospw.analysis.cfa.data import GroupData, group_from_frame
 from lospw.analysis.cfa.multistart import StartRecord
@@ -21,6 +20,7 @@ from lospw.analysis.cfa.optimizer import OptResult
 from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.state import FitState, GroupStates
+from lospw.analysis.core.distributions import norm_ppf, norm_sf
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["Estimation", "cfa_result", "groups_from_data", "improper_solution",
@@ -154,8 +154,8 @@ def parameter_table(state: FitState, states: GroupStates, opt: OptResult
     free = state.model.x_of_row >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free & (se > 0), est / se, np.nan)
-    pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
-    zc = stats.norm.ppf(0.975)
+    pval = np.where(np.isfinite(z), 2 * norm_sf(np.abs(z)), np.nan)
+    zc = norm_ppf(0.975)
     ci_lo = np.where(free, est - zc * se, est)
     ci_hi = np.where(free, est + zc * se, est)
     veta = [imp.veta for _, imp in states]

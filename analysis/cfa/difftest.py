@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
 
 from lospw.analysis.cfa.result import CFAResult
 from lospw.analysis.cfa.wlsmv import block_diagonal
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["DiffTest", "chisq_difference", "difference_test", "satorra_2000",
@@ -103,7 +103,7 @@ def chisq_difference(chisq_r: float, df_r: float, chisq_g: float, df_g: float) -
     if ddf == 0:
         return DiffTest(diff, ddf, math.nan, "chisq",
                         note="equal degrees of freedom: equivalent or non-nested models")
-    return DiffTest(diff, ddf, float(chi2.sf(max(diff, 0.0), ddf)), "chisq")
+    return DiffTest(diff, ddf, float(chi2_sf(max(diff, 0.0), ddf)), "chisq")
 
 
 def satorra_bentler_2001(chisq_r: float, df_r: float, c_r: float, chisq_g: float,
@@ -140,7 +140,7 @@ def satorra_bentler_2001(chisq_r: float, df_r: float, c_r: float, chisq_g: float
                         note="negative scaling correction; use the Satorra-Bentler (2010) "
                              "strictly positive test")
     t = (chisq_r - chisq_g) / cd
-    return DiffTest(t, ddf, float(chi2.sf(max(t, 0.0), ddf)), "satorra_bentler_2001", cd)
+    return DiffTest(t, ddf, float(chi2_sf(max(t, 0.0), ddf)), "satorra_bentler_2001", cd)
 
 
 def difference_test(restricted: CFAResult | Mapping[str, Any],
@@ -259,5 +259,5 @@ def satorra_2000(restricted: CFAResult, general: CFAResult) -> DiffTest:
     a = math.sqrt(m / tr2)
     b = m - a * tr
     t = (T0 - T1) * a + b
-    return DiffTest(float(t), float(m), float(chi2.sf(t, m)), "satorra_2000", float(1 / a),
+    return DiffTest(float(t), float(m), float(chi2_sf(t, m)), "satorra_2000", float(1 / a),
                     shift=float(b))

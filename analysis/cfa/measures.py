@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from lospw.analysis.cfa.catml import catml_correction
 from lospw.analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
@@ -25,6 +25,7 @@ from lospw.analysis.cfa.residuals import srmr_parts
 from lospw.analysis.cfa.robust import fiml_corrected
 from lospw.analysis.cfa.state import FitState, GroupStates
 from lospw.analysis.cfa.wlsmv import DWLSObjective, block_diagonal, scaled_shifted
+from lospw.analysis.core.distributions import chi2_cdf, chi2_ppf, chi2_sf, ncx2_cdf
 
 __all__ = [
     "FIT_MEASURES",
@@ -90,7 +91,7 @@ def chisq_pvalue(x2: float, df: float) -> float:
     """
     if _isnan(x2, df) or df <= 0:
         return NAN
-    return float(stats.chi2.sf(x2, df))
+    return float(chi2_sf(x2, df))
 
 
 def cfi(x2: float, df: float, x2_null: float, df_null: float, c_hat: float = 1.0,
@@ -237,7 +238,7 @@ def rmsea_ci(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0,
     lower_p = (1 - level) / 2
 
     def cdf(lam: float) -> float:
-        return float(stats.chi2.cdf(x2, df)) if lam <= 0 else float(stats.ncx2.cdf(x2, df, lam))
+        return float(chi2_cdf(x2, df)) if lam <= 0 else float(ncx2_cdf(x2, df, lam))
 
     def solve(target: float, hi: float) -> float:
         try:
@@ -270,7 +271,7 @@ def rmsea_pvalue(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0,
     if _isnan(x2, df, n) or not df > 0:
         return NAN
     ncp = (n * df * (1 / c_hat) * h0**2) / g
-    cdf = float(stats.ncx2.cdf(x2, df, ncp))
+    cdf = float(ncx2_cdf(x2, df, ncp))
     return 1.0 - cdf if close else cdf
 
 
@@ -293,7 +294,7 @@ def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
     """Hoelter's critical N (lavaan ``lav_fit_cn``)."""
     if df <= 0 or x2 < np.finfo(float).eps:
         return NAN
-    return float(stats.chi2.ppf(1 - alpha, df)) / (x2 / n) + 1
+    return float(chi2_ppf(1 - alpha, df)) / (x2 / n) + 1
 
 
 def mfi(x2: float, df: float, n: float) -> float:

@@ -28,13 +28,13 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lospw.analysis.cfa.model import Model
 from lospw.analysis.cfa.partable import ParTable
 from lospw.analysis.cfa.result import CFAResult
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.threads import single_threaded
+from lospw.analysis.core.distributions import chi2_sf
 
 __all__ = ["constraint_score_tests", "fixed_score_tests", "modindices", "score_tests"]
 
@@ -246,11 +246,11 @@ def score_tests(res: CFAResult, *, ops: Sequence[str] | None = None) -> pd.DataF
         out.append({"lhs": t["lhs"].iat[r], "op": t["op"].iat[r], "rhs": t["rhs"].iat[r],
                     "group": int(t["group"].iat[r]), "label": t["label"].iat[r],
                     "plabel_ref": t["plabel"].iat[ref], "plabel": t["plabel"].iat[r],
-                    "X2": v, "df": 1, "pvalue": float(stats.chi2.sf(v, 1))})
+                    "X2": v, "df": 1, "pvalue": float(chi2_sf(v, 1))})
     frame = pd.DataFrame(out, columns=cols)
     total = float(N * g @ np.linalg.pinv(info) @ g)
     frame.attrs["total"] = {"X2": total, "df": len(rows),
-                            "pvalue": float(stats.chi2.sf(total, len(rows)))}
+                            "pvalue": float(chi2_sf(total, len(rows)))}
     return frame
 
 
@@ -305,7 +305,7 @@ def fixed_score_tests(res: CFAResult, rows: Sequence[int]) -> pd.DataFrame:
                         "rhs": t["rhs"].to_numpy()[rows],
                         "group": t["group"].to_numpy()[rows].astype(int),
                         "label": t["label"].to_numpy()[rows], "X2": x2, "df": 1,
-                        "pvalue": stats.chi2.sf(x2, 1)})
+                        "pvalue": chi2_sf(x2, 1)})
     return out[np.isfinite(out["X2"])].reset_index(drop=True)
 
 

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lospw.analysis.classical.omega import fit_one_factor, omega_total
 from lospw.analysis.classical.polychoric import CONVENTIONS
 from lospw.analysis.classical.polychoric import polychoric as polychoric_matrix
+from lospw.analysis.core.distributions import f_ppf
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import MISSING_POLICIES, check_missing, harmonic_mean_count
@@ -156,8 +156,8 @@ def feldt_ci(alpha: float, n: float, k: int, level: float = 0.95) -> tuple[float
         raise InputError(f"The CI level must be between 0 and 1; got {level!r}.")
     a = (1.0 - level) / 2.0
     df1, df2 = n - 1.0, (n - 1.0) * (k - 1.0)
-    lo = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - a, df1, df2)
-    hi = 1.0 - (1.0 - alpha) * stats.f.ppf(a, df1, df2)
+    lo = 1.0 - (1.0 - alpha) * f_ppf(1.0 - a, df1, df2)
+    hi = 1.0 - (1.0 - alpha) * f_ppf(a, df1, df2)
     return float(lo), float(hi)
 
 

@@ -6,29 +6,37 @@ seeds gives the same result on one worker, on K local workers (joblib's loky bac
 a Dask distributed cluster (``scheduler`` = the scheduler's address). ``shared`` is sent to
 each worker once (Dask: scattered) rather than with every task where the backend allows.
 
-Each task runs with BLAS limited to one thread (threadpoolctl; joblib's
-``inner_max_num_threads=1`` also sets the loky workers' ``OMP_NUM_THREADS`` and the like), so
-K workers on K cores do not oversubscribe them. Dask is imported only when a scheduler is
-given. A ``KeyboardInterrupt`` (Ctrl-C) in the caller stops the local workers (the loky
-executor is shut down with its processes killed) or cancels the cluster's futures, and is
-then raised again; local workers are started with SIGINT ignored, so a terminal's Ctrl-C
-reaches the caller only and no worker prints a traceback.
+Each task runs with BLAS limited to one thread (threadpoolctl; the local workers are also
+started with ``OMP_NUM_THREADS=1`` and the like), so K workers on K cores do not
+oversubscribe them. Dask is imported only when a scheduler is given. A ``KeyboardInterrupt``
+(Ctrl-C) in the caller stops the local workers (the loky executor is shut down with its
+processes killed) or cancels the cluster's futures, and is then raised again; local workers
+are started with SIGINT ignored, so a terminal's Ctrl-C reaches the caller only and no
+worker prints a traceback.
+
+Local workers are started once and reused (loky's reusable executor): :func:`start_workers`
+starts them early, without waiting, so that their start-up (a fresh interpreter importing
+numpy, pandas, scipy and lospw: about a second each) overlaps the caller's own preparation;
+:func:`run_tasks` with the same number of jobs then finds them warm. All tasks are submitted
+at once and collected as they finish; a caller with many short tasks groups them into chunks
+(``weights`` keeps the progress in the caller's units).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import as_completed
 from typing import Any
 
 from threadpoolctl import threadpool_limits
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["DASK_CONNECT_TIMEOUT", "run_tasks"]
+__all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_ENV", "run_tasks", "start_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,13 @@ log = logging.getLogger(__name__)
 DASK_CONNECT_TIMEOUT = "10s"
 
 Progress = Callable[[int, int], None]
+
+#: Environment of the local worker processes: one BLAS / OpenMP thread each.
+WORKER_ENV = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                            "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                            "NUMEXPR_NUM_THREADS"), "1")
+#: Seconds an idle local worker waits for more tasks before it exits.
+WORKER_IDLE_TIMEOUT = 300
 
 
 def _call(func: Callable[..., Any], index: int, shared: Any, task: Sequence[Any],
@@ -51,7 +66,8 @@ def _call(func: Callable[..., Any], index: int, shared: Any, task: Sequence[Any]
 
 def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, shared: Any = None,
               jobs: int = 1, scheduler: str | None = None,
-              progress: Progress | None = None) -> list[Any]:
+              progress: Progress | None = None,
+              weights: Sequence[int] | None = None) -> list[Any]:
     """``[func(shared, *t) for t in tasks]``, computed in parallel.
 
     Parameters
@@ -68,6 +84,9 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, share
         ignored and the cluster's workers run the tasks.
     progress : callable, optional
         ``progress(done, total)`` after every finished task (and once at the start).
+    weights : sequence of int, optional
+        The units of work of each task (default 1 each): ``progress`` then counts units, e.g.
+        replications when a task is a chunk of them.
 
     Returns
     -------
@@ -84,38 +103,87 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, share
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InputError(f"The number of jobs must be a whole number >= 1; got {jobs!r}.")
     tasks = [tuple(t) for t in tasks]
-    total = len(tasks)
-    out: list[Any] = [None] * total
-    if progress is not None:
-        progress(0, total)
+    weights = [1] * len(tasks) if weights is None else [int(w) for w in weights]
+    if len(weights) != len(tasks):
+        raise InputError(f"run_tasks: {len(weights)} weights for {len(tasks)} tasks.")
+    counter = _Counter(progress, weights)
+    out: list[Any] = [None] * len(tasks)
     if scheduler is not None:
-        return _run_dask(func, tasks, shared, scheduler, progress, out)
-    if jobs == 1 or total <= 1:
+        return _run_dask(func, tasks, shared, scheduler, counter, out)
+    if jobs == 1 or len(tasks) <= 1:
         for i, t in enumerate(tasks):
             out[i] = _call(func, i, shared, t, False)[1]
-            if progress is not None:
-                progress(i + 1, total)
+            counter.done(i)
         return out
-    return _run_loky(func, tasks, shared, jobs, progress, out)
+    return _run_loky(func, tasks, shared, jobs, counter, out)
 
 
-def _run_loky(func, tasks, shared, jobs, progress, out) -> list[Any]:
-    from joblib import Parallel, delayed, parallel_config
+class _Counter:
+    """Progress in units of work: ``progress(done, total)`` as tasks finish."""
 
-    done = 0
-    total = len(tasks)
+    def __init__(self, progress: Progress | None, weights: list[int]) -> None:
+        self.progress, self.weights = progress, weights
+        self.total, self.units = sum(weights), 0
+        if progress is not None:
+            progress(0, self.total)
+
+    def done(self, index: int) -> None:
+        self.units += self.weights[index]
+        if self.progress is not None:
+            self.progress(self.units, self.total)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while local workers are spawned: an ignored signal stays ignored across
+    fork and exec (and Python keeps it so), so the workers never receive a terminal's Ctrl-C
+    (the whole process group gets it) and never print a traceback; the caller handles it."""
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
+
+
+def _executor(jobs: int) -> Any:
+    """loky's reusable executor with ``jobs`` workers (the running one when it matches)."""
+    # joblib (with its bundled loky) only on this path: a run on one worker never loads it
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=jobs, timeout=WORKER_IDLE_TIMEOUT,
+                                 env=WORKER_ENV)
+
+
+def _nothing(shared: Any) -> None:
+    return None
+
+
+def start_workers(jobs: int, warm: Callable[[Any], Any] | None = None) -> None:
+    """Start ``jobs`` local workers now and return at once; each runs ``warm(None)`` (a
+    module-level function: unpickling it imports its module, and so what the tasks need).
+    :func:`run_tasks` with the same ``jobs`` reuses them. Nothing happens for ``jobs < 2``.
+    """
+    if jobs < 2:
+        return
+    with _sigint_ignored():
+        executor = _executor(jobs)
+        for _ in range(jobs):
+            executor.submit(_call, warm or _nothing, 0, None, (), True)
+
+
+def _run_loky(func, tasks, shared, jobs, counter, out) -> list[Any]:
     finished = False
     try:
-        with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
-            _start_workers(jobs)
-            results = Parallel(return_as="generator_unordered", batch_size=1,
-                               pre_dispatch="2*n_jobs")(
-                delayed(_call)(func, i, shared, t, True) for i, t in enumerate(tasks))
-            for index, value in results:
-                out[index] = value
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        with _sigint_ignored():
+            executor = _executor(jobs)
+            futures = [executor.submit(_call, func, i, shared, t, True)
+                       for i, t in enumerate(tasks)]
+        for fut in as_completed(futures):
+            index, value = fut.result()
+            out[index] = value
+            counter.done(index)
         finished = True
     finally:
         if not finished:
@@ -124,24 +192,12 @@ def _run_loky(func, tasks, shared, jobs, progress, out) -> list[Any]:
 
 
 def _start_workers(jobs: int) -> None:
-    """Start the loky workers with SIGINT ignored, so that they never receive Ctrl-C.
-
-    A terminal's Ctrl-C goes to the whole process group; a worker interrupted while it
-    starts up would print a traceback. An ignored signal stays ignored across fork and exec
-    (and Python keeps it so), so SIGINT is ignored here only while the workers are spawned
-    (joblib's generator output returns once the first tasks are submitted, i.e. the
-    processes forked), then restored; the workers' start-up is waited for afterwards.
-    """
-    from joblib import Parallel, delayed
-
-    main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        started = Parallel(return_as="generator")(delayed(os.getpid)() for _ in range(jobs))
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, old)
-    list(started)
+    """Start the local workers and wait until they run (benchmarks: start-up untimed)."""
+    with _sigint_ignored():
+        executor = _executor(jobs)
+        started = [executor.submit(_call, _nothing, 0, None, (), True) for _ in range(jobs)]
+    for fut in started:
+        fut.result()
 
 
 def _stop_loky() -> None:
@@ -156,9 +212,10 @@ def _stop_loky() -> None:
         executor.shutdown(wait=True, kill_workers=True)
 
 
-def _run_dask(func, tasks, shared, scheduler, progress, out) -> list[Any]:
+def _run_dask(func, tasks, shared, scheduler, counter, out) -> list[Any]:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise InputError("--scheduler needs Dask distributed, which is not installed; "
                          "install it with: pip install 'dask[distributed]'.") from None
@@ -174,13 +231,10 @@ def _run_dask(func, tasks, shared, scheduler, progress, out) -> list[Any]:
         shared_f = client.scatter(shared, broadcast=True, hash=False)
         futures = [client.submit(_call, func, i, shared_f, t, False, pure=False)
                    for i, t in enumerate(tasks)]
-        done = 0
-        for fut in as_completed(futures, loop=client.loop):
+        for fut in dask_completed(futures, loop=client.loop):
             index, value = fut.result()
             out[index] = value
-            done += 1
-            if progress is not None:
-                progress(done, len(tasks))
+            counter.done(index)
         finished = True
     finally:
         if futures and not finished:

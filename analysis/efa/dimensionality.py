@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.efa.extraction import extract, reduced_eigenvalues
 
@@ -117,7 +117,7 @@ def bartlett_sphericity(r: Any, n: int) -> Bartlett:
                          "needs a positive determinant.")
     stat = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     df = p * (p - 1) // 2
-    return Bartlett(stat, df, float(stats.chi2.sf(stat, df)), int(n))
+    return Bartlett(stat, df, float(chi2_sf(stat, df)), int(n))
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,9 @@ class ParallelAnalysis:
         Their ``quant`` quantiles: the criteria.
     n_components, n_factors : int
         How many leading observed eigenvalues exceed the criterion.
+    simulation : str
+        ``"normal data"``, or ``"Wishart"`` above :data:`WISHART_N` rows (see
+        :func:`parallel_analysis`).
     """
 
     observed_pc: np.ndarray
@@ -149,11 +152,13 @@ class ParallelAnalysis:
     n_iter: int
     quant: float
     seed: int | None
+    simulation: str = "normal data"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_factors": self.n_factors, "n_components": self.n_components, "n": self.n,
             "n_iter": self.n_iter, "quant": self.quant, "seed": self.seed,
+            "simulation": self.simulation,
             "observed_fa": self.observed_fa.tolist(), "observed_pc": self.observed_pc.tolist(),
             "simulated_fa": self.simulated_fa.tolist(),
             "simulated_pc": self.simulated_pc.tolist(),
@@ -166,6 +171,26 @@ class ParallelAnalysis:
             "observed_fa": self.observed_fa, "criterion_fa": self.quantile_fa,
             "observed_pc": self.observed_pc, "criterion_pc": self.quantile_pc,
         })
+
+
+#: Above this many rows parallel analysis draws the simulated correlation matrices from their
+#: exact (Wishart) distribution instead of simulating the rows: the cost no longer grows
+#: with N (200,000 x 40 x 20 normal draws took a minute).
+WISHART_N = 20_000
+
+
+def _wishart_corr(gen: np.random.Generator, n: int, p: int) -> np.ndarray:
+    """The correlation matrix of ``n`` rows of p independent normals, drawn from its exact
+    distribution: the centred cross-products are Wishart(n - 1, I), drawn by Bartlett's
+    decomposition ``W = A A'`` (A lower triangular, ``A_ii^2 ~ chi2(n - i)``, i = 1..p,
+    ``A_ij ~ N(0, 1)`` below the diagonal)."""
+    a = np.tril(gen.standard_normal((p, p)), -1)
+    a[np.diag_indices(p)] = np.sqrt(gen.chisquare(n - 1 - np.arange(p)))
+    w = a @ a.T
+    d = 1.0 / np.sqrt(np.diag(w))
+    c = w * np.outer(d, d)
+    np.fill_diagonal(c, 1.0)
+    return c
 
 
 def _leading(observed: np.ndarray, criterion: np.ndarray) -> int:
@@ -201,7 +226,9 @@ def parallel_analysis(r: Any, n: int, *, rng: int | np.random.Generator | None =
     matrix (components) and of that matrix with one-factor minres communalities on the
     diagonal (factors) are computed; the suggested number is how many leading observed
     eigenvalues exceed the ``quant`` quantile of the simulated ones (psych's rule, with
-    ``sim = TRUE``). The polychoric variant compares polychoric eigenvalues with normal data,
+    ``sim = TRUE``). Above :data:`WISHART_N` rows the simulated correlation matrices are
+    drawn from their exact distribution (:func:`_wishart_corr`: the same distribution, at a
+    cost independent of N; ``simulation = "Wishart"`` in the result). The polychoric variant compares polychoric eigenvalues with normal data,
     as ``fa.parallel(cor = "poly")`` does for its simulated criterion.
 
     Examples
@@ -227,8 +254,10 @@ def parallel_analysis(r: Any, n: int, *, rng: int | np.random.Generator | None =
     obs_fa = _fa_values(r)
     sim_pc = np.empty((n_iter, p))
     sim_fa = np.empty((n_iter, p))
+    wishart = n > WISHART_N
     for i in range(n_iter):
-        c = np.corrcoef(gen.standard_normal((n, p)), rowvar=False)
+        c = (_wishart_corr(gen, int(n), p) if wishart
+             else np.corrcoef(gen.standard_normal((n, p)), rowvar=False))
         sim_pc[i] = np.sort(np.linalg.eigvalsh(c))[::-1]
         sim_fa[i] = _fa_values(c)
     # R's quantile type 7 is numpy's default "linear"
@@ -239,6 +268,7 @@ def parallel_analysis(r: Any, n: int, *, rng: int | np.random.Generator | None =
         simulated_fa=sim_fa.mean(axis=0), quantile_pc=q_pc, quantile_fa=q_fa,
         n_components=_leading(obs_pc, q_pc), n_factors=_leading(obs_fa, q_fa), n=int(n),
         n_iter=int(n_iter), quant=float(quant), seed=seed,
+        simulation="Wishart" if wishart else "normal data",
     )
 
 

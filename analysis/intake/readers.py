@@ -35,6 +35,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 import logging
 import re
 import unicodedata
@@ -356,7 +357,7 @@ def _parse(text: str, delimiter: str, limit: int) -> list[list[str]]:
 
 
 def _blank_text(rec: list[str]) -> bool:
-    return not any(c.strip() for c in rec)
+    return not any(map(str.strip, rec))
 
 
 def _records(text: str, delimiter: str, source: str) -> tuple[list[list[str]], list[int], int]:
@@ -380,9 +381,9 @@ def _records(text: str, delimiter: str, source: str) -> tuple[list[list[str]], l
         try:
             for rec in reader:
                 if len(shared) < _SHARED_CELLS:
-                    rec = [shared.setdefault(c, c) for c in rec]
+                    rec = list(map(shared.setdefault, rec, rec))
                 else:
-                    rec = [shared.get(c, c) for c in rec]
+                    rec = list(map(shared.get, rec, rec))
                 if _blank_text(rec):
                     if records:
                         first_blank = first_blank or reader.line_num
@@ -547,7 +548,7 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     start = _header_index(records, ends, header_row, source, "line", notes)
     header, body = records[start], records[start + 1:]
     if decimal is None:
-        decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
+        decimal, n_comma, n_dot = _sniff_decimal(itertools.chain.from_iterable(body))
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
     table = table_from_rows(header, body, source=source, fmt="csv", notes=notes,
                             encoding=enc, delimiter=delimiter, decimal=decimal)
@@ -628,7 +629,7 @@ def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None,
     start = _header_index(found.records, rows, header_row, source, "row", notes)
     header, body = found.records[start], found.records[start + 1:]
     if decimal is None:
-        decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
+        decimal, n_comma, n_dot = _sniff_decimal(itertools.chain.from_iterable(body))
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
     # sheet coordinates -> data row numbers (the header is row 0) and column positions
     top = rows[start]

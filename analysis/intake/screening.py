@@ -73,8 +73,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.intake.responses import IntakeResult
 
@@ -200,6 +200,19 @@ def _pairwise_cov(x: np.ndarray) -> np.ndarray:
     return cov
 
 
+def _patterns(ok: np.ndarray, keep) -> list[np.ndarray]:
+    """The rows of each missingness pattern (rows of ``ok`` alike), in order of first
+    appearance, for the patterns ``keep(pattern)`` accepts."""
+    if not len(ok):
+        return []
+    uniq, first, inverse = np.unique(ok, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=len(uniq)))[:-1]
+    groups = np.split(order, bounds)
+    return [groups[u] for u in np.argsort(first) if keep(uniq[u])]
+
+
 def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Mahalanobis D² of each row on the items it answered, with its chi-square p.
 
@@ -238,27 +251,22 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
     if k and eig.min() > 1e-10 * max(eig.max(), 1e-300):
         # one inverse P = S^-1; the answered block's inverse is the Schur complement
         # P_oo - P_om P_mm^-1 P_mo, so D2 = d'P_oo d - v'P_mm^-1 v with v = P_mo d.
+        # All rows at once, then one stacked solve per number of missing answers (not a
+        # loop over rows): the cost grows linearly in N.
         prec = np.linalg.inv(cov)
-        for i in range(n):
-            o = ok[i]
-            if not o.any():
-                continue
-            d = dev[i]  # zero where missing, so P @ d uses only answered items
-            pd_ = prec @ d
-            val = float(d @ pd_)
-            if not o.all():
-                m = ~o
-                v = pd_[m]
-                val -= float(v @ np.linalg.solve(prec[np.ix_(m, m)], v))
-            d2[i] = val
+        pd_ = dev @ prec  # dev is zero where missing, so P @ d uses only answered items
+        d2 = np.einsum("ij,ij->i", dev, pd_)
+        n_miss = k - df
+        d2[n_miss == k] = np.nan
+        for m in np.unique(n_miss[(n_miss > 0) & (n_miss < k)]):
+            rows = np.flatnonzero(n_miss == m)
+            idx = np.nonzero(~ok[rows])[1].reshape(len(rows), m)  # each row's missing items
+            v = np.take_along_axis(pd_[rows], idx, axis=1)
+            p_mm = prec[idx[:, :, None], idx[:, None, :]]
+            d2[rows] -= np.einsum("ij,ij->i", v, np.linalg.solve(p_mm, v[..., None])[..., 0])
     else:
-        patterns: dict[bytes, list[int]] = {}
-        for i in range(n):
-            patterns.setdefault(ok[i].tobytes(), []).append(i)
-        for rows in patterns.values():
+        for rows in _patterns(ok, lambda o: o.any()):
             o = ok[rows[0]]
-            if not o.any():
-                continue
             block = cov[np.ix_(o, o)]
             if np.isnan(block).any():
                 continue
@@ -266,7 +274,7 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
             d2[rows] = np.sum((dv @ np.linalg.pinv(block)) * dv, axis=1)
             pinv_used = True
     with np.errstate(invalid="ignore"):
-        p = np.where(np.isnan(d2), np.nan, stats.chi2.sf(d2, np.maximum(df, 1)))
+        p = np.where(np.isnan(d2), np.nan, chi2_sf(d2, np.maximum(df, 1)))
     return d2, df, p, pinv_used
 
 
@@ -286,17 +294,17 @@ def person_total(x: np.ndarray) -> np.ndarray:
     ok = ~np.isnan(x)
     total = np.nansum(x, axis=0)
     count = ok.sum(axis=0)
-    out = np.full(x.shape[0], np.nan)
-    for i in range(x.shape[0]):
-        o = ok[i] & (count > 1)
-        if o.sum() < 3:
-            continue
-        others = (total[o] - x[i, o]) / (count[o] - 1)
-        a, b = x[i, o] - x[i, o].mean(), others - others.mean()
-        den = math.sqrt(float(np.sum(a * a) * np.sum(b * b)))
-        if den > 0:
-            out[i] = float(np.sum(a * b)) / den
-    return out
+    # all rows at once: w marks the items each row's correlation is taken over
+    w = ok & (count > 1)
+    n_w = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        others = np.where(w, (total - np.where(w, x, 0.0)) / np.maximum(count - 1, 1), 0.0)
+        xs = np.where(w, x, 0.0)
+        a = np.where(w, xs - (xs.sum(axis=1) / n_w)[:, None], 0.0)
+        b = np.where(w, others - (others.sum(axis=1) / n_w)[:, None], 0.0)
+        den = np.sqrt(np.sum(a * a, axis=1) * np.sum(b * b, axis=1))
+        r = np.sum(a * b, axis=1) / den
+    return np.where((n_w >= 3) & (den > 0), r, np.nan)
 
 
 # -- result -------------------------------------------------------------------------------

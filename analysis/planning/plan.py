@@ -48,7 +48,7 @@ from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
-from lospw.analysis.core.parallel import run_tasks
+from lospw.analysis.core.parallel import run_tasks, start_workers
 from lospw.analysis.planning.population import MAX_SIMULATED_N
 from lospw.analysis.planning.population_moments import polychoric_limit, score_moments
 from lospw.analysis.planning.simulate import simulate
@@ -123,7 +123,7 @@ def _clean(pop: Any) -> Any:
                                careless_random=0.0, careless_straightline=0.0)
 
 
-def _dwls_reference(pop: Any, syntax: str, loadings: pd.DataFrame, seed: int
+def _dwls_reference(pop: Any, syntax: str, items_order: list[str], seed: int
                     ) -> tuple[np.ndarray, np.ndarray]:
     """WLSMV's pseudo-true loadings, from one large sample of the population.
 
@@ -141,7 +141,7 @@ def _dwls_reference(pop: Any, syntax: str, loadings: pd.DataFrame, seed: int
     with threadpool_limits(limits=1, user_api="blas"):
         res = fit_cfa(items, syntax, estimator="WLSMV")
     lo = res.parameters[res.parameters["op"] == "=~"]
-    if not res.converged or list(lo["rhs"]) != list(loadings["item"]):
+    if not res.converged or list(lo["rhs"]) != list(items_order):
         raise InputError("The WLSMV reference fit on the large population sample did not "
                          "converge; check the population model (or use estimator 'ML').")
     return lo["est"].to_numpy(float), lo["std_all"].to_numpy(float)
@@ -155,7 +155,7 @@ def _population_fit(syntax: str, moments: pd.DataFrame):
 
 
 def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
-            seed: int = 1) -> tuple[PlanSetup, dict[str, Any]]:
+            seed: int = 1, dwls_reference: bool = True) -> tuple[PlanSetup, dict[str, Any]]:
     """The setup of a plan and its population values.
 
     Parameters
@@ -166,6 +166,11 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
         One of :data:`ALTERNATIVES` that the key allows. Default: ``grouped`` (the key's
         ``higher_order`` groups as factors: fewer factors, the theory-driven rival of the
         key's structure) when the key has groups, else ``one_factor``.
+    seed : int
+    dwls_reference : bool
+        WLSMV: compute the pseudo-true values now (default). ``False`` leaves them out
+        (``limit_*`` columns absent): :func:`plan_sample_size` computes them on a worker
+        beside the first replications.
 
     Returns
     -------
@@ -215,16 +220,6 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
                              "free": lo["free"].to_numpy() > 0,
                              "est": lo["est"].to_numpy(float),
                              "std_all": lo["std_all"].to_numpy(float)})
-    if estimator == "WLSMV":
-        # DWLS weights the misfit of a misspecified model differently from ML: keep the exact
-        # ML fit of the polychoric limit beside it, use the DWLS values as the reference
-        loadings["limit_est"] = loadings["est"]
-        loadings["limit_std_all"] = loadings["std_all"]
-        est, std = _dwls_reference(clean, models[KEY_MODEL].syntax, loadings, seed)
-        loadings["est"], loadings["std_all"] = est, std
-        source += ("; values: WLSMV fitted to one sample of "
-                   f"{_DWLS_N:,} respondents (seed spawn_key (0, 0), "
-                   f"{_DWLS_WORKPLACES} workplaces)")
     f_key = key_fit.fit["chisq"] / _POP_N
     rows = []
     for name in nested:
@@ -249,7 +244,23 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
                         "syntax": models[alternative].syntax},
         "moments": source,
     }
+    if estimator == "WLSMV" and dwls_reference:
+        _attach_dwls(reference, *_dwls_reference(clean, setup.key_syntax,
+                                                 list(loadings["item"]), seed))
     return setup, reference
+
+
+def _attach_dwls(reference: dict[str, Any], est: np.ndarray, std: np.ndarray) -> None:
+    """Make WLSMV's pseudo-true values (:func:`_dwls_reference`) the reference loadings."""
+    # DWLS weights the misfit of a misspecified model differently from ML: keep the exact
+    # ML fit of the polychoric limit beside it, use the DWLS values as the reference
+    loadings = reference["loadings"]
+    loadings["limit_est"] = loadings["est"]
+    loadings["limit_std_all"] = loadings["std_all"]
+    loadings["est"], loadings["std_all"] = est, std
+    reference["moments"] += ("; values: WLSMV fitted to one sample of "
+                             f"{_DWLS_N:,} respondents (seed spawn_key (0, 0), "
+                             f"{_DWLS_WORKPLACES} workplaces)")
 
 
 def _proper(res: Any) -> bool:
@@ -359,13 +370,22 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"The seed must be a whole number >= 0; got {seed!r}.")
     criteria = Criteria() if criteria is None else criteria
+    parallel = scheduler is not None or jobs > 1
+    if scheduler is None:
+        start_workers(jobs, warm=_warm)  # they start up while the population values are fitted
     setup, reference = prepare(pop, estimator=estimator, alternative=alternative,
-                               seed=int(seed))
+                               seed=int(seed), dwls_reference=not parallel)
     _preflight(setup, sizes[0], int(seed))
-    tasks = [(n, r, int(seed)) for n in sizes for r in range(int(reps))]
+    tasks, weights = _tasks(sizes, int(reps), int(seed), jobs if scheduler is None else 8)
+    if parallel and estimator == "WLSMV":  # the DWLS reference fit: a task beside the others
+        tasks.insert(0, ("dwls", 0, (), int(seed)))
+        weights.insert(0, 0)
     log.info("plan: %d sizes x %d replications, estimator %s", len(sizes), reps, estimator)
-    records = run_tasks(replicate, tasks, shared=setup, jobs=jobs, scheduler=scheduler,
-                        progress=progress)
+    results = run_tasks(_plan_task, tasks, shared=setup, jobs=jobs, scheduler=scheduler,
+                        progress=progress, weights=weights)
+    if parallel and estimator == "WLSMV":
+        _attach_dwls(reference, *results.pop(0))
+    records = [record for chunk in results for record in chunk]
     info = {"description": pop.description, "synthetic": True,
             "n_items": len(pop.items), "n_factors": len(pop.factors),
             "unusable_share": pop.careless_random + pop.careless_straightline
@@ -376,6 +396,38 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
         info["file"] = Path(population_file).name
         info["sha256"] = sha256_file(population_file)
     return summarise(setup, reference, sizes, int(reps), int(seed), records, criteria, info)
+
+
+#: Chunks per worker: tasks are chunks of replications (fewer, larger messages to and from
+#: the workers), small enough that the last chunks finish close together.
+_CHUNKS_PER_WORKER = 8
+
+
+def _tasks(sizes: list[int], reps: int, seed: int, workers: int
+           ) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """The replications as tasks ``("reps", n, (r, ...), seed)`` and their sizes: one each
+    in this process, chunks of ``ceil(total / (8 workers))`` on workers. The chunking does
+    not change any result: every replication draws from its own seed."""
+    total = len(sizes) * reps
+    size = 1 if workers <= 1 else max(1, math.ceil(total / (workers * _CHUNKS_PER_WORKER)))
+    tasks: list[tuple[Any, ...]] = []
+    for n in sizes:
+        for start in range(0, reps, size):
+            tasks.append(("reps", n, tuple(range(start, min(start + size, reps))), seed))
+    return tasks, [len(t[2]) for t in tasks]
+
+
+def _plan_task(setup: PlanSetup, kind: str, n: int, reps: tuple[int, ...], seed: int) -> Any:
+    """One task of a plan: a chunk of replications, or (``"dwls"``) WLSMV's reference fit."""
+    if kind == "dwls":
+        return _dwls_reference(setup.population, setup.key_syntax,
+                               [item for _, item in setup.loadings], seed)
+    return [replicate(setup, n, r, seed) for r in reps]
+
+
+def _warm(shared: Any) -> None:
+    """Run by each new worker: unpickling it imports this module (and the engine with it)."""
+    return None
 
 
 def _preflight(setup: PlanSetup, n: int, seed: int) -> None:

@@ -59,8 +59,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from lospw.analysis.core.distributions import norm_cdf, norm_pdf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.yamlio import as_id, load_yaml
@@ -222,11 +222,11 @@ def ordinal_attenuation(thresholds: Any) -> float:
     0.9547
     """
     tau = np.asarray(thresholds, dtype=float)
-    cdf = np.concatenate([[0.0], stats.norm.cdf(tau), [1.0]])
+    cdf = np.concatenate([[0.0], norm_cdf(tau), [1.0]])
     p = np.diff(cdf)
     scores = np.arange(1, len(p) + 1)
     var = float(np.sum(p * scores**2) - np.sum(p * scores) ** 2)
-    return float(np.sum(stats.norm.pdf(tau)) / math.sqrt(var))
+    return float(np.sum(norm_pdf(tau)) / math.sqrt(var))
 
 
 # -- parsing --------------------------------------------------------------------------------

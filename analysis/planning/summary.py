@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["FIT_CUTOFFS", "Criteria", "PlanResult", "criteria_met", "summarise"]
 
@@ -355,8 +354,12 @@ def _normal_theory_power(n: int, delta_f: float, df: float, alpha: float) -> flo
     """
     if not (math.isfinite(delta_f) and df > 0):
         return math.nan
-    crit = stats.chi2.ppf(1 - alpha, df)
-    return float(stats.ncx2.sf(crit, df, max(n * delta_f, 1e-12)))
+    # scipy.stats (half a second of import) only here, where a plan asks for power: the
+    # noncentral upper tail has no public scipy.special function (analysis/core/distributions)
+    from scipy.stats import chi2, ncx2
+
+    crit = chi2.ppf(1 - alpha, df)
+    return float(ncx2.sf(crit, df, max(n * delta_f, 1e-12)))
 
 
 def _recommend(summary: pd.DataFrame, unusable: float) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import f_sf, t_ppf
 from lospw.analysis.core.key import Key
 
 __all__ = [
@@ -173,7 +173,7 @@ def icc_oneway(y: np.ndarray, groups: np.ndarray) -> dict[str, float]:
         out["icc1"] = (msb - msw) / (msb + (k - 1) * msw)
     if msw > 0:
         out["f"] = msb / msw
-        out["p_value"] = float(stats.f.sf(out["f"], ng - 1, n - ng))
+        out["p_value"] = float(f_sf(out["f"], ng - 1, n - ng))
     return out
 
 
@@ -194,7 +194,7 @@ def mean_ci(y: np.ndarray, level: float = 0.95) -> tuple[float, float, float, fl
     if n < 2:
         return m, float("nan"), float("nan"), float("nan"), n
     sd = float(y.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    half = float(t_ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
     return m, sd, float(m - half), float(m + half), n
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import t_ppf
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["RCI_CRIT", "ChangeResult", "compare_waves", "reliable_change_index", "welch_ci"]
@@ -65,7 +65,7 @@ def welch_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, 
     if se == 0:
         return diff, 0.0, diff, diff
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    half = float(t_ppf(0.5 + level / 2, df)) * se
     return diff, se, diff - half, diff + half
 
 
@@ -219,7 +219,7 @@ def compare_waves(baseline: pd.DataFrame, followup: pd.DataFrame, scales: Sequen
             if len(d) >= 2:
                 m, sd = float(d.mean()), float(d.std(ddof=1))
                 se = sd / np.sqrt(len(d))
-                half = float(stats.t.ppf(0.975, len(d) - 1)) * se
+                half = float(t_ppf(0.975, len(d) - 1)) * se
                 est = ("paired", m, se, m - half, m + half)
             else:
                 est = ("independent", *welch_ci(a, c))

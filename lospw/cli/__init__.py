@@ -108,9 +108,25 @@ def exit_broken_pipe() -> None:
     sys.exit(BROKEN_PIPE)
 
 
+#: Environment variables that set the number of BLAS threads (OpenBLAS, OpenMP, MKL).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _one_blas_thread() -> None:
+    """Run BLAS on one thread unless the user set a thread count (any of
+    :data:`BLAS_THREAD_VARIABLES`). lospw's matrices are small (tens to a few hundred items):
+    threads of a multi-threaded BLAS spend more time waiting for each other than computing,
+    most of all on a busy machine (one omega fit took 40 times longer with two OpenBLAS
+    threads). Work is spread over processes instead (``lospw plan --jobs``). It takes effect
+    because numpy is not imported yet: BLAS reads the variables when it loads."""
+    if not any(v in os.environ for v in BLAS_THREAD_VARIABLES):
+        os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; see the module docstring for the exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _one_blas_thread()
     debug = "--debug" in args
     with warnings.catch_warnings(), _terminate_as_interrupt():
         if not debug:

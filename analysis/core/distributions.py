@@ -1,0 +1,243 @@
+"""Probability distributions from :mod:`scipy.special`: the few lospw needs, cheap to import.
+
+``import scipy.stats`` costs about half a second of start-up (it loads every distribution,
+the statistical tests, ``scipy.spatial`` and ``scipy.ndimage``); every command would pay it
+for a p-value. These functions call the same special functions that ``scipy.stats`` calls
+(``scipy/stats/_continuous_distns.py``), with the same treatment of the edges (invalid
+parameters give NaN, arguments below the support give 0 / 1), so the numbers are identical
+to ``scipy.stats.<dist>.<method>`` (``tests/analysis/core/test_distributions.py`` checks
+it on a grid, edges included).
+
+========================  =====================================  ==================
+function                  formula                                scipy.stats
+========================  =====================================  ==================
+``norm_cdf(x)``           :math:`\\Phi(x)` = ``ndtr(x)``          ``norm.cdf``
+``norm_sf(x)``            :math:`1 - \\Phi(x) = \\Phi(-x)`         ``norm.sf``
+``norm_ppf(q)``           :math:`\\Phi^{-1}(q)` = ``ndtri(q)``    ``norm.ppf``
+``norm_pdf(x)``           :math:`e^{-x^2/2} / \\sqrt{2\\pi}`        ``norm.pdf``
+``chi2_cdf(x, df)``       ``chdtr(df, x)``                       ``chi2.cdf``
+``chi2_sf(x, df)``        ``chdtrc(df, x)``                      ``chi2.sf``
+``chi2_ppf(q, df)``       ``2 gammaincinv(df/2, q)``             ``chi2.ppf``
+``ncx2_cdf(x, df, nc)``   ``chndtr(df, nc, x)`` (nc = 0: chi2)   ``ncx2.cdf``
+``f_sf(x, d1, d2)``       ``fdtrc(d1, d2, x)``                   ``f.sf``
+``f_ppf(q, d1, d2)``      ``fdtri(d1, d2, q)``                   ``f.ppf``
+``t_ppf(q, df)``          ``stdtrit(df, q)``                     ``t.ppf``
+========================  =====================================  ==================
+
+Scalars in give numpy float64 scalars out, arrays give arrays (as ``scipy.stats``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+__all__ = ["chi2_cdf", "chi2_ppf", "chi2_sf", "f_ppf", "f_sf", "ncx2_cdf", "norm_cdf",
+           "norm_pdf", "norm_ppf", "norm_sf", "t_ppf"]
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def _out(values: np.ndarray) -> np.ndarray | np.float64:
+    return values[()] if values.ndim == 0 else values
+
+
+def _lower_tail(x, pars_ok, a: float, fn):
+    """cdf-like evaluation as ``rv_continuous.cdf``: NaN for invalid parameters or x, 0 at or
+    below the support's lower end ``a``, 1 at or beyond +inf, ``fn`` inside."""
+    x = np.asarray(x, dtype=float)
+    pars_ok = np.broadcast_to(pars_ok, np.broadcast(x, pars_ok).shape)
+    x = np.broadcast_to(x, pars_ok.shape)
+    out = np.zeros(pars_ok.shape)
+    inside = pars_ok & (x > a) & (x < np.inf)
+    out[(~pars_ok) | np.isnan(x)] = np.nan
+    out[pars_ok & (x >= np.inf)] = 1.0
+    if inside.any():
+        out[inside] = fn(inside)
+    return _out(out)
+
+
+def _upper_tail(x, pars_ok, a: float, fn):
+    """sf-like evaluation as ``rv_continuous.sf``: NaN for invalid parameters or x, 1 at or
+    below the support's lower end ``a``, 0 at +inf, ``fn`` inside."""
+    x = np.asarray(x, dtype=float)
+    pars_ok = np.broadcast_to(pars_ok, np.broadcast(x, pars_ok).shape)
+    x = np.broadcast_to(x, pars_ok.shape)
+    out = np.zeros(pars_ok.shape)
+    inside = pars_ok & (x > a) & (x < np.inf)
+    out[(~pars_ok) | np.isnan(x)] = np.nan
+    out[pars_ok & (x <= a)] = 1.0
+    if inside.any():
+        out[inside] = fn(inside)
+    return _out(out)
+
+
+def _quantile(q, pars_ok, a: float, fn):
+    """ppf-like evaluation as ``rv_continuous.ppf``: NaN outside [0, 1] or for invalid
+    parameters, the support's ends at 0 and 1, ``fn`` inside."""
+    q = np.asarray(q, dtype=float)
+    pars_ok = np.broadcast_to(pars_ok, np.broadcast(q, pars_ok).shape)
+    q = np.broadcast_to(q, pars_ok.shape)
+    out = np.full(pars_ok.shape, np.nan)
+    inside = pars_ok & (q > 0) & (q < 1)
+    out[pars_ok & (q == 0)] = a
+    out[pars_ok & (q == 1)] = np.inf
+    if inside.any():
+        out[inside] = fn(inside)
+    return _out(out)
+
+
+def _df_ok(*dfs) -> np.ndarray:
+    ok = np.asarray(True)
+    for d in dfs:
+        d = np.asarray(d, dtype=float)
+        ok = ok & (d > 0)
+    return ok
+
+
+def _at(values, mask: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values, dtype=float), mask.shape)[mask]
+
+
+def norm_cdf(x):
+    """Standard normal distribution function :math:`\\Phi(x)`.
+
+    Examples
+    --------
+    >>> float(norm_cdf(0.0))
+    0.5
+    """
+    return _out(np.asarray(special.ndtr(np.asarray(x, dtype=float))))
+
+
+def norm_sf(x):
+    """Standard normal upper tail :math:`1 - \\Phi(x) = \\Phi(-x)`.
+
+    Examples
+    --------
+    >>> round(float(2 * norm_sf(1.959963984540054)), 12)
+    0.05
+    """
+    return norm_cdf(-np.asarray(x, dtype=float))
+
+
+def norm_ppf(q):
+    """Standard normal quantile :math:`\\Phi^{-1}(q)`.
+
+    Examples
+    --------
+    >>> round(float(norm_ppf(0.975)), 6)
+    1.959964
+    """
+    return _out(np.asarray(special.ndtri(np.asarray(q, dtype=float))))
+
+
+def norm_pdf(x):
+    """Standard normal density :math:`\\phi(x) = e^{-x^2/2} / \\sqrt{2\\pi}`.
+
+    Examples
+    --------
+    >>> round(float(norm_pdf(0.0)), 6)
+    0.398942
+    """
+    x = np.asarray(x, dtype=float)
+    return _out(np.asarray(np.exp(-x**2 / 2.0) / _SQRT_2PI))
+
+
+def chi2_cdf(x, df):
+    """Chi-square distribution function :math:`P(\\chi^2_{df} \\le x)`.
+
+    Examples
+    --------
+    >>> round(float(chi2_cdf(3.841458820694124, 1)), 12)
+    0.95
+    """
+    ok = _df_ok(df)
+    return _lower_tail(x, ok, 0.0, lambda m: special.chdtr(_at(df, m), _at(x, m)))
+
+
+def chi2_sf(x, df):
+    """Chi-square upper tail (the p-value of a chi-square test) :math:`P(\\chi^2_{df} > x)`.
+
+    Examples
+    --------
+    >>> round(float(chi2_sf(3.841458820694124, 1)), 12)
+    0.05
+    """
+    ok = _df_ok(df)
+    return _upper_tail(x, ok, 0.0, lambda m: special.chdtrc(_at(df, m), _at(x, m)))
+
+
+def chi2_ppf(q, df):
+    """Chi-square quantile: :math:`x` with :math:`P(\\chi^2_{df} \\le x) = q`, as
+    :math:`2\\,P^{-1}(df/2, q)` (inverse regularised lower incomplete gamma).
+
+    Examples
+    --------
+    >>> round(float(chi2_ppf(0.95, 1)), 6)
+    3.841459
+    """
+    ok = _df_ok(df)
+    return _quantile(q, ok, 0.0,
+                     lambda m: 2 * special.gammaincinv(_at(df, m) / 2, _at(q, m)))
+
+
+def ncx2_cdf(x, df, nc):
+    """Noncentral chi-square distribution function (``nc = 0``: the central one).
+
+    Examples
+    --------
+    >>> bool(ncx2_cdf(5.0, 3, 0.0) == chi2_cdf(5.0, 3))
+    True
+    """
+    ok = _df_ok(df) & np.isfinite(np.asarray(df, dtype=float)) & (np.asarray(nc) >= 0)
+
+    def inner(m: np.ndarray) -> np.ndarray:
+        xs, ds, ns = _at(x, m), _at(df, m), _at(nc, m)
+        with np.errstate(all="ignore"):
+            return np.where(ns != 0, special.chndtr(xs, ds, ns), special.chdtr(ds, xs))
+
+    return _lower_tail(x, ok, 0.0, inner)
+
+
+def f_sf(x, dfn, dfd):
+    """F distribution upper tail :math:`P(F_{d_1, d_2} > x)`.
+
+    Examples
+    --------
+    >>> round(float(f_sf(1.0, 5, 5)), 12)
+    0.5
+    """
+    ok = _df_ok(dfn, dfd)
+    return _upper_tail(x, ok, 0.0,
+                       lambda m: special.fdtrc(_at(dfn, m), _at(dfd, m), _at(x, m)))
+
+
+def f_ppf(q, dfn, dfd):
+    """F distribution quantile.
+
+    Examples
+    --------
+    >>> round(float(f_ppf(0.5, 5, 5)), 12)
+    1.0
+    """
+    ok = _df_ok(dfn, dfd)
+    return _quantile(q, ok, 0.0,
+                     lambda m: special.fdtri(_at(dfn, m), _at(dfd, m), _at(q, m)))
+
+
+def t_ppf(q, df):
+    """Student t quantile.
+
+    Examples
+    --------
+    >>> round(float(t_ppf(0.975, 10)), 6)
+    2.228139
+    """
+    ok = _df_ok(df)
+    q_arr = np.asarray(q, dtype=float)
+    out = _quantile(q_arr, ok, -np.inf,
+                    lambda m: special.stdtrit(_at(df, m), _at(q_arr, m)))
+    return out

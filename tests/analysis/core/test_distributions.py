@@ -1,0 +1,70 @@
+"""The scipy.special distributions give exactly scipy.stats' numbers, edges included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from lospw.analysis.core import distributions as D
+
+X = np.array([-np.inf, -3.0, -1.0, 0.0, 1e-12, 0.3, 1.0, 3.84, 10.0, 250.0, np.inf, np.nan])
+Q = np.array([-0.1, 0.0, 1e-300, 1e-9, 0.025, 0.5, 0.975, 1 - 1e-12, 1.0, 1.1, np.nan])
+DF = [0.0, -1.0, 0.5, 1.0, 3.0, 17.0, 1e4, np.nan]
+
+
+def same(a, b) -> None:
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert np.ndim(a) == np.ndim(b)
+
+
+@pytest.mark.parametrize("x", [*X, X])
+def test_normal(x) -> None:
+    same(D.norm_cdf(x), stats.norm.cdf(x))
+    same(D.norm_sf(x), stats.norm.sf(x))
+    same(D.norm_pdf(x), stats.norm.pdf(x))
+
+
+@pytest.mark.parametrize("q", [*Q, Q])
+def test_normal_quantile(q) -> None:
+    same(D.norm_ppf(q), stats.norm.ppf(q))
+
+
+@pytest.mark.parametrize("df", DF)
+def test_chi2(df) -> None:
+    with np.errstate(all="ignore"):
+        same(D.chi2_sf(X, df), stats.chi2.sf(X, df))
+        same(D.chi2_cdf(X, df), stats.chi2.cdf(X, df))
+        same(D.chi2_ppf(Q, df), stats.chi2.ppf(Q, df))
+        for x in X:
+            same(D.chi2_sf(x, df), stats.chi2.sf(x, df))
+
+
+def test_chi2_vectorised_df() -> None:
+    x = np.array([1.0, 5.0, 20.0, 3.0])
+    df = np.array([1.0, 4.0, 0.0, 2.0])
+    same(D.chi2_sf(x, df), stats.chi2.sf(x, df))
+    same(D.chi2_sf(x, np.maximum(df, 1)), stats.chi2.sf(x, np.maximum(df, 1)))
+
+
+@pytest.mark.parametrize("nc", [0.0, 1e-12, 0.7, 25.0, -1.0, np.nan])
+@pytest.mark.parametrize("df", [1.0, 5.0, 0.0, np.inf])
+def test_ncx2(df, nc) -> None:
+    with np.errstate(all="ignore"):
+        same(D.ncx2_cdf(X, df, nc), stats.ncx2.cdf(X, df, nc))
+        same(D.ncx2_cdf(3.0, df, nc), stats.ncx2.cdf(3.0, df, nc))
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(1, 1), (3, 50), (0.5, 7.0), (0, 5), (4, -1), (2, np.nan)])
+def test_f(d1, d2) -> None:
+    with np.errstate(all="ignore"):
+        same(D.f_sf(X, d1, d2), stats.f.sf(X, d1, d2))
+        same(D.f_ppf(Q, d1, d2), stats.f.ppf(Q, d1, d2))
+        same(D.f_ppf(0.975, d1, d2), stats.f.ppf(0.975, d1, d2))
+
+
+@pytest.mark.parametrize("df", DF)
+def test_t(df) -> None:
+    with np.errstate(all="ignore"):
+        same(D.t_ppf(Q, df), stats.t.ppf(Q, df))
+        same(D.t_ppf(0.975, df), stats.t.ppf(0.975, df))
