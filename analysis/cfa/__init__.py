@@ -1,6 +1,7 @@
 """Confirmatory factor analysis: estimation (lavaan parity), competing models, comparison.
 
-The engine: ML, FIML, MLR, WLSMV, multi-group with equality constraints.
+The engine: ML, FIML, MLR, WLSMV, multi-group with equality constraints, two-level ML
+(``cluster =``, :mod:`lospw.analysis.cfa.twolevel`).
 
 Public API::
 
@@ -16,16 +17,21 @@ from lospw.analysis.cfa.fit import FIT_MEASURES
 from lospw.analysis.cfa.lrt import difference_test
 from lospw.analysis.cfa.partable import GROUP_EQUAL
 from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.twolevel import MIN_CLUSTERS, fit_twolevel
+from lospw.analysis.cfa.twolevel_result import TwoLevelResult
 
 __all__ = [
     "ESTIMATORS",
     "FIT_MEASURES",
     "GROUP_EQUAL",
+    "MIN_CLUSTERS",
     "MISSING",
     "PARAMETER_COLUMNS",
     "CFAResult",
     "FitWarning",
+    "TwoLevelResult",
     "default_estimator",
     "difference_test",
     "fit_cfa",
+    "fit_twolevel",
 ]
