@@ -18,6 +18,7 @@ observed-variable regressions handled later) is refused with a one-line
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -283,8 +284,8 @@ def split_levels(text: str) -> tuple[str, str] | None:
     if before:
         raise InputError(f"model syntax line {lines.index(before[0]) + 1}: a two-level model "
                          "starts with 'level: 1'; every statement belongs to a level block.")
-    bounds = heads + [(len(lines), "")]
-    for (start, name), (end, _) in zip(bounds[:-1], bounds[1:], strict=True):
+    bounds = [*heads, (len(lines), "")]
+    for (start, name), (end, _) in itertools.pairwise(bounds):
         level = _LEVEL_NAMES.get(name.lower())
         if level is None:
             raise InputError(f"model syntax line {start + 1}: unknown level {name!r}; write "

@@ -68,11 +68,11 @@ class ClusterData:
     @property
     def n(self) -> int:
         """Rows analysed."""
-        return int(len(self.x))
+        return len(self.x)
 
     @property
     def n_clusters(self) -> int:
-        return int(len(self.labels))
+        return len(self.labels)
 
     @property
     def n_values(self) -> int:
@@ -86,7 +86,6 @@ class ClusterData:
     def start_moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(S_PW, Sigma_B start, grand mean)`` from the available values (start only)."""
         x = self.x
-        p = x.shape[1]
         obs = ~np.isnan(x)
         x0 = np.where(obs, x, 0.0)
         cnt = np.add.reduceat(obs.astype(float), self.offsets, axis=0)

@@ -90,7 +90,7 @@ def em_saturated_2l(d: ClusterData, within_only: np.ndarray, *, tol: float = 1e-
 
     fx_old = loglik(sw, sb, mu_w, mu_b)
     fx, it = fx_old, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it: iterations used)
         mu = mu_w + mu_b
         cw2 = np.zeros((p, p))
         cb = np.zeros((p, p))

@@ -55,7 +55,7 @@ class Evaluation:
     """Intermediate quantities at one (Sigma_W, Sigma_B, mu): ``m2ll`` (-2 logL) and the
     pieces the gradient reuses."""
 
-    __slots__ = ("m2ll", "wt", "q", "a", "pj", "ib", "v", "sb")
+    __slots__ = ("a", "ib", "m2ll", "pj", "q", "sb", "v", "wt")
 
 
 def evaluate(d: ClusterData, sw: np.ndarray, sb: np.ndarray, mu: np.ndarray
@@ -149,7 +149,7 @@ def _size_bins(sizes: np.ndarray) -> list[tuple[float, int]]:
     for b in range(MAX_SIZE_BINS):
         sel = sizes[which == b]
         if len(sel):
-            out.append((float(sel.mean()), int(len(sel))))
+            out.append((float(sel.mean()), len(sel)))
     return out
 
 

@@ -16,6 +16,7 @@ a cluster), which this engine does not model: it is refused.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -81,7 +82,7 @@ def build_twolevel_partable(within: Sequence[Statement], between: Sequence[State
     >>> int(t.loc[(t.op == "=~") & (t.rhs == "y2"), "x"].nunique()), wo
     (1, ())
     >>> t.loc[(t.op == "~1") & (t.lhs == "y1"), ["group", "free"]].values.tolist()
-    [[1, 0], [2, 24]]
+    [[1, 0], [2, 13]]
     """
     eqs = [s for s in list(within) + list(between) if s.op == "=="]
     within = [s for s in within if s.op != "=="]
@@ -146,8 +147,7 @@ def _merge_equalities(t: pd.DataFrame, eqs: Sequence[Statement]) -> pd.DataFrame
     by_label: dict[str, list[int]] = {}
     for r in np.flatnonzero(users):
         by_label.setdefault(str(label[r]), []).append(int(r))
-    pairs = [(a, b) for rows in by_label.values() for a, b in zip(rows[:-1], rows[1:],
-                                                                   strict=True)]
+    pairs = [(a, b) for rows in by_label.values() for a, b in itertools.pairwise(rows)]
     for s in eqs:
         for name in (s.lhs, s.rhs):
             if name not in by_label:
