@@ -45,6 +45,7 @@ from lospw.analysis.pipeline.stages_model import (
     write_reduction,
     write_validity,
 )
+from lospw.analysis.pipeline.stages_multilevel import run_multilevel, write_multilevel
 
 __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
@@ -272,5 +273,7 @@ STAGES: tuple[Stage, ...] = (
           requires=("intake",), uses_estimator=True),
     Stage("aggregation", "workplace aggregation", run_aggregation, write_aggregation,
           requires=("scoring",)),
+    Stage("multilevel", "two-level CFA and multilevel reliability", run_multilevel,
+          write_multilevel, requires=("intake",)),
 )
 VERDICT = Stage("verdict", "verdict table", run_verdict, write_verdict)
