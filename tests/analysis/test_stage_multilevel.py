@@ -55,5 +55,5 @@ def test_stage_skipped_with_reason(tmp_path):
         run_multilevel(ctx)
     ft = Path(__file__).resolve().parents[2] / "data" / "raw" / "fieldtest"
     ctx = context(ft / "responses.csv", ft / "key.yaml", "workplace", tmp_path)
-    with pytest.raises(StageSkipped, match="10 clusters.*needs at least"):
+    with pytest.raises(StageSkipped, match=r"10 clusters.*needs at least"):
         run_multilevel(ctx)
