@@ -37,7 +37,12 @@ def _decided(d: dict) -> str:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--group", "group_col", required=True, help="The column that defines the groups.")
+@click.option("--group", "group_col", help="The column that defines the groups.")
+@click.option("--wave", help="Long data: the wave column (invariance across waves, then "
+                             "latent change); needs --id.")
+@click.option("--id", "id_column", help="Long data: the person column.")
+@click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
+                                    "'1=_1,2=_2' (invariance across waves).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default="ML",
               show_default=True,
               help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps.")
@@ -53,7 +58,8 @@ def _decided(d: dict) -> str:
 @click.option("--top-scores", type=click.IntRange(min=0), default=5, show_default=True,
               help="List this many largest score tests per step (0: skip; they take time).")
 @json_option
-def invariance(data: str, key_file: str, group_col: str, estimator: str, missing: str,
+def invariance(data: str, key_file: str, group_col: str | None, wave: str | None,
+               id_column: str | None, wave_suffix: str | None, estimator: str, missing: str,
                criterion: str, max_free: int, no_search: bool, min_group_size: int,
                top_scores: int, as_json: bool) -> None:
     """Measurement invariance of KEY's scales across the groups in column --group of DATA:
@@ -61,8 +67,20 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
     CFA (with --estimator WLSMV Wu & Estabrook's steps for ordered items: configural,
     thresholds, metric, scalar, strict), chi-square difference tests, Chen (2007) / Cheung &
     Rensvold (2002) decisions and a partial-invariance search that frees the constraint with
-    the largest score test."""
+    the largest score test. With --wave/--id (long data) or --wave-suffix (wide data):
+    invariance across waves (each item's residuals correlated across waves) and the latent
+    change per scale under scalar invariance."""
     key = load_key(key_file)
+    if (wave or wave_suffix) and group_col:
+        raise InputError("Give --group (groups) or --wave/--wave-suffix (waves), not both.")
+    if wave or wave_suffix:
+        from lospw.cli.invariance_waves import run_waves
+        run_waves(data, key, wave, id_column, wave_suffix, estimator, missing, criterion,
+                  max_free, not no_search, as_json)
+        return
+    if group_col is None:
+        raise InputError("Name the groups (--group COL) or the waves (--wave COL --id COL, or "
+                         "--wave-suffix for wide data).")
     intake = read_responses(data, key)
     if group_col not in intake.meta.columns:
         cols = [c for c in intake.meta.columns]
