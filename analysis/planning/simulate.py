@@ -26,7 +26,7 @@ fixed order, so a seed gives the same bytes on every machine with the pinned num
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class Simulation:
 
     data: pd.DataFrame
     truth: dict[str, Any]
+    #: the drawn latent values (``eta``, ``zeta``, ``u``, ``workplace``, ``group``, ``mu``;
+    #: not written) from which :mod:`~lospw.analysis.planning.simulate_waves` continues
+    latent: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def _rng(rng: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
@@ -188,7 +191,8 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     truth = _truth(pop, seed, n, counts, u, eta, random_rows, straight_rows, empty_rows,
                    blank, dont_know, lam, theta, between)
     log.info("simulated %d respondents x %d items (seed %s)", n, m, seed)
-    return Simulation(data, truth)
+    return Simulation(data, truth, {"eta": eta, "zeta": zeta, "u": u, "workplace": workplace,
+                                    "group": group_idx, "mu": mu})
 
 
 def _truth(pop: PopulationModel, seed: int | None, n: int, counts: list[int], u: np.ndarray,

@@ -33,7 +33,11 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
               as_json: bool) -> None:
     """Simulate a SYNTHETIC field test from a written-down population model."""
     pop = load_population(population_file)
-    sim = simulate(pop, n=n, rng=seed)
+    if "waves" in pop.raw:       # later waves of the same respondents (long data)
+        from lospw.analysis.planning.simulate_waves import simulate_waves
+        sim = simulate_waves(pop, n=n, rng=seed)
+    else:
+        sim = simulate(pop, n=n, rng=seed)
     out = Path(output)
     truth = out.with_name(out.stem + ".truth.json")
     with output_files([out, truth], inputs=(population_file,)):
@@ -49,6 +53,8 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
         "flaws": sim.truth["population"]["flaws"],
         "files": {k: Path(v).name for k, v in paths.items()},
     }
+    if "waves" in sim.truth:
+        summary["respondents_per_wave"] = sim.truth["waves"]["respondents_per_wave"]
     if as_json:
         echo_json(summary)
         return
