@@ -131,6 +131,9 @@ class AnalysisOptions:
         ``("students", "professionals+managers")``). Rows of levels not named are left out
         of that stage only (a ``groups_left_out`` warning names them); group norms and the
         other stages use all rows. For groups too small to compare on their own.
+    wave : str, optional
+        Column with the waves of long data (one row per respondent and wave): the stages
+        ``longitudinal`` (invariance across waves, latent change) and ``trajectories``.
     """
 
     data: str
@@ -148,6 +151,7 @@ class AnalysisOptions:
     min_flags: int = 1
     min_group_size: int = 50
     invariance_groups: tuple[str, ...] = ()
+    wave: str | None = None
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("estimator", self.estimator, ESTIMATORS),

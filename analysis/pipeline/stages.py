@@ -46,6 +46,12 @@ from lospw.analysis.pipeline.stages_model import (
     write_validity,
 )
 from lospw.analysis.pipeline.stages_multilevel import run_multilevel, write_multilevel
+from lospw.analysis.pipeline.stages_waves import (
+    run_longitudinal,
+    run_trajectories,
+    write_longitudinal,
+    write_trajectories,
+)
 
 __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
@@ -56,12 +62,12 @@ def run_intake(ctx: Context) -> IntakeResult:
 
     o, key = ctx.options, ctx.key
     table = read_table(o.data)
-    res = responses_from_table(table, key, id_column=o.id_column)
+    res = responses_from_table(table, key, id_column=o.id_column, id_within=o.wave)
     if o.id_column is None:
         found = detect_id_column([str(c) for c in res.meta.columns], key.items)
         if found is not None:
-            res = responses_from_table(table, key, id_column=found)
-    for option, col in (("group", o.group), ("cluster", o.cluster)):
+            res = responses_from_table(table, key, id_column=found, id_within=o.wave)
+    for option, col in (("group", o.group), ("cluster", o.cluster), ("wave", o.wave)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{_portable(o.data)}: no {option} column {col!r}; the non-item "
@@ -275,5 +281,9 @@ STAGES: tuple[Stage, ...] = (
           requires=("scoring",)),
     Stage("multilevel", "two-level CFA and multilevel reliability", run_multilevel,
           write_multilevel, requires=("intake",)),
+    Stage("longitudinal", "invariance across waves and latent change", run_longitudinal,
+          write_longitudinal, requires=("intake",), uses_estimator=True),
+    Stage("trajectories", "workplace trajectories over waves", run_trajectories,
+          write_trajectories, requires=("scoring",)),
 )
 VERDICT = Stage("verdict", "verdict table", run_verdict, write_verdict)

@@ -87,6 +87,9 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--group", help="Column with the groups: invariance and group norms "
               "(e.g. stakeholder group).")
 @click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
+@click.option("--wave", help="Column with the waves of long data (one row per respondent and "
+              "wave; the respondent from --id): invariance across waves, latent change and "
+              "workplace trajectories.")
 @click.option("--estimator", type=click.Choice(ESTIMATORS), default="MLR", show_default=True,
               help="CFA estimator (robust fit indices are judged with MLR / WLSMV).")
 @click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
@@ -115,6 +118,7 @@ def _print_summary(summary: RunSummary) -> None:
               "join levels with + to compare them as one group (default: every level).")
 @json_option
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
+            wave: str | None,
             estimator: str, missing: str, seed: int, reduce: bool, criteria_file: str | None,
             synthetic: bool | None, id_column: str | None, screen: str, min_flags: int,
             min_group_size: int, invariance_groups: str | None, as_json: bool) -> None:
@@ -128,7 +132,7 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
         data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
         missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
-        min_group_size=min_group_size,
+        min_group_size=min_group_size, wave=wave,
         invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
                                 if g.strip()))
     debug = bool(click.get_current_context().find_root().params.get("debug"))

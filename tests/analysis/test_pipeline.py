@@ -52,7 +52,7 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     names = [s["name"] for s in m["stages"]]
     assert names == ["intake", "screening", "items", "reliability", "dimensionality", "cfa",
                      "invariance", "validity", "reduction", "scoring", "aggregation",
-                     "multilevel", "verdict"]
+                     "multilevel", "longitudinal", "trajectories", "verdict"]
     assert all(s["status"] in STATUSES for s in m["stages"])
     by = {a["path"]: a for a in m["artifacts"]}
     assert by["dimensionality/efa.json"]["seed"] == 1
@@ -63,6 +63,8 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     st = status(out)
     assert st["aggregation"] == ("skipped", "no --cluster column given")
     assert st["multilevel"] == ("skipped", "no --cluster column given")
+    assert st["longitudinal"] == ("skipped", "no --wave column given")
+    assert st["trajectories"] == ("skipped", "no --wave column given")
     assert st["verdict"][0] == "ok" and summary.verdict
     assert (out / "verdict" / "verdict.json").is_file()
     assert {r["verdict"] for r in summary.verdict} <= {"sufficient", "insufficient",

@@ -1,0 +1,121 @@
+"""The wave stages of ``lospw analyze --wave COL`` (long data: one row per respondent and
+wave; the respondent column from ``--id`` or detected): invariance across waves with the
+latent change per scale, and the workplace trajectories (with ``--cluster``). Adapters only:
+the numbers come from :mod:`lospw.analysis.validation.longitudinal` and
+:mod:`lospw.analysis.scoring.trajectories`.
+
+Missing data: persons who missed a wave stay in the invariance models by FIML with ML and
+MLR (whatever ``--missing`` says: attrition is the point of a longitudinal design); WLSMV
+fits listwise (lavaan's default for ordered items). Both stages are skipped, with the
+reason, when there is no wave column (and the trajectories when there is no cluster).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.pipeline.common import analysed
+from lospw.analysis.pipeline.runner import Context, StageSkipped
+
+__all__ = ["run_longitudinal", "run_trajectories", "write_longitudinal", "write_trajectories"]
+
+
+def _id_column(ctx: Context) -> str:
+    data = analysed(ctx)
+    col = ctx.options.id_column or data.id_column
+    if col is None or col not in data.meta.columns:
+        raise StageSkipped("no respondent id column (give --id) to link a person's waves")
+    return col
+
+
+def run_longitudinal(ctx: Context) -> Any:
+    from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
+
+    o = ctx.options
+    if getattr(o, "wave", None) is None:
+        raise StageSkipped("no --wave column given")
+    idc = _id_column(ctx)
+    data = analysed(ctx)
+    key = ctx.key
+    frame = pd.concat([key.reverse_score(data.items[list(key.items)]),
+                       data.meta[[o.wave, idc]]], axis=1)
+    try:
+        wide, waves, sfx, excluded = long_to_wide(frame, list(key.items), o.wave, idc)
+    except InputError as exc:
+        raise StageSkipped(str(exc)) from None
+    missing = "listwise" if o.estimator == "WLSMV" else "fiml"
+    try:
+        res = longitudinal_invariance(wide, key, sfx, waves=waves, estimator=o.estimator,
+                                      missing=missing)
+    except InputError as exc:
+        raise StageSkipped(str(exc)) from None
+    return res, excluded
+
+
+def write_longitudinal(res: Any, ctx: Context, folder: Path) -> None:
+    out, excluded = res
+    d = out.to_dict()
+    d["rows_excluded"] = len(excluded)
+    d["synthetic"] = ctx.synthetic
+    write_json(d, folder / "longitudinal.json")
+    steps = pd.DataFrame([{"step": s["step"], "converged": s["converged"],
+                           "partial": ";".join(s["partial"]), **s["fit"]} for s in out.steps])
+    write_csv(steps, folder / "steps.csv")
+    if out.latent_change is not None:
+        write_csv(out.latent_change, folder / "latent_change.csv")
+
+
+def _alpha_per_wave(items: pd.DataFrame, waves: pd.Series, key: Any) -> dict[tuple[str, str],
+                                                                             float]:
+    from lospw.analysis.classical.reliability import cronbach_alpha
+
+    keyed = key.reverse_score(items[list(key.items)])
+    out = {}
+    for w in waves.astype(str).unique():
+        part = keyed.loc[(waves.astype(str) == w).to_numpy()]
+        for s in key.scales:
+            x = part[list(s.items)].dropna()
+            out[(s.name, w)] = (cronbach_alpha(np.cov(x.to_numpy(float), rowvar=False))
+                                if len(s.items) > 1 and len(x) > 2 else float("nan"))
+    return out
+
+
+def run_trajectories(ctx: Context) -> Any:
+    from lospw.analysis.scoring.trajectories import trajectories
+
+    o = ctx.options
+    if getattr(o, "wave", None) is None:
+        raise StageSkipped("no --wave column given")
+    if o.cluster is None:
+        raise StageSkipped("no --cluster column given")
+    sc = ctx.result("scoring")
+    data = analysed(ctx)
+    scores = sc.scores.scores
+    waves = data.meta[o.wave].reindex(scores.index)
+    rel = _alpha_per_wave(data.items, data.meta[o.wave], sc.key)
+    try:
+        return trajectories(scores, data.meta[o.cluster].reindex(scores.index), waves,
+                            list(sc.key.scale_names), rel, by=o.cluster)
+    except InputError as exc:
+        raise StageSkipped(str(exc)) from None
+
+
+def write_trajectories(res: Any, ctx: Context, folder: Path) -> None:
+    from lospw.analysis.scoring.profiles import safe_name
+    from lospw.analysis.scoring.trajectories import trajectory_figure
+
+    d = res.to_dict()
+    d["synthetic"] = ctx.synthetic
+    write_json(d, folder / "trajectories.json")
+    write_csv(res.means, folder / "means.csv")
+    write_csv(res.changes, folder / "changes.csv")
+    note = ("SYNTHETIC data; " if ctx.synthetic else "") + f"lospw analyze: {ctx.key.instrument}"
+    for s in res.means["scale"].unique():
+        trajectory_figure(res, s, folder / "charts" / f"trajectory_{safe_name(str(s))}",
+                          note=note)
