@@ -57,6 +57,18 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 
 # -- intake and screening -------------------------------------------------------------------
+def _first_wave(ctx: Context, res: IntakeResult) -> IntakeResult:
+    """Long data (``--wave``): the cross-sectional stages analyse the first wave; the wave
+    stages read every wave (``ctx.results["all_waves"]``). Later-wave rows are logged with
+    the reason ``later_wave``."""
+    from lospw.analysis.pipeline.stages_waves import first_wave_rows
+
+    ctx.results["all_waves"] = res
+    later = first_wave_rows(res.meta[ctx.options.wave])
+    return res.exclude({int(r): ("later_wave", "analysed by the wave stages (longitudinal, "
+                                 "trajectories) only") for r in later})
+
+
 def run_intake(ctx: Context) -> IntakeResult:
     from lospw.analysis.scoring.score_table import detect_id_column
 
@@ -67,7 +79,9 @@ def run_intake(ctx: Context) -> IntakeResult:
         found = detect_id_column([str(c) for c in res.meta.columns], key.items)
         if found is not None:
             res = responses_from_table(table, key, id_column=found, id_within=o.wave)
-    for option, col in (("group", o.group), ("cluster", o.cluster), ("wave", o.wave)):
+    if o.wave is not None and o.wave in res.meta.columns:
+        res = _first_wave(ctx, res)
+    for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{_portable(o.data)}: no {option} column {col!r}; the non-item "

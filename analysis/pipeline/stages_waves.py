@@ -23,11 +23,43 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.common import analysed
 from lospw.analysis.pipeline.runner import Context, StageSkipped
 
-__all__ = ["run_longitudinal", "run_trajectories", "write_longitudinal", "write_trajectories"]
+__all__ = ["first_wave_rows", "run_longitudinal", "run_trajectories", "waves_data",
+           "write_longitudinal", "write_trajectories"]
+
+
+def first_wave_rows(waves: pd.Series) -> list[Any]:
+    """Rows of the data NOT in the first wave (numeric order when the waves are numbers;
+    rows without a wave count as later).
+
+    >>> first_wave_rows(pd.Series([2, 1, 1, 3], index=[1, 2, 3, 4]))
+    [1, 4]
+    """
+    num = pd.to_numeric(waves, errors="coerce")
+    if num.notna().all():
+        return list(waves.index[num != num.min()])
+    labels = waves.astype(str)
+    first = sorted(labels[waves.notna()].unique())[0] if waves.notna().any() else None
+    return list(waves.index[(labels != first) | waves.isna()])
+
+
+def waves_data(ctx: Context) -> Any:
+    """Every wave's rows (the intake before the first-wave selection), else the analysed."""
+    return ctx.results.get("all_waves") or analysed(ctx)
+
+
+def _wave_column(ctx: Context) -> str:
+    """The --wave column, or StageSkipped saying why there is none (a single-wave data
+    set analysed with the demo's --wave option skips the wave stages, it does not fail)."""
+    o = ctx.options
+    if getattr(o, "wave", None) is None:
+        raise StageSkipped("no --wave column given")
+    if o.wave not in waves_data(ctx).meta.columns:
+        raise StageSkipped(f"the data have no wave column {o.wave!r} (a single wave)")
+    return o.wave
 
 
 def _id_column(ctx: Context) -> str:
-    data = analysed(ctx)
+    data = waves_data(ctx)
     col = ctx.options.id_column or data.id_column
     if col is None or col not in data.meta.columns:
         raise StageSkipped("no respondent id column (give --id) to link a person's waves")
@@ -38,10 +70,9 @@ def run_longitudinal(ctx: Context) -> Any:
     from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 
     o = ctx.options
-    if getattr(o, "wave", None) is None:
-        raise StageSkipped("no --wave column given")
+    _wave_column(ctx)
     idc = _id_column(ctx)
-    data = analysed(ctx)
+    data = waves_data(ctx)
     key = ctx.key
     frame = pd.concat([key.reverse_score(data.items[list(key.items)]),
                        data.meta[[o.wave, idc]]], axis=1)
@@ -90,13 +121,14 @@ def run_trajectories(ctx: Context) -> Any:
     from lospw.analysis.scoring.trajectories import trajectories
 
     o = ctx.options
-    if getattr(o, "wave", None) is None:
-        raise StageSkipped("no --wave column given")
+    _wave_column(ctx)
     if o.cluster is None:
         raise StageSkipped("no --cluster column given")
+    from lospw.analysis.scoring.scores import score_items
+
     sc = ctx.result("scoring")
-    data = analysed(ctx)
-    scores = sc.scores.scores
+    data = waves_data(ctx)
+    scores = score_items(data.items, sc.key).scores       # every wave, the scheme's key
     waves = data.meta[o.wave].reindex(scores.index)
     rel = _alpha_per_wave(data.items, data.meta[o.wave], sc.key)
     try:

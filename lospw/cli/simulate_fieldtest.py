@@ -62,6 +62,9 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
         f"SYNTHETIC field test: {summary['n']} respondents x {summary['n_items']} items "
         f"(seed {seed}) -> {output}; true values in {paths['truth'].name}"
     )
+    if "respondents_per_wave" in summary:
+        console.print("  waves: " + ", ".join(map(str, summary["respondents_per_wave"]))
+                      + " respondents (long data: one row per respondent and wave)")
     console.print(f"  planted: {summary['n_careless_random']} random and "
                   f"{summary['n_careless_straightline']} straight-lining respondents, "
                   f"{summary['n_empty_rows']} empty rows; flaws " + "; ".join(

@@ -28,7 +28,9 @@ def test_analyze_three_waves(tmp_path):
     st = {s["name"]: s["status"] for s in m["stages"]}
     assert st["intake"] == st["multilevel"] == st["longitudinal"] == st["trajectories"] == "ok"
     intake = json.loads((out / "intake" / "intake.json").read_text())
-    assert intake["n_analysed"] == len(sim.data) - len(sim.truth["drawn"]["empty_rows"])
+    n1 = int((sim.data["wave"] == 1).sum())
+    assert intake["n_analysed"] == n1 - len(sim.truth["drawn"]["empty_rows"])
+    assert intake["excluded_by_reason"]["later_wave"] == len(sim.data) - n1
     lon = json.loads((out / "longitudinal" / "longitudinal.json").read_text())
     assert lon["waves"] == ["1", "2", "3"] and lon["highest_level"] in ("scalar", "strict")
     lc = pd.read_csv(out / "longitudinal" / "latent_change.csv")
