@@ -42,8 +42,6 @@ from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.syntax import parse_model, split_levels
-from lospw.analysis.cfa.twolevel import fit_twolevel
-from lospw.analysis.cfa.twolevel_result import TwoLevelResult
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
@@ -191,7 +189,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             sample_mean: pd.Series | Mapping[str, pd.Series] | None = None,
             start: CFAResult | pd.DataFrame | None = None, random_starts: int | None = None,
             rng: int | np.random.Generator | None = None,
-            cluster: str | None = None) -> CFAResult | TwoLevelResult:
+            cluster: str | None = None) -> Any:
     """Fit a confirmatory factor model as lavaan's ``cfa()`` does.
 
     Parameters
@@ -271,8 +269,9 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                          f"{type(model).__name__}.")
     missing = _choice("missing", missing, MISSING)
     if cluster is not None or split_levels(model) is not None:
-        return _two_level(data, model, cluster, estimator, missing, group, std_lv,
-                          orthogonal, random_starts, rng)
+        from lospw.analysis.cfa.twolevel import fit_cfa_two_level
+        return fit_cfa_two_level(data, model, cluster, estimator, missing, group, std_lv,
+                                 orthogonal, random_starts, rng)
     for g in group_equal:
         if g not in GROUP_EQUAL:
             raise InputError(f"The 'group_equal' option takes {', '.join(GROUP_EQUAL)}; got "
@@ -396,26 +395,6 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     disagree = disagreement(starts)
     extra = (FitWarning("local_optimum_suspected", disagree),) if disagree else ()
     return replace(res, starts=starts, warnings=res.warnings + extra)
-
-
-def _two_level(data, model: str, cluster: str | None, estimator: str | None, missing: str,
-               group: str | None, std_lv: bool, orthogonal: bool, random_starts, rng
-               ) -> TwoLevelResult:
-    """The two-level path: options it cannot take are refused in one line."""
-    if cluster is None:
-        raise InputError("The model has 'level:' blocks (a two-level model); name the cluster "
-                         "column too (cluster=..., --cluster on the command line).")
-    if split_levels(model) is None:
-        raise InputError(f"With a cluster column ({cluster!r}) the model needs 'level: 1' and "
-                         "'level: 2' blocks (lavaan's two-level syntax).")
-    if estimator not in (None, "ML", "ml"):
-        raise InputError(f"Two-level models are fitted by ML (lavaan's only estimator for "
-                         f"two-level continuous data); got estimator {estimator!r}.")
-    if group is not None:
-        raise InputError("A two-level model with groups is not supported; fit it per group.")
-    seed = int(rng) if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) else 0
-    return fit_twolevel(data, model, cluster, missing=missing, std_lv=std_lv,
-                        orthogonal=orthogonal, random_starts=random_starts, rng=seed)
 
 
 def _optimise(pt: ParTable, m: Model, obj: MLObjective, groups: list[GroupData],

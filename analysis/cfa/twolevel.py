@@ -57,7 +57,7 @@ from lospw.analysis.cfa.twolevel_result import (
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["FEW_CLUSTERS", "MIN_CLUSTERS", "fit_twolevel", "srmr_level"]
+__all__ = ["FEW_CLUSTERS", "MIN_CLUSTERS", "fit_cfa_two_level", "fit_twolevel", "srmr_level"]
 
 log = logging.getLogger(__name__)
 
@@ -453,3 +453,24 @@ def _improper(params: pd.DataFrame, states, warnings: list[FitWarning]) -> None:
         if imp.veta.size and ev.min() < -1e-10:
             warnings.append(FitWarning("nonpositive_definite", f"the latent covariance matrix "
                                        f"of the {lvl} level is not positive definite"))
+
+
+def fit_cfa_two_level(data: Any, model: str, cluster: str | None, estimator: str | None,
+                      missing: str, group: str | None, std_lv: bool, orthogonal: bool,
+                      random_starts: int | None, rng: Any) -> TwoLevelResult:
+    """``fit_cfa(..., cluster=)``: the options the two-level path cannot take are refused in
+    one line, the rest passed to :func:`fit_twolevel`."""
+    if cluster is None:
+        raise InputError("The model has 'level:' blocks (a two-level model); name the cluster "
+                         "column too (cluster=..., --cluster on the command line).")
+    if split_levels(model) is None:
+        raise InputError(f"With a cluster column ({cluster!r}) the model needs 'level: 1' and "
+                         "'level: 2' blocks (lavaan's two-level syntax).")
+    if estimator not in (None, "ML", "ml"):
+        raise InputError(f"Two-level models are fitted by ML (lavaan's only estimator for "
+                         f"two-level continuous data); got estimator {estimator!r}.")
+    if group is not None:
+        raise InputError("A two-level model with groups is not supported; fit it per group.")
+    seed = int(rng) if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) else 0
+    return fit_twolevel(data, model, cluster, missing=missing, std_lv=std_lv,
+                        orthogonal=orthogonal, random_starts=random_starts, rng=seed)
