@@ -88,10 +88,11 @@ def _check_clusters(d: ClusterData, p_between: int, min_clusters: int) -> list[F
     J = d.n_clusters
     floor = max(int(min_clusters), p_between + 1)
     if J < floor:
-        why = (f"the unrestricted between-level covariance of {p_between} items is not "
-               f"estimable from {J} cluster means" if J <= p_between else
-               f"with fewer than {min_clusters} clusters ML estimates of the between level "
+        why = (f"with fewer than {min_clusters} clusters ML estimates of the between level "
                "(variances, loadings, their standard errors) are biased and often improper")
+        if J <= p_between:
+            why += (f", and the unrestricted between-level covariance of {p_between} items is "
+                    f"not estimable from {J} cluster means")
         raise InputError(f"The data have {J} clusters (column values) with analysable rows; a "
                          f"two-level CFA needs at least {floor}: {why}. Analyse the items at "
                          "one level (without the cluster option) and describe the clusters by "
