@@ -42,6 +42,7 @@ from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.syntax import parse_model, split_levels
+from lospw.analysis.cfa.twolevel import fit_cfa_two_level
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
@@ -269,7 +270,6 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
                          f"{type(model).__name__}.")
     missing = _choice("missing", missing, MISSING)
     if cluster is not None or split_levels(model) is not None:
-        from lospw.analysis.cfa.twolevel import fit_cfa_two_level
         return fit_cfa_two_level(data, model, cluster, estimator, missing, group, std_lv,
                                  orthogonal, random_starts, rng)
     for g in group_equal:

@@ -434,7 +434,7 @@ def _assemble(model_text: str, pt, m: Model, obj: TwoLevelObjective, d: ClusterD
                           cluster_sizes=cs, icc=pd.Series(icc, index=ov), implied=implied,
                           h1=h1d, warnings=tuple(warnings), excluded=excluded,
                           options=options, iterations=int(opt.iterations),
-                          _state={"pt": pt, "model": m, "x": opt.x, "vcov": vcov, "data": d})
+                          fit_state={"pt": pt, "model": m, "x": opt.x, "vcov": vcov, "data": d})
 
 
 def _improper(params: pd.DataFrame, states, warnings: list[FitWarning]) -> None:

@@ -82,7 +82,7 @@ class MultilevelReliability:
 
 def _level_parts(res: TwoLevelResult) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
     """Per level: loadings (items x factors) and factor variances (model-implied)."""
-    st = res._state
+    st = res.fit_state
     if st is None:
         raise InputError("The two-level result carries no fitted model (it was not produced "
                          "by fit_twolevel).")

@@ -76,6 +76,9 @@ class TwoLevelResult:
         Input rows not analysed (``row``, ``reason``).
     options : dict
     iterations : int
+    fit_state : dict
+        ``pt``, ``model``, ``x``, ``vcov``, ``data``: the fitted model, for what is computed
+        from it afterwards (multilevel reliability).
     """
 
     model: str
@@ -94,7 +97,7 @@ class TwoLevelResult:
     excluded: pd.DataFrame
     options: dict[str, Any]
     iterations: int = 0
-    _state: Any = field(default=None, repr=False, compare=False)
+    fit_state: Any = field(default=None, repr=False, compare=False)
 
     @property
     def estimator(self) -> str:

@@ -47,6 +47,7 @@ from lospw.analysis.pipeline.stages_model import (
 )
 from lospw.analysis.pipeline.stages_multilevel import run_multilevel, write_multilevel
 from lospw.analysis.pipeline.stages_waves import (
+    first_wave_rows,
     run_longitudinal,
     run_trajectories,
     write_longitudinal,
@@ -61,8 +62,6 @@ def _first_wave(ctx: Context, res: IntakeResult) -> IntakeResult:
     """Long data (``--wave``): the cross-sectional stages analyse the first wave; the wave
     stages read every wave (``ctx.results["all_waves"]``). Later-wave rows are logged with
     the reason ``later_wave``."""
-    from lospw.analysis.pipeline.stages_waves import first_wave_rows
-
     ctx.results["all_waves"] = res
     later = first_wave_rows(res.meta[ctx.options.wave])
     return res.exclude({int(r): ("later_wave", "analysed by the wave stages (longitudinal, "

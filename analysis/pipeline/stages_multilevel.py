@@ -17,10 +17,13 @@ from typing import Any
 
 import pandas as pd
 
+from lospw.analysis.cfa.twolevel import fit_twolevel
+from lospw.analysis.cfa.twolevel_reliability import multilevel_reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.common import analysed
 from lospw.analysis.pipeline.runner import Context, StageSkipped
+from lospw.analysis.validation.twolevel_models import twolevel_model
 
 __all__ = ["MultilevelStageResult", "run_multilevel", "write_multilevel"]
 
@@ -39,10 +42,6 @@ class MultilevelStageResult:
 
 
 def run_multilevel(ctx: Context) -> MultilevelStageResult:
-    from lospw.analysis.cfa.twolevel import fit_twolevel
-    from lospw.analysis.cfa.twolevel_reliability import multilevel_reliability
-    from lospw.analysis.validation.twolevel_models import twolevel_model
-
     o = ctx.options
     if o.cluster is None:
         raise StageSkipped("no --cluster column given")

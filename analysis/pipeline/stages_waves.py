@@ -18,10 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.classical.reliability import cronbach_alpha
 from lospw.analysis.core.artifacts import write_csv, write_json
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.common import analysed
 from lospw.analysis.pipeline.runner import Context, StageSkipped
+from lospw.analysis.scoring.profiles import safe_name
+from lospw.analysis.scoring.scores import score_items
+from lospw.analysis.scoring.trajectories import trajectories, trajectory_figure
+from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 
 __all__ = ["first_wave_rows", "run_longitudinal", "run_trajectories", "waves_data",
            "write_longitudinal", "write_trajectories"]
@@ -67,8 +72,6 @@ def _id_column(ctx: Context) -> str:
 
 
 def run_longitudinal(ctx: Context) -> Any:
-    from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
-
     o = ctx.options
     _wave_column(ctx)
     idc = _id_column(ctx)
@@ -104,8 +107,6 @@ def write_longitudinal(res: Any, ctx: Context, folder: Path) -> None:
 
 def _alpha_per_wave(items: pd.DataFrame, waves: pd.Series, key: Any) -> dict[tuple[str, str],
                                                                              float]:
-    from lospw.analysis.classical.reliability import cronbach_alpha
-
     keyed = key.reverse_score(items[list(key.items)])
     out = {}
     for w in waves.astype(str).unique():
@@ -118,14 +119,10 @@ def _alpha_per_wave(items: pd.DataFrame, waves: pd.Series, key: Any) -> dict[tup
 
 
 def run_trajectories(ctx: Context) -> Any:
-    from lospw.analysis.scoring.trajectories import trajectories
-
     o = ctx.options
     _wave_column(ctx)
     if o.cluster is None:
         raise StageSkipped("no --cluster column given")
-    from lospw.analysis.scoring.scores import score_items
-
     sc = ctx.result("scoring")
     data = waves_data(ctx)
     scores = score_items(data.items, sc.key).scores       # every wave, the scheme's key
@@ -139,9 +136,6 @@ def run_trajectories(ctx: Context) -> Any:
 
 
 def write_trajectories(res: Any, ctx: Context, folder: Path) -> None:
-    from lospw.analysis.scoring.profiles import safe_name
-    from lospw.analysis.scoring.trajectories import trajectory_figure
-
     d = res.to_dict()
     d["synthetic"] = ctx.synthetic
     write_json(d, folder / "trajectories.json")

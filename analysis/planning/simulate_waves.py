@@ -45,7 +45,7 @@ import pandas as pd
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.planning.population import PopulationModel
-from lospw.analysis.planning.simulate import Simulation, _rng, simulate
+from lospw.analysis.planning.simulate import Simulation, simulate
 
 __all__ = ["WaveSpec", "simulate_waves", "wave_spec"]
 
@@ -139,7 +139,11 @@ def simulate_waves(pop: PopulationModel, *, n: int | None = None, rng: int = 0
     spec = wave_spec(pop)
     if spec is None:
         raise InputError(f"{pop.source}: the population model has no 'waves' section.")
-    gen, seed = _rng(rng)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise InputError(f"The seed must be a whole number >= 0; got {rng!r}.")
+    seed = int(rng)
+    # the generator simulate() makes from a seed, so that wave 1 is its data byte for byte
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     sim = simulate(pop, n=n, rng=gen)
     lat = sim.latent
     rs = pop.key.response_scale

@@ -42,6 +42,8 @@ from lospw.analysis.scoring.aggregate import icc_oneway, mean_ci
 __all__ = ["TrajectoryResult", "trajectories", "trajectory_figure"]
 
 Z95 = 1.959963984540054
+#: matplotlib settings for deterministic SVG bytes (as the profile charts')
+RC = {"svg.hashsalt": "lospw", "svg.fonttype": "path", "font.size": 9}
 
 
 @dataclass(frozen=True)
@@ -195,13 +197,11 @@ def trajectory_figure(res: TrajectoryResult, scale: str, path: str | Path, *,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lospw.analysis.scoring.profiles import _RC
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = res.means[res.means["scale"] == scale]
     x = {w: i for i, w in enumerate(res.waves)}
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.0, 4.0))
         groups = sorted(part["workplace"].unique())
         for k, (j, g) in enumerate(part.groupby("workplace", sort=True)):

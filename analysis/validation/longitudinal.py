@@ -42,6 +42,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.lrt import difference_test
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.validation.invariance import (
@@ -204,8 +206,6 @@ class LongitudinalResult:
 
 
 def _fit(data: pd.DataFrame, syntax: str, estimator: str, missing: str, ordinal: bool) -> Any:
-    from lospw.analysis.cfa import fit_cfa
-
     kw: dict[str, Any] = {"estimator": estimator, "missing": missing}
     if ordinal:
         kw.update(ordered=True, parameterization="theta")
@@ -220,8 +220,6 @@ def _fit_summary(res: Any, estimator: str) -> dict[str, float]:
 
 
 def _judge(step: str, res: Any, prev: Any, estimator: str, criterion: str) -> dict[str, Any]:
-    from lospw.analysis.cfa.lrt import difference_test
-
     cfi, rmsea, srmr = INDICES[estimator]
     d = {"delta_cfi": res.fit[cfi] - prev.fit[cfi],
          "delta_rmsea": res.fit[rmsea] - prev.fit[rmsea],
@@ -398,9 +396,15 @@ def _search(step: str, data: pd.DataFrame, key: Key, suffixes: Sequence[str],
     return res, judged, freed
 
 
+def fit_state(res: Any) -> Any:
+    """The engine's fitted state of a CFA result (parameter table, model, vcov)."""
+    state = getattr(res, "fit_state", None)
+    return state if state is not None else getattr(res, "_state")  # noqa: B009 (pre-restructure)
+
+
 def _row_x(res: Any, lhs: str, op: str, rhs: str) -> tuple[float, int]:
     """Estimate and estimation-vector index (-1: fixed) of one parameter."""
-    st = res._state
+    st = fit_state(res)
     t = st.pt.table
     sel = np.flatnonzero((t["lhs"] == lhs).to_numpy() & (t["op"] == op).to_numpy()
                          & (t["rhs"] == rhs).to_numpy())
@@ -432,7 +436,7 @@ def latent_change(res: Any, key: Key, suffixes: Sequence[str],
     if not res.converged:
         raise InputError("The model did not converge: no latent change.")
     waves = [str(w) for w in (waves or suffixes)]
-    vcov = res._state.vcov
+    vcov = fit_state(res).vcov
     rows = []
     for s in key.scales:
         a1, xa1 = _row_x(res, f"{s.name}{suffixes[0]}", "~1", "")

@@ -31,13 +31,35 @@ correlated_factors` (``S =~ x`` with ``x ~~ 0*x``) at each level where they are 
 
 from __future__ import annotations
 
+import re
+
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
-from lospw.analysis.validation.models import _check_names, _measure
 
 __all__ = ["LEVEL_STRUCTURES", "twolevel_model"]
 
 LEVEL_STRUCTURES = ("same", "configural", "one_between", "shared")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+
+
+def _check_names(key: Key) -> None:
+    """Key names must be lavaan variable names, and no scale may share an item's name."""
+    for name in (*key.scale_names, *key.items):
+        if not _NAME.match(name):
+            raise InputError(f"The name {name!r} in the key cannot be a lavaan variable name; "
+                             "use letters, digits, '_' and '.', starting with a letter.")
+    clash = set(key.scale_names) & set(key.items)
+    if clash:
+        raise InputError(f"The name {sorted(clash)[0]!r} in the key is both a scale and an "
+                         "item; rename the scale or the item.")
+
+
+def _measure(factor: str, items: list[str]) -> list[str]:
+    """``factor =~ items``; a single-item factor equals its item (residual variance 0)."""
+    lines = [f"{factor} =~ {' + '.join(items)}"]
+    if len(items) == 1:
+        lines.append(f"{items[0].split('*')[-1]} ~~ 0*{items[0].split('*')[-1]}")
+    return lines
 
 
 def _factors(key: Key, labels: bool) -> list[str]:

@@ -12,6 +12,7 @@ from lospw.analysis.intake.responses import read_responses
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.invariance_waves import run_waves
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -74,7 +75,6 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
     if (wave or wave_suffix) and group_col:
         raise InputError("Give --group (groups) or --wave/--wave-suffix (waves), not both.")
     if wave or wave_suffix:
-        from lospw.cli.invariance_waves import run_waves
         run_waves(data, key, wave, id_column, wave_suffix, estimator, missing, criterion,
                   max_free, not no_search, as_json)
         return

@@ -15,6 +15,9 @@ from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.readers import read_table
+from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 from lospw.cli._common import console, echo_json
 
 __all__ = ["parse_suffixes", "run_waves"]
@@ -43,9 +46,13 @@ def parse_suffixes(text: str) -> tuple[list[str], list[str]]:
 
 def _wide_keyed(path: str, key: Key, suffixes: list[str]) -> pd.DataFrame:
     """Wide data: the key's missing codes blanked and reverse-keyed items reversed, per wave."""
-    from lospw.cli.cfa import _read_plain
-
-    frame = _read_plain(path)
+    table = read_table(path)
+    if table.malformed:
+        row, why = next(iter(sorted(table.malformed.items())))
+        raise InputError(f"{path}: data row {row}: {why}. Fix the row.")
+    frame = pd.DataFrame(list(table.rows), columns=list(table.columns), dtype=object)
+    if table.decimal == ",":
+        frame = frame.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
     out = pd.DataFrame(index=frame.index)
     absent = [f"{it}{s}" for s in suffixes for it in key.items if f"{it}{s}" not in frame]
     if absent:
@@ -71,8 +78,6 @@ def _f(x: float | None, digits: int = 3) -> str:
 def run_waves(data: str, key: Key, wave: str | None, id_column: str | None,
               wave_suffix: str | None, estimator: str, missing: str, criterion: str,
               max_free: int, search: bool, as_json: bool) -> None:
-    from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
-
     excluded = 0
     if wave_suffix is not None:
         waves, suffixes = parse_suffixes(wave_suffix)
@@ -81,8 +86,6 @@ def run_waves(data: str, key: Key, wave: str | None, id_column: str | None,
         if id_column is None:
             raise InputError("Long data need --id (the person column) beside --wave; for wide "
                              "data give --wave-suffix instead.")
-        from lospw.analysis.intake.responses import read_responses
-
         intake = read_responses(data, key)
         for col, flag in ((wave, "--wave"), (id_column, "--id")):
             if col not in intake.meta.columns:

@@ -15,6 +15,7 @@ from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.simulate import SYNTHETIC_NOTE, simulate, write_simulation
+from lospw.analysis.planning.simulate_waves import simulate_waves
 from lospw.cli._common import console, echo_json, json_option
 
 
@@ -34,7 +35,6 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
     """Simulate a SYNTHETIC field test from a written-down population model."""
     pop = load_population(population_file)
     if "waves" in pop.raw:       # later waves of the same respondents (long data)
-        from lospw.analysis.planning.simulate_waves import simulate_waves
         sim = simulate_waves(pop, n=n, rng=seed)
     else:
         sim = simulate(pop, n=n, rng=seed)
