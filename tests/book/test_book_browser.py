@@ -38,7 +38,8 @@ STAGE_OF = {"chapters/sample": "screening", "chapters/items": "items",
             "chapters/cfa": "cfa", "chapters/invariance": "invariance",
             "chapters/validity": "validity", "chapters/reduction": "reduction",
             "chapters/scoring": "scoring", "chapters/workplaces": "aggregation",
-            "chapters/verdict": "verdict", "chapters/lavaan": "cfa"}
+            "chapters/verdict": "verdict", "chapters/lavaan": "cfa",
+            "chapters/twolevel": "multilevel", "chapters/waves": "longitudinal"}
 # Key elements (HTML ids: the `name` of a table or figure) each chapter must show.
 KEY_ELEMENTS = {
     "intro": [],
@@ -56,6 +57,8 @@ KEY_ELEMENTS = {
     "chapters/reduction": ["tbl-reduction-fit"],
     "chapters/scoring": ["tbl-scoring-scales", "fig-scoring-norms"],
     "chapters/workplaces": ["tbl-workplaces-icc", "fig-workplaces-profiles"],
+    "chapters/twolevel": ["tbl-twolevel-fit", "tbl-twolevel-reliability"],
+    "chapters/waves": ["tbl-waves-steps", "tbl-waves-change"],
     "chapters/codebook": ["tbl-codebook-los"],
     "chapters/provenance": ["tbl-prov-delphi", "tbl-prov-build"],
 }
