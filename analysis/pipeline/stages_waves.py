@@ -4,6 +4,11 @@ latent change per scale, and the workplace trajectories (with ``--cluster``). Ad
 the numbers come from :mod:`lospw.analysis.validation.longitudinal` and
 :mod:`lospw.analysis.scoring.trajectories`.
 
+The invariance models are fitted per scale (the scale's items at every wave): a model of
+all items at all waves has items x waves variables (144 for 48 items and 3 waves), which
+FIML cannot fit in reasonable time and memory, and invariance across waves is a property of
+each scale's measurement. ``lospw invariance --wave`` fits the whole key at once.
+
 Missing data: persons who missed a wave stay in the invariance models by FIML with ML and
 MLR (whatever ``--missing`` says: attrition is the point of a longitudinal design); WLSMV
 fits listwise (lavaan's default for ordered items). Both stages are skipped, with the
@@ -12,6 +17,7 @@ reason, when there is no wave column (and the trajectories when there is no clus
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -84,25 +90,39 @@ def run_longitudinal(ctx: Context) -> Any:
     except InputError as exc:
         raise StageSkipped(str(exc)) from None
     missing = "listwise" if o.estimator == "WLSMV" else "fiml"
-    try:
-        res = longitudinal_invariance(wide, key, sfx, waves=waves, estimator=o.estimator,
-                                      missing=missing)
-    except InputError as exc:
-        raise StageSkipped(str(exc)) from None
-    return res, excluded
+    results, failed = {}, {}
+    for s in key.scales:
+        if len(s.items) < 2:
+            failed[s.name] = "a single item: no measurement model to compare across waves"
+            continue
+        try:
+            results[s.name] = longitudinal_invariance(
+                wide, replace(key, scales=(s,), higher_order=()), sfx, waves=waves,
+                estimator=o.estimator, missing=missing)
+        except InputError as exc:
+            failed[s.name] = str(exc)
+    if not results:
+        raise StageSkipped("no scale could be analysed across waves: " + "; ".join(
+            f"{k}: {v}" for k, v in failed.items()))
+    return results, failed, excluded
 
 
 def write_longitudinal(res: Any, ctx: Context, folder: Path) -> None:
-    out, excluded = res
-    d = out.to_dict()
-    d["rows_excluded"] = len(excluded)
-    d["synthetic"] = ctx.synthetic
+    results, failed, excluded = res
+    first = next(iter(results.values()))
+    d = {"design": "longitudinal, one model per scale", "waves": list(first.waves),
+         "estimator": first.estimator, "missing": first.missing,
+         "criterion": first.criterion, "n_obs": first.n_obs,
+         "scales": {k: r.to_dict() for k, r in results.items()}, "not_analysed": failed,
+         "rows_excluded": len(excluded), "synthetic": ctx.synthetic}
     write_json(d, folder / "longitudinal.json")
-    steps = pd.DataFrame([{"step": s["step"], "converged": s["converged"],
-                           "partial": ";".join(s["partial"]), **s["fit"]} for s in out.steps])
+    steps = pd.DataFrame([{"scale": k, "step": s["step"], "converged": s["converged"],
+                           "partial": ";".join(s["partial"]), **s["fit"]}
+                          for k, r in results.items() for s in r.steps])
     write_csv(steps, folder / "steps.csv")
-    if out.latent_change is not None:
-        write_csv(out.latent_change, folder / "latent_change.csv")
+    lc = [r.latent_change for r in results.values() if r.latent_change is not None]
+    if lc:
+        write_csv(pd.concat(lc, ignore_index=True), folder / "latent_change.csv")
 
 
 def _alpha_per_wave(items: pd.DataFrame, waves: pd.Series, key: Any) -> dict[tuple[str, str],

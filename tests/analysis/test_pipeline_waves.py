@@ -32,7 +32,8 @@ def test_analyze_three_waves(tmp_path):
     assert intake["n_analysed"] == n1 - len(sim.truth["drawn"]["empty_rows"])
     assert intake["excluded_by_reason"]["later_wave"] == len(sim.data) - n1
     lon = json.loads((out / "longitudinal" / "longitudinal.json").read_text())
-    assert lon["waves"] == ["1", "2", "3"] and lon["highest_level"] in ("scalar", "strict")
+    assert lon["waves"] == ["1", "2", "3"] and set(lon["scales"]) == {"A", "B"}
+    assert all(r["highest_level"] in ("scalar", "strict") for r in lon["scales"].values())
     lc = pd.read_csv(out / "longitudinal" / "latent_change.csv")
     a3 = lc[(lc.scale == "A") & (lc.wave == 3) & (lc.quantity == "d_wave1_sd")].iloc[0]
     assert a3["ci_lower"] > 0.3          # planted: +0.3 per wave on A

@@ -58,7 +58,7 @@ KEY_ELEMENTS = {
     "chapters/scoring": ["tbl-scoring-scales", "fig-scoring-norms"],
     "chapters/workplaces": ["tbl-workplaces-icc", "fig-workplaces-profiles"],
     "chapters/twolevel": ["tbl-twolevel-fit", "tbl-twolevel-reliability"],
-    "chapters/waves": ["tbl-waves-steps", "tbl-waves-change"],
+    "chapters/waves": ["tbl-waves-levels", "tbl-waves-steps"],
     "chapters/codebook": ["tbl-codebook-los"],
     "chapters/provenance": ["tbl-prov-delphi", "tbl-prov-build"],
 }
