@@ -233,8 +233,8 @@ bench: $(INSTALLED) ## Time lospw against lavaan/psych side by side (needs R; se
 .PHONY: fuzz repro
 fuzz: $(INSTALLED) ## Every malformed-input corpus and the full property tests; counts per reader.
 	LOSPW_FUZZ=full $(PY) -m pytest -q -p no:randomly tests/robustness \
-	  tests/analysis/test_intake_properties.py tests/analysis/test_scheme_fuzz.py \
-	  tests/analysis/test_simulate.py -k "not recovery"
+	  tests/analysis/intake/test_intake_properties.py tests/analysis/scoring/test_scheme_fuzz.py \
+	  tests/analysis/planning/test_simulate.py -k "not recovery"
 
 repro: $(INSTALLED) ## make clean && make all twice; compare every artifact (data/derived/repro_manifest.json).
 	$(PY) tests/robustness/make_twice.py

@@ -23,6 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
+
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.pipeline.manifest import require_complete
+from lospw.report_text import md_escape
 
 __all__ = ["ANALYSIS", "DERIVED", "DataNote", "MissingArtifact", "StageRecord",
            "analysis_path", "criteria", "fit_value", "load_analysis_csv", "load_analysis_json", "load_analysis_text",
@@ -74,8 +79,6 @@ def _require_complete_run() -> None:
     """The analysis folder must be a complete run (``complete: true`` in its manifest)."""
     if ANALYSIS in _COMPLETE or not (ANALYSIS / "manifest.json").exists():
         return
-    from lospw.analysis.core.errors import InputError
-    from lospw.analysis.pipeline.runner import require_complete
 
     try:
         require_complete(ANALYSIS)
@@ -175,7 +178,6 @@ class DataNote:
     @property
     def caption(self) -> str:
         """The sentence that ends every caption (Markdown; the source, a user's text, escaped)."""
-        from lospw.report_text import md_escape
 
         src = md_escape(self.source.rstrip(". "))
         if self.synthetic:
@@ -206,8 +208,6 @@ def note(kind: str) -> DataNote:
 
 def criteria() -> dict[str, Any]:
     """The criteria the analysis's verdict used (``verdict/criteria.yaml``), as a mapping."""
-    import yaml
-
     return yaml.safe_load(load_analysis_text("verdict/criteria.yaml"))
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# R reference values: tests/reference/<topic>.R writes tests/reference/<topic>.json.
+REFERENCE = Path(__file__).resolve().parent / "reference"
 # Public reference data (../shared/data relative to the project root), with a copy under
 # tests/data for machines where that folder is absent.
 _SHARED = ROOT.parent / "shared" / "data"
 _LOCAL = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def reference(topic: str) -> dict:
+    """The R reference values of ``topic`` (written by ``tests/reference/<topic>.R``)."""
+    return json.loads((REFERENCE / f"{topic}.json").read_text(encoding="utf-8"))
 
 
 def reference_data(name: str) -> Path:

@@ -1,20 +1,28 @@
-"""Confirmatory factor analysis: estimation (lavaan parity), competing models, comparison.
+"""Confirmatory factor analysis with lavaan parity: the engine only (model syntax and data in,
+a fitted model out; it knows nothing of keys).
 
-The engine: ML, FIML, MLR, WLSMV, multi-group with equality constraints, two-level ML
-(``cluster =``, :mod:`lospw.analysis.cfa.twolevel`).
+The path of a fit: :mod:`.syntax` (lavaan model syntax) -> :mod:`.partable` (the parameter
+table) -> :mod:`.model` (model matrices, implied moments) -> estimation (:mod:`.ml`,
+:mod:`.fiml`, :mod:`.patterns`, :mod:`.robust` for ML / MLR; :mod:`.ordinal`, :mod:`.wlsmv`,
+:mod:`.catml` for WLSMV; :mod:`.optimizer`, :mod:`.start`, :mod:`.multistart`) ->
+:mod:`.assemble` (parameter table, improper solutions) -> :mod:`.measures` (fit measures) ->
+:mod:`.result`. After a fit: :mod:`.difftest` (difference tests), :mod:`.modindices`
+(modification indices, score tests), :mod:`.residuals`, :mod:`.standardize`. Two-level ML
+(``fit_cfa(..., cluster =)``): :mod:`.twolevel` and its ``twolevel_*`` modules.
 
 Public API::
 
-    from lospw.analysis.cfa import fit_cfa, CFAResult, FIT_MEASURES
+    from lospw.analysis.cfa import fit_cfa, difference_test, CFAResult, FIT_MEASURES
+    from lospw.analysis.cfa.modindices import modindices, score_tests
     res = fit_cfa(items, "visual =~ x1 + x2 + x3", estimator="ML")
-    res.fit["cfi"], res.parameters, res.modindices(), res.residuals("cor")
+    res.fit["cfi"], res.parameters, modindices(res), res.residuals("cor")
 
-See DESIGN.md ("CFA engine") for the estimator defaults and the departures from lavaan.
+See docs/methods/cfa.md for the estimator defaults and the departures from lavaan.
 """
 
+from lospw.analysis.cfa.difftest import DiffTest, difference_test
 from lospw.analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fit_cfa
-from lospw.analysis.cfa.fit import FIT_MEASURES
-from lospw.analysis.cfa.lrt import difference_test
+from lospw.analysis.cfa.measures import FIT_MEASURES
 from lospw.analysis.cfa.partable import GROUP_EQUAL
 from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
 from lospw.analysis.cfa.twolevel import MIN_CLUSTERS, fit_twolevel
@@ -28,6 +36,7 @@ __all__ = [
     "MISSING",
     "PARAMETER_COLUMNS",
     "CFAResult",
+    "DiffTest",
     "FitWarning",
     "TwoLevelResult",
     "default_estimator",

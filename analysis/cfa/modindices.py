@@ -25,19 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lospw.analysis.cfa._blas import single_threaded
 from lospw.analysis.cfa.model import Model
 from lospw.analysis.cfa.partable import ParTable
+from lospw.analysis.cfa.result import CFAResult
 from lospw.analysis.cfa.standardize import standardize
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lospw.analysis.cfa.result import CFAResult
+from lospw.analysis.cfa.threads import single_threaded
 
 __all__ = ["constraint_score_tests", "fixed_score_tests", "modindices", "score_tests"]
 
@@ -68,7 +65,7 @@ def _candidates(pt: ParTable) -> list[tuple[str, str, str, int]]:
 
 def _extended(res: CFAResult) -> tuple[ParTable, np.ndarray, int, pd.DataFrame]:
     """Extended table (extra rows appended, fixed rows freed), its x, and the extra rows."""
-    st = res._state
+    st = res.fit_state
     pt = st.pt
     t = pt.table.copy()
     est = res.parameters["est"].to_numpy()
@@ -97,7 +94,7 @@ def _extended(res: CFAResult) -> tuple[ParTable, np.ndarray, int, pd.DataFrame]:
 
 
 def _objective(res: CFAResult, model: Model):
-    st = res._state
+    st = res.fit_state
     return st.objective.rebind(model)
 
 
@@ -111,7 +108,7 @@ def modindices(res: CFAResult, *, sort: bool = True, minimum: float = 0.0) -> pd
         Columns ``lhs op rhs group mi epc sepc_lv sepc_all sepc_nox``, one row per
         parameter that could be added or freed (those with an index), sorted by ``mi``.
     """
-    st = res._state
+    st = res.fit_state
     if st is None or not res.converged:
         return pd.DataFrame(columns=MI_COLUMNS)
     ext, x_ext, nx, extra_rows = _extended(res)
@@ -193,7 +190,7 @@ def score_tests(res: CFAResult, *, ops: Sequence[str] | None = None) -> pd.DataF
         statistic ``X2`` on ``df`` = 1 and its ``pvalue``. ``attrs["total"]`` holds the
         test releasing all constraints at once (X2, df, pvalue).
     """
-    st = res._state
+    st = res.fit_state
     cols = ["lhs", "op", "rhs", "group", "label", "plabel_ref", "plabel", "X2", "df", "pvalue"]
     if st is None or not res.converged:
         return pd.DataFrame(columns=cols)
@@ -280,7 +277,7 @@ def fixed_score_tests(res: CFAResult, rows: Sequence[int]) -> pd.DataFrame:
         ``lhs op rhs group label X2 df pvalue``, one row per row given that can be tested.
     """
     cols = ["lhs", "op", "rhs", "group", "label", "X2", "df", "pvalue"]
-    st = res._state
+    st = res.fit_state
     rows = [int(r) for r in rows]
     if st is None or not res.converged or not rows:
         return pd.DataFrame(columns=cols)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from lospw.analysis.cfa.optimizer import OptResult, scoring
 from lospw.analysis.cfa.partable import ParTable
+from lospw.analysis.core.errors import InputError
 
 __all__ = ["FMIN_TOLERANCE", "MAX_RANDOM_NX", "RANDOM_STARTS", "StartRecord", "best_start",
            "disagreement", "is_constrained", "n_random_starts", "random_starts",
@@ -120,7 +121,6 @@ def start_from_previous(pt: ParTable, previous: pd.DataFrame, default: np.ndarra
     """
     need = {"lhs", "op", "rhs", "group", "est"}
     if not need <= set(previous.columns):
-        from lospw.analysis.core.errors import InputError
         raise InputError(f"A start table needs the columns {', '.join(sorted(need))}; got "
                          f"{', '.join(map(str, previous.columns))}. Pass a CFAResult or its "
                          "'parameters' table.")

@@ -26,7 +26,7 @@ from scipy import special
 from lospw.analysis.classical.polychoric import cell_derivatives, cell_probabilities, polychoric_ml
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["OrdinalStats", "ordinal_stats"]
+__all__ = ["OrdinalStats", "lower_triangle", "ordinal_stats"]
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,11 @@ class OrdinalStats:
     @property
     def wls_obs(self) -> np.ndarray:
         p = self.cor.shape[0]
-        r, c = _lower(p)
+        r, c = lower_triangle(p)
         return np.r_[self.th, self.cor[r, c]]
 
 
-def _lower(p: int) -> tuple[np.ndarray, np.ndarray]:
+def lower_triangle(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Row/column indices of the strict lower triangle, column by column (lavaan's vech)."""
     cols, rows = [], []
     for j in range(p):
@@ -113,7 +113,7 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
         dn = c > 0
         sc_th[dn, th_start[j] + c[dn] - 1] = -phi[c[dn] - 1] / P[c[dn]]
     # ---- step 2: polychorics, pair by pair shape -----------------------------------------
-    rows, cols = _lower(p)
+    rows, cols = lower_triangle(p)
     npair = len(rows)
     rho = np.zeros(npair)
     score_rho = [None] * npair        # per pair: (I x J) table of d log P / d rho

@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.cfa.multistart import StartRecord
+from lospw.analysis.cfa.residuals import RESIDUAL_TYPES, residual_moments, top_residuals
+from lospw.analysis.cfa.state import FitState
+from lospw.analysis.core.errors import InputError
+
 __all__ = ["PARAMETER_COLUMNS", "CFAResult", "FitWarning"]
 
 #: Columns of :attr:`CFAResult.parameters` (lavaan's parameterEstimates(standardized=TRUE)
@@ -59,7 +64,7 @@ class CFAResult:
         ``"listwise"`` or ``"fiml"``.
     converged : bool
     fit : dict
-        Fit measures keyed by :data:`lospw.analysis.cfa.fit.FIT_MEASURES` names (NaN when not
+        Fit measures keyed by :data:`lospw.analysis.cfa.measures.FIT_MEASURES` names (NaN when not
         available; all NaN but ``npar``/``df``/``ntotal`` when the fit did not converge).
     parameters : DataFrame
         One row per parameter, columns :data:`PARAMETER_COLUMNS`; ``group`` is 1-based.
@@ -82,6 +87,12 @@ class CFAResult:
     starts : tuple of StartRecord
         Where each start of a multi-start fit ended (:mod:`lospw.analysis.cfa.multistart`);
         one record per start, the kept one marked.
+    fit_state : FitState
+        The estimation state behind the local-fit statistics (modification indices, score
+        tests, difference tests; read by :mod:`lospw.analysis.cfa` only).
+
+    Modification indices and score tests take a result:
+    ``lospw.analysis.cfa.modindices.modindices(res)``, ``score_tests(res)``.
     """
 
     model: str
@@ -99,28 +110,10 @@ class CFAResult:
     excluded: pd.DataFrame
     options: dict[str, Any]
     iterations: int = 0
-    starts: tuple[Any, ...] = ()
-    _state: Any = field(default=None, repr=False, compare=False)
+    starts: tuple[StartRecord, ...] = ()
+    fit_state: FitState | None = field(default=None, repr=False, compare=False)
 
-    # ---- local fit ---------------------------------------------------------------------------
-    def modindices(self, *, sort: bool = True, minimum: float = 0.0,
-                   power: bool = False) -> pd.DataFrame:
-        """Modification indices (score tests) with EPC and standardized EPC.
-
-        See :func:`lospw.analysis.cfa.modindices.modindices`.
-        """
-        from lospw.analysis.cfa.modindices import modindices
-        return modindices(self, sort=sort, minimum=minimum)
-
-    def score_tests(self, *, ops: Any = None) -> pd.DataFrame:
-        """Univariate score tests for releasing each equality constraint (lavTestScore).
-
-        ``ops`` (e.g. ``["=~"]``) keeps the constraints on parameters with these operators.
-        See :func:`lospw.analysis.cfa.modindices.score_tests`.
-        """
-        from lospw.analysis.cfa.modindices import score_tests
-        return score_tests(self, ops=ops)
-
+    # ---- local fit (modification indices and score tests: lospw.analysis.cfa.modindices) --
     def residuals(self, type: str = "cor") -> dict[str, dict[str, Any]]:
         """Residual covariances or correlations per group (lavaan ``residuals()``).
 
@@ -133,8 +126,6 @@ class CFAResult:
         dict
             Group label -> ``{"cov": DataFrame, "mean": Series or None}``.
         """
-        from lospw.analysis.cfa.residuals import RESIDUAL_TYPES, residual_moments
-        from lospw.analysis.core.errors import InputError
         if type not in RESIDUAL_TYPES:
             raise InputError(f"The residual 'type' must be one of {', '.join(RESIDUAL_TYPES)}; "
                              f"got {type!r}.")
@@ -142,7 +133,7 @@ class CFAResult:
         for g in self.group_labels:
             s, imp = self.sample[g], self.implied[g]
             names = list(s["cov"].index)
-            has_mean = self._state is not None and self._state.meanstructure \
+            has_mean = self.fit_state is not None and self.fit_state.meanstructure \
                 and "mean" in s
             rc, rm = residual_moments(s["cov"].to_numpy(), imp["cov"].to_numpy(),
                                       s["mean"].to_numpy() if has_mean else None,
@@ -153,7 +144,6 @@ class CFAResult:
 
     def top_residuals(self, n: int = 10, type: str = "cor") -> pd.DataFrame:
         """The ``n`` largest residual correlations (all groups), as a tidy table."""
-        from lospw.analysis.cfa.residuals import top_residuals
         res = self.residuals(type)
         return top_residuals({g: r["cov"] for g, r in res.items()}, n)
 

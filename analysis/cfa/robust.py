@@ -22,16 +22,17 @@ As lavaan 0.6.14 with ``estimator = "MLR"`` (``se = "robust.huber.white"``, ``te
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.fiml import complete_information, h1_information, vech_delta, vech_index
+from lospw.analysis.cfa.ml import MLObjective
+from lospw.analysis.cfa.state import FitState
 
 __all__ = ["casewise_scores", "mlr_corrections"]
 
 
-def casewise_scores(state: Any, x: np.ndarray | None = None) -> list[np.ndarray]:
+def casewise_scores(state: FitState, x: np.ndarray | None = None) -> list[np.ndarray]:
     """Per group: casewise scores ``d logL_i / d x`` (n_g x nx) at the model moments."""
     return state.objective.casewise_scores(state.x if x is None else x)
 
@@ -68,14 +69,13 @@ def _baseline_trace(g: GroupData, meanstructure: bool) -> float:
 
 def _trace_h1_missing(g: GroupData) -> tuple[float, int]:
     """tr(B1 A1^-1) of the saturated model under missing data (lavaan's Mplus trace)."""
-    from lospw.analysis.cfa.fiml import h1_information
     A1, B1 = h1_information(g)
     keep = np.diag(A1) != 0
     A1, B1 = A1[np.ix_(keep, keep)], B1[np.ix_(keep, keep)]
     return float(np.trace(np.linalg.solve(A1, B1))), int(keep.sum())
 
 
-def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
+def mlr_corrections(state: FitState) -> tuple[np.ndarray, dict[str, float]]:
     """Robust covariance matrix of ``x`` and the Yuan-Bentler scaled test.
 
     Returns
@@ -123,7 +123,7 @@ def mlr_corrections(state: Any) -> tuple[np.ndarray, dict[str, float]]:
     return vcov, test
 
 
-def fiml_corrected(state: Any, version: str) -> dict[str, float]:
+def fiml_corrected(state: FitState, version: str) -> dict[str, float]:
     """lavaan's FIML-corrected robust statistics (``lav_fit_fiml_corrected``).
 
     For ML (``version="V6"``) and MLR (``"V3"``) with missing = "fiml": the model and the
@@ -138,8 +138,6 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
 
     Returns ``XX3``, ``c_hat``, ``XX3_null``, ``c_hat_null`` (and the scaled ``XX3``).
     """
-    from lospw.analysis.cfa.fiml import complete_information, h1_information, vech_delta, vech_index
-    from lospw.analysis.cfa.ml import MLObjective
 
     groups = state.groups
     N = state.ntotal
@@ -219,7 +217,6 @@ def fiml_corrected(state: Any, version: str) -> dict[str, float]:
 
 def _complete_h1(g: GroupData) -> tuple[np.ndarray, np.ndarray]:
     """A1, B1 of the saturated model for a complete-data group (no missing values)."""
-    from lospw.analysis.cfa.fiml import complete_information, vech_index
     p = len(g.mean)
     W = np.linalg.inv(g.cov)
     z = (g.x - g.mean) @ W

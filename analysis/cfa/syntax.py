@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["Statement", "parse_model", "split_levels"]
+__all__ = ["Statement", "indicators_and_factors", "parse_model", "split_levels"]
 
 # longest first: the order matters when one operator is a prefix of another
 _OPERATORS = ("=~", "~~", "==", ":=", "<~", "~*~", "|", "<", ">", "%", "~")
@@ -233,6 +233,22 @@ def parse_model(text: str) -> list[Statement]:
                 result.append(Statement(lhs, the_op, rhs, mods.get("fixed"), mods.get("label"),
                                         mods.get("start"), lineno))
     return result
+
+
+def indicators_and_factors(statements: list[Statement]) -> tuple[list[str], list[str]]:
+    """The observed indicators and the latent variables of a model, in order of appearance.
+
+    Latent variables are the left-hand sides of ``=~``; indicators the right-hand sides that
+    are not latent (a latent right-hand side makes a second-order factor).
+
+    Examples
+    --------
+    >>> indicators_and_factors(parse_model("g =~ f1 + f2\\nf1 =~ a + b\\nf2 =~ c + d"))
+    (['a', 'b', 'c', 'd'], ['g', 'f1', 'f2'])
+    """
+    lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
+    ov = list(dict.fromkeys(s.rhs for s in statements if s.op == "=~" and s.rhs not in lv))
+    return ov, lv
 
 
 _LEVEL = re.compile(r"^\s*level\s*:\s*([A-Za-z0-9_.]+)\s*(?:[#!].*)?$", re.IGNORECASE)

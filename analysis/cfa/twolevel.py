@@ -31,8 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from lospw.analysis.cfa import fit as F
-from lospw.analysis.cfa._blas import single_threaded
+from lospw.analysis.cfa import measures as F
 from lospw.analysis.cfa.data import GroupData
 from lospw.analysis.cfa.model import LAM, PSI, THETA, Model
 from lospw.analysis.cfa.multistart import (
@@ -45,6 +44,7 @@ from lospw.analysis.cfa.result import FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.syntax import parse_model, split_levels
+from lospw.analysis.cfa.threads import single_threaded
 from lospw.analysis.cfa.twolevel_data import ClusterData, cluster_data
 from lospw.analysis.cfa.twolevel_h1 import TwoLevelMoments, baseline_2l, saturated_2l
 from lospw.analysis.cfa.twolevel_ml import TwoLevelObjective

@@ -30,18 +30,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.cfa import fit as F
-from lospw.analysis.cfa.catml import catml_correction
+from lospw.analysis.cfa.assemble import Estimation, groups_from_data
 from lospw.analysis.cfa.data import GroupData
 from lospw.analysis.cfa.model import Model
 from lospw.analysis.cfa.optimizer import scoring
-from lospw.analysis.cfa.ordinal import OrdinalStats, _lower, ordinal_stats
+from lospw.analysis.cfa.ordinal import OrdinalStats, lower_triangle, ordinal_stats
 from lospw.analysis.cfa.partable import build_partable
-from lospw.analysis.cfa.result import CFAResult, FitWarning
+from lospw.analysis.cfa.result import FitWarning
 from lospw.analysis.cfa.start import start_values
+from lospw.analysis.cfa.state import FitState
+from lospw.analysis.cfa.syntax import Statement
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["DWLSObjective", "fit_wlsmv"]
+__all__ = ["DWLSObjective", "block_diagonal", "estimate_wlsmv", "scaled_shifted"]
 
 
 class DWLSObjective:
@@ -56,7 +57,7 @@ class DWLSObjective:
         self.obs = [s.wls_obs for s in stats]
         self.w = [1.0 / np.diag(s.gamma) for s in stats]
         p = stats[0].cor.shape[0]
-        self.rows, self.cols = _lower(p)
+        self.rows, self.cols = lower_triangle(p)
 
     def rebind(self, model: Model) -> DWLSObjective:
         return DWLSObjective(model, self.stats)
@@ -107,8 +108,8 @@ class DWLSObjective:
 def scaled_shifted(deltas: list[np.ndarray], w: list[np.ndarray], gammas: list[np.ndarray],
                    f_g: np.ndarray, df: int, E_inv: np.ndarray) -> dict[str, float]:
     """tr(U Gamma), tr((U Gamma)^2) and the scaled-shifted constants (lavaan 'original')."""
-    V = _bdiag([f * np.diag(wg) for f, wg in zip(f_g, w, strict=True)])
-    G = _bdiag([gm / f for f, gm in zip(f_g, gammas, strict=True)])
+    V = block_diagonal([f * np.diag(wg) for f, wg in zip(f_g, w, strict=True)])
+    G = block_diagonal([gm / f for f, gm in zip(f_g, gammas, strict=True)])
     D = np.vstack(deltas)
     VD = V @ D
     U = V - VD @ E_inv @ VD.T
@@ -121,7 +122,8 @@ def scaled_shifted(deltas: list[np.ndarray], w: list[np.ndarray], gammas: list[n
             "shift": df - a * tr1}
 
 
-def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
+def block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
+    """The block-diagonal matrix of ``blocks`` (zeros elsewhere)."""
     n = sum(b.shape[0] for b in blocks)
     m = sum(b.shape[1] for b in blocks)
     out = np.zeros((n, m))
@@ -153,13 +155,12 @@ def _codes(frames: list[pd.DataFrame], ov: list[str]) -> tuple[list[np.ndarray],
     return codes, [len(lev) for lev in levels]
 
 
-def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
-              group: str | None, group_equal: Sequence[str], group_partial: Sequence[str],
-              ordered: bool | Sequence[str] | None, std_lv: bool, orthogonal: bool,
-              options: dict[str, Any]) -> CFAResult:
-    """Fit by WLSMV; see the module docstring. Called by :func:`lospw.analysis.cfa.fit_cfa`."""
-    from lospw.analysis.cfa.engine import State, _assemble, _groups_from_data
-
+def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list[str], *,
+                   group: str | None, group_equal: Sequence[str], group_partial: Sequence[str],
+                   ordered: bool | Sequence[str] | None, std_lv: bool, orthogonal: bool,
+                   options: dict[str, Any]) -> Estimation:
+    """Estimate by WLSMV (see the module docstring): the estimates, their robust covariance
+    and the warnings; :func:`lospw.analysis.cfa.fit_cfa` adds the fit measures."""
     if ordered not in (None, True):
         if ordered is False:
             raise InputError("WLSMV is for ordered items; with ordered=False use estimator "
@@ -168,7 +169,7 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
         if bad:
             raise InputError(f"WLSMV here needs every model item ordered; not ordered: "
                              f"{', '.join(bad[:10])}. Add them to 'ordered' or use 'MLR'.")
-    groups, excluded = _groups_from_data(data, ov, group, "listwise")
+    groups, excluded = groups_from_data(data, ov, group, "listwise")
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} for WLSMV.")
@@ -197,8 +198,8 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
     if not opt.converged:
         warnings.append(FitWarning("not_converged", f"the optimizer did not converge "
                                    f"({opt.message}); estimates are not a solution"))
-    state = State(pt, m, ggroups, opt.x, obj, True, "WLSMV", False, None, None, obj.ntotal,
-                  {"stats": stats, "fit_fn": _fit_wlsmv})
+    state = FitState(pt, m, ggroups, opt.x, obj, True, "WLSMV", False, None, None, obj.ntotal,
+                     stats=stats)
     states = m.group_state(opt.x)
     deltas = obj.deltas(states)
     E = obj.info(opt.x)
@@ -212,137 +213,9 @@ def fit_wlsmv(data: pd.DataFrame, model: str, statements, ov: list[str], *,
         G = len(groups)
         state.vcov = E_inv @ meat @ E_inv / (obj.ntotal - G)
         state.info = E
-        state.extra["E_inv"] = E_inv
+        state.e_inv = E_inv
     except np.linalg.LinAlgError:
         warnings.append(FitWarning("se_failed", "the information matrix could not be inverted; "
                                    "the model may not be identified (no standard errors)"))
-    state.extra["deltas"] = deltas
-    return _assemble(state, opt, warnings, excluded, model, dict(options, ordered=tuple(ov)),
-                     {})
-
-
-def _fit_wlsmv(state: Any, states) -> dict[str, float]:
-    """The fit measures of a WLSMV fit (lavaan's names for its categorical fit)."""
-    obj: DWLSObjective = state.objective
-    stats: list[OrdinalStats] = state.extra["stats"]
-    G = len(stats)
-    N = obj.ntotal
-    Nm = N - G
-    npar = state.pt.npar
-    nmom = sum(len(s.wls_obs) for s in stats)
-    df = nmom - npar
-    chisq, _ = obj.chisq(state.x)
-    out: dict[str, float] = {"npar": float(npar), "fmin": chisq / (2 * N), "chisq": chisq,
-                             "df": float(df), "pvalue": F.chisq_pvalue(chisq, df)}
-    E_inv = state.extra.get("E_inv")
-    gammas = [s.gamma for s in stats]
-    nan = math.nan
-    if E_inv is not None and df > 0:
-        ss = scaled_shifted(state.extra["deltas"], obj.w, gammas, obj.f_g, df, E_inv)
-        xs = ss["a"] * chisq + ss["shift"]
-        c = ss["scaling_factor"]
-    else:
-        ss, xs, c = {"shift": nan}, nan, nan
-    state.extra["scaled_shifted"] = ss
-    out.update({"chisq_scaled": xs, "df_scaled": float(df),
-                "pvalue_scaled": F.chisq_pvalue(xs, df), "chisq_scaling_factor": c})
-    # baseline: thresholds free, correlations zero
-    npair = len(obj.rows)
-    x2_null = sum((s.n - 1) * float(np.sum(s.cor[obj.rows, obj.cols] ** 2
-                                           * w[len(s.th):]))
-                  for s, w in zip(stats, obj.w, strict=True))
-    df_null = G * npair
-    d0 = []
-    for s in stats:
-        nth = len(s.th)
-        d0.append(np.vstack([np.eye(nth), np.zeros((npair, nth))]))
-    d0_all = _bdiag(d0)
-    sizes = [len(s.wls_obs) for s in stats]
-    starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    d0_groups = [d0_all[st:st + sz] for st, sz in zip(starts, sizes, strict=True)]
-    E0 = sum(f * D.T @ (w[:, None] * D)
-             for f, D, w in zip(obj.f_g, d0_groups, obj.w, strict=True))
-    ss0 = scaled_shifted(d0_groups, obj.w, gammas, obj.f_g, df_null, np.linalg.inv(E0))
-    x2_null_s = ss0["a"] * x2_null + ss0["shift"]
-    c0 = ss0["scaling_factor"]
-    out.update({"baseline_chisq": x2_null, "baseline_df": float(df_null),
-                "baseline_pvalue": F.chisq_pvalue(x2_null, df_null),
-                "baseline_chisq_scaled": x2_null_s, "baseline_df_scaled": float(df_null),
-                "baseline_pvalue_scaled": F.chisq_pvalue(x2_null_s, df_null),
-                "baseline_chisq_scaling_factor": c0})
-    out.update({"cfi": F.cfi(chisq, df, x2_null, df_null),
-                "tli": F.tli(chisq, df, x2_null, df_null),
-                "cfi_scaled": F.cfi(xs, df, x2_null_s, df_null),
-                "tli_scaled": F.tli(xs, df, x2_null_s, df_null)})
-    out.update({"nnfi": out["tli"], "rfi": F.rfi(chisq, df, x2_null, df_null),
-                "nfi": F.nfi(chisq, df, x2_null, df_null),
-                "pnfi": F.pnfi(chisq, df, x2_null, df_null),
-                "ifi": F.ifi(chisq, df, x2_null, df_null),
-                "rni": F.rni(chisq, df, x2_null, df_null),
-                "nnfi_scaled": out["tli_scaled"], "rfi_scaled": F.rfi(xs, df, x2_null_s, df_null),
-                "nfi_scaled": F.nfi(xs, df, x2_null_s, df_null),
-                "pnfi_scaled": F.pnfi(xs, df, x2_null_s, df_null),
-                "ifi_scaled": F.ifi(xs, df, x2_null_s, df_null),
-                "rni_scaled": F.rni(xs, df, x2_null_s, df_null)})
-    lo, hi = F.rmsea_ci(chisq, df, Nm, G)
-    lo_s, hi_s = F.rmsea_ci(xs, df, Nm, G)
-    out.update({"rmsea": F.rmsea(chisq, df, Nm, G), "rmsea_ci_lower": lo, "rmsea_ci_upper": hi,
-                "rmsea_ci_level": 0.90, "rmsea_pvalue": F.rmsea_pvalue(chisq, df, Nm, G),
-                "rmsea_close_h0": 0.05,
-                "rmsea_notclose_pvalue": F.rmsea_pvalue(chisq, df, Nm, G, h0=0.08, close=False),
-                "rmsea_notclose_h0": 0.08,
-                "rmsea_scaled": F.rmsea(xs, df, Nm, G), "rmsea_ci_lower_scaled": lo_s,
-                "rmsea_ci_upper_scaled": hi_s,
-                "rmsea_pvalue_scaled": F.rmsea_pvalue(xs, df, Nm, G),
-                "rmsea_notclose_pvalue_scaled": F.rmsea_pvalue(xs, df, Nm, G, h0=0.08,
-                                                               close=False)})
-    out.update(_robust(state, states, df, df_null, Nm))
-    parts: dict[str, float] = {}
-    for s, (_, imp) in zip(stats, states, strict=True):
-        r = s.cor[obj.rows, obj.cols] - imp.sigma[obj.rows, obj.cols]
-        t = s.th - imp.th
-        p = s.cor.shape[0]
-        ss_r, ss_t = float(np.sum(r**2)), float(np.sum(t**2))
-        vals = {"srmr_bentler_nomean": math.sqrt(ss_r / (npair + p)),
-                "srmr_bentler": math.sqrt((ss_r + ss_t) / (npair + len(t) + p)),
-                "crmr_nomean": math.sqrt(ss_r / npair),
-                "crmr": math.sqrt((ss_r + ss_t) / (npair + len(t)))}
-        for k, v in vals.items():
-            parts[k] = parts.get(k, 0.0) + s.n / N * v
-    out.update({"rmr": parts["srmr_bentler"], "rmr_nomean": parts["srmr_bentler_nomean"],
-                "srmr": parts["srmr_bentler_nomean"], "srmr_bentler": parts["srmr_bentler"],
-                "srmr_bentler_nomean": parts["srmr_bentler_nomean"], "crmr": parts["crmr"],
-                "crmr_nomean": parts["crmr_nomean"]})
-    out.update({"cn_05": F.cn(chisq, df, Nm, 0.05), "cn_01": F.cn(chisq, df, Nm, 0.01),
-                "mfi": F.mfi(chisq, df, Nm),
-                "wrmr": F.wrmr(chisq, len(stats[0].wls_obs))})
-    return {k: out[k] for k in F.FIT_MEASURES if k in out}
-
-
-def _robust(state: Any, states, df: int, df_null: int, n: float) -> dict[str, float]:
-    """lavaan's robust CFI/TLI/RMSEA for categorical data (Savalei, 2021; catML)."""
-    obj: DWLSObjective = state.objective
-    stats: list[OrdinalStats] = state.extra["stats"]
-    t = state.pt.table
-    x = t["x"].to_numpy()
-    keep = (x >= 0) & ~t["op"].isin(["|", "~1"]).to_numpy()
-    npar3 = len(np.unique(x[keep]))
-    nth = [len(s.th) for s in stats]
-    cm = catml_correction(
-        [s.cor for s in stats], [imp.sigma for _, imp in states],
-        [s.gamma[k:, k:] for s, k in zip(stats, nth, strict=True)],
-        [w[k:] for w, k in zip(obj.w, nth, strict=True)],
-        [d[k:] for d, k in zip(state.extra["deltas"], nth, strict=True)],
-        state.extra.get("E_inv"), [s.n for s in stats], npar3)
-    G = len(stats)
-    x3, df3, c3, xs3 = cm.x3, cm.df3, cm.c3, cm.x3_scaled
-    lo, hi = F.rmsea_ci(xs3, df3, n, G, c_hat=c3)
-    tli = F.tli(x3, df, cm.x3_null, df_null, c3, cm.c3_null)
-    return {"cfi_robust": F.cfi(x3, df, cm.x3_null, df_null, c3, cm.c3_null),
-            "tli_robust": tli, "nnfi_robust": tli,
-            "rni_robust": F.rni(x3, df, cm.x3_null, df_null, c3, cm.c3_null),
-            "rmsea_robust": F.rmsea(x3, df3, n, G, c_hat=c3),
-            "rmsea_ci_lower_robust": lo, "rmsea_ci_upper_robust": hi,
-            "rmsea_pvalue_robust": F.rmsea_pvalue(xs3, df3, n, G, c_hat=c3),
-            "rmsea_notclose_pvalue_robust": F.rmsea_pvalue(xs3, df3, n, G, c_hat=c3, h0=0.08,
-                                                           close=False)}
+    state.deltas = deltas
+    return Estimation(state, opt, warnings, excluded, dict(options, ordered=tuple(ov)))

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lospw.analysis.core.artifacts import write_text
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import mixed_script_ids
 from lospw.analysis.core.yamlio import as_bool, as_id, load_yaml
@@ -279,7 +280,6 @@ class Key:
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_yaml` to ``path`` (temporary file, then rename) and return it."""
-        from lospw.analysis.core.artifacts import write_text
 
         return write_text(self.to_yaml(), path)
 

@@ -7,7 +7,7 @@ stage does about it. Conditions that make an analysis impossible are refused ins
 one-line :class:`~lospw.analysis.core.errors.InputError` (exit status 2); the registry lists those too
 (``handling="refused"``), so the report can say what happens in every case.
 
-``tests/analysis/test_warning_codes.py`` scans the source for codes and fails when one is
+``tests/analysis/core/test_warnings.py`` scans the source for codes and fails when one is
 used but not registered here: a new code is added to :data:`WARNING_CODES` with its meaning.
 
 Examples

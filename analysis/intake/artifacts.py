@@ -39,9 +39,13 @@ import pandas as pd
 from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.personal import normalise_name, personal_columns
-from lospw.analysis.intake.responses import IntakeResult, pseudonyms
+from lospw.analysis.intake.responses import (
+    ID_CANDIDATES,
+    IntakeResult,
+    detect_id_column,
+    pseudonyms,
+)
 from lospw.analysis.intake.screening import ScreeningResult
-from lospw.analysis.scoring.score_table import ID_CANDIDATES, detect_id_column
 
 __all__ = ["OWN_COLUMNS", "PSEUDONYM_METHOD", "intake_summary", "left_out", "write_intake"]
 

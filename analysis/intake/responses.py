@@ -33,7 +33,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -50,8 +50,10 @@ from lospw.analysis.intake.readers import DELIMITERS, RawTable, frame_to_table, 
 __all__ = [
     "CELL_LOG_COLUMNS",
     "EXCLUSION_COLUMNS",
+    "ID_CANDIDATES",
     "NA_STRINGS",
     "IntakeResult",
+    "detect_id_column",
     "pseudonyms",
     "read_responses",
     "responses_from_frame",
@@ -183,6 +185,28 @@ class IntakeResult:
 
 
 # -- options ------------------------------------------------------------------------------
+#: Column names taken as the respondent id when ``--id`` is not given (case-insensitive).
+ID_CANDIDATES = ("id", "respondent", "respondent_id", "respondentid", "resp_id", "pid",
+                 "participant", "participant_id", "person", "response_id", "responseid")
+
+
+def detect_id_column(columns: Sequence[str], items: Sequence[str] = ()) -> str | None:
+    """The first column whose name is a usual respondent-id name, or None.
+
+    Examples
+    --------
+    >>> detect_id_column(["A1", "Respondent_ID", "age"])
+    'Respondent_ID'
+    >>> detect_id_column(["A1", "age"]) is None
+    True
+    """
+    lower = {str(c).lower(): c for c in columns if c not in set(items)}
+    for name in ID_CANDIDATES:
+        if name in lower:
+            return lower[name]
+    return None
+
+
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise InputError(

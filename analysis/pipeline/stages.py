@@ -1,12 +1,11 @@
-"""The stages of ``lospw analyze``: thin adapters from the :class:`~lospw.analysis.pipeline.runner.Context`
+"""The stages of ``lospw analyze``: thin adapters from the :class:`~lospw.analysis.pipeline.context.Context`
 to the stage modules, and writers of their artifacts.
 
 No statistic is computed here: every number comes from the stage's own module
 (:mod:`lospw.analysis.intake.responses`, :mod:`lospw.analysis.intake.screening`, :mod:`lospw.analysis.classical.reliability`,
 :mod:`lospw.analysis.efa.efa`, :mod:`lospw.analysis.cfa`, :mod:`lospw.analysis.validation.invariance`, :mod:`lospw.analysis.validation.validity`,
 :mod:`lospw.analysis.validation.reduction`, :mod:`lospw.analysis.scoring.scheme`, :mod:`lospw.analysis.scoring.aggregate`,
-:mod:`lospw.analysis.pipeline.verdict`). A module that is not part of this version makes its stage
-``skipped`` with the reason "not available in this version". The JSON artifacts of the
+:mod:`lospw.analysis.pipeline.verdict`). The JSON artifacts of the
 single-stage commands' shape (``lospw reliability --json`` ...) are written as those commands
 print them, so the two agree number for number.
 
@@ -21,19 +20,32 @@ from typing import Any
 
 import pandas as pd
 
+from lospw.analysis.classical.items import item_stats
+from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.efa.efa import efa
+from lospw.analysis.intake.artifacts import write_intake
 from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import IntakeResult, pseudonyms, responses_from_table
-from lospw.analysis.pipeline.common import (
+from lospw.analysis.intake.responses import (
+    IntakeResult,
+    detect_id_column,
+    pseudonyms,
+    responses_from_table,
+)
+from lospw.analysis.intake.screening import screen_intake
+from lospw.analysis.pipeline import verdict
+from lospw.analysis.pipeline.context import (
+    Context,
+    Stage,
+    StageSkipped,
     analysed,
     json_with_intake,
     missing_for,
-    module_or_skip,
+    portable_name,
     warn,
 )
-from lospw.analysis.pipeline.runner import Context, Stage, StageSkipped, _portable
 from lospw.analysis.pipeline.stages_model import (
     check_invariance,
     run_cfa,
@@ -53,6 +65,11 @@ from lospw.analysis.pipeline.stages_waves import (
     write_longitudinal,
     write_trajectories,
 )
+from lospw.analysis.scoring.aggregate import aggregate
+from lospw.analysis.scoring.profiles import write_profile_charts
+from lospw.analysis.scoring.scheme import derive_scheme
+from lospw.analysis.scoring.scheme_io import save_scheme
+from lospw.analysis.scoring.scores import check_score_columns
 
 __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
@@ -69,7 +86,6 @@ def _first_wave(ctx: Context, res: IntakeResult) -> IntakeResult:
 
 
 def run_intake(ctx: Context) -> IntakeResult:
-    from lospw.analysis.scoring.score_table import detect_id_column
 
     o, key = ctx.options, ctx.key
     table = read_table(o.data)
@@ -83,27 +99,25 @@ def run_intake(ctx: Context) -> IntakeResult:
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
-            raise InputError(f"{_portable(o.data)}: no {option} column {col!r}; the non-item "
+            raise InputError(f"{portable_name(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
     if o.invariance_groups:
         present = set(res.meta[o.group].dropna().astype(str))
         absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
         if absent:
-            raise InputError(f"{_portable(o.data)}: --invariance-groups names group(s) "
+            raise InputError(f"{portable_name(o.data)}: --invariance-groups names group(s) "
                              f"{', '.join(absent)} that column {o.group!r} does not have; its "
                              f"groups are {', '.join(sorted(present))}.")
     return res
 
 
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
-    from lospw.analysis.intake.artifacts import write_intake
 
     write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
                  screening_mode="off")
 
 
 def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
-    from lospw.analysis.intake.screening import screen_intake
 
     o = ctx.options
     if o.screen == "off":
@@ -113,7 +127,6 @@ def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
 
 
 def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -> None:
-    from lospw.analysis.intake.artifacts import write_intake
 
     data, scr = res
     write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
@@ -122,9 +135,7 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 
 # -- items, reliability, dimensionality -----------------------------------------------------
 def run_items(ctx: Context) -> Any:
-    mod = module_or_skip("lospw.analysis.classical.items", "item analysis")
-    return mod.item_stats(analysed(ctx).items, ctx.key,
-                          missing=missing_for(ctx, "reliability"))
+    return item_stats(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
 
 
 def write_items(res: Any, ctx: Context, folder: Path) -> None:
@@ -134,7 +145,6 @@ def write_items(res: Any, ctx: Context, folder: Path) -> None:
 
 
 def run_reliability(ctx: Context) -> Any:
-    from lospw.analysis.classical.reliability import reliability
 
     return reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
 
@@ -151,9 +161,8 @@ def _efa_correlation(ctx: Context) -> str:
 
 
 def run_dimensionality(ctx: Context) -> Any:
-    mod = module_or_skip("lospw.analysis.efa.efa", "dimensionality and EFA")
-    return mod.efa(analysed(ctx).items, ctx.key, cor=_efa_correlation(ctx),
-                   missing=missing_for(ctx, "efa"), rng=ctx.options.seed)
+    return efa(analysed(ctx).items, ctx.key, cor=_efa_correlation(ctx),
+               missing=missing_for(ctx, "efa"), rng=ctx.options.seed)
 
 
 def write_dimensionality(res: Any, ctx: Context, folder: Path) -> None:
@@ -175,8 +184,6 @@ class ScoringStageResult:
 
 
 def run_scoring(ctx: Context) -> ScoringStageResult:
-    from lospw.analysis.scoring.scheme import derive_scheme
-    from lospw.analysis.scoring.scores import check_score_columns
 
     o = ctx.options
     key, reduced = ctx.key, False
@@ -214,7 +221,7 @@ def _scores_front(o: Any) -> dict[str, str]:
 def write_scoring(res: ScoringStageResult, ctx: Context, folder: Path) -> None:
     o = ctx.options
     data = analysed(ctx)
-    res.scheme.save(folder / "scheme.json")
+    save_scheme(res.scheme, folder / "scheme.json")
     table = res.scores.to_frame()
     codes = pseudonyms(data).reindex(table.index)
     front = pd.DataFrame({"respondent": codes.to_numpy(), "row": table.index.astype(int)},
@@ -234,7 +241,6 @@ def write_scoring(res: ScoringStageResult, ctx: Context, folder: Path) -> None:
 
 
 def run_aggregation(ctx: Context) -> Any:
-    from lospw.analysis.scoring.aggregate import aggregate
 
     o = ctx.options
     if o.cluster is None:
@@ -245,7 +251,6 @@ def run_aggregation(ctx: Context) -> Any:
 
 
 def write_aggregation(res: Any, ctx: Context, folder: Path) -> None:
-    from lospw.analysis.scoring.profiles import write_profile_charts
 
     sc = ctx.results["scoring"]
     write_json(res.to_dict(), folder / "aggregation.json")
@@ -260,15 +265,13 @@ def write_aggregation(res: Any, ctx: Context, folder: Path) -> None:
 
 # -- verdict ------------------------------------------------------------------------------------
 def run_verdict(ctx: Context) -> Any:
-    from lospw.analysis.pipeline.verdict import verdict_from_dir
 
-    return verdict_from_dir(ctx.outdir, ctx.criteria)
+    return verdict.verdict_from_dir(ctx.outdir, ctx.criteria)
 
 
 def write_verdict(res: Any, ctx: Context, folder: Path) -> None:
-    from lospw.analysis.pipeline.verdict import write_verdict as write
 
-    write(res, ctx.criteria, folder)
+    verdict.write_verdict(res, ctx.criteria, folder)
 
 
 STAGES: tuple[Stage, ...] = (

@@ -12,17 +12,44 @@ from typing import Any
 
 import pandas as pd
 
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.modindices import modindices
+from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import LospwError
 from lospw.analysis.core.key import Key
-from lospw.analysis.pipeline.common import (
+from lospw.analysis.pipeline.context import (
+    Context,
+    StageSkipped,
     analysed,
-    fit_cfa_or_skip,
     json_with_intake,
     missing_for,
     warn,
 )
-from lospw.analysis.pipeline.runner import NOT_AVAILABLE, Context, StageSkipped
+from lospw.analysis.validation import fitting
+from lospw.analysis.validation.compare import FIT_FAILURES, IMPROPER_CODES, compare_models
+from lospw.analysis.validation.dif import KINDS, backward_search
+from lospw.analysis.validation.invariance import (
+    measurement_invariance,
+    memo_score_tests,
+    ordinal_step_syntax,
+)
+from lospw.analysis.validation.models import competing_models, correlated_factors, lavaan_script
+from lospw.analysis.validation.reduction import (
+    cross_loading_flags,
+    item_search_flags,
+    modification_flags,
+    noninvariant_flags,
+    propose_reduction,
+    reduced_key,
+    weak_loading_flags,
+)
+from lospw.analysis.validation.validity import (
+    estimates_from_result,
+    htmt,
+    validity,
+    validity_from_estimates,
+)
 
 __all__ = ["CFAStageResult", "InvarianceStageResult", "ReductionStageResult", "check_invariance",
            "fit_model", "run_cfa", "run_invariance", "run_reduction", "run_validity",
@@ -65,54 +92,33 @@ def _checked(result: Any) -> Any:
     return result
 
 
-def _engine_fitter() -> Any:
-    """The engine's fitter for the FitOutcome-based stages, checked as :func:`_checked`;
-    when the engine is absent, one that skips the stage (so that groups too small to fit
-    are still reported as such)."""
-    try:
-        fit_cfa_or_skip()
-    except StageSkipped as exc:
-        reason = exc.reason
-
-        def absent(*args: Any, **kwargs: Any) -> Any:
-            raise StageSkipped(reason)
-        return absent
-    from lospw.analysis.validation.fitting import engine_fitter
-
-    def fitter(*args: Any, **kwargs: Any) -> Any:
-        out = engine_fitter(*args, **kwargs)
-        _checked(out.result)
-        return out
-    return fitter
+def _engine_fitter(*args: Any, **kwargs: Any) -> Any:
+    """The engine's fitter for the FitOutcome-based stages, checked as :func:`_checked`."""
+    out = fitting.engine_fitter(*args, **kwargs)
+    _checked(out.result)
+    return out
 
 
 def fit_model(ctx: Context, syntax: str, key: Key | None = None) -> Any:
     """Fit one model with the run's estimator and missing-data policy."""
-    fit_cfa = fit_cfa_or_skip()
     return _checked(fit_cfa(_cfa_frame(ctx, key), syntax, estimator=ctx.options.estimator,
                             missing=missing_for(ctx, "cfa")))
 
 
 def run_cfa(ctx: Context) -> CFAStageResult:
-    from lospw.analysis.validation.compare import FIT_FAILURES
-    from lospw.analysis.validation.models import competing_models
 
-    fit_cfa_or_skip()
     o = ctx.options
     models = competing_models(ctx.key)
     judged = ctx.criteria.sv_model
     fits: dict[str, Any] = {}
     errors: dict[str, Exception] = {}  # model name -> why the engine could not fit it
     if o.estimator in ("ML", "MLR"):
-        from lospw.analysis.validation.compare import compare_models
 
         by_syntax: dict[str, Any] = {}
         raised: dict[str, Exception] = {}
-        engine_fitter = _engine_fitter()
-
         def keep(data: pd.DataFrame, syntax: str, **kw: Any) -> Any:
             try:
-                out = engine_fitter(data, syntax, **kw)
+                out = _engine_fitter(data, syntax, **kw)
             except FIT_FAILURES as exc:
                 raised[syntax] = exc
                 raise
@@ -144,13 +150,12 @@ def run_cfa(ctx: Context) -> CFAStageResult:
                           + str(d["note"]).removeprefix("[difference_test_unavailable] ")}
               for d in comparison.get("differences", [])
               if str(d.get("note") or "").startswith("[difference_test_unavailable]")]
-    mi = fits[judged].modindices() if judged in fits and fits[judged].converged else None
+    mi = modindices(fits[judged]) if judged in fits and fits[judged].converged else None
     return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes), failed)
 
 
 def _model_status(res: CFAStageResult) -> dict[str, str]:
     """Model name -> ``ok``, ``improper``, ``not_converged`` (as the comparison table says)."""
-    from lospw.analysis.validation.compare import IMPROPER_CODES
 
     table = {r["model"]: r["status"] for r in res.comparison.get("table", [])}
     return {m: table.get(m) or ("not_converged" if not r.converged else "improper"
@@ -165,7 +170,6 @@ _FIT_COLUMNS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled",
 
 
 def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
-    from lospw.analysis.validation.models import lavaan_script
 
     o = ctx.options
     write_json({**res.models.to_dict(), "judged_model": res.judged, "estimator": o.estimator,
@@ -241,8 +245,6 @@ def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
     constraints in the Wu & Estabrook syntax, so a step's call is found, and refitted with
     more parameters free, by that syntax (``ordinal_step_syntax``); their thresholds step is
     searched with the scalar one (both are about item location)."""
-    from lospw.analysis.validation.dif import KINDS, backward_search
-    from lospw.analysis.validation.invariance import memo_score_tests, ordinal_step_syntax
 
     ordinal = res.estimator == "WLSMV"
     if ordinal and "scalar" in wanted:
@@ -287,7 +289,6 @@ def _item_searches(res: Any, calls: dict[tuple, tuple], key: Key, alpha: float,
 
 
 def run_invariance(ctx: Context) -> InvarianceStageResult:
-    from lospw.analysis.validation.invariance import measurement_invariance, memo_score_tests
 
     o = ctx.options
     if o.group is None:
@@ -304,7 +305,7 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
                 "count under missing_group)")
         groups = text.map(label)
     calls: dict[tuple, tuple] = {}
-    fitter = _engine_fitter()
+    fitter = _engine_fitter
 
     def keep(*args: Any, **kwargs: Any) -> Any:
         out = memo_score_tests(fitter(*args, **kwargs))
@@ -346,34 +347,9 @@ def write_invariance(res: InvarianceStageResult, ctx: Context, folder: Path) -> 
                folder / "item_tests.json")
 
 
-@dataclass(frozen=True)
-class _HtmtOnly:
-    """Validity without the CFA engine: HTMT only."""
-
-    htmt: pd.DataFrame
-    n_htmt: int
-    method: str = "htmt2"
-
-    def to_dict(self) -> dict[str, Any]:
-        m = {str(r): {str(c): float(self.htmt.loc[r, c]) for c in self.htmt.columns}
-             for r in self.htmt.index}
-        return {"scales": list(map(str, self.htmt.columns)), "htmt": m,
-                "htmt_method": self.method, "n_htmt": self.n_htmt,
-                "composite_reliability": None, "ave": None, "fornell_larcker": None,
-                "flags": [], "warnings": []}
-
-
 def run_validity(ctx: Context) -> Any:
-    from lospw.analysis.validation.validity import htmt, validity
 
     items = analysed(ctx).items
-    try:
-        fit_cfa_or_skip()
-    except StageSkipped:
-        warn("partial_stage", "HTMT only: CR, AVE and Fornell-Larcker need the CFA engine "
-              f"(lospw.analysis.cfa.fit_cfa), which is {NOT_AVAILABLE}")
-        table, n = htmt(items, ctx.key)
-        return _HtmtOnly(table, n)
     est = ctx.options.estimator if ctx.options.estimator in ("ML", "MLR") else "ML"
     if est != ctx.options.estimator:
         warn("estimator_substituted", "CR and AVE use ML point estimates (validity supports "
@@ -383,8 +359,6 @@ def run_validity(ctx: Context) -> Any:
     if fit is None or est != ctx.options.estimator:
         return validity(items, ctx.key, estimator=est, missing=missing_for(ctx, "cfa"))
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
-    from lospw.analysis.validation.fitting import estimates_from_result
-    from lospw.analysis.validation.validity import validity_from_estimates
 
     table, n_htmt = htmt(items, ctx.key)
     factors, n_obs, notes = estimates_from_result(fit, ctx.key)
@@ -430,17 +404,6 @@ def standardized_loadings(fit: Any, key: Key) -> dict[str, float]:
 
 
 def run_reduction(ctx: Context) -> ReductionStageResult:
-    from lospw.analysis.classical.reliability import reliability
-    from lospw.analysis.validation.models import correlated_factors
-    from lospw.analysis.validation.reduction import (
-        cross_loading_flags,
-        item_search_flags,
-        modification_flags,
-        noninvariant_flags,
-        propose_reduction,
-        reduced_key,
-        weak_loading_flags,
-    )
 
     key, c = ctx.key, ctx.criteria
     cfa = ctx.result("cfa")
@@ -457,7 +420,7 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
                                      c.cross_gap_below)
     else:
         notes.append("cross_loading rule not applied: the EFA stage did not run")
-    mi = cfa.modindices if cfa.judged == "correlated" else full.modindices()
+    mi = cfa.modindices if cfa.judged == "correlated" else modindices(full)
     flags += modification_flags(mi, key, lam, c.mi_at_least, c.sepc_at_least)
     inv = ctx.results.get("invariance")
     if inv is not None:

@@ -21,8 +21,7 @@ from lospw.analysis.cfa.twolevel import fit_twolevel
 from lospw.analysis.cfa.twolevel_reliability import multilevel_reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import InputError
-from lospw.analysis.pipeline.common import analysed
-from lospw.analysis.pipeline.runner import Context, StageSkipped
+from lospw.analysis.pipeline.context import Context, StageSkipped, analysed
 from lospw.analysis.validation.twolevel_models import twolevel_model
 
 __all__ = ["MultilevelStageResult", "run_multilevel", "write_multilevel"]

@@ -27,8 +27,7 @@ import pandas as pd
 from lospw.analysis.classical.reliability import cronbach_alpha
 from lospw.analysis.core.artifacts import write_csv, write_json
 from lospw.analysis.core.errors import InputError
-from lospw.analysis.pipeline.common import analysed
-from lospw.analysis.pipeline.runner import Context, StageSkipped
+from lospw.analysis.pipeline.context import Context, StageSkipped, analysed
 from lospw.analysis.scoring.profiles import safe_name
 from lospw.analysis.scoring.scores import score_items
 from lospw.analysis.scoring.trajectories import trajectories, trajectory_figure

@@ -42,8 +42,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
+from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.difftest import difference_test
+from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.parallel import run_tasks
+from lospw.analysis.planning.population import MAX_SIMULATED_N
+from lospw.analysis.planning.population_moments import polychoric_limit, score_moments
+from lospw.analysis.planning.simulate import simulate
+from lospw.analysis.planning.summary import (
+    FIT_NAMES,
+    REPLICATION_ARRAYS,
+    REPLICATION_SCALARS,
+    Criteria,
+    summarise,
+)
+from lospw.analysis.validation.models import competing_models
 
 __all__ = ["ALTERNATIVES", "PlanSetup", "plan_sample_size", "prepare", "replicate",
            "replication_seed"]
@@ -58,16 +74,6 @@ _POP_N = 1_000_000
 #: Size and workplaces of the sample giving WLSMV's pseudo-true values (:func:`prepare`).
 _DWLS_N = 50_000
 _DWLS_WORKPLACES = 5_000
-#: Fit measures recorded per replication, per estimator: (name in the table, engine name).
-FIT_NAMES = {
-    "ML": {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli",
-           "rmsea": "rmsea", "srmr": "srmr"},
-    "MLR": {"chisq": "chisq_scaled", "df": "df", "pvalue": "pvalue_scaled",
-            "cfi": "cfi_robust", "tli": "tli_robust", "rmsea": "rmsea_robust", "srmr": "srmr"},
-    "WLSMV": {"chisq": "chisq_scaled", "df": "df_scaled", "pvalue": "pvalue_scaled",
-              "cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scaled",
-              "srmr": "srmr"},
-}
 _IMPROPER = ("heywood_case", "nonpositive_definite", "se_failed", "not_converged")
 
 
@@ -127,11 +133,6 @@ def _dwls_reference(pop: Any, syntax: str, loadings: pd.DataFrame, seed: int
     sample has :data:`_DWLS_WORKPLACES` workplaces (same ICC), so that its workplace effects
     represent the population rather than one draw of a few workplaces.
     """
-    from threadpoolctl import threadpool_limits
-
-    from lospw.analysis.cfa import fit_cfa
-    from lospw.analysis.planning.simulate import simulate
-
     big = dataclasses.replace(pop, n_workplaces=max(pop.n_workplaces, _DWLS_WORKPLACES))
     gen = np.random.Generator(np.random.PCG64(replication_seed(seed, 0, 0)))
     key = pop.key
@@ -147,7 +148,6 @@ def _dwls_reference(pop: Any, syntax: str, loadings: pd.DataFrame, seed: int
 
 
 def _population_fit(syntax: str, moments: pd.DataFrame):
-    from lospw.analysis.cfa import fit_cfa
 
     n = _POP_N
     return fit_cfa(None, syntax, estimator="ML", sample_cov=moments * (n / (n - 1)),
@@ -178,8 +178,6 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
         from ``seed``); ``limit_est`` / ``limit_std_all`` keep the ML fit of the exact
         polychoric limit (equal where the model is correctly specified).
     """
-    from lospw.analysis.planning.population_moments import polychoric_limit, score_moments
-    from lospw.analysis.validation.models import competing_models
 
     if estimator not in FIT_NAMES:
         raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
@@ -254,18 +252,11 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
     return setup, reference
 
 
-_SCALARS = ("converged", "proper", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
-            "alt_converged", "alt_proper", "alt_chisq", "alt_df", "diff_chisq", "diff_df",
-            "diff_pvalue")
-_ARRAYS = ("est", "se", "ci_lower", "ci_upper", "std_all")
-
-
 def _proper(res: Any) -> bool:
     return bool(res.converged) and not {w.code for w in res.warnings} & set(_IMPROPER)
 
 
 def _difference(alt: Any, key: Any, estimator: str) -> tuple[float, float, float]:
-    from lospw.analysis.cfa.difftest import difference_test
 
     if not (alt.converged and key.converged):
         return math.nan, math.nan, math.nan
@@ -276,16 +267,10 @@ def _difference(alt: Any, key: Any, estimator: str) -> tuple[float, float, float
 
 
 def _wlsmv_difference(alt: Any, key: Any) -> tuple[float, float, float]:
-    """The engine's scaled-shifted (Satorra, 2000) test, ``lospw.analysis.cfa.difference_test``,
-    where this build has it (the hook :func:`lospw.analysis.validation.fitting.engine_difference_test`
-    uses); otherwise NaN: the power is then reported as not computed, never guessed."""
-    import lospw.analysis.cfa
-
-    engine_test = getattr(lospw.analysis.cfa, "difference_test", None)
-    if engine_test is None:
-        return math.nan, math.nan, math.nan
-    out = engine_test(alt, key)
-    return float(out["chisq_diff"]), float(out["df_diff"]), float(out["pvalue"])
+    """The engine's scaled-shifted (Satorra, 2000) test of the two WLSMV fits
+    (:func:`lospw.analysis.cfa.difference_test` on the results)."""
+    out = difference_test(alt, key)
+    return float(out.chisq_diff), float(out.df_diff), float(out.pvalue)
 
 
 def replicate(setup: PlanSetup, n: int, rep: int, seed: int) -> dict[str, Any]:
@@ -294,19 +279,17 @@ def replicate(setup: PlanSetup, n: int, rep: int, seed: int) -> dict[str, Any]:
     Returns
     -------
     dict
-        The scalars of ``_SCALARS`` (NaN / False where a fit failed), ``warnings``
+        The scalars of ``REPLICATION_SCALARS`` (NaN / False where a fit failed), ``warnings``
         (the key model's warning codes, ``;``-joined), ``error`` (an unexpected failure's
         message, else ""), and per loading (in ``setup.loadings`` order) the arrays
         ``est``, ``se``, ``ci_lower``, ``ci_upper``, ``std_all``.
     """
-    from lospw.analysis.cfa import fit_cfa
-    from lospw.analysis.planning.simulate import simulate
 
-    out: dict[str, Any] = {k: math.nan for k in _SCALARS}
+    out: dict[str, Any] = {k: math.nan for k in REPLICATION_SCALARS}
     out.update(converged=False, proper=False, alt_converged=False, alt_proper=False,
                warnings="", error="")
     m = len(setup.loadings)
-    for k in _ARRAYS:
+    for k in REPLICATION_ARRAYS:
         out[k] = np.full(m, math.nan)
     gen = np.random.Generator(np.random.PCG64(replication_seed(seed, n, rep)))
     key = setup.population.key
@@ -330,7 +313,7 @@ def replicate(setup: PlanSetup, n: int, rep: int, seed: int) -> dict[str, Any]:
     lo = par[par["op"] == "=~"]
     if list(zip(lo["lhs"], lo["rhs"], strict=True)) != list(setup.loadings):
         raise RuntimeError("the key model's loadings came out in another order")
-    for k in _ARRAYS:
+    for k in REPLICATION_ARRAYS:
         out[k] = lo[k].to_numpy(dtype=float)
     out["diff_chisq"], out["diff_df"], out["diff_pvalue"] = _difference(alt, res,
                                                                          setup.estimator)
@@ -368,9 +351,6 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
     -------
     lospw.analysis.planning.summary.PlanResult
     """
-    from lospw.analysis.core.artifacts import sha256_file
-    from lospw.analysis.core.parallel import run_tasks
-    from lospw.analysis.planning.summary import Criteria, summarise
 
     sizes = _check_sizes(ns)
     if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 2:
@@ -400,8 +380,6 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
 
 def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
     """Fit both models once here, so that bad options fail at once with their own error."""
-    from lospw.analysis.cfa import fit_cfa
-    from lospw.analysis.planning.simulate import simulate
 
     gen = np.random.Generator(np.random.PCG64(replication_seed(seed, n, 0)))
     key = setup.population.key
@@ -412,7 +390,6 @@ def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
 
 
 def _check_sizes(ns: Any) -> list[int]:
-    from lospw.analysis.planning.population import MAX_SIMULATED_N
 
     try:
         sizes = list(ns)

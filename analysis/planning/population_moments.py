@@ -33,14 +33,14 @@ import pandas as pd
 from scipy import special
 
 from lospw.analysis.classical.polychoric import cell_probabilities, polychoric_ml
+from lospw.analysis.core.key import key_from_dict
+from lospw.analysis.planning.population import population_from_dict
 
 __all__ = ["PopulationTables", "polychoric_limit", "population_tables", "score_moments"]
 
 
 def _example():
     """A one-factor, two-item, three-category population (for the examples)."""
-    from lospw.analysis.core.key import key_from_dict
-    from lospw.analysis.planning.population import population_from_dict
 
     key = key_from_dict({"response_scale": {"min": 1, "max": 3}, "scales": {"F": ["a", "b"]}})
     return population_from_dict(

@@ -7,7 +7,7 @@ What is computed, per sample size N (R replications):
   computed); ``alt_converged`` the same for the alternative;
 * ``fit_<measure>``: share of the converged replications meeting each cut-off (Hu & Bentler,
   1999: CFI ≥ .95, TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08; the estimator's robust or scaled
-  versions, :data:`lospw.analysis.planning.plan.FIT_NAMES`), ``fit_all`` all four together;
+  versions, :data:`FIT_NAMES`), ``fit_all`` all four together;
 * over the converged replications and every loading: bias of the standardized loading
   (mean estimate minus the population value) and relative bias (bias / population value),
   the same for the unstandardized estimate, SE bias ``(mean SE - SD of the estimates) / SD``,
@@ -39,6 +39,25 @@ __all__ = ["FIT_CUTOFFS", "Criteria", "PlanResult", "criteria_met", "summarise"]
 #: (measure, direction, cut-off): Hu & Bentler (1999).
 FIT_CUTOFFS = (("cfi", ">=", 0.95), ("tli", ">=", 0.95), ("rmsea", "<=", 0.06),
                ("srmr", "<=", 0.08))
+
+
+#: Fit measures recorded per replication, per estimator: (name in the table, engine name).
+FIT_NAMES = {
+    "ML": {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli",
+           "rmsea": "rmsea", "srmr": "srmr"},
+    "MLR": {"chisq": "chisq_scaled", "df": "df", "pvalue": "pvalue_scaled",
+            "cfi": "cfi_robust", "tli": "tli_robust", "rmsea": "rmsea_robust", "srmr": "srmr"},
+    "WLSMV": {"chisq": "chisq_scaled", "df": "df_scaled", "pvalue": "pvalue_scaled",
+              "cfi": "cfi_scaled", "tli": "tli_scaled", "rmsea": "rmsea_scaled",
+              "srmr": "srmr"},
+}
+
+#: What each replication records (:func:`lospw.analysis.planning.plan.replicate`): scalars,
+#: and arrays with one value per loading.
+REPLICATION_SCALARS = ("converged", "proper", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+                       "srmr", "alt_converged", "alt_proper", "alt_chisq", "alt_df",
+                       "diff_chisq", "diff_df", "diff_pvalue")
+REPLICATION_ARRAYS = ("est", "se", "ci_lower", "ci_upper", "std_all")
 
 
 @dataclass(frozen=True)
@@ -255,8 +274,6 @@ def summarise(setup: Any, reference: dict[str, Any], sizes: list[int], reps: int
               records: list[dict[str, Any]], criteria: Criteria,
               population: dict[str, Any]) -> PlanResult:
     """Build the :class:`PlanResult` from the replications (in task order: N, then r)."""
-    from lospw.analysis.planning.plan import _ARRAYS, _SCALARS
-
     n_items = len(setup.population.items)
     cosmin = max(criteria.cosmin_per_item * n_items, criteria.cosmin_minimum)
     alt = reference["alternatives"].set_index("model").loc[setup.alternative]
@@ -264,11 +281,11 @@ def summarise(setup: Any, reference: dict[str, Any], sizes: list[int], reps: int
     for i, n in enumerate(sizes):
         block = records[i * reps:(i + 1) * reps]
         for r, rec in enumerate(block):
-            rep_rows.append({"n": n, "rep": r, **{k: rec[k] for k in _SCALARS},
+            rep_rows.append({"n": n, "rep": r, **{k: rec[k] for k in REPLICATION_SCALARS},
                              "warnings": rec["warnings"], "error": rec["error"]})
-        arr = {k: np.vstack([rec[k] for rec in block]) for k in _ARRAYS}
+        arr = {k: np.vstack([rec[k] for rec in block]) for k in REPLICATION_ARRAYS}
         conv = np.array([bool(rec["converged"]) for rec in block])
-        scal = pd.DataFrame([{k: rec[k] for k in _SCALARS} for rec in block])
+        scal = pd.DataFrame([{k: rec[k] for k in REPLICATION_SCALARS} for rec in block])
         lstats = _loading_stats(reference["loadings"], arr, conv)
         lstats.insert(0, "n", n)
         loading_frames.append(lstats)
@@ -325,8 +342,6 @@ def summarise(setup: Any, reference: dict[str, Any], sizes: list[int], reps: int
 
 
 def _fit_name(estimator: str, measure: str) -> str:
-    from lospw.analysis.planning.plan import FIT_NAMES
-
     return FIT_NAMES[estimator][measure]
 
 

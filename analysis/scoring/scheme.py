@@ -29,10 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.classical.reliability import reliability
+from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
-from lospw.analysis.intake.responses import IntakeResult
+from lospw.analysis.intake.responses import IntakeResult, responses_from_frame
 from lospw.analysis.scoring.norms import Bands, NormTable
+from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import (
     MissingRule,
     ScoreResult,
@@ -50,7 +53,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "Provenance",
     "ScoringScheme",
-    "demo_scheme_path",
     "derive_scheme",
 ]
 
@@ -254,8 +256,6 @@ class ScoringScheme:
         norm_group : str, optional
             Column with each respondent's norm group (see ``group_norms``).
         """
-        from lospw.analysis.intake.responses import responses_from_frame
-        from lospw.analysis.scoring.score_table import output_table
 
         if isinstance(data, pd.DataFrame):
             check_item_columns_present(data, self)
@@ -270,35 +270,6 @@ class ScoringScheme:
             groups = data.meta[norm_group]
         result = self.score_items(data.items, groups)
         return output_table(result, data, id_column=id_column or data.id_column)
-
-    # -- files ---------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        from lospw.analysis.scoring.scheme_io import scheme_to_dict
-
-        return scheme_to_dict(self)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the scheme as deterministic JSON (same scheme, same bytes)."""
-        from lospw.analysis.core.artifacts import write_json
-
-        return write_json(self.to_dict(), path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> ScoringScheme:
-        """Read and check a scheme file; one InputError when it is not a usable scheme."""
-        from lospw.analysis.scoring.scheme_io import load_scheme
-
-        return load_scheme(path)
-
-    @classmethod
-    def demo(cls) -> ScoringScheme:
-        """The demo scheme shipped with lospw (norms from SYNTHETIC data)."""
-        return cls.load(demo_scheme_path())
-
-
-def demo_scheme_path() -> Path:
-    """Path of the shipped demo scheme (package data)."""
-    return Path(__file__).resolve().parents[1] / "data" / "demo_scheme.json"
 
 
 def check_item_columns_present(frame: pd.DataFrame, scheme: ScoringScheme) -> None:
@@ -321,7 +292,6 @@ COEFFICIENTS = ("alpha", "omega")
 def _scale_reliability(items: pd.DataFrame, key: Key, coefficient: str) -> dict[str, float]:
     """Per scale alpha or omega total from :func:`lospw.analysis.classical.reliability.reliability`
     (pairwise-complete covariances, so every scored respondent contributes)."""
-    from lospw.analysis.classical.reliability import reliability
 
     res = reliability(items, key, missing="pairwise", ci="none",
                       omega=coefficient == "omega", ordinal=False)
@@ -363,7 +333,6 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     -------
     ScoringScheme
     """
-    from lospw.analysis.core.artifacts import sha256_file
 
     rule = MissingRule() if rule is None else rule
     check_score_columns(key.scale_names)  # a scheme no scores table could be written for

@@ -32,13 +32,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lospw.analysis.core.artifacts import write_json
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import key_from_dict
 from lospw.analysis.scoring.norms import Bands, NormTable
 from lospw.analysis.scoring.scheme import SCHEMA_VERSION, Provenance, ScoringScheme
 from lospw.analysis.scoring.scores import MissingRule
 
-__all__ = ["KIND", "load_scheme", "scheme_from_dict", "scheme_to_dict"]
+__all__ = ["KIND", "demo_scheme", "demo_scheme_path", "load_scheme", "save_scheme",
+           "scheme_from_dict", "scheme_to_dict"]
 
 KIND = "lospw.scoring_scheme"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
@@ -110,7 +112,7 @@ class _Reader:
     def fail(self, where: str, what: str) -> InputError:
         return InputError(
             f"{self.source}: scoring scheme field '{where}' {what}. The file is corrupt or "
-            "was edited by hand; regenerate it with 'lospw scheme' (or ScoringScheme.save)."
+            "was edited by hand; regenerate it with 'lospw scheme' (or save_scheme)."
         )
 
     def get(self, obj: dict, name: str, where: str, kind: type | tuple, *,
@@ -203,7 +205,7 @@ def _from_dict(data: Any, source: str) -> ScoringScheme:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(
             f"{source}: not a lospw scoring scheme (no \"kind\": \"{KIND}\"). Give a file "
-            "written by 'lospw scheme' or ScoringScheme.save."
+            "written by 'lospw scheme' or save_scheme."
         )
     _check_version(data.get("schema_version"), source)
     instrument = r.get(data, "instrument", "", dict)
@@ -313,3 +315,18 @@ def load_scheme(path: str | Path) -> ScoringScheme:
         raise InputError(f"{p}: not a scoring scheme: the JSON is nested too deeply. Give a "
                          "file written by 'lospw scheme'.") from None
     return scheme_from_dict(data, str(p))
+
+
+def save_scheme(scheme: ScoringScheme, path: str | Path) -> Path:
+    """Write the scheme as deterministic JSON (same scheme, same bytes)."""
+    return write_json(scheme_to_dict(scheme), path)
+
+
+def demo_scheme_path() -> Path:
+    """Path of the shipped demo scheme (package data)."""
+    return Path(__file__).resolve().parents[1] / "data" / "demo_scheme.json"
+
+
+def demo_scheme() -> ScoringScheme:
+    """The demo scheme shipped with lospw (norms from SYNTHETIC data)."""
+    return load_scheme(demo_scheme_path())

@@ -17,29 +17,7 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.scoring.scores import ScoreResult, check_score_columns
 
-__all__ = ["ID_CANDIDATES", "detect_id_column", "output_table"]
-
-#: Column names taken as the respondent id when ``--id`` is not given (case-insensitive).
-ID_CANDIDATES = ("id", "respondent", "respondent_id", "respondentid", "resp_id", "pid",
-                 "participant", "participant_id", "person", "response_id", "responseid")
-
-
-def detect_id_column(columns: Sequence[str], items: Sequence[str] = ()) -> str | None:
-    """The first column whose name is a usual respondent-id name, or None.
-
-    Examples
-    --------
-    >>> detect_id_column(["A1", "Respondent_ID", "age"])
-    'Respondent_ID'
-    >>> detect_id_column(["A1", "age"]) is None
-    True
-    """
-    lower = {str(c).lower(): c for c in columns if c not in set(items)}
-    for name in ID_CANDIDATES:
-        if name in lower:
-            return lower[name]
-    return None
-
+__all__ = ["output_table"]
 
 def output_table(result: ScoreResult, intake: IntakeResult, *, id_column: str | None = None,
                  keep: Sequence[str] = ()) -> pd.DataFrame:

@@ -41,7 +41,12 @@ import pandas as pd
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.errors import InputError, LospwError
 from lospw.analysis.core.key import Key
-from lospw.analysis.validation.fitting import FitOutcome, Fitter
+from lospw.analysis.validation.fitting import (
+    FitOutcome,
+    Fitter,
+    engine_difference_test,
+    engine_fitter,
+)
 from lospw.analysis.validation.models import ModelSet, competing_models, lavaan_script
 
 __all__ = ["IMPROPER_CODES", "TABLE_MEASURES", "ComparisonResult", "compare_models",
@@ -211,7 +216,6 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
         raise InputError(f"{len(absent)} item column(s) of the key are missing from the data: "
                          f"{', '.join(absent[:10])}. Check the column names against the key.")
     if fitter is None:
-        from lospw.analysis.validation.fitting import engine_fitter
         fitter = engine_fitter
     models = competing_models(key) if models is None else models
     data = key.reverse_score(items[list(key.items)].astype(float))
@@ -260,7 +264,6 @@ def _difference(restricted: str, general: str, fits: dict[str, FitOutcome],
         r, g = fits[restricted], fits[general]
         try:
             if estimator == "WLSMV":
-                from lospw.analysis.validation.fitting import engine_difference_test
                 return {**entry, **engine_difference_test(r, g).to_dict()}
             return {**entry, **difference_test(r.fit, g.fit, estimator=estimator).to_dict()}
         except FIT_FAILURES as exc:

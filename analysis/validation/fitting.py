@@ -1,4 +1,5 @@
-"""The one place where the validity, invariance and comparison stages call the CFA engine.
+"""The key-to-engine adapter: the one place where the comparison, invariance and DIF code
+calls the CFA engine.
 
 Everything these stages need from a fitted model passes through :class:`FitOutcome`, so the
 stages are tested with any fitter (the engine, or lavaan's recorded results) and an engine
@@ -7,14 +8,20 @@ change touches this file only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
 
+from lospw.analysis.cfa import CFAResult, fit_cfa
+from lospw.analysis.cfa.difftest import DiffTest, difference_test
+from lospw.analysis.cfa.modindices import fixed_score_tests, score_tests
+from lospw.analysis.cfa.multistart import StartRecord
+
 __all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_difference_test", "engine_fitter",
-           "estimates_from_result", "factor_estimates", "outcome", "score_table"]
+           "outcome", "score_table"]
 
 #: Columns of a score-test table: one row per equality constraint (lavTestScore, univariate);
 #: ``parameter`` is the constrained parameter in ``group.partial`` form (``x3~1``,
@@ -49,8 +56,8 @@ class FitOutcome:
     warnings: tuple[str, ...] = ()
     n_obs: int = 0
     score_tests: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
-    result: Any = field(default=None, repr=False, compare=False)
-    starts: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    result: CFAResult | None = field(default=None, repr=False, compare=False)
+    starts: tuple[StartRecord, ...] = field(default=(), repr=False, compare=False)
 
 
 class Fitter(Protocol):
@@ -59,29 +66,16 @@ class Fitter(Protocol):
                  group_partial: Sequence[str] = (), **options: Any) -> FitOutcome: ...
 
 
-def _fit_cfa() -> Any:
-    """The engine's ``fit_cfa``, or a clear error where this build lacks it."""
-    import lospw.analysis.cfa
-
-    fit_cfa = getattr(lospw.analysis.cfa, "fit_cfa", None)
-    if fit_cfa is None:
-        from lospw.analysis.core.errors import LospwError
-        raise LospwError("The CFA engine (lospw.analysis.cfa.fit_cfa) is not part of this build; "
-                         "update lospw to a version with the engine.")
-    return fit_cfa
-
-
-def score_table(result: Any) -> pd.DataFrame:
+def score_table(result: CFAResult) -> pd.DataFrame:
     """The engine's ``score_tests()`` with the freed parameter named as in group.partial.
 
     Values fixed alike in every group under one shared label (``measEq.syntax``'s
     intercepts and residual variances of ordered items) are equality constraints too: their
     tests are the score tests for freeing the fixed row in groups 2.. (``fixed_score_tests``).
     """
-    st = result.score_tests()
+    st = score_tests(result)
     fixed = _fixed_label_rows(result)
     if fixed:
-        from lospw.analysis.cfa.modindices import fixed_score_tests
         extra = fixed_score_tests(result, fixed)
         st = pd.concat([st, extra], ignore_index=True) if len(st) else extra
 
@@ -95,7 +89,7 @@ def score_table(result: Any) -> pd.DataFrame:
     return out[[*SCORE_COLUMNS, *[c for c in st.columns if c not in SCORE_COLUMNS]]]
 
 
-def _fixed_label_rows(result: Any) -> list[int]:
+def _fixed_label_rows(result: CFAResult) -> list[int]:
     """Rows of groups 2.. that are fixed and share their label with a fixed row of another
     group (an equality written as a common fixed value)."""
     p = result.parameters
@@ -107,7 +101,7 @@ def _fixed_label_rows(result: Any) -> list[int]:
     return [int(i) for i in p.index[fixed & p["label"].isin(shared) & (p["group"] > 1)]]
 
 
-def outcome(result: Any) -> FitOutcome:
+def outcome(result: CFAResult) -> FitOutcome:
     """A :class:`FitOutcome` from the engine's ``CFAResult``."""
     return FitOutcome(
         fit={k: float(v) for k, v in result.fit.items()},
@@ -135,65 +129,18 @@ def engine_fitter(data: pd.DataFrame, syntax: str, *, estimator: str = "ML",
         extra["start"] = start.result
     if parameterization is not None:
         extra["parameterization"] = parameterization
-    return outcome(_fit_cfa()(data, syntax, estimator=estimator, missing=missing, group=group,
-                              group_equal=tuple(group_equal),
-                              group_partial=tuple(group_partial), **extra))
+    return outcome(fit_cfa(data, syntax, estimator=estimator, missing=missing, group=group,
+                           group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                           **extra))
 
 
-def engine_difference_test(restricted: FitOutcome, general: FitOutcome) -> Any:
-    """The engine's scaled-shifted (Satorra, 2000) difference test for WLSMV models.
-
-    Uses ``lospw.analysis.cfa.difference_test(restricted_result, general_result)`` when the engine
-    has it (returning a mapping with ``chisq_diff``, ``df_diff``, ``pvalue``); otherwise the
-    test is reported as not available (NaN), never guessed.
-    """
-    import math
-
-    import lospw.analysis.cfa
-    from lospw.analysis.cfa.difftest import DiffTest
-
-    engine_test = getattr(lospw.analysis.cfa, "difference_test", None)
-    if engine_test is None or restricted.result is None or general.result is None:
+def engine_difference_test(restricted: FitOutcome, general: FitOutcome) -> DiffTest:
+    """The engine's scaled-shifted (Satorra, 2000) difference test of two WLSMV models
+    (:func:`lospw.analysis.cfa.difference_test` on their results); NaN with the reason when
+    a model was not fitted by the engine (a recorded fit has no result)."""
+    if restricted.result is None or general.result is None:
         return DiffTest(math.nan, math.nan, math.nan, "satorra_2000",
-                        note="the CFA engine does not provide the WLSMV difference test yet")
-    out = engine_test(restricted.result, general.result)
-    return DiffTest(float(out["chisq_diff"]), float(out["df_diff"]), float(out["pvalue"]),
-                    "satorra_2000")
-
-
-def factor_estimates(items: pd.DataFrame, key: Any, *, estimator: str = "ML",
-                     missing: str = "listwise") -> tuple[Any, int, tuple[str, ...]]:
-    """Fit the key's correlated-factors model on reverse-scored items for CR / AVE.
-
-    Returns ``(FactorEstimates, n_obs, warnings)``; the observed covariance is the engine's
-    sample covariance (N in the denominator; under FIML the saturated EM estimate), as
-    lavaan's ``sampstat`` that semTools reads.
-    """
-    from lospw.analysis.validation.models import correlated_factors
-
-    data = key.reverse_score(items[list(key.items)].astype(float))
-    res = _fit_cfa()(data, correlated_factors(key), estimator=estimator, missing=missing)
-    return estimates_from_result(res, key)
-
-
-def estimates_from_result(res: Any, key: Any) -> tuple[Any, int, tuple[str, ...]]:
-    """:func:`factor_estimates` from an already fitted correlated-factors ``CFAResult``
-    (``lospw analyze`` reuses the CFA stage's fit instead of fitting it again)."""
-    from lospw.analysis.validation.validity import FactorEstimates
-
-    p = res.parameters
-    factors = list(key.scale_names)
-    lam = pd.DataFrame(0.0, index=list(key.items), columns=factors)
-    for _, r in p[p["op"] == "=~"].iterrows():
-        lam.loc[r["rhs"], r["lhs"]] = float(r["est"])
-    phi = pd.DataFrame(0.0, index=factors, columns=factors)
-    cov = p[(p["op"] == "~~") & p["lhs"].isin(factors) & p["rhs"].isin(factors)]
-    for _, r in cov.iterrows():
-        phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = float(r["est"])
-    sample = next(iter(res.sample.values()))["cov"]
-    notes = [f"[{w.code}] {w.message}" for w in res.warnings]
-    if not res.converged:
-        notes.insert(0, "[not_converged] the correlated-factors CFA did not converge: CR, AVE "
-                        "and Fornell-Larcker are not trustworthy")
-    return FactorEstimates(lam, phi, sample.loc[list(key.items), list(key.items)]), \
-        int(res.n_obs), tuple(notes)
+                        note="the WLSMV difference test needs both models fitted by the CFA "
+                             "engine")
+    out = difference_test(restricted.result, general.result)
+    return DiffTest(out.chisq_diff, out.df_diff, out.pvalue, "satorra_2000")

@@ -61,10 +61,17 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.cfa.difftest import difference_test
+from lospw.analysis.cfa.partable import build_partable
+from lospw.analysis.cfa.syntax import parse_model
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
-from lospw.analysis.validation.fitting import FitOutcome, Fitter
+from lospw.analysis.validation.fitting import (
+    FitOutcome,
+    Fitter,
+    engine_difference_test,
+    engine_fitter,
+)
 from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.wu_estabrook import (
     ORDINAL_STEPS,
@@ -251,7 +258,6 @@ def _judge(step: str, out: FitOutcome, prev: FitOutcome, estimator: str,
            criterion: str) -> dict[str, Any]:
     d = _deltas(out.fit, prev.fit, estimator)
     if estimator == "WLSMV":
-        from lospw.analysis.validation.fitting import engine_difference_test
         test = engine_difference_test(out, prev)
     else:
         test = difference_test(out.fit, prev.fit, estimator=estimator)
@@ -363,7 +369,6 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                          "give one group per row.")
     g = pd.Series(values, index=items.index, dtype=object)
     if fitter is None:
-        from lospw.analysis.validation.fitting import engine_fitter
         fitter = engine_fitter
     data = key.reverse_score(items[list(key.items)].astype(float))
     excluded: dict[str, int] = {}
@@ -506,8 +511,6 @@ def ordinal_step_syntax(key: Key, n_groups: int, n_thr: dict[str, int], step: st
     """The Wu & Estabrook model of one step for ordered items, checked by the engine's
     parser first: a model lospw writes and cannot read is lospw's bug (``RuntimeError``),
     never the user's syntax error."""
-    from lospw.analysis.cfa.partable import build_partable
-    from lospw.analysis.cfa.syntax import parse_model
 
     text = wu_estabrook_syntax(key, n_groups, n_thr, step, partial=partial)
     try:

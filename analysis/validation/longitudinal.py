@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import special
 
 from lospw.analysis.cfa import fit_cfa
-from lospw.analysis.cfa.lrt import difference_test
+from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.validation.invariance import (
@@ -232,9 +232,9 @@ def _judge(step: str, res: Any, prev: Any, estimator: str, criterion: str) -> di
     elif criterion == "cheung_rensvold2002":
         bad, by = cheung_rensvold_2002(d["delta_cfi"]), ["delta_cfi"]
     else:
-        bad, by = bool(test["pvalue"] < 0.05), ["pvalue"]
-    return {**d, "chisq_diff": test["chisq_diff"], "df_diff": test["df_diff"],
-            "pvalue": test["pvalue"], "test": test["method"],
+        bad, by = bool(test.pvalue < 0.05), ["pvalue"]
+    return {**d, "chisq_diff": float(test.chisq_diff), "df_diff": float(test.df_diff),
+            "pvalue": float(test.pvalue), "test": test.method,
             "verdict": "non-invariant" if bad else "invariant", "decided_by": by}
 
 
@@ -398,8 +398,7 @@ def _search(step: str, data: pd.DataFrame, key: Key, suffixes: Sequence[str],
 
 def fit_state(res: Any) -> Any:
     """The engine's fitted state of a CFA result (parameter table, model, vcov)."""
-    state = getattr(res, "fit_state", None)
-    return state if state is not None else getattr(res, "_state")  # noqa: B009 (pre-restructure)
+    return res.fit_state
 
 
 def _row_x(res: Any, lhs: str, op: str, rhs: str) -> tuple[float, int]:

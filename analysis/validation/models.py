@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lospw.analysis.core.artifacts import write_text
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 
@@ -560,7 +561,6 @@ def write_lavaan(models: ModelSet | list[ModelSpec] | tuple[ModelSpec, ...], key
     ...     [p.name for p in write_lavaan(competing_models(key), key, d)]
     ['one_factor.lav', 'correlated.lav', 'second_order.lav', 'bifactor.lav', 'fit_models.R']
     """
-    from lospw.analysis.core.artifacts import write_text
 
     specs = models.models if isinstance(models, ModelSet) else tuple(models)
     out = Path(directory)

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.cfa import CFAResult, fit_cfa
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.validation.models import correlated_factors
 
 __all__ = [
     "HTMT_THRESHOLDS",
@@ -407,9 +409,42 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
         )
     check_item_variance(items, key.items, stage="validity")
     table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute)
-    from lospw.analysis.validation.fitting import factor_estimates  # the engine, imported on use
-
     est, n_obs, notes = factor_estimates(items, key, estimator=estimator, missing=missing)
     return validity_from_estimates(est, table, n_obs=n_obs, n_htmt=n_htmt,
                                    missing=missing, htmt_method=htmt_method,
                                    reverse_scored=key.reverse_items, warnings=notes)
+
+
+def factor_estimates(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
+                     missing: str = "listwise") -> tuple[FactorEstimates, int, tuple[str, ...]]:
+    """Fit the key's correlated-factors model on reverse-scored items for CR / AVE.
+
+    Returns ``(FactorEstimates, n_obs, warnings)``; the observed covariance is the engine's
+    sample covariance (N in the denominator; under FIML the saturated EM estimate), as
+    lavaan's ``sampstat`` that semTools reads.
+    """
+    data = key.reverse_score(items[list(key.items)].astype(float))
+    res = fit_cfa(data, correlated_factors(key), estimator=estimator, missing=missing)
+    return estimates_from_result(res, key)
+
+
+def estimates_from_result(res: CFAResult, key: Key
+                          ) -> tuple[FactorEstimates, int, tuple[str, ...]]:
+    """:func:`factor_estimates` from an already fitted correlated-factors ``CFAResult``
+    (``lospw analyze`` reuses the CFA stage's fit instead of fitting it again)."""
+    p = res.parameters
+    factors = list(key.scale_names)
+    lam = pd.DataFrame(0.0, index=list(key.items), columns=factors)
+    for _, r in p[p["op"] == "=~"].iterrows():
+        lam.loc[r["rhs"], r["lhs"]] = float(r["est"])
+    phi = pd.DataFrame(0.0, index=factors, columns=factors)
+    cov = p[(p["op"] == "~~") & p["lhs"].isin(factors) & p["rhs"].isin(factors)]
+    for _, r in cov.iterrows():
+        phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = float(r["est"])
+    sample = next(iter(res.sample.values()))["cov"]
+    notes = [f"[{w.code}] {w.message}" for w in res.warnings]
+    if not res.converged:
+        notes.insert(0, "[not_converged] the correlated-factors CFA did not converge: CR, AVE "
+                        "and Fornell-Larcker are not trustworthy")
+    return FactorEstimates(lam, phi, sample.loc[list(key.items), list(key.items)]), \
+        int(res.n_obs), tuple(notes)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json, write_text
+from lospw.instrument.bank import write_bank
 from lospw.instrument.delphi.assign import panel_design, rater_coverage
 from lospw.instrument.delphi.audit import audit_table, audit_trail
 from lospw.instrument.delphi.decide import DelphiResult
@@ -120,7 +121,6 @@ def write_outputs(result: DelphiResult, directory: str | Path, *, bank: Any = No
         },
     }
     if bank is not None:
-        from lospw.instrument.bank import write_bank
 
         last = int(result.rounds["round"].iloc[-1])
         version = new_version or bank_version(bank.version, last)

@@ -33,6 +33,8 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
+from lospw.analysis.intake.xlsx_reader import read_sheet
 from lospw.instrument.delphi.rules import RatingScale
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Ratings", "ratings_from_rows", "read_ratings"]
@@ -166,8 +168,6 @@ def _read_text(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from lospw.analysis.intake.readers import MAX_BLANK_RUN, MAX_CELLS, MAX_ROWS
-    from lospw.analysis.intake.xlsx_reader import read_sheet
 
     sheet = read_sheet(path, str(path), None, max_cells=MAX_CELLS,
                        max_rows=min(MAX_ROWS, MAX_RATING_ROWS) + 1,

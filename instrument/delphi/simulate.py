@@ -41,7 +41,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from lospw.analysis.core.artifacts import write_csv, write_text
 from lospw.instrument import model as lospw_model
 from lospw.instrument.delphi.assign import Assignment, Panelist, assign_items
 from lospw.instrument.delphi.decide import run_delphi
@@ -449,10 +451,6 @@ def write_panel(panel: SimulatedPanel, directory: str | Path, command: str) -> l
     ``truth/panelists.csv``, ``design/panel.csv`` and ``design/rating_form_round1.csv``
     (the panel and who rates what) and a README saying the data are SYNTHETIC and how they
     were made."""
-    import yaml
-
-    from lospw.analysis.core.artifacts import write_csv, write_text
-
     out = Path(directory)
     written: list[Path] = []
     cols = ["round", "panelist", "item", "relevance", "group", "clarity", "comment"]

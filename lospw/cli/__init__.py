@@ -96,7 +96,7 @@ def _fail(message: str, code: int) -> None:
 BROKEN_PIPE = 141
 
 
-def _broken_pipe() -> None:
+def exit_broken_pipe() -> None:
     """The output's reader is gone: stop quietly (no 'Exception ignored' at exit)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -164,7 +164,7 @@ def _run(args: list[str], debug: bool) -> None:
             traceback.print_exc()
         _fail(str(exc), exc.exit_code)
     except BrokenPipeError:
-        _broken_pipe()
+        exit_broken_pipe()
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRORS:
             _unexpected(exc, debug)

@@ -11,8 +11,13 @@ from rich.console import Console
 from rich.errors import MarkupError
 
 from lospw.analysis.core.artifacts import to_jsonable
+from lospw.analysis.core.key import Key
+from lospw.analysis.intake.responses import IntakeResult, detect_id_column, read_responses
+from lospw.analysis.pipeline.manifest import enclosing_run, require_complete
+from lospw.cli import exit_broken_pipe
 
-__all__ = ["console", "display_path", "echo_json", "err_console", "json_option"]
+__all__ = ["console", "display_path", "echo_json", "err_console", "json_option", "read_intake",
+           "require_complete_input"]
 
 
 
@@ -21,9 +26,7 @@ class _Console(Console):
     :func:`lospw.cli.main` does (exit 141, no message) rather than with rich's exit 1."""
 
     def on_broken_pipe(self) -> None:
-        from lospw.cli import _broken_pipe
-
-        _broken_pipe()
+        exit_broken_pipe()
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         """Print with rich markup; text from the user's files that reads as broken markup
@@ -63,10 +66,26 @@ def echo_json(obj: Any) -> None:
     try:
         click.echo(text)
     except BrokenPipeError:  # click's own main would turn it into exit 1
-        from lospw.cli import _broken_pipe
-
-        _broken_pipe()
+        exit_broken_pipe()
 
 
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print a machine-readable JSON result on stdout.")
+
+
+def read_intake(path: str, key: Key, id_column: str | None) -> IntakeResult:
+    """Read with the given id column, or detect one among the non-item columns."""
+    if id_column is not None:
+        return read_responses(path, key, id_column=id_column)
+    intake = read_responses(path, key)
+    if intake.id_column is not None:
+        return intake
+    found = detect_id_column(list(intake.meta.columns), key.items)
+    return read_responses(path, key, id_column=found) if found else intake
+
+
+def require_complete_input(path: str) -> None:
+    """A scheme or key inside a lospw analyze folder is read only from a complete run."""
+    run = enclosing_run(path)
+    if run is not None:
+        require_complete(run)

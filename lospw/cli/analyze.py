@@ -7,16 +7,15 @@ import logging
 import click
 from rich.table import Table
 
-from lospw.analysis.pipeline.runner import (
+from lospw.analysis.pipeline.context import (
     ESTIMATORS,
     MISSING_POLICIES,
     SCREEN_MODES,
     AnalysisOptions,
-    RunSummary,
     Stage,
     StageRecord,
-    run_analysis,
 )
+from lospw.analysis.pipeline.runner import RunSummary, run_analysis
 from lospw.cli._common import echo_json, err_console, json_option
 
 _STYLE = {"ok": "green", "skipped": "yellow", "failed": "red"}

@@ -10,12 +10,15 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from lospw.analysis.core.artifacts import write_csv
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import output_files
 from lospw.cli._common import console, echo_json, json_option
 from lospw.instrument import model
 from lospw.instrument.bank import DEFAULT_BANK_DIR, LANGUAGES, STATUSES, load_bank
 from lospw.instrument.bankcheck import check_bank
+from lospw.instrument.delphi.assign import assign_items, read_panel
+from lospw.instrument.delphi.rules import load_rules
 from lospw.instrument.export import ACTIVE_STATUSES, FORMATS, export
 
 bank_option = click.option(
@@ -175,9 +178,6 @@ def assign_cmd(bank_dir: str | None, panel_file: str, statuses: tuple[str, ...],
     """Give each Delphi panelist the items their group answers or their expertise covers,
     with every item rated by at least the minimum number of panelists, and write the rating
     form that 'lospw delphi' reads back."""
-    from lospw.analysis.core.artifacts import write_csv
-    from lospw.instrument.delphi.assign import assign_items, read_panel
-    from lospw.instrument.delphi.rules import load_rules
 
     b, _ = _load(bank_dir)
     minimum = min_raters or load_rules(rules_file).target_raters

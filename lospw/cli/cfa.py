@@ -11,7 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
+from lospw.analysis.cfa.modindices import modindices
+from lospw.analysis.cfa.syntax import indicators_and_factors, parse_model
+from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.key import load_key
+from lospw.analysis.intake.readers import read_table
+from lospw.analysis.intake.responses import read_responses
 from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
 from lospw.cli._common import console, echo_json, json_option
@@ -33,8 +39,6 @@ def _f(x: object, digits: int = 3) -> str:
 def _read_plain(path: str) -> pd.DataFrame:
     """Read DATA without a key (``--model``): any format the intake reads; number-like text
     becomes numbers, other text stays text (the engine then names non-numeric variables)."""
-    from lospw.analysis.intake.readers import read_table
-
     table = read_table(path)
     if table.malformed:
         row, why = next(iter(sorted(table.malformed.items())))
@@ -79,11 +83,7 @@ def _model_text(model: str) -> str:
 
 def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None:
     """Refuse model variables without variance (lavaan does too; the engine would fail)."""
-    from lospw.analysis.cfa.engine import _ov_lv
-    from lospw.analysis.cfa.syntax import parse_model
-    from lospw.analysis.core.degenerate import check_item_variance
-
-    ov, _ = _ov_lv(parse_model(syntax))
+    ov, _ = indicators_and_factors(parse_model(syntax))
     present = [v for v in ov if v in frame.columns]
     groups = frame[group] if group is not None and group in frame.columns else None
     numeric = frame[present].apply(pd.to_numeric, errors="coerce")
@@ -127,8 +127,6 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
     if key_file is not None:
-        from lospw.analysis.core.key import load_key
-        from lospw.analysis.intake.responses import read_responses
         key = load_key(key_file)
         intake = read_responses(data, key)
         frame = key.reverse_score(intake.items)
@@ -147,9 +145,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         return
     _check_variance(frame, syntax, group)
     if estimator is None:
-        from lospw.analysis.cfa.engine import _ov_lv
-        from lospw.analysis.cfa.syntax import parse_model
-        ov, _ = _ov_lv(parse_model(syntax))
+        ov, _ = indicators_and_factors(parse_model(syntax))
         absent = [v for v in ov if v not in frame.columns]
         if absent:
             raise InputError(f"The model uses variable(s) not in {data}: {', '.join(absent[:10])}.")
@@ -158,7 +154,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
                   group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
     # modification indices need an invertible information matrix (not so when unidentified)
     singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
-    mi = res.modindices() if res.converged and not singular else None
+    mi = modindices(res) if res.converged and not singular else None
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax

@@ -11,6 +11,12 @@ from rich.table import Table
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.cli._common import console, echo_json, json_option
+from lospw.instrument.bank import load_bank
+from lospw.instrument.delphi.assign import rater_coverage
+from lospw.instrument.delphi.decide import run_delphi
+from lospw.instrument.delphi.outputs import write_outputs
+from lospw.instrument.delphi.ratings import read_ratings
+from lospw.instrument.delphi.rules import load_rules
 
 # A folder of lospw delphi from before output records (layout in instrument/delphi/outputs.py).
 LEGACY_DELPHI = legacy_layout(
@@ -61,11 +67,6 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
     RATINGS are long-form CSV or XLSX files, one row per rating, with the columns round,
     panelist, item, relevance (and optionally group, clarity, comment).
     """
-    from lospw.instrument.delphi.assign import rater_coverage
-    from lospw.instrument.delphi.decide import run_delphi
-    from lospw.instrument.delphi.outputs import write_outputs
-    from lospw.instrument.delphi.ratings import read_ratings
-    from lospw.instrument.delphi.rules import load_rules
 
     if bank_dir and items_file:
         raise InputError("Give --bank or --items, not both: the bank already lists its items.")
@@ -74,7 +75,6 @@ def delphi(ratings: tuple[str, ...], bank_dir: str | None, items_file: str | Non
     items = None
     item_source = "the item list"
     if bank_dir:
-        from lospw.instrument.bank import load_bank
 
         bank = load_bank(bank_dir)
         items = list(bank.ids())

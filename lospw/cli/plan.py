@@ -19,6 +19,9 @@ from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import legacy_layout, output_folder
+from lospw.analysis.planning.plan import plan_sample_size
+from lospw.analysis.planning.population import load_population
+from lospw.analysis.planning.report import write_plan
 from lospw.cli._common import console, echo_json, err_console, json_option
 
 # A folder of lospw plan from before output records (analysis/planning/report.py: write_plan).
@@ -82,8 +85,6 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
     model (SYNTHETIC), fit the key's model and an alternative, and report convergence,
     proper solutions, fit, bias and CI coverage of the loadings, the power of the χ²
     difference test and the recommended N. Results do not depend on --jobs or --scheduler."""
-    from lospw.analysis.planning.plan import plan_sample_size
-    from lospw.analysis.planning.population import load_population
 
     if jobs is not None and scheduler is not None:
         raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
@@ -125,7 +126,6 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
             sys.exit(130)
         written = []
         if folder is not None:
-            from lospw.analysis.planning.report import write_plan
             written = [Path(out_dir) / p.relative_to(folder) for p in write_plan(res, folder)]
     if as_json:
         out = res.to_dict()

@@ -12,9 +12,15 @@ from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
+from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.score import _complete_run, _read
+from lospw.cli._common import (
+    console,
+    echo_json,
+    json_option,
+    read_intake,
+    require_complete_input,
+)
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -54,9 +60,9 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
     missing-items rule, reliability and SEM per scale, norms overall and per --group,
     interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
     data with it."""
-    _complete_run(key_file)
+    require_complete_input(key_file)
     key = load_key(key_file)
-    intake = _read(data, key, id_column)
+    intake = read_intake(data, key, id_column)
     if synthetic and not label:
         label = (f"DEMO scheme: norms from SYNTHETIC data ({intake.source.split('/')[-1]}); "
                  "not for interpreting real respondents.")
@@ -68,8 +74,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                           label=label)
     notes = [w.message.message for w in caught if issubclass(w.category, LospwWarning)]
     with output_files([out_file], inputs=(data, key_file)):
-        path = s.save(out_file)
-    d = s.to_dict()
+        path = save_scheme(s, out_file)
+    d = scheme_to_dict(s)
     if as_json:
         echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d})
         return

@@ -15,21 +15,21 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.outdir import output_files, output_folder
 from lospw.analysis.intake.responses import IntakeResult, read_responses
-from lospw.analysis.scoring.scheme import ScoringScheme, demo_scheme_path
-from lospw.analysis.scoring.score_table import detect_id_column, output_table
+from lospw.analysis.scoring.aggregate import aggregate
+from lospw.analysis.scoring.change import compare_waves
+from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
+from lospw.analysis.scoring.scheme import ScoringScheme
+from lospw.analysis.scoring.scheme_io import demo_scheme_path, load_scheme
+from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import MissingRule, ScoreResult, score_items
-from lospw.cli._common import console, echo_json, err_console, json_option
-
-
-def _read(path: str, key: Key, id_column: str | None) -> IntakeResult:
-    """Read with the given id column, or detect one among the non-item columns."""
-    if id_column is not None:
-        return read_responses(path, key, id_column=id_column)
-    intake = read_responses(path, key)
-    if intake.id_column is not None:
-        return intake
-    found = detect_id_column(list(intake.meta.columns), key.items)
-    return read_responses(path, key, id_column=found) if found else intake
+from lospw.cli._common import (
+    console,
+    echo_json,
+    err_console,
+    json_option,
+    read_intake,
+    require_complete_input,
+)
 
 
 def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
@@ -53,7 +53,6 @@ def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
 
 def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
     """The tables written next to OUT (the profile charts go to a folder of their own)."""
-    from lospw.analysis.scoring.profiles import safe_name
 
     files = []
     if by:
@@ -62,15 +61,6 @@ def _side_files(out: Path, by: str | None, baseline: str | None) -> list[Path]:
         files += [_side(out, f"change_by_{safe_name(by) if by else 'all'}"),
                   _side(out, "change"), _side(out, "unmatched")]
     return files
-
-
-def _complete_run(path: str) -> None:
-    """A scheme or key inside a lospw analyze folder is read only from a complete run."""
-    from lospw.analysis.pipeline.runner import enclosing_run, require_complete
-
-    run = enclosing_run(path)
-    if run is not None:
-        require_complete(run)
 
 
 def _f(x: Any, digits: int = 2) -> str:
@@ -110,7 +100,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     scheme: ScoringScheme | None = None
     notes: list[str] = []
     if key_file:
-        _complete_run(key_file)
+        require_complete_input(key_file)
         key = load_key(key_file)
         rule = MissingRule() if min_fraction is None else MissingRule(min_fraction)
         if norm_group:
@@ -122,13 +112,13 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
                 raise InputError("No --scheme or --key given and the demo scheme is not "
                                  "installed; give --scheme FILE or --key KEY.")
             notes.append("No --scheme given: using the DEMO scheme shipped with lospw.")
-            scheme = ScoringScheme.load(path)
+            scheme = load_scheme(path)
         else:
-            _complete_run(scheme_file)
-            scheme = ScoringScheme.load(scheme_file)
+            require_complete_input(scheme_file)
+            scheme = load_scheme(scheme_file)
         key, rule = scheme.key, scheme.rule
     try:
-        intake = _read(data, key, id_column)
+        intake = read_intake(data, key, id_column)
     except InputError as exc:
         text = str(exc)
         if scheme is None or "item column" not in text or "missing" not in text:
@@ -186,8 +176,6 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
                scheme: ScoringScheme | None, by: str, out: Path,
                inputs: tuple[str | None, ...]) -> tuple[dict, list[Path]]:
-    from lospw.analysis.scoring.aggregate import aggregate
-    from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
 
     agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
     tag = f"by_{safe_name(by)}"
@@ -208,7 +196,6 @@ def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
 def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
             norm_group: str | None, idc: str | None, by: str | None, table,
             out: Path, notes: list[str]) -> tuple[dict, list[Path]]:
-    from lospw.analysis.scoring.change import compare_waves
 
     base = read_responses(baseline_file, key, id_column=idc)
     bres = _score(base, key, scheme, rule, norm_group)
@@ -219,7 +206,6 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
     ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
                        id_column=idc, by=by)
     notes += list(ch.notes)
-    from lospw.analysis.scoring.profiles import safe_name
 
     files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),
              write_csv(ch.respondents, _side(out, "change")),

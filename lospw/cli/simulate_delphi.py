@@ -6,6 +6,14 @@ import click
 
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.cli._common import console, display_path, echo_json, json_option
+from lospw.instrument.bank import DEFAULT_BANK_DIR, load_bank
+from lospw.instrument.delphi.simulate import (
+    DEMO_RATERS_PER_ITEM,
+    ItemSpec,
+    PanelModel,
+    simulate_panel,
+    write_panel,
+)
 
 # A panel written before output records (instrument/delphi/simulate.py: write_panel).
 LEGACY_PANEL = legacy_layout("truth/item_truth.csv", [
@@ -27,14 +35,6 @@ def delphi(seed: int, out_dir: str, bank_dir: str | None, as_json: bool) -> None
     item; 10 raters per item) rating the bank's items that are not dropped round by round
     under the default decision rules, and write one ratings CSV per round with the panel,
     the round-1 rating form, the population model and a README."""
-    from lospw.instrument.bank import DEFAULT_BANK_DIR, load_bank
-    from lospw.instrument.delphi.simulate import (
-        DEMO_RATERS_PER_ITEM,
-        ItemSpec,
-        PanelModel,
-        simulate_panel,
-        write_panel,
-    )
 
     bank = load_bank(bank_dir or DEFAULT_BANK_DIR)
     items = [ItemSpec(it.id, it.element, it.aspect, it.keyed, it.groups)

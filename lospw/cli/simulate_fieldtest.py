@@ -17,6 +17,7 @@ from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.simulate import SYNTHETIC_NOTE, simulate, write_simulation
 from lospw.analysis.planning.simulate_waves import simulate_waves
 from lospw.cli._common import console, echo_json, json_option
+from lospw.instrument.fieldtest import write_population
 
 
 @click.command()
@@ -84,7 +85,6 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
 @json_option
 def population(key_file: str, seed: int, n: int, outdir: str, as_json: bool) -> None:
     """Write the LOS-PW population model for a key (SYNTHETIC; instrument/fieldtest.py)."""
-    from lospw.instrument.fieldtest import write_population
 
     key = load_key(key_file)
     folder = Path(outdir)

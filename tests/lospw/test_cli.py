@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from lospw import __version__
-from tests.analysis.test_key import BAD, expected_fragment
+from tests.analysis.core.test_key import BAD, expected_fragment
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

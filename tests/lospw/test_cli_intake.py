@@ -9,7 +9,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pandas as pd
 import pytest
 
-from tests.analysis.test_intake import BAD_DIR, CORPUS, KEY
+from tests.analysis.intake.test_intake import BAD_DIR, CORPUS, KEY
 from tests.lospw.test_cli import run as run_subprocess
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lospw.cli import main
+from tests.conftest import reference
 
 FIX = Path(__file__).parents[1] / "fixtures" / "scoring"
 WAVE1, WAVE2 = FIX / "lospw_wave1.csv", FIX / "lospw_wave2.csv"
@@ -151,8 +152,7 @@ def test_score_json_reports_rows_read_and_rows_scored(capsys, tmp_path):
     score_rows.R); the table holds all 1525, the scorer saw 1509."""
     from tests.conftest import FIXTURES, reference_data
 
-    ref = json.loads((Path(__file__).parents[1] / "reference" / "score_rows.json")
-                     .read_text())
+    ref = reference("score_rows")
     out = tmp_path / "ability.csv"
     code, stdout, err = call(capsys, "score", reference_data("ability.csv"), "--key",
                              FIXTURES / "keys" / "ability.yaml", "-o", out,

@@ -1,4 +1,4 @@
-# Reference values for tests/analysis/test_invariance_starts.py (issue 18, point 3: the
+# Reference values for tests/analysis/validation/test_invariance_starts.py (issue 18, point 3: the
 # strict step stopped at a local optimum), from lavaan 0.6.14.
 #
 # Run from the project root:  Rscript tests/reference/invariance_starts.R

@@ -1,4 +1,4 @@
-# Reference values for tests/analysis/test_ordinal_alpha.py (issue 18, point 5: which
+# Reference values for tests/analysis/classical/test_ordinal_alpha.py (issue 18, point 5: which
 # polychoric convention ordinal alpha follows), from psych 2.2.9 and lavaan 0.6.14.
 #
 # Run from the project root:  Rscript tests/reference/ordinal_alpha.R

@@ -102,7 +102,7 @@ READERS: dict[str, Reader] = {
 def expectation(path: Path) -> object:
     """The file's expectation: an error fragment (str), a dict of counts, or None (any
     outcome that keeps the promise; used for tests/fixtures/responses/bad, whose precise
-    expectations under intake options are in tests/analysis/test_intake.py)."""
+    expectations under intake options are in tests/analysis/intake/test_intake.py)."""
     table = path.parent / "_expect.yaml"
     if table.is_file():
         expect = load_yaml(table)

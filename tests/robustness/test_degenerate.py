@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import key_from_dict, load_key
 from lospw.analysis.core.warnings import DEGENERATE, WARNING_CODES
@@ -201,7 +202,7 @@ def test_not_identified_cfa():
 
 
 def test_heywood_case_cfa(tmp_path):
-    # lavaan's own Heywood example (tests/analysis/cfa/reference/make_reference.R): the
+    # lavaan's own Heywood example (tests/reference/cfa.R): the
     # first 27 rows of Holzinger-Swineford give a negative residual variance
     hs = pd.read_csv(reference_data("holzinger_swineford_1939.csv")).head(27)
     path = tmp_path / "hs27.csv"
@@ -272,4 +273,4 @@ def test_modindices_of_an_unidentified_model():
 
     hs = pd.read_csv(reference_data("holzinger_swineford_1939.csv"))
     res = fit_cfa(hs, "f =~ x1 + x2", estimator="ML")
-    assert np.all(np.isnan(res.modindices()["mi"]))
+    assert np.all(np.isnan(modindices(res)["mi"]))

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lospw.analysis.cfa import fit_cfa
+from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.core.errors import InputError
 from tests.conftest import reference_data
 from tests.robustness._fuzz import SETTINGS, expect_one_line, scaled, text_edits
@@ -83,7 +84,7 @@ def test_plausible_but_odd_models(model, std_lv, missing):
         return
     res.to_dict()
     if res.converged and not _UNIDENTIFIED & {w.code for w in res.warnings}:
-        res.modindices()
+        modindices(res)
         res.top_residuals(5)
 
 

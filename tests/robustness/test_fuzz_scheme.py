@@ -1,7 +1,7 @@
 """Property tests: damaged scoring-scheme files (text and values, NaN and infinities too)
 load or give one InputError; a loaded scheme scores a small table without a crash.
 
-Extends tests/analysis/test_scheme_fuzz.py (structure edits with finite values)."""
+Extends tests/analysis/scoring/test_scheme_fuzz.py (structure edits with finite values)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lospw.analysis.scoring.scheme import demo_scheme_path
-from lospw.analysis.scoring.scheme_io import load_scheme
+from lospw.analysis.scoring.scheme_io import demo_scheme_path, load_scheme
 from tests.robustness._fuzz import (
     SETTINGS,
     apply_mutations,

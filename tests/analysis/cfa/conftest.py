@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import reference_data
+from tests.conftest import reference, reference_data
 
 REF = Path(__file__).resolve().parent / "reference"
 
@@ -18,10 +17,18 @@ HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + 
 BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
 
 
+#: The reference topics of the engine (tests/reference/<topic>.R, one entry per case).
+CFA_TOPICS = ("cfa", "cfa_robust", "cfa_fiml_multigroup", "cfa_local_fit")
+
+
 @cache
 def ref(name: str) -> dict:
-    """A lavaan reference case written by reference/make_reference.R."""
-    return json.loads((REF / f"{name}.json").read_text())
+    """A lavaan reference case written by one of the tests/reference/cfa*.R scripts."""
+    for topic in CFA_TOPICS:
+        cases = reference(topic)
+        if name in cases:
+            return cases[name]
+    raise KeyError(f"no lavaan reference case {name!r} in tests/reference/cfa*.json")
 
 
 def ref_params(name: str) -> pd.DataFrame:

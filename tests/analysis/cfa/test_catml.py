@@ -4,7 +4,6 @@ issue's .977 / .972 / .042), bfi's five factors and the SPI facets."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -13,9 +12,9 @@ import pytest
 
 from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.catml import catml_correction, ml_weight_correlations
-from tests.conftest import ROOT, reference_data
+from tests.conftest import reference, reference_data
 
-REF = json.loads((ROOT / "tests" / "reference" / "wlsmv_robust.json").read_text())
+REF = reference("wlsmv_robust")
 FILES = {"ability": "ability_underscored.csv", "bfi": "bfi.csv", "spi": "spi_facets.csv"}
 RATIOS = ("chisq", "chisq_scaled")
 INDICES = ("cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",

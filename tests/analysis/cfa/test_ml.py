@@ -1,4 +1,4 @@
-"""ML on complete data against lavaan 0.6.14 (reference/make_reference.R)."""
+"""ML on complete data against lavaan 0.6.14 (tests/reference/cfa.R)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,17 @@
 """lospw.instrument.delphi.stats against published worked values and base-R reference values
-(tests/instrument/delphi/reference.R wrote reference.json; R is not needed here)."""
+(tests/reference/delphi.R wrote delphi.json; R is not needed here)."""
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lospw.instrument.delphi import stats
+from tests.conftest import reference
 
-REF = json.loads((Path(__file__).parent / "reference.json").read_text(encoding="utf-8"))
+REF = reference("delphi")
 
 
 # --- published worked values (the issue's acceptance values) ------------------------------
