@@ -164,17 +164,18 @@ demo-scheme: $(if $(wildcard $(FIELDTEST_DATA)),$(SCHEME_JSON)) ## Regenerate th
 ANALYSIS_DIR := $(DERIVED)/analysis
 ANALYSIS_MANIFEST := $(ANALYSIS_DIR)/manifest.json
 ANALYSIS_DATA ?= data/raw/fieldtest/responses.csv
-# The committed field test and its key (the retained items of the Delphi stage on item bank
-# 0.1.0). The Delphi key of the current bank (0.2.0, new ids) does not match these responses
-# until `make demo-data` regenerates the field test from it (issue 24 leaves that for later).
-ANALYSIS_KEY ?= $(FIELDTEST_KEY)
-# FIML: the "weet niet" answers depend on the stakeholder group (MAR), so complete cases
-# would be a biased half. Invariance compares students (the group with the planted shifted
-# item) with the other stakeholders together: four groups of 48 items with 80-220
-# respondents each are fitted but unstable, and take the engine several times as long.
+# The Delphi stage's retained items (its key, bank 0.2.0) on the field test simulated from
+# them (`make demo-data`): the key's design routes items by the stakeholder group, so the
+# items a group is not asked are planned missingness (not non-response, not careless), and
+# the two items only clients are asked (no clients in the demo sample) are left out.
+ANALYSIS_KEY ?= $(DELPHI_KEY)
+# FIML: the planned missingness and the "weet niet" answers depend on the stakeholder group
+# (MAR), so complete cases would be a biased sliver. Invariance compares students (the group
+# with the planted shifted item) with the other stakeholders together, on the items both
+# were asked: four groups with 80-220 respondents each are fitted but unstable.
 # --wave: `make demo-data` draws three waves (long data); the cross-sectional stages analyse
-# wave 1, the wave stages (longitudinal, trajectories) every wave. On single-wave data (the
-# committed field test until it is regenerated) the wave stages are skipped, saying why.
+# wave 1, the wave stages (longitudinal, trajectories) every wave. On single-wave data the
+# wave stages are skipped, saying why.
 ANALYSIS_OPTIONS ?= --group stakeholder --cluster workplace --id respondent_id --wave wave \
   --screen exclude --estimator MLR --missing fiml --seed 1 \
   --invariance-groups students,professionals+bridge_builders+managers

@@ -21,6 +21,7 @@ from lospw.analysis.cfa.twolevel import fit_twolevel
 from lospw.analysis.cfa.twolevel_reliability import multilevel_reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import Context, StageSkipped, analysed
 from lospw.analysis.validation.twolevel_models import twolevel_model
 
@@ -49,7 +50,7 @@ def run_multilevel(ctx: Context) -> MultilevelStageResult:
     frame = key.reverse_score(data.items[list(key.items)])
     frame[o.cluster] = data.meta[o.cluster]
     model = twolevel_model(key, STRUCTURE)
-    missing = "fiml" if o.missing == "fiml" else "listwise"
+    missing = treatment(o.missing, "cfa", "ML")      # available / fiml -> two-level FIML
     try:
         res = fit_twolevel(frame, model, o.cluster, missing=missing)
     except InputError as exc:

@@ -7,6 +7,7 @@ item columns suffixed per wave) are named by ``--wave-suffix 1=_t1,2=_t2``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -16,9 +17,10 @@ from rich.table import Table
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.intake.reading import read_input, treatment
 from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 from lospw.cli._common import console, echo_json
+from lospw.cli.options import Inputs
 
 __all__ = ["parse_suffixes", "run_waves"]
 
@@ -75,9 +77,15 @@ def _f(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def run_waves(data: str, key: Key, wave: str | None, id_column: str | None,
-              wave_suffix: str | None, estimator: str, missing: str, criterion: str,
-              max_free: int, search: bool, as_json: bool) -> None:
+def run_waves(data: str, key: Key, wave: str | None, wave_suffix: str | None,
+              estimator: str | None, inputs: Inputs, criterion: str, max_free: int,
+              search: bool, as_json: bool) -> None:
+    """Invariance across waves from the command line (long or wide data)."""
+    estimator = estimator or "MLR"
+    missing = treatment(inputs.missing_data, "cfa", estimator)
+    if estimator == "WLSMV" and missing == "pairwise":
+        missing = "listwise"          # the longitudinal WLSMV steps are fitted listwise
+    id_column = inputs.read.id_column
     excluded = 0
     if wave_suffix is not None:
         waves, suffixes = parse_suffixes(wave_suffix)
@@ -86,7 +94,7 @@ def run_waves(data: str, key: Key, wave: str | None, id_column: str | None,
         if id_column is None:
             raise InputError("Long data need --id (the person column) beside --wave; for wide "
                              "data give --wave-suffix instead.")
-        intake = read_responses(data, key)
+        intake = read_input(data, key, dataclasses.replace(inputs.read, id_within=wave))
         for col, flag in ((wave, "--wave"), (id_column, "--id")):
             if col not in intake.meta.columns:
                 raise InputError(f"{data}: no {flag} column {col!r}; the non-item columns are "

@@ -39,6 +39,7 @@ STAGE_OF = {"chapters/sample": "screening", "chapters/items": "items",
             "chapters/validity": "validity", "chapters/reduction": "reduction",
             "chapters/scoring": "scoring", "chapters/workplaces": "aggregation",
             "chapters/verdict": "verdict", "chapters/lavaan": "cfa",
+            "chapters/fit_reliability": "dynamic",
             "chapters/twolevel": "multilevel", "chapters/waves": "longitudinal"}
 # Key elements (HTML ids: the `name` of a table or figure) each chapter must show.
 KEY_ELEMENTS = {
@@ -48,10 +49,12 @@ KEY_ELEMENTS = {
     "chapters/bank": ["tbl-bank-elements", "fig-bank-aspects"],
     "chapters/delphi": ["tbl-delphi-rounds", "fig-delphi-icvi", "fig-delphi-flow"],
     "chapters/sample": ["fig-sample-flow", "tbl-sample-exclusions"],
+    "chapters/missing": ["tbl-missing-codes", "tbl-missing-items"],
     "chapters/items": ["fig-items-distributions"],
     "chapters/reliability": ["tbl-reliability-scales", "tbl-reliability-items"],
     "chapters/dimensionality": ["fig-dimensionality-scree"],
     "chapters/cfa": ["tbl-cfa-comparison", "fig-cfa-path", "tbl-cfa-loadings"],
+    "chapters/fit_reliability": ["tbl-dynamic-cutoffs", "fig-dynamic-distributions"],
     "chapters/invariance": ["tbl-invariance-steps", "tbl-invariance-decisions"],
     "chapters/validity": ["tbl-validity-htmt", "fig-validity-htmt"],
     "chapters/reduction": ["tbl-reduction-fit"],

@@ -17,8 +17,8 @@ CHECKS = json.loads((DATA.parent / "twolevel_cfa_checks.json").read_text())
 def test_key_same_structure_json_matches_lavaan():
     """--levels same is the cross-level invariant model of the reference (labels L_*)."""
     r = run("cfa", str(DATA / "twolevel_likert.csv"), "--key",
-            str(DATA / "twolevel_likert_key.yaml"), "--cluster", "workplace", "--missing",
-            "fiml", "--json")
+            str(DATA / "twolevel_likert_key.yaml"), "--cluster", "workplace", "--missing-data",
+            "available", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["levels"] == 2 and out["n_clusters"] == 60 and out["converged"]
@@ -32,7 +32,8 @@ def test_key_same_structure_json_matches_lavaan():
 
 def test_model_text_table():
     model = REF["cases"]["demo_configural"]["model"]
-    r = run("cfa", str(DATA / "demo_twolevel.csv"), "--model", model, "--cluster", "cluster")
+    r = run("cfa", str(DATA / "demo_twolevel.csv"), "--model", model, "--cluster", "cluster",
+            "--missing-data", "listwise")
     assert r.returncode == 0, r.stderr
     assert "Two-level CFA" in r.stdout and "200 clusters" in r.stdout
     assert "srmr_between" in r.stdout and "ICC per item" in r.stdout

@@ -20,7 +20,8 @@ REF = json.loads((DATA.parent / "longitudinal_invariance.json").read_text())
     [str(DATA / "sai_wide.csv"), "--wave-suffix", "1=_1,2=_2"],
 ])
 def test_long_and_wide_match_lavaan(args):
-    r = run("invariance", *args, "--key", KEY, "--json")
+    r = run("invariance", *args, "--key", KEY, "--estimator", "ML", "--missing-data",
+            "listwise", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     ref = REF["analyses"]["ML_listwise"]["steps"]
@@ -35,7 +36,7 @@ def test_long_and_wide_match_lavaan(args):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--wave", "wave"], "--id"),
+    (["--wave", "wave", "--id", "nosuch"], "nosuch"),
     (["--wave", "nosuch", "--id", "pid"], "no --wave column"),
     (["--wave-suffix", "1"], "WAVE=SUFFIX"),
     (["--wave", "wave", "--id", "pid", "--group", "study"], "not both"),

@@ -41,7 +41,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 # The chapters that read a `lospw analyze` folder (the others read data/derived).
-CHAPTERS = ["verdict", "sample", "items", "reliability", "dimensionality", "cfa", "invariance",
+CHAPTERS = ["verdict", "sample", "items", "reliability", "dimensionality", "cfa",
+            "fit_reliability", "invariance",
             "validity", "reduction", "scoring", "workplaces", "lavaan", "provenance_analysis"]
 
 INSTRUMENT = "<img src=x onerror=alert('XSS1')>"
