@@ -1,6 +1,6 @@
 """The wave stages of ``lospw analyze --wave COL`` (long data: one row per respondent and
 wave; the respondent column from ``--id`` or detected): invariance across waves with the
-latent change per scale, and the workplace trajectories (with ``--cluster``). Adapters only:
+latent change per scale, and the cluster (e.g. workplace) trajectories (with ``--cluster``). Adapters only:
 the numbers come from :mod:`lospw.analysis.validation.longitudinal` and
 :mod:`lospw.analysis.scoring.trajectories`.
 

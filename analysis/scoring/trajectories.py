@@ -1,15 +1,15 @@
-"""Workplace trajectories: scale means per workplace and wave, their reliability, and the
-change of each workplace between waves.
+"""Cluster trajectories (e.g. clusters): scale means per cluster and wave, their reliability, and the
+change of each cluster between waves.
 
-Per workplace ``j``, wave ``t`` and scale (unit-weighted scale scores of the respondents):
+Per cluster ``j``, wave ``t`` and scale (unit-weighted scale scores of the respondents):
 
 * the mean ``ybar_jt`` with its t-interval ``ybar ± t(n-1) s / sqrt(n)``;
-* the reliability of that mean, ICC(2) with the workplace's own size (Spearman-Brown from
+* the reliability of that mean, ICC(2) with the cluster's own size (Spearman-Brown from
   the wave's ICC(1), Bliese 2000): ``ICC(2)_jt = n_jt ICC(1)_t / (1 + (n_jt - 1) ICC(1)_t)``,
   with ``ICC(1)_t`` the one-way ANOVA ICC(1) of the wave (:func:`lospw.analysis.scoring.
   aggregate.icc_oneway`).
 
-Change of workplace ``j`` from wave ``s`` to wave ``t``: ``Δ = ybar_jt - ybar_js`` with a
+Change of cluster ``j`` from wave ``s`` to wave ``t``: ``Δ = ybar_jt - ybar_js`` with a
 Welch interval (the waves' respondents taken as independent samples; with the same persons
 answering twice it is conservative), and the **reliable change** of the mean: the change
 measurement error alone would give has standard error
@@ -17,9 +17,9 @@ measurement error alone would give has standard error
 .. math:: SE_{err} = \\sqrt{(1 - r_s) s_s^2 / n_{js} + (1 - r_t) s_t^2 / n_{jt}}
 
 (``r`` the scale's reliability at the wave, e.g. Cronbach's alpha; ``s^2`` the variance of
-the workplace's scores), the Jacobson & Truax (1991) index applied to a mean of ``n``
+the cluster's scores), the Jacobson & Truax (1991) index applied to a mean of ``n``
 respondents: ``RC = Δ / SE_err``; ``|RC| > 1.96`` says the change exceeds what measurement
-error alone would give (at the 5% level). The interval answers whether the workplace's
+error alone would give (at the 5% level). The interval answers whether the cluster's
 change is more than sampling of respondents and measurement error together would give.
 """
 
@@ -48,14 +48,14 @@ RC = {"svg.hashsalt": "lospw", "svg.fonttype": "path", "font.size": 9}
 
 @dataclass(frozen=True)
 class TrajectoryResult:
-    """Workplace means per wave and changes between waves.
+    """Cluster means per wave and changes between waves.
 
     Attributes
     ----------
     means : DataFrame
-        ``workplace scale wave n mean sd ci_lo ci_hi icc1_wave icc2``.
+        ``cluster scale wave n mean sd ci_lo ci_hi icc1_wave icc2``.
     changes : DataFrame
-        ``workplace scale from_wave to_wave n_from n_to change ci_lo ci_hi pvalue
+        ``cluster scale from_wave to_wave n_from n_to change ci_lo ci_hi pvalue
         reliability_from reliability_to se_error rc exceeds_error``.
     waves : tuple of str
     by : str
@@ -89,21 +89,21 @@ def _wave_order(waves: pd.Series) -> list[str]:
 
 def trajectories(scores: pd.DataFrame, clusters: pd.Series, waves: pd.Series,
                  scales: Sequence[str], reliability: Mapping[tuple[str, str], float],
-                 *, by: str = "workplace") -> TrajectoryResult:
-    """Means per workplace and wave and the change between consecutive waves (docstring).
+                 *, by: str = "cluster") -> TrajectoryResult:
+    """Means per cluster and wave and the change between consecutive waves (docstring).
 
     Parameters
     ----------
     scores : DataFrame
         Scale scores, one row per respondent and wave.
     clusters, waves : Series
-        Workplace and wave of each row (same index); rows missing either are left out.
+        Cluster and wave of each row (same index); rows missing either are left out.
     scales : sequence of str
     reliability : mapping
         ``(scale, wave) -> reliability`` of the individual scale score at the wave (e.g.
         Cronbach's alpha); NaN or absent: no reliable-change test.
     by : str
-        Name of the workplace column (reports).
+        Name of the cluster column (reports).
 
     Returns
     -------
@@ -147,11 +147,11 @@ def trajectories(scores: pd.DataFrame, clusters: pd.Series, waves: pd.Series,
                 mean, sd, lo, hi, n = mean_ci(y)
                 i1 = icc1[(s, w)]
                 icc2 = n * i1 / (1 + (n - 1) * i1) if n and np.isfinite(i1) else math.nan
-                rows.append({"workplace": j, "scale": s, "wave": w, "n": n, "mean": mean,
+                rows.append({"cluster": j, "scale": s, "wave": w, "n": n, "mean": mean,
                              "sd": sd, "ci_lo": lo, "ci_hi": hi, "icc1_wave": i1,
                              "icc2": icc2})
     means = pd.DataFrame(rows)
-    idx = means.set_index(["workplace", "scale", "wave"])
+    idx = means.set_index(["cluster", "scale", "wave"])
     ch = []
     for j in sorted(cl.unique()):
         for s in scales:
@@ -165,7 +165,7 @@ def trajectories(scores: pd.DataFrame, clusters: pd.Series, waves: pd.Series,
 def _change(j: str, s: str, w0: str, w1: str, a: pd.Series, b: pd.Series, r0: float,
             r1: float) -> dict[str, Any]:
     n0, n1 = int(a["n"]), int(b["n"])
-    out: dict[str, Any] = {"workplace": j, "scale": s, "from_wave": w0, "to_wave": w1,
+    out: dict[str, Any] = {"cluster": j, "scale": s, "from_wave": w0, "to_wave": w1,
                            "n_from": n0, "n_to": n1, "change": float(b["mean"] - a["mean"])}
     nan = dict.fromkeys(("ci_lo", "ci_hi", "pvalue", "se_error", "rc"), math.nan)
     out.update(nan, reliability_from=r0, reliability_to=r1, exceeds_error=None)
@@ -190,7 +190,7 @@ def _change(j: str, s: str, w0: str, w1: str, a: pd.Series, b: pd.Series, r0: fl
 
 def trajectory_figure(res: TrajectoryResult, scale: str, path: str | Path, *,
                       note: str = "") -> list[Path]:
-    """One figure per scale: each workplace's mean per wave with its 95% interval, lines
+    """One figure per scale: each cluster's mean per wave with its 95% interval, lines
     joining the waves (PNG and SVG, deterministic bytes)."""
     import matplotlib
 
@@ -203,8 +203,8 @@ def trajectory_figure(res: TrajectoryResult, scale: str, path: str | Path, *,
     x = {w: i for i, w in enumerate(res.waves)}
     with matplotlib.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.0, 4.0))
-        groups = sorted(part["workplace"].unique())
-        for k, (j, g) in enumerate(part.groupby("workplace", sort=True)):
+        groups = sorted(part["cluster"].unique())
+        for k, (j, g) in enumerate(part.groupby("cluster", sort=True)):
             off = (k - (len(groups) - 1) / 2) * 0.3 / max(len(groups), 1)
             xs = np.array([x[w] for w in g["wave"]]) + off
             ax.errorbar(xs, g["mean"], yerr=[g["mean"] - g["ci_lo"], g["ci_hi"] - g["mean"]],

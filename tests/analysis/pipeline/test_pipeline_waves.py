@@ -38,6 +38,6 @@ def test_analyze_three_waves(tmp_path):
     a3 = lc[(lc.scale == "A") & (lc.wave == 3) & (lc.quantity == "d_wave1_sd")].iloc[0]
     assert a3["ci_lower"] > 0.3          # planted: +0.3 per wave on A
     ch = pd.read_csv(out / "trajectories" / "changes.csv")
-    pw1 = ch[(ch.workplace == "PW01") & (ch.scale == "A") & (ch.from_wave == 1)].iloc[0]
+    pw1 = ch[(ch.cluster == "PW01") & (ch.scale == "A") & (ch.from_wave == 1)].iloc[0]
     assert pw1["exceeds_error"]
     assert (out / "trajectories" / "charts" / "trajectory_A.svg").is_file()

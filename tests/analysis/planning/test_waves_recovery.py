@@ -58,7 +58,7 @@ def test_trajectories_find_the_planted_workplace_change(sim, tmp_path):
     d = sim.data
     rel = {(s, str(w)): 0.8 for s in ("A", "B") for w in (1, 2, 3)}
     res = trajectories(scores(d), d["workplace"], d["wave"], ["A", "B"], rel)
-    ch = res.changes.set_index(["workplace", "scale", "from_wave"])
+    ch = res.changes.set_index(["cluster", "scale", "from_wave"])
     up, down = ch.loc[("PW01", "A", "1")], ch.loc[("PW02", "A", "1")]
     assert up["change"] > 0 and up["exceeds_error"] and up["ci_lo"] > 0
     assert down["change"] < 0 and down["exceeds_error"] and down["ci_hi"] < 0
