@@ -175,7 +175,10 @@ ANALYSIS_KEY ?= $(DELPHI_KEY)
 # (MAR), so complete cases would be a biased sliver. Invariance compares students (the group
 # with the planted shifted item) with the other stakeholders together, on the items both
 # were asked: four groups with 80-220 respondents each are fitted but unstable.
-ANALYSIS_OPTIONS ?= --group stakeholder --cluster workplace --id respondent_id \
+# --wave: `make demo-data` draws three waves (long data); the cross-sectional stages analyse
+# wave 1, the wave stages (longitudinal, trajectories) every wave. On single-wave data the
+# wave stages are skipped, saying why.
+ANALYSIS_OPTIONS ?= --group stakeholder --cluster workplace --id respondent_id --wave wave \
   --screen exclude --estimator MLR --missing fiml --seed 1 \
   --invariance-groups students,professionals+bridge_builders+managers
 

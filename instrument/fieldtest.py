@@ -36,7 +36,12 @@ Structure, following the seed article (§3-4, :mod:`lospw.instrument.model`):
   Item-level rates are kept low enough that most respondents are complete on the items
   they were asked, as in online questionnaires;
 * careless respondents: 2% random, 1.5% straight-lining; response time 7 s per item
-  (log-normal, sdlog .4), careless respondents 1.5 s per item.
+  (log-normal, sdlog .4), careless respondents 1.5 s per item;
+* three waves of the same respondents (:mod:`lospw.analysis.planning.simulate_waves`):
+  15% attrition per wave, stability .60 of the own factor part; true change per wave +.15 SD
+  on LOS and +.10 on GOC in every workplace (the learning climate improves a little), plus
+  each workplace's own change N(0, .10^2), except PW03 (+.40 per wave: a workplace that
+  invests in learning) and PW07 (-.30 per wave: one under pressure).
 """
 
 from __future__ import annotations
@@ -72,6 +77,11 @@ GROUPS = {
     "bridge_builders": {"share": 0.15},
     "managers": {"share": 0.15, "factor_means": {"SRI": 0.20, "VMM": 0.20}},
 }
+
+
+WAVES = {"n": 3, "column": "wave", "stability": 0.60, "attrition": 0.15,
+         "mean_change": {"LOS": 0.15, "GOC": 0.10}, "workplace_change_sd": 0.10,
+         "workplace_change": {"PW03": 0.40, "PW07": -0.30}}
 
 
 def _role(element: str) -> str:
@@ -189,6 +199,7 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
                           "careless_seconds_per_item": 1.5},
         "columns": {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
                     "time": "interviewtime"},
+        "waves": WAVES,
     }
 
 

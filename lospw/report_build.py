@@ -129,8 +129,9 @@ def plan(options: dict[str, Any], given: Sequence[str]) -> list[Chapter]:
     Parameters
     ----------
     options : dict
-        The run's options (``provenance.json``: ``options``); ``group`` and ``cluster``
-        decide the invariance and aggregation chapters.
+        The run's options (``provenance.json``: ``options``); ``group`` decides the
+        invariance chapter, ``cluster`` the aggregation and two-level chapters, ``wave`` the
+        chapter on change over time.
     given : sequence of str
         The development inputs given (``model``, ``bank``, ``delphi``).
 
@@ -142,6 +143,8 @@ def plan(options: dict[str, Any], given: Sequence[str]) -> list[Chapter]:
     True
     >>> [c.file for c in plan({}, ["delphi"]) if c.part == "Development"]
     ['chapters/delphi']
+    >>> [c.file for c in plan({"cluster": "site", "wave": "t"}, []) if c.part == "Use"]
+    ['chapters/scoring', 'chapters/aggregation', 'chapters/twolevel', 'chapters/waves']
     """
     out = [Chapter("chapters/verdict", "Bottom line")]
     out += [Chapter(f"chapters/{k}", "Development") for k in ("model", "bank", "delphi")
@@ -155,6 +158,9 @@ def plan(options: dict[str, Any], given: Sequence[str]) -> list[Chapter]:
     out.append(Chapter("chapters/scoring", "Use"))
     if options.get("cluster"):
         out.append(Chapter("chapters/aggregation", "Use"))
+        out.append(Chapter("chapters/twolevel", "Use"))
+    if options.get("wave"):
+        out.append(Chapter("chapters/waves", "Use"))
     out += [Chapter(f"chapters/{c}", "Appendices") for c in
             ("codebook", "lavaan", "provenance", "provenance_analysis")]
     return out

@@ -7,7 +7,8 @@ table) -> :mod:`.model` (model matrices, implied moments) -> estimation (:mod:`.
 :mod:`.catml` for WLSMV; :mod:`.optimizer`, :mod:`.start`, :mod:`.multistart`) ->
 :mod:`.assemble` (parameter table, improper solutions) -> :mod:`.measures` (fit measures) ->
 :mod:`.result`. After a fit: :mod:`.difftest` (difference tests), :mod:`.modindices`
-(modification indices, score tests), :mod:`.residuals`, :mod:`.standardize`.
+(modification indices, score tests), :mod:`.residuals`, :mod:`.standardize`. Two-level ML
+(``fit_cfa(..., cluster =)``): :mod:`.twolevel` and its ``twolevel_*`` modules.
 
 Public API::
 
@@ -24,17 +25,22 @@ from lospw.analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fi
 from lospw.analysis.cfa.measures import FIT_MEASURES
 from lospw.analysis.cfa.partable import GROUP_EQUAL
 from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.twolevel import MIN_CLUSTERS, fit_twolevel
+from lospw.analysis.cfa.twolevel_result import TwoLevelResult
 
 __all__ = [
     "ESTIMATORS",
     "FIT_MEASURES",
     "GROUP_EQUAL",
+    "MIN_CLUSTERS",
     "MISSING",
     "PARAMETER_COLUMNS",
     "CFAResult",
     "DiffTest",
     "FitWarning",
+    "TwoLevelResult",
     "default_estimator",
     "difference_test",
     "fit_cfa",
+    "fit_twolevel",
 ]

@@ -41,8 +41,14 @@ from lospw.analysis.cfa.result import CFAResult, FitWarning
 from lospw.analysis.cfa.robust import mlr_corrections
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.state import FitState
-from lospw.analysis.cfa.syntax import Statement, indicators_and_factors, parse_model
+from lospw.analysis.cfa.syntax import (
+    Statement,
+    indicators_and_factors,
+    parse_model,
+    split_levels,
+)
 from lospw.analysis.cfa.threads import single_threaded
+from lospw.analysis.cfa.twolevel import fit_cfa_two_level
 from lospw.analysis.cfa.wlsmv import estimate_wlsmv
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
@@ -153,7 +159,8 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
             sample_nobs: int | Mapping[str, int] | None = None,
             sample_mean: pd.Series | Mapping[str, pd.Series] | None = None,
             start: CFAResult | pd.DataFrame | None = None, random_starts: int | None = None,
-            rng: int | np.random.Generator | None = None) -> CFAResult:
+            rng: int | np.random.Generator | None = None,
+            cluster: str | None = None) -> Any:
     """Fit a confirmatory factor model as lavaan's ``cfa()`` does.
 
     Parameters
@@ -199,10 +206,14 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
         kept; disagreeing starts give the warning ``local_optimum_suspected``.
     rng : int or numpy Generator, optional
         Seed of the random starts (None: 0).
+    cluster : str, optional
+        Cluster column of a two-level model (lavaan's ``cluster =``; the model has
+        ``level: 1`` / ``level: 2`` blocks): fitted by :func:`lospw.analysis.cfa.twolevel.
+        fit_twolevel` (ML, listwise or FIML) and returned as a ``TwoLevelResult``.
 
     Returns
     -------
-    CFAResult
+    CFAResult or TwoLevelResult
         Non-convergence and improper solutions are reported in ``converged`` and
         ``warnings``, never raised.
 
@@ -224,6 +235,10 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     >>> res.parameters.loc[0, ["lhs", "op", "rhs"]].tolist(), float(res.parameters.est[0])
     (['f', '=~', 'a'], 1.0)
     """
+    if cluster is not None or (isinstance(model, str) and split_levels(model) is not None):
+        return fit_cfa_two_level(data, model, cluster, estimator,
+                                 _choice("missing", missing, MISSING), group, std_lv,
+                                 orthogonal, random_starts, rng)
     c = _checked(data, model, estimator=estimator, missing=missing, group=group,
                  group_equal=group_equal, group_partial=group_partial, ordered=ordered,
                  parameterization=parameterization, sample_cov=sample_cov)

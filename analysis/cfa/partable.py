@@ -91,12 +91,14 @@ def _expand(values: tuple | None, ngroups: int, st: Statement, what: str) -> lis
     return list(values)
 
 
-def _variables(statements: Sequence[Statement]) -> tuple[list[str], list[str]]:
+def _variables(statements: Sequence[Statement], observed: Sequence[str] = ()
+               ) -> tuple[list[str], list[str]]:
     lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
-    if not lv:
+    if not lv and not observed:
         raise InputError("The model defines no latent variable. Write at least one "
                          "'factor =~ item1 + item2 + ...' line.")
     ov = list(dict.fromkeys(s.rhs for s in statements if s.op == "=~" and s.rhs not in lv))
+    ov += [v for v in dict.fromkeys(observed) if v not in ov and v not in lv]
     for s in statements:
         if s.op == "~":
             for v in (s.lhs, s.rhs):
@@ -121,7 +123,8 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
                    ordered: dict[str, int] | None = None,
                    group_equal: Sequence[str] = (),
                    group_partial: Sequence[str] = (),
-                   parameterization: str = "delta") -> ParTable:
+                   parameterization: str = "delta",
+                   observed: Sequence[str] = ()) -> ParTable:
     """Build the full parameter table with lavaan ``cfa()`` defaults.
 
     Parameters
@@ -149,6 +152,10 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
         fixed to 1 (free in groups 2.. when thresholds are equal) and the residual variances
         are computed; in ``theta`` the residual variances are fixed to 1 (free in groups 2..
         when thresholds are equal) and the scaling factors are computed.
+    observed : sequence of str
+        Observed variables of the model besides the factors' indicators (a level of a
+        two-level model may name items only in ``~~`` lines, e.g. a saturated level); with
+        them a model without latent variables is accepted.
 
     Returns
     -------
@@ -175,7 +182,7 @@ def build_partable(statements: Sequence[Statement], *, ngroups: int = 1, std_lv:
                          f"{', '.join(map(repr, bad))}.")
     eq_statements = [s for s in statements if s.op == "=="]
     statements = [s for s in statements if s.op != "=="]
-    ov, lv = _variables(statements)
+    ov, lv = _variables(statements, observed)
     ord_names = [v for v in ov if v in ordered]
     v_ind = {s.rhs for s in statements if s.op == "=~"}
     eqs_y = {s.lhs for s in statements if s.op == "~"}

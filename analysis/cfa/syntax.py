@@ -18,13 +18,14 @@ observed-variable regressions handled later) is refused with a one-line
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["Statement", "indicators_and_factors", "parse_model"]
+__all__ = ["Statement", "indicators_and_factors", "parse_model", "split_levels"]
 
 # longest first: the order matters when one operator is a prefix of another
 _OPERATORS = ("=~", "~~", "==", ":=", "<~", "~*~", "|", "<", ">", "%", "~")
@@ -248,3 +249,73 @@ def indicators_and_factors(statements: list[Statement]) -> tuple[list[str], list
     lv = list(dict.fromkeys(s.lhs for s in statements if s.op == "=~"))
     ov = list(dict.fromkeys(s.rhs for s in statements if s.op == "=~" and s.rhs not in lv))
     return ov, lv
+
+
+_LEVEL = re.compile(r"^\s*level\s*:\s*([A-Za-z0-9_.]+)\s*(?:[#!].*)?$", re.IGNORECASE)
+_LEVEL_NAMES = {"1": 1, "within": 1, "2": 2, "between": 2}
+
+
+def split_levels(text: str) -> tuple[str, str] | None:
+    """Split two-level syntax into its ``level: 1`` and ``level: 2`` blocks.
+
+    lavaan writes a two-level model as two blocks, each opened by a line ``level: 1``
+    (the within level, also ``level: within``) or ``level: 2`` (between, ``level:
+    between``). Each returned block keeps the original line numbering (the other block's
+    lines are blanked), so :func:`parse_model` reports the user's line numbers.
+
+    Parameters
+    ----------
+    text : str
+        The model syntax.
+
+    Returns
+    -------
+    (within, between) or None
+        None when the text has no ``level:`` line (a single-level model).
+
+    Raises
+    ------
+    InputError
+        Statements before the first ``level:`` line, an unknown or repeated level, or a
+        block missing.
+
+    Examples
+    --------
+    >>> w, b = split_levels("level: 1\\n f =~ y1 + y2 + y3\\nlevel: 2\\n f =~ y1 + y2 + y3")
+    >>> [s.line for s in parse_model(b)]
+    [4, 4, 4]
+    >>> split_levels("f =~ y1 + y2 + y3") is None
+    True
+    """
+    if not isinstance(text, str):
+        return None
+    lines = text.splitlines()
+    heads = [(i, _LEVEL.match(line)) for i, line in enumerate(lines)]
+    heads = [(i, m.group(1)) for i, m in heads if m]
+    if not heads:
+        return None
+    blocks: dict[int, list[str]] = {}
+    first = heads[0][0]
+    before = [ln for ln in lines[:first] if re.split(r"[#!]", ln, maxsplit=1)[0].strip()]
+    if before:
+        raise InputError(f"model syntax line {lines.index(before[0]) + 1}: a two-level model "
+                         "starts with 'level: 1'; every statement belongs to a level block.")
+    bounds = [*heads, (len(lines), "")]
+    for (start, name), (end, _) in itertools.pairwise(bounds):
+        level = _LEVEL_NAMES.get(name.lower())
+        if level is None:
+            raise InputError(f"model syntax line {start + 1}: unknown level {name!r}; write "
+                             "'level: 1' (within) or 'level: 2' (between).")
+        if level in blocks:
+            raise InputError(f"model syntax line {start + 1}: level {level} is given twice. "
+                             "Write each level's block once.")
+        block = [""] * len(lines)
+        block[start + 1:end] = lines[start + 1:end]
+        blocks[level] = block
+    for level in (1, 2):
+        body = blocks.get(level)
+        if body is None or not any(re.split(r"[#!]", ln, maxsplit=1)[0].strip() for ln in body):
+            raise InputError(f"model syntax: the 'level: {level}' block is missing or empty. "
+                             "A two-level model needs a within (level: 1) and a between "
+                             "(level: 2) block.")
+    return "\n".join(blocks[1]), "\n".join(blocks[2])

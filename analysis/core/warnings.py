@@ -153,6 +153,13 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("cfa", "invariance"), "warning",
                 "the lowest-fmin solution is kept and reported; every start's fmin is in "
                 "the result's 'starts'."),
+    WarningCode("few_clusters",
+                "A two-level CFA has 30 to 49 clusters: enough to fit, too few for "
+                "trustworthy between-level estimates and standard errors (Hox, Moerbeek & "
+                "van de Schoot, 2018 advise 50 or more).",
+                ("cfa", "multilevel"), "warning",
+                "the two-level fit is reported with this warning; below 30 clusters it is "
+                "refused."),
     WarningCode("model_failed",
                 "A competing CFA model could not be fitted (the engine stopped with an error).",
                 ("cfa",), "warning",

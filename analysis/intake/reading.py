@@ -70,6 +70,9 @@ class ReadOptions:
         Text files: as :func:`~lospw.analysis.intake.readers.read_table`.
     out_of_range : {"missing", "exclude"}
     non_numeric : {"error", "missing", "exclude"}
+    id_within : str, optional
+        A column that is part of a respondent's identity (the wave of long data): ids are
+        duplicates only within one of its values.
     """
 
     id_column: str | None = None
@@ -85,6 +88,7 @@ class ReadOptions:
     decimal: str | None = None
     out_of_range: str = "missing"
     non_numeric: str = "error"
+    id_within: str | None = None
 
     def __post_init__(self) -> None:
         if self.duplicates not in DUPLICATES:
@@ -202,7 +206,8 @@ def read_input(path: str | Path, key: Key, options: ReadOptions | None = None) -
         return responses_from_table(
             table, key, id_column=id_column, out_of_range=o.out_of_range,
             non_numeric=o.non_numeric, duplicate_ids=o.duplicates,
-            missing_values=o.missing_values, column_map=column_map, recode=recode)
+            missing_values=o.missing_values, column_map=column_map, recode=recode,
+            id_within=o.id_within)
 
     if o.id_column is not None and o.id_column in o.drop:
         raise InputError(f"--drop {o.id_column!r} names the id column (--id). Drop another "

@@ -498,8 +498,12 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                          duplicate_ids: str = "exclude",
                          missing_values: Iterable[Any] = (),
                          column_map: Mapping[str, str] | None = None,
-                         recode: Mapping[Any, Any] | None = None) -> IntakeResult:
-    """Check a :class:`~lospw.analysis.intake.readers.RawTable` against ``key``; see :func:`read_responses`."""
+                         recode: Mapping[Any, Any] | None = None,
+                         id_within: str | None = None) -> IntakeResult:
+    """Check a :class:`~lospw.analysis.intake.readers.RawTable` against ``key``; see :func:`read_responses`.
+
+    ``id_within``: a column that is part of the respondent's identity (the wave of long
+    data: one row per respondent and wave); ids are duplicates only within its values."""
     _choice("out_of_range", out_of_range, ("missing", "exclude"))
     _choice("non_numeric", non_numeric, ("error", "missing", "exclude"))
     _choice("duplicate_ids", duplicate_ids, ("exclude", "keep_first", "error"))
@@ -622,10 +626,12 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             add(r, reason, f"{'non-numeric' if reason == 'non_numeric' else 'out-of-range'} "
                 f"value in {', '.join(cols)}")
     if id_column is not None:
-        groups: dict[str, list[int]] = {}
+        groups: dict[Any, list[int]] = {}
+        w_pos = table.columns.index(id_within) if id_within in table.columns else None
         for k, i in enumerate(ids):
             if i is not None:
-                groups.setdefault(i, []).append(k + 1)
+                part = table.rows[k][w_pos] if w_pos is not None else None
+                groups.setdefault((i, part), []).append(k + 1)
         dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
         identical = {i: rows for i, rows in dups.items()
                      if all(table.rows[r - 1] == table.rows[rows[0] - 1] for r in rows[1:])}

@@ -95,6 +95,10 @@ class AnalysisOptions:
         How the data file is read (the shared input options: column map, recode, missing
         codes, sheet, header row, dropped columns, duplicates); ``id_column`` above wins
         over ``read.id_column``.
+    wave : str, optional
+        Column with the waves of long data (one row per respondent and wave): the stages
+        ``longitudinal`` (invariance across waves, latent change) and ``trajectories``; the
+        other stages analyse the first wave.
     """
 
     data: str
@@ -117,6 +121,7 @@ class AnalysisOptions:
     jobs: int = 1
     scheduler: str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
+    wave: str | None = None
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("estimator", self.estimator or "MLR", ESTIMATORS),

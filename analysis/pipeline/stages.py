@@ -59,6 +59,14 @@ from lospw.analysis.pipeline.stages_model import (
     write_reduction,
     write_validity,
 )
+from lospw.analysis.pipeline.stages_multilevel import run_multilevel, write_multilevel
+from lospw.analysis.pipeline.stages_waves import (
+    first_wave_rows,
+    run_longitudinal,
+    run_trajectories,
+    write_longitudinal,
+    write_trajectories,
+)
 from lospw.analysis.scoring.aggregate import aggregate
 from lospw.analysis.scoring.profiles import write_profile_charts
 from lospw.analysis.scoring.scheme import derive_scheme
@@ -69,11 +77,25 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 
 # -- intake and screening -------------------------------------------------------------------
+def _first_wave(ctx: Context, res: IntakeResult) -> IntakeResult:
+    """Long data (``--wave``): the cross-sectional stages analyse the first wave; the wave
+    stages read every wave (``ctx.results["all_waves"]``). Later-wave rows are logged with
+    the reason ``later_wave``."""
+    ctx.results["all_waves"] = res
+    later = first_wave_rows(res.meta[ctx.options.wave])
+    return res.exclude({int(r): ("later_wave", "analysed by the wave stages (longitudinal, "
+                                 "trajectories) only") for r in later})
+
+
 def run_intake(ctx: Context) -> IntakeResult:
     o, key = ctx.options, ctx.key
     read = o.read if o.id_column is None else dataclasses.replace(o.read,
                                                                   id_column=o.id_column)
+    if o.wave is not None:
+        read = dataclasses.replace(read, id_within=o.wave)
     res = read_input(o.data, key, read)
+    if o.wave is not None and o.wave in res.meta.columns:
+        res = _first_wave(ctx, res)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
@@ -296,5 +318,11 @@ STAGES: tuple[Stage, ...] = (
           requires=("intake",), uses_estimator=True),
     Stage("aggregation", "workplace aggregation", run_aggregation, write_aggregation,
           requires=("scoring",)),
+    Stage("multilevel", "two-level CFA and multilevel reliability", run_multilevel,
+          write_multilevel, requires=("intake",)),
+    Stage("longitudinal", "invariance across waves and latent change", run_longitudinal,
+          write_longitudinal, requires=("intake",), uses_estimator=True),
+    Stage("trajectories", "workplace trajectories over waves", run_trajectories,
+          write_trajectories, requires=("scoring",)),
 )
 VERDICT = Stage("verdict", "verdict table", run_verdict, write_verdict)

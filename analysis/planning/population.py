@@ -36,6 +36,11 @@ nuisances. Every number the simulation uses is in the file::
     careless: {random: 0.02, straightline: 0.015}
     response_time: {seconds_per_item: 7.0, sdlog: 0.4, careless_seconds_per_item: 1.5}
     columns: {id: respondent_id, workplace: workplace, group: stakeholder, time: interviewtime}
+    waves:                          # optional: later waves of the same respondents
+      n: 3                          # (format and meaning: lospw.analysis.planning.simulate_waves)
+      mean_change: {LOS: 0.2}
+      workplace_change: {PW01: 0.4}
+      attrition: 0.15
 
 When the key has a ``design`` (:mod:`lospw.analysis.core.design`), every item a
 respondent's group is not asked is left blank (planned missingness), for careless
@@ -90,7 +95,7 @@ MAX_SIMULATED_CELLS = 5_000_000
 MAX_SIMULATED_CATEGORIES = 101
 _TOP = ("model", "synthetic", "description", "key", "n", "factors", "factor_correlations",
         "items", "workplaces", "groups", "non_invariance", "missingness", "dont_know",
-        "not_applicable", "careless", "response_time", "columns", "provenance")
+        "not_applicable", "careless", "response_time", "columns", "provenance", "waves")
 _COLUMNS = {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
             "time": "interviewtime"}
 

@@ -28,7 +28,7 @@ fixed order, so a seed gives the same bytes on every machine with the pinned num
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,9 @@ class Simulation:
 
     data: pd.DataFrame
     truth: dict[str, Any]
+    #: the drawn latent values (``eta``, ``zeta``, ``u``, ``workplace``, ``group``, ``mu``;
+    #: not written) from which :mod:`~lospw.analysis.planning.simulate_waves` continues
+    latent: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def _rng(rng: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
@@ -204,7 +207,8 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     truth["drawn"]["n_planned_missing_cells"] = int(planned[
         ~np.isin(np.arange(n), empty_rows)].sum())
     log.info("simulated %d respondents x %d items (seed %s)", n, m, seed)
-    return Simulation(data, truth)
+    return Simulation(data, truth, {"eta": eta, "zeta": zeta, "u": u, "workplace": workplace,
+                                    "group": group_idx, "mu": mu})
 
 
 def _truth(pop: PopulationModel, seed: int | None, n: int, counts: list[int], u: np.ndarray,

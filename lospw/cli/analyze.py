@@ -91,6 +91,9 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--group", help="Column with the groups: invariance and group norms "
               "(e.g. stakeholder group).")
 @click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
+@click.option("--wave", help="Column with the waves of long data (one row per respondent and "
+              "wave; the respondent from --id): invariance across waves, latent change and "
+              "workplace trajectories.")
 @click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
               help="CFA estimator (robust fit indices are judged with MLR / WLSMV) "
               "[default: MLR when the items have 5 or more categories or are continuous, "
@@ -123,6 +126,7 @@ def _print_summary(summary: RunSummary) -> None:
 @input_options
 @json_option
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
+            wave: str | None,
             estimator: str | None, inputs: Inputs, seed: int, reduce: bool,
             criteria_file: str | None, synthetic: bool | None, min_group_size: int,
             invariance_groups: str | None, dynamic: bool, dynamic_reps: int,
@@ -145,6 +149,7 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
         missing=inputs.missing_data, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=inputs.read.id_column, screen=inputs.screen,
         min_flags=inputs.min_flags, min_group_size=min_group_size, read=inputs.read,
+        wave=wave,
         invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
                                 if g.strip()),
         dynamic=dynamic, dynamic_reps=dynamic_reps, jobs=jobs or 1, scheduler=scheduler)

@@ -20,6 +20,7 @@ from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.reading import ReadOptions
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
+from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
 from lospw.cli._common import console, echo_json, json_option
 from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
 from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
@@ -116,6 +117,13 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
 @click.option("--group-partial", multiple=True,
               help="Parameter exempt from --group-equal, e.g. 'x3 ~ 1' (repeatable).")
 @click.option("--std-lv", is_flag=True, help="Identify factors by unit variances.")
+@click.option("--cluster", help="Cluster column (e.g. workplace): a two-level CFA (ML; the model "
+                                "has 'level: 1' / 'level: 2' blocks, or is made from --key).")
+@click.option("--levels", type=click.Choice(LEVEL_STRUCTURES), default="same",
+              show_default=True,
+              help="With --key and --cluster: the between-level structure (same = the key's "
+                   "factors with loadings equal across levels; configural = free; one_between "
+                   "= one factor between; shared = within saturated).")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many modification indices and residual correlations to list.")
 @dynamic_options
@@ -123,13 +131,15 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
 @json_option
 def cfa(data: str, key_file: str | None, model: str | None, estimator: str | None,
         inputs: Inputs, group: str | None, group_equal: tuple[str, ...],
-        group_partial: tuple[str, ...], std_lv: bool, top: int, dynamic: bool, reps: int,
+        group_partial: tuple[str, ...], std_lv: bool, cluster: str | None, levels: str,
+        top: int, dynamic: bool, reps: int,
         seed: int, jobs: int | None, scheduler: str | None, as_json: bool) -> None:
     """Fit a confirmatory factor model to DATA (lavaan's cfa() defaults and fit measures:
     chi-square, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC), with the standardized
     solution, modification indices and residual correlations. Every output names the
     estimator. With --dynamic, McNeish & Wolf's dynamic cutoffs of SRMR, RMSEA and CFI for
-    this model and N (the estimator's robust / scaled versions with MLR / WLSMV)."""
+    this model and N (the estimator's robust / scaled versions with MLR / WLSMV). With
+    --cluster: a two-level CFA as lavaan's cfa(..., cluster =)."""
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
     intake = None
@@ -139,12 +149,17 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         intake, _ = inputs.load(data, key)
         frame = key.reverse_score(intake.items)
         frame = pd.concat([frame, intake.meta], axis=1)
-        syntax = _model_text(model) if model else correlated_factors(key)
-        if estimator is None:
+        syntax = _model_text(model) if model else (
+            twolevel_model(key, levels) if cluster else correlated_factors(key))
+        if estimator is None and not cluster:
             estimator, rule = estimator_for_key(key), RULE
     else:
         frame = _read_plain(data, inputs.read)
         syntax = _model_text(model)
+    if cluster is not None:
+        _two_level(data, frame, syntax, cluster, estimator,
+                   treatment(inputs.missing_data, "cfa", "ML"), group, std_lv, as_json)
+        return
     _check_variance(frame, syntax, group)
     if estimator is None:
         ov, _ = indicators_and_factors(parse_model(syntax))
@@ -217,3 +232,47 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")
     if dyn is not None:
         print_dynamic(dyn)
+
+
+TWOLEVEL_SHOWN = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",
+                  "rmsea_ci_upper", "srmr_within", "srmr_between", "logl", "aic", "bic")
+
+
+def _two_level(data: str, frame: pd.DataFrame, syntax: str, cluster: str,
+               estimator: str | None, missing: str, group: str | None, std_lv: bool,
+               as_json: bool) -> None:
+    """Fit and print a two-level CFA (``--cluster``)."""
+    if cluster not in frame.columns:
+        raise InputError(f"--cluster {cluster!r} is not a column of {data}. Name the column "
+                         "that identifies the clusters (e.g. workplace).")
+    res = fit_cfa(frame, syntax, estimator=estimator, missing=missing, group=group,
+                  std_lv=std_lv, cluster=cluster)
+    if as_json:
+        out = res.to_dict()
+        out["model_syntax"] = syntax
+        echo_json(out)
+        return
+    cs = res.cluster_sizes
+    console.print(f"[bold]Two-level CFA[/bold] on {data}: estimator [bold]ML[/bold], missing = "
+                  f"{res.missing}, N = {res.n_obs} in {res.n_clusters} clusters of "
+                  f"{escape(cluster)} (size {cs['min']:.0f}-{cs['max']:.0f}, mean "
+                  f"{cs['mean']:.1f}); "
+                  + ("converged" if res.converged else "[red]NOT converged[/red]")
+                  + f" ({res.iterations} iterations)")
+    fit = Table("measure", "value", title="Fit (ML, two levels)")
+    for k in TWOLEVEL_SHOWN:
+        fit.add_row(k, _f(res.fit[k], 0 if k == "df" else 3))
+    console.print(fit)
+    ptab = Table("level", "lhs", "op", "rhs", "est", "se", "z", "p", "std.all",
+                 title="Parameters (level 1 = within, 2 = between)")
+    for r in res.parameters.itertuples():
+        ptab.add_row(str(r.level), r.lhs, r.op, r.rhs, _f(r.est), _f(r.se), _f(r.z, 2),
+                     _f(r.pvalue), _f(r.std_all))
+    console.print(ptab)
+    itab = Table("item", "ICC", title="ICC per item (between / total variance, unrestricted "
+                                      "model)")
+    for item, v in res.icc.items():
+        itab.add_row(str(item), _f(float(v)))
+    console.print(itab)
+    for w in res.warnings:
+        console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")

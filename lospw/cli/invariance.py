@@ -13,6 +13,7 @@ from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.analysis.validation.invariance_groups import choose_groups
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.invariance_waves import run_waves
 from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
@@ -39,7 +40,11 @@ def _decided(d: dict) -> str:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--group", "group_col", required=True, help="The column that defines the groups.")
+@click.option("--group", "group_col", help="The column that defines the groups.")
+@click.option("--wave", help="Long data: the wave column (invariance across waves, then "
+                             "latent change); the person from --id.")
+@click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
+                                    "'1=_1,2=_2' (invariance across waves).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default=None,
               help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
               "[default: MLR when the items have 5 or more categories, else WLSMV].")
@@ -58,7 +63,8 @@ def _decided(d: dict) -> str:
               help="List this many largest score tests per step (0: skip; they take time).")
 @input_options
 @json_option
-def invariance(data: str, key_file: str, group_col: str, estimator: str | None,
+def invariance(data: str, key_file: str, group_col: str | None, wave: str | None,
+               wave_suffix: str | None, estimator: str | None,
                inputs: Inputs, criterion: str, max_free: int, no_search: bool,
                min_group_size: int, invariance_groups: str | None, top_scores: int,
                as_json: bool) -> None:
@@ -67,8 +73,19 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str | None,
     CFA (with --estimator WLSMV Wu & Estabrook's steps for ordered items: configural,
     thresholds, metric, scalar, strict), chi-square difference tests, Chen (2007) / Cheung &
     Rensvold (2002) decisions and a partial-invariance search that frees the constraint with
-    the largest score test."""
+    the largest score test. With --wave/--id (long data) or --wave-suffix (wide data):
+    invariance across waves (each item's residuals correlated across waves) and the latent
+    change per scale under scalar invariance."""
     key = load_key(key_file)
+    if (wave or wave_suffix) and group_col:
+        raise InputError("Give --group (groups) or --wave/--wave-suffix (waves), not both.")
+    if wave or wave_suffix:
+        run_waves(data, key, wave, wave_suffix, estimator, inputs, criterion, max_free,
+                  not no_search, as_json)
+        return
+    if group_col is None:
+        raise InputError("Name the groups (--group COL) or the waves (--wave COL with --id, or "
+                         "--wave-suffix for wide data).")
     intake, _ = inputs.load(data, key)
     if group_col not in intake.meta.columns:
         cols = [c for c in intake.meta.columns]

@@ -15,6 +15,7 @@ from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.simulate import SYNTHETIC_NOTE, simulate, write_simulation
+from lospw.analysis.planning.simulate_waves import simulate_waves
 from lospw.cli._common import console, echo_json, json_option
 from lospw.instrument.fieldtest import write_population
 
@@ -34,7 +35,10 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
               as_json: bool) -> None:
     """Simulate a SYNTHETIC field test from a written-down population model."""
     pop = load_population(population_file)
-    sim = simulate(pop, n=n, rng=seed)
+    if "waves" in pop.raw:       # later waves of the same respondents (long data)
+        sim = simulate_waves(pop, n=n, rng=seed)
+    else:
+        sim = simulate(pop, n=n, rng=seed)
     out = Path(output)
     truth = out.with_name(out.stem + ".truth.json")
     with output_files([out], unnamed=[truth], inputs=(population_file,),
@@ -52,6 +56,8 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
         "flaws": sim.truth["population"]["flaws"],
         "files": {k: Path(v).name for k, v in paths.items()},
     }
+    if "waves" in sim.truth:
+        summary["respondents_per_wave"] = sim.truth["waves"]["respondents_per_wave"]
     if as_json:
         echo_json(summary)
         return
@@ -59,6 +65,9 @@ def fieldtest(population_file: str, seed: int, n: int | None, output: str,
         f"SYNTHETIC field test: {summary['n']} respondents x {summary['n_items']} items "
         f"(seed {seed}) -> {output}; true values in {paths['truth'].name}"
     )
+    if "respondents_per_wave" in summary:
+        console.print("  waves: " + ", ".join(map(str, summary["respondents_per_wave"]))
+                      + " respondents (long data: one row per respondent and wave)")
     console.print(f"  planted: {summary['n_careless_random']} random and "
                   f"{summary['n_careless_straightline']} straight-lining respondents, "
                   f"{summary['n_empty_rows']} empty rows; flaws " + "; ".join(

@@ -39,7 +39,8 @@ STAGE_OF = {"chapters/sample": "screening", "chapters/items": "items",
             "chapters/validity": "validity", "chapters/reduction": "reduction",
             "chapters/scoring": "scoring", "chapters/aggregation": "aggregation",
             "chapters/verdict": "verdict", "chapters/lavaan": "cfa",
-            "chapters/fit_reliability": "dynamic"}
+            "chapters/fit_reliability": "dynamic",
+            "chapters/twolevel": "multilevel", "chapters/waves": "longitudinal"}
 # Key elements (HTML ids: the `name` of a table or figure) each chapter must show.
 KEY_ELEMENTS = {
     "intro": [],
@@ -59,6 +60,8 @@ KEY_ELEMENTS = {
     "chapters/reduction": ["tbl-reduction-fit"],
     "chapters/scoring": ["tbl-scoring-scales", "fig-scoring-norms"],
     "chapters/aggregation": ["tbl-aggregation-icc", "fig-aggregation-profiles"],
+    "chapters/twolevel": ["tbl-twolevel-fit", "tbl-twolevel-reliability"],
+    "chapters/waves": ["tbl-waves-levels", "tbl-waves-steps"],
     "chapters/codebook": ["tbl-codebook"],
     "chapters/provenance": ["tbl-prov-delphi", "tbl-prov-build"],
 }

@@ -21,7 +21,7 @@ def test_population_then_fieldtest_then_intake(tmp_path):
     data = tmp_path / "ft.csv"
     args = ["simulate", "fieldtest", "--population", str(tmp_path / "population.yaml"),
             "--seed", "5", "-n", "300", "-o", str(data)]
-    r = run(*args)
+    r = r_sim = run(*args)
     assert r.returncode == 0, r.stderr
     assert "SYNTHETIC field test: 300 respondents x 35 items" in r.stdout
     first = data.read_bytes()
@@ -33,7 +33,9 @@ def test_population_then_fieldtest_then_intake(tmp_path):
             "respondent_id", "--screen", "exclude", "--json")
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
-    assert s["reconciles"] and s["n_read"] == 300
+    per_wave = truth["waves"]["respondents_per_wave"]        # the model has 3 waves
+    assert per_wave[0] == 300 and len(per_wave) == 3 and "waves: 300, " in r_sim.stdout
+    assert s["reconciles"] and s["n_read"] == sum(per_wave)
     assert s["screening"]["time_column"] == "interviewtime"
 
 

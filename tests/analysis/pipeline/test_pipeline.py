@@ -55,7 +55,7 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     names = [s["name"] for s in m["stages"]]
     assert names == ["intake", "screening", "items", "reliability", "dimensionality", "cfa",
                      "dynamic", "invariance", "validity", "reduction", "scoring", "aggregation",
-                     "verdict"]
+                     "multilevel", "longitudinal", "trajectories", "verdict"]
     assert all(s["status"] in STATUSES for s in m["stages"])
     by = {a["path"]: a for a in m["artifacts"]}
     assert by["dimensionality/efa.json"]["seed"] == 1
@@ -65,6 +65,9 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
     # skipped stages say why; the verdict says indeterminate for them
     st = status(out)
     assert st["aggregation"] == ("skipped", "no --cluster column given")
+    assert st["multilevel"] == ("skipped", "no --cluster column given")
+    assert st["longitudinal"] == ("skipped", "no --wave column given")
+    assert st["trajectories"] == ("skipped", "no --wave column given")
     assert st["verdict"][0] == "ok" and summary.verdict
     assert (out / "verdict" / "verdict.json").is_file()
     assert {r["verdict"] for r in summary.verdict} <= {"sufficient", "insufficient",
@@ -238,6 +241,8 @@ def test_cluster_aggregation_and_charts(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "o"
     run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), cluster="grade"), out)
     assert status(out)["aggregation"] == ("ok", None)
+    ml = status(out)["multilevel"]           # 2 grades: far too few clusters
+    assert ml[0] == "skipped" and "2 clusters" in ml[1] and "needs at least" in ml[1]
     agg = json.loads((out / "aggregation" / "aggregation.json").read_text())
     assert agg["by"] == "grade" and len(agg["scales"]) == 3
     assert sorted(p.name for p in (out / "aggregation" / "charts").iterdir())[:2] == [
