@@ -14,8 +14,9 @@ PY := $(BIN)/python
 LOSPW := $(BIN)/lospw
 INSTALLED := $(VENV)/.installed
 DERIVED := data/derived
-# Tests CI runs: everything but the slow marker (`make test-all` runs those too).
-PYTEST_ARGS ?= -m "not slow"
+# Tests CI runs: everything but the slow marker, except the acceptance tests (slow, but CI
+# runs them: tests/acceptance); `make test-all` runs every test.
+PYTEST_ARGS ?= -m "not slow or acceptance"
 
 # Every stage reruns when the code it runs changes.
 SRC := $(shell find analysis instrument lospw -name '*.py' -o -name '*.yaml' | sort)
@@ -164,14 +165,15 @@ demo-scheme: $(if $(wildcard $(FIELDTEST_DATA)),$(SCHEME_JSON)) ## Regenerate th
 ANALYSIS_DIR := $(DERIVED)/analysis
 ANALYSIS_MANIFEST := $(ANALYSIS_DIR)/manifest.json
 ANALYSIS_DATA ?= data/raw/fieldtest/responses.csv
-# The committed field test and its key (the retained items of the Delphi stage on item bank
-# 0.1.0). The Delphi key of the current bank (0.2.0, new ids) does not match these responses
-# until `make demo-data` regenerates the field test from it (issue 24 leaves that for later).
-ANALYSIS_KEY ?= $(FIELDTEST_KEY)
-# FIML: the "weet niet" answers depend on the stakeholder group (MAR), so complete cases
-# would be a biased half. Invariance compares students (the group with the planted shifted
-# item) with the other stakeholders together: four groups of 48 items with 80-220
-# respondents each are fitted but unstable, and take the engine several times as long.
+# The Delphi stage's retained items (its key, bank 0.2.0) on the field test simulated from
+# them (`make demo-data`): the key's design routes items by the stakeholder group, so the
+# items a group is not asked are planned missingness (not non-response, not careless), and
+# the two items only clients are asked (no clients in the demo sample) are left out.
+ANALYSIS_KEY ?= $(DELPHI_KEY)
+# FIML: the planned missingness and the "weet niet" answers depend on the stakeholder group
+# (MAR), so complete cases would be a biased sliver. Invariance compares students (the group
+# with the planted shifted item) with the other stakeholders together, on the items both
+# were asked: four groups with 80-220 respondents each are fitted but unstable.
 ANALYSIS_OPTIONS ?= --group stakeholder --cluster workplace --id respondent_id \
   --screen exclude --estimator MLR --missing fiml --seed 1 \
   --invariance-groups students,professionals+bridge_builders+managers
@@ -187,24 +189,27 @@ analysis: $(ANALYSIS_TARGETS) ## The whole validation on the synthetic demo fiel
 	@$(if $(ANALYSIS_TARGETS),true,echo "==> analysis: stage not built yet (issue 13); nothing to do")
 
 # ---- the report ----------------------------------------------------------------------------
-BOOK_HTML := book/_build/html/index.html
-BOOK_SRC := $(shell find book \( -path book/_build -o -name __pycache__ -o -name .ipynb_checkpoints \) \
-  -prune -o -type f -print | sort)
-# The chapters read the artifacts through lospw/report*.py (they never fit a model).
-BOOK_CODE := $(wildcard lospw/report*.py)
+# `lospw report DIR -o OUT` builds the report of any `lospw analyze` folder from the chapter
+# sources shipped in the package (lospw/book/, read through lospw/report*.py). The demo's
+# report is that command on the demo run plus the LOS-PW development chapters its inputs
+# provide (--model, --bank, --delphi). `make book RESULTS=DIR` builds the report of another
+# run (DIR's instrument only: no development chapters), rebuilding unconditionally.
+BOOK_OUT := book/_build/html
+BOOK_HTML := $(BOOK_OUT)/index.html
+BOOK_SRC := $(shell find lospw/book -type f ! -path '*/__pycache__/*' | sort) \
+  $(wildcard lospw/report*.py)
+REPORT_OPTIONS ?= --title "LOS in PW: development and validation of a questionnaire" \
+  --author "lospw developers" --model $(dir $(MODEL_JSON)) --bank $(BANK_OUT) --delphi $(DELPHI_DIR)
 
-# `make book RESULTS=DIR` builds the report from the artifacts of any `lospw analyze -o DIR`
-# (read through $$LOSPW_ANALYSIS; default $(DERIVED)/analysis), rebuilding unconditionally.
 RESULTS ?=
 .PHONY: FORCE
 FORCE:
 
-$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(BOOK_CODE) $(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS) $(if $(RESULTS),FORCE)
-	@echo "==> book: building the report from $(DERIVED)$(if $(RESULTS), and $(RESULTS)) into book/_build/html"
-	@# from scratch: no figure of an earlier build left in _images, and every page written as
-	@# in a first build (Sphinx links assets differently on a rebuild), so builds compare
-	rm -rf book/_build
-	$(if $(RESULTS),LOSPW_ANALYSIS=$(abspath $(RESULTS))) $(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going --quiet book
+$(BOOK_HTML): $(INSTALLED) $(BOOK_SRC) $(if $(RESULTS),FORCE,$(DATA_TARGETS) $(DELPHI_TARGETS) $(ANALYSIS_TARGETS))
+	@echo "==> book: building the report of $(if $(RESULTS),$(RESULTS),$(ANALYSIS_DIR)) into $(BOOK_OUT)"
+	@# an output folder of an older make book (no lospw record) is make's own: cleared first
+	@test -f $(BOOK_OUT)/.lospw-output.json || rm -rf book/_build
+	$(LOSPW) report $(if $(RESULTS),$(RESULTS),$(ANALYSIS_DIR) $(REPORT_OPTIONS)) -o $(BOOK_OUT)
 	@# a RESULTS=DIR report is dated 1970, so the next plain `make book` rebuilds the demo's
 	@$(if $(RESULTS),touch -d @0 $@,touch $@)
 

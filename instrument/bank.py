@@ -77,6 +77,8 @@ __all__ = [
 DEFAULT_BANK_DIR: Path = Path(__file__).resolve().parent / "bank"
 META_FILE = "_bank.yaml"
 STATUSES: tuple[str, ...] = ("candidate", "revised", "retained", "dropped")
+# The routing question: its code in every export and the data column that routes items.
+GROUP_QUESTION_CODE = "stakeholder"
 
 _REQUIRED = ("id", "aspect", "keyed", "status", "seed", "referent", "groups", "nl", "en")
 _ITEM_FIELDS = ("id", "aspect", "keyed", "status", "seed", "referent", "groups",
@@ -389,7 +391,9 @@ class Bank:
         :func:`lospw.instrument.model.higher_order`, ``aspects`` maps every item to
         ``ELEMENT.aspect``, ``labels`` holds the item texts in ``lang``, the response scale
         is the range the bank's scales share (1-5) and ``missing_codes`` are the codes of
-        every answer outside it ("weet niet" 8, "niet van toepassing" 9); the description
+        every answer outside it with their meaning (``{8: dont_know, 9: not_applicable}``);
+        ``design`` names the routing question (``stakeholder``) and the groups asked each
+        item that not every group answers (planned missingness); the description
         says what each code means, which items use which response scale and the referent
         of every scale.
 
@@ -457,12 +461,16 @@ class Bank:
                 f"{described}. Referent per scale: "
                 + ", ".join(f"{e} {r}" for e, r in referents.items()) + "."),
             "response_scale": {"min": lo, "max": hi},
-            "missing_codes": list(self.missing_codes),
+            "missing_codes": {m.code: m.id for m in self.missing},
             "scales": scales,
             "higher_order": {g: m for g, m in higher.items() if m},
             "aspects": {it.id: it.qualified_aspect for it in chosen},
             "labels": {it.id: it.text(lang) for it in chosen},
         }
+        # planned missingness: the items not every group answers, by the routing question
+        everyone = {g for m in self.modules for g in m.groups}
+        routed = {it.id: list(it.groups) for it in chosen if set(it.groups) != everyone}
+        data["design"] = {"column": GROUP_QUESTION_CODE, "asked": routed}
         return key_from_dict(data, f"bank {self.version}")
 
     # -- files ----------------------------------------------------------------------------

@@ -22,12 +22,19 @@ Structure, following the seed article (§3-4, :mod:`lospw.instrument.model`):
 * planted flaws: one weak item (loading .30, in VMM), one cross-loading item (an LeA item,
   .55 on LeA and .35 on SRI), one item not invariant across groups (a GOC item whose
   thresholds are .60 lower for students: they agree more at the same level of GOC);
+* planned missingness: the key's ``design`` (the bank's modules, routed by the group
+  question) leaves blank every item a group is not asked; the sample holds the four groups
+  above (the working groups a first online field test reaches; clients answer a separate
+  B1 version), so items only clients are asked have no answers;
 * missingness: 0.5% blank at random (MCAR); "weet niet" depending on the observed group
   (MAR): a quarter of the students answer "weet niet" to each VMM item with probability .6
   (they do not see the resources), 15% of the students to each SRI item with probability .5,
   10% of the professionals to each VMM item with probability .5; 0.3% "weet niet" at
-  random; 0.5% of respondents answer nothing. Item-level rates are kept low enough that
-  about half the respondents are complete, as in online questionnaires;
+  random; "niet van toepassing" (when the key has that code): one LOS item does not fit
+  the students' situation (40% of them answer n.v.t.; the content signal the report's
+  missing-answer table should show), 0.5% at random; 0.5% of respondents answer nothing.
+  Item-level rates are kept low enough that most respondents are complete on the items
+  they were asked, as in online questionnaires;
 * careless respondents: 2% random, 1.5% straight-lining; response time 7 s per item
   (log-normal, sdlog .4), careless respondents 1.5 s per item.
 """
@@ -41,6 +48,7 @@ import numpy as np
 import yaml
 
 from lospw.analysis.core.artifacts import write_text
+from lospw.analysis.core.design import asked_mask
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.planning.population import FORMAT
@@ -99,7 +107,18 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
             raise InputError(f"Scale {name} has fewer than 3 items; the planted flaws need "
                              "at least 3 items in VMM, LeA and GOC.")
     if not key.missing_codes:
-        raise InputError("The key has no missing code for 'weet niet'; add one (e.g. 9).")
+        raise InputError("The key has no missing code for 'weet niet'; add one (e.g. 8).")
+    meaning = {lab: c for c, lab in key.missing_label_map.items()}
+    dk_code = meaning.get("dont_know", key.missing_codes[0])
+    na_code = meaning.get("not_applicable")
+    # the flaws and the n.v.t. item go to items every sampled group is asked (when any)
+    everyone = asked_mask(key, list(GROUPS)).all(axis=0)
+
+    def candidates(scale: str, group: str | None = None) -> tuple[str, ...]:
+        ok = everyone if group is None else asked_mask(key, [group])[0]
+        items = key.scale(scale).items
+        return tuple(i for i in items if ok[key.items.index(i)]) or items
+
     gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     pairs = []
     for a in range(6):
@@ -109,9 +128,12 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
     # draws, in a fixed order
     loads = np.round(gen.uniform(0.60, 0.80, size=key.n_items), 2)
     offsets = np.round(gen.uniform(-0.30, 0.30, size=key.n_items), 2)
-    weak = key.scale("VMM").items[int(gen.integers(len(key.scale("VMM"))))]
-    cross = key.scale("LeA").items[int(gen.integers(len(key.scale("LeA"))))]
-    noninv = key.scale("GOC").items[int(gen.integers(len(key.scale("GOC"))))]
+    vmm, lea, goc = candidates("VMM"), candidates("LeA"), candidates("GOC", "students")
+    weak = vmm[int(gen.integers(len(vmm)))]
+    cross = lea[int(gen.integers(len(lea)))]
+    noninv = goc[int(gen.integers(len(goc)))]
+    los = candidates("LOS", "students")
+    na_item = los[int(gen.integers(len(los)))] if na_code is not None else None
     items: dict[str, Any] = {}
     for j, item in enumerate(key.items):
         scale = key.scale_of(item)
@@ -147,7 +169,9 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
         "non_invariance": [{"item": noninv, "group": "students", "threshold_shift": -0.60}],
         "missingness": {
             "mcar": 0.005,
-            "mar": [
+            "mar": ([] if na_code is None else [
+                {"group": "students", "items": [na_item], "share": 1.0, "rate": 0.4,
+                 "as": "not_applicable"}]) + [
                 {"group": "students", "scales": ["VMM"], "share": 0.25, "rate": 0.6,
                  "as": "dont_know"},
                 {"group": "students", "scales": ["SRI"], "share": 0.15, "rate": 0.5,
@@ -157,14 +181,19 @@ def lospw_population(key: Key, *, seed: int, n: int = 600, key_file: str = "key.
             ],
             "empty_rows": 0.005,
         },
-        "dont_know": {"code": int(key.missing_codes[0]) if float(
-            key.missing_codes[0]).is_integer() else key.missing_codes[0], "rate": 0.003},
+        "dont_know": {"code": _code(dk_code), "rate": 0.003},
+        **({} if na_code is None else {
+            "not_applicable": {"code": _code(na_code), "rate": 0.005}}),
         "careless": {"random": 0.02, "straightline": 0.015},
         "response_time": {"seconds_per_item": 7.0, "sdlog": 0.4,
                           "careless_seconds_per_item": 1.5},
         "columns": {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
                     "time": "interviewtime"},
     }
+
+
+def _code(code: float) -> int | float:
+    return int(code) if float(code).is_integer() else code
 
 
 class _Dumper(yaml.SafeDumper):

@@ -157,7 +157,7 @@ class ItemStatsResult:
 
 
 def item_stats(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
-               skew_type: int = 3) -> ItemStatsResult:
+               skew_type: int = 3, asked: pd.DataFrame | None = None) -> ItemStatsResult:
     """Item statistics of every scale of ``key`` on ``data``.
 
     Parameters
@@ -170,6 +170,10 @@ def item_stats(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
         answers).
     skew_type : {1, 2, 3}
         Definition of skew and kurtosis (3: ``psych::describe``'s default).
+    asked : DataFrame, optional
+        Which items each row was asked (``IntakeResult.asked``, the key's design): a cell
+        not asked is counted in ``n_not_asked``, not in ``n_missing`` (planned missingness
+        is not non-response).
 
     Returns
     -------
@@ -201,8 +205,12 @@ def item_stats(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
             v = raw[item].to_numpy()
             ok = v[~np.isnan(v)]
             n = ok.size
+            not_asked = 0 if asked is None else int(
+                (~asked[item].reindex(raw.index).fillna(True).to_numpy(dtype=bool)
+                 & np.isnan(v)).sum())
             row: dict[str, Any] = {
-                "item": item, "sign": sign, "n": int(n), "n_missing": int(v.size - n),
+                "item": item, "sign": sign, "n": int(n),
+                "n_missing": int(v.size - n - not_asked),
                 "mean": float(ok.mean()) if n else float("nan"),
                 "sd": float(ok.std(ddof=1)) if n > 1 else float("nan"),
                 "median": float(np.median(ok)) if n else float("nan"),
@@ -215,6 +223,8 @@ def item_stats(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
             if cats is not None:
                 for c in cats:
                     row[f"p_{c}"] = float(np.mean(ok == c)) if n else float("nan")
+            if asked is not None:
+                row["n_not_asked"] = not_asked
             rows.append(row)
         x = keyed[list(scale.items)]
         used = x.dropna() if missing == "listwise" else x[x.notna().any(axis=1)]

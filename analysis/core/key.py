@@ -7,15 +7,33 @@ an item marks it reverse-keyed. The same format serves the LOS-PW instrument (it
 generated from the item bank) and any other instrument, written by hand::
 
     instrument: bfi
+    title: Big Five Inventory (25 items)
+    authors: [John, Srivastava]
+    description: Agreeableness and conscientiousness items of the SAPA bfi data.
     response_scale: {min: 1, max: 6}
     missing_codes: [-9]
     scales:
       A: [-A1, A2, A3, A4, A5]
-      C: [C1, C2, C3, -C4, -C5]
+      C:
+        items: [C1, C2, C3, -C4, -C5]
+        label: Conscientiousness
+        direction: higher_is_better
     higher_order:
       stability: [A, C]
     aspects:
       A1: warmth
+
+Two optional forms describe how the data were collected (issue 24). ``missing_codes`` may be
+a mapping that names what each code means, e.g. ``{8: dont_know, 9: not_applicable}``
+(every code is missing for the statistics; the intake counts each code apart). ``design``
+says which groups were asked which items (planned missingness by routing): ``column`` is the
+data column holding each respondent's group, ``asked`` maps an item to the groups asked it;
+items not listed were asked of everyone::
+
+    design:
+      column: role
+      asked:
+        A5: [staff, managers]
 
 :func:`load_key` reads and checks such a file into a frozen :class:`Key`.
 """
@@ -39,13 +57,29 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import mixed_script_ids
 from lospw.analysis.core.yamlio import as_bool, as_id, load_yaml
 
-__all__ = ["MAX_CATEGORIES", "Key", "ResponseScale", "Scale", "key_from_dict", "load_key"]
+__all__ = [
+    "DIRECTIONS",
+    "MAX_CATEGORIES",
+    "Key",
+    "ResponseScale",
+    "Scale",
+    "key_from_dict",
+    "load_key",
+]
+
+#: The values a scale's ``direction`` may take: which end of the scale is desirable.
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+
+#: The fields of a scale written in its long form (a mapping instead of an item list).
+_SCALE_FIELDS = ("items", "label", "direction")
 
 #: The most categories a categorical response scale may have (0-1000 is the largest).
 MAX_CATEGORIES = 1001
 
 _TOP_LEVEL = (
     "instrument",
+    "title",
+    "authors",
     "version",
     "description",
     "response_scale",
@@ -54,6 +88,7 @@ _TOP_LEVEL = (
     "higher_order",
     "aspects",
     "labels",
+    "design",
 )
 
 
@@ -108,11 +143,26 @@ class ResponseScale:
 
 @dataclass(frozen=True)
 class Scale:
-    """One scale: its name and its items, each with a sign (+1 or -1)."""
+    """One scale: its name and its items, each with a sign (+1 or -1).
+
+    Parameters
+    ----------
+    name : str
+        The scale's id (as in the data's scale scores).
+    items, signs : tuple
+        The items in key order and their keyed direction (+1, or -1 for reverse-keyed).
+    label : str or None
+        Optional readable name for reports (``"Conscientiousness"``).
+    direction : {"higher_is_better", "lower_is_better"} or None
+        Optional desirable direction of the scale score; None when the key does not say
+        (then a change is only "increased" or "decreased", never "improved").
+    """
 
     name: str
     items: tuple[str, ...]
     signs: tuple[int, ...]
+    label: str | None = None
+    direction: str | None = None
 
     @property
     def reverse_items(self) -> tuple[str, ...]:
@@ -151,8 +201,19 @@ class Key:
         Item -> label pairs (item text for reports).
     version : str or None
     description : str or None
+    title : str or None
+        Optional full title of the instrument, for reports (the ``instrument`` field is its
+        short id).
+    authors : tuple of str
+        Optional authors of the instrument, in key order.
     source : str
         Where the key came from (a path or ``"<dict>"``); not part of equality or hash.
+    missing_labels : tuple of (float, str)
+        Code -> meaning (``dont_know``), when the key names them; empty otherwise.
+    design_column : str or None
+        The data column with each respondent's group, when the key has a ``design``.
+    design : tuple of (str, tuple of str)
+        Item -> the groups asked it, for the items not asked of everyone.
     """
 
     instrument: str
@@ -164,7 +225,12 @@ class Key:
     labels: tuple[tuple[str, str], ...] = ()
     version: str | None = None
     description: str | None = None
+    title: str | None = None
+    authors: tuple[str, ...] = ()
     source: str = field(default="<dict>", compare=False)
+    missing_labels: tuple[tuple[float, str], ...] = ()
+    design_column: str | None = None
+    design: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     # -- look-ups -----------------------------------------------------------------------
     @property
@@ -192,6 +258,26 @@ class Key:
         raise InputError(
             f"The key has no scale {name!r}; its scales are {', '.join(self.scale_names)}."
         )
+
+    def scale_label(self, name: str) -> str:
+        """The readable label of scale ``name``: its ``label`` in the key, else its name."""
+        s = self.scale(name)
+        return s.label if s.label is not None else s.name
+
+    def direction(self, name: str) -> str | None:
+        """The desirable direction of scale ``name`` (one of :data:`DIRECTIONS`), or None
+        when the key does not state it."""
+        return self.scale(name).direction
+
+    @property
+    def scale_labels(self) -> dict[str, str]:
+        """Scale name -> readable label (the name where the key gives no label)."""
+        return {s.name: (s.label if s.label is not None else s.name) for s in self.scales}
+
+    @property
+    def directions(self) -> dict[str, str | None]:
+        """Scale name -> desirable direction (None where the key does not state it)."""
+        return {s.name: s.direction for s in self.scales}
 
     def scale_of(self, item: str) -> str:
         """The scale an item belongs to."""
@@ -221,6 +307,17 @@ class Key:
     @property
     def higher_order_map(self) -> dict[str, tuple[str, ...]]:
         return dict(self.higher_order)
+
+    @property
+    def missing_label_map(self) -> dict[float, str]:
+        """Missing code -> its meaning; a code the key does not name gets ``code_<code>``."""
+        named = dict(self.missing_labels)
+        return {c: named.get(c, f"code_{_num(c)}") for c in self.missing_codes}
+
+    @property
+    def design_map(self) -> dict[str, tuple[str, ...]]:
+        """Item -> the groups asked it (only the items not asked of everyone)."""
+        return dict(self.design)
 
     # -- data -----------------------------------------------------------------------------
     def reverse_score(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -255,20 +352,29 @@ class Key:
     def to_dict(self) -> dict[str, Any]:
         """The key in its file format (a plain dict, YAML- and JSON-ready)."""
         out: dict[str, Any] = {"instrument": self.instrument}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.authors:
+            out["authors"] = list(self.authors)
         if self.version is not None:
             out["version"] = self.version
         if self.description is not None:
             out["description"] = self.description
         out["response_scale"] = self.response_scale.to_dict()
-        if self.missing_codes:
+        if self.missing_codes and self.missing_labels:
+            out["missing_codes"] = {_num(c): lab for c, lab in self.missing_labels}
+        elif self.missing_codes:
             out["missing_codes"] = [_num(c) for c in self.missing_codes]
-        out["scales"] = {s.name: list(s.keyed) for s in self.scales}
+        out["scales"] = {s.name: _scale_to_dict(s) for s in self.scales}
         if self.higher_order:
             out["higher_order"] = {g: list(m) for g, m in self.higher_order}
         if self.aspects:
             out["aspects"] = dict(self.aspects)
         if self.labels:
             out["labels"] = dict(self.labels)
+        if self.design_column is not None:
+            out["design"] = {"column": self.design_column,
+                             "asked": {i: list(g) for i, g in self.design}}
         return out
 
     def to_yaml(self) -> str:
@@ -292,6 +398,9 @@ class Key:
         """What ``lospw key check`` prints."""
         return {
             "instrument": self.instrument,
+            "title": self.title,
+            "authors": list(self.authors),
+            "description": self.description,
             "source": self.source,
             "sha256": self.sha256(),
             "response_scale": self.response_scale.to_dict(),
@@ -301,7 +410,8 @@ class Key:
             "n_reverse_keyed": len(self.reverse_items),
             "scales": {
                 s.name: {"n_items": len(s), "items": list(s.items),
-                         "reverse_keyed": list(s.reverse_items)}
+                         "reverse_keyed": list(s.reverse_items),
+                         "label": s.label, "direction": s.direction}
                 for s in self.scales
             },
             "higher_order": {g: list(m) for g, m in self.higher_order},
@@ -314,6 +424,19 @@ class Key:
         ``mixed_script_id`` for an item or scale id with lookalike letters."""
         return (mixed_script_ids(self.items, "item id")
                 + mixed_script_ids(self.scale_names, "scale name"))
+
+
+def _scale_to_dict(scale: Scale) -> list[str] | dict[str, Any]:
+    """A scale in the file format: the plain item list, or the long form when the scale
+    has a label or a direction."""
+    if scale.label is None and scale.direction is None:
+        return list(scale.keyed)
+    out: dict[str, Any] = {"items": list(scale.keyed)}
+    if scale.label is not None:
+        out["label"] = scale.label
+    if scale.direction is not None:
+        out["direction"] = scale.direction
+    return out
 
 
 def _num(x: float) -> int | float:
@@ -401,6 +524,23 @@ def _parse_scales(raw: Any, src: str) -> tuple[Scale, ...]:
     for raw_name, raw_items in raw.items():
         name = as_id(raw_name, f"{where} (a scale name)")
         here = f"{where}.{name}"
+        label: str | None = None
+        direction: str | None = None
+        if isinstance(raw_items, Mapping):
+            unknown = [str(f) for f in raw_items if f not in _SCALE_FIELDS]
+            if unknown:
+                raise InputError(
+                    f"{here}: unknown field {unknown[0]!r}; a scale written as a mapping has "
+                    f"the fields {', '.join(_SCALE_FIELDS)}. Check the spelling."
+                )
+            if "items" not in raw_items:
+                raise InputError(
+                    f"{here}: 'items' is missing. Write e.g. "
+                    "{items: [A1, -A2, A3], label: Agreeableness}."
+                )
+            label = _text(raw_items.get("label"), f"{here}.label")
+            direction = _direction(raw_items.get("direction"), f"{here}.direction")
+            raw_items = raw_items["items"]
         if raw_items is None or (isinstance(raw_items, list) and not raw_items):
             raise InputError(f"{here}: the scale has no items. Give it at least one item.")
         if not isinstance(raw_items, list):
@@ -433,8 +573,51 @@ def _parse_scales(raw: Any, src: str) -> tuple[Scale, ...]:
             owner[text] = name
             items.append(text)
             signs.append(sign)
-        scales.append(Scale(name, tuple(items), tuple(signs)))
+        scales.append(Scale(name, tuple(items), tuple(signs), label, direction))
     return tuple(scales)
+
+
+def _text(value: Any, where: str) -> str | None:
+    """Optional free text (a title, a label): None stays None, else non-empty text."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InputError(f"{where}: must be text; got {_kind(value)}. Quote it if needed.")
+    text = str(value).strip()
+    if not text:
+        raise InputError(f"{where}: is empty. Write the text or leave the field out.")
+    return text
+
+
+def _direction(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip() not in DIRECTIONS:
+        raise InputError(
+            f"{where}: must be {' or '.join(DIRECTIONS)}; got {value!r}. Write the "
+            "desirable direction of the scale score, or leave the field out."
+        )
+    return value.strip()
+
+
+def _authors(value: Any, where: str) -> tuple[str, ...]:
+    """Optional authors: a list of names (one name as plain text is read as a list of one)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InputError(
+            f"{where}: must be a list of names; got {_kind(value)}. Write e.g. "
+            "[A. Author, B. Author]."
+        )
+    names: list[str] = []
+    for k, v in enumerate(value):
+        name = _text(v, f"{where}[{k}]")
+        if name is None:
+            raise InputError(f"{where}[{k}]: an empty author. Remove it or write the name.")
+        names.append(name)
+    return tuple(names)
 
 
 def key_from_dict(data: Any, source: str = "<dict>") -> Key:
@@ -485,27 +668,15 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
     version = None if version is None else str(version)
     description = data.get("description")
     description = None if description is None else str(description)
+    title = _text(data.get("title"), f"{src}: title")
+    authors = _authors(data.get("authors"), f"{src}: authors")
 
     rs = _parse_response_scale(data.get("response_scale"), src)
     scales = _parse_scales(data.get("scales"), src)
     all_items = {i for s in scales for i in s.items}
     scale_names = [s.name for s in scales]
 
-    codes_raw = data.get("missing_codes") or []
-    if not isinstance(codes_raw, list):
-        codes_raw = [codes_raw]
-    codes: list[float] = []
-    for k, c in enumerate(codes_raw):
-        x = _number(c, f"{src}: missing_codes[{k}]")
-        if rs.min <= x <= rs.max and (rs.continuous or x.is_integer()):
-            raise InputError(
-                f"{src}: missing_codes[{k}]: the code {_num(x)} lies inside the response "
-                f"scale {_num(rs.min)}-{_num(rs.max)} and would turn real answers into "
-                "missing values. Use a code outside the scale, e.g. -9 or 99."
-            )
-        if x in codes:
-            raise InputError(f"{src}: missing_codes[{k}]: the code {_num(x)} is listed twice.")
-        codes.append(x)
+    codes, code_labels = _parse_missing_codes(data.get("missing_codes"), rs, src)
 
     higher: list[tuple[str, tuple[str, ...]]] = []
     ho_raw = data.get("higher_order")
@@ -574,8 +745,89 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
         labels=labels,
         version=version,
         description=description,
+        title=title,
+        authors=authors,
         source=src,
+        missing_labels=code_labels,
+        **_parse_design(data.get("design"), all_items, src),
     )
+
+
+def _parse_missing_codes(raw: Any, rs: ResponseScale, src: str
+                         ) -> tuple[tuple[float, ...], tuple[tuple[float, str], ...]]:
+    """``missing_codes`` as a list (``[8, 9]``) or a mapping code -> meaning
+    (``{8: dont_know, 9: not_applicable}``): the codes, and the labels of the mapping form."""
+    labels: list[str] = []
+    if isinstance(raw, Mapping):
+        # JSON (a scheme file) writes the codes as text keys: "8" is read back as 8
+        entries = [_code_key(c) for c in raw]
+        for c, lab in raw.items():
+            if not isinstance(lab, str) or not lab.strip():
+                raise InputError(
+                    f"{src}: missing_codes.{c}: must name what the code means; got "
+                    f"{_kind(lab)}. Write e.g. {{8: dont_know, 9: not_applicable}}.")
+            labels.append(lab.strip())
+    else:
+        entries = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    codes: list[float] = []
+    for k, c in enumerate(entries):
+        x = _number(c, f"{src}: missing_codes[{k}]")
+        if rs.min <= x <= rs.max and (rs.continuous or x.is_integer()):
+            raise InputError(
+                f"{src}: missing_codes[{k}]: the code {_num(x)} lies inside the response "
+                f"scale {_num(rs.min)}-{_num(rs.max)} and would turn real answers into "
+                "missing values. Use a code outside the scale, e.g. -9 or 99."
+            )
+        if x in codes:
+            raise InputError(f"{src}: missing_codes[{k}]: the code {_num(x)} is listed twice.")
+        codes.append(x)
+    if len(set(labels)) != len(labels):
+        twice = next(lab for lab in labels if labels.count(lab) > 1)
+        raise InputError(f"{src}: missing_codes: the meaning {twice!r} is given to two codes. "
+                         "Give each code its own meaning.")
+    return tuple(codes), tuple(zip(codes, labels, strict=False)) if labels else ()
+
+
+def _code_key(code: Any) -> Any:
+    """A missing code written as a mapping key; a text key that is a number is that number."""
+    if isinstance(code, str):
+        try:
+            return int(code) if code.strip().lstrip("+-").isdigit() else float(code)
+        except ValueError:
+            return code
+    return code
+
+
+def _parse_design(raw: Any, all_items: set[str], src: str) -> dict[str, Any]:
+    """``design: {column: COL, asked: {ITEM: [GROUP, ...]}}`` -> Key fields."""
+    if raw is None:
+        return {}
+    where = f"{src}: design"
+    raw = _mapping(raw, where, "{column: role, asked: {A5: [staff, managers]}}")
+    unknown = sorted(set(map(str, raw)) - {"column", "asked"})
+    if unknown:
+        raise InputError(f"{where}: unknown field {unknown[0]!r}; the fields are column "
+                         "(the group column of the data) and asked (item -> groups).")
+    if "column" not in raw:
+        raise InputError(f"{where}: 'column' is missing: name the data column holding each "
+                         "respondent's group, e.g. 'column: role'.")
+    column = as_id(raw["column"], f"{where}.column")
+    asked_raw = _mapping(raw.get("asked") or {}, f"{where}.asked", "{A5: [staff, managers]}")
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    for i_raw, g_raw in asked_raw.items():
+        item = as_id(i_raw, f"{where}.asked (an item id)")
+        here = f"{where}.asked.{item}"
+        if item not in all_items:
+            raise InputError(f"{here}: unknown item {item!r}: it is in no scale. Add it to a "
+                             "scale or remove it here.")
+        if not isinstance(g_raw, list) or not g_raw:
+            raise InputError(f"{here}: must list the groups asked the item; got "
+                             f"{_kind(g_raw)}. Write e.g. [staff, managers].")
+        groups = [as_id(g, f"{here}[{k}]") for k, g in enumerate(g_raw)]
+        if len(set(groups)) != len(groups):
+            raise InputError(f"{here}: a group is listed twice. List each group once.")
+        asked.append((item, tuple(groups)))
+    return {"design_column": column, "design": tuple(asked)}
 
 
 def load_key(path: str | Path) -> Key:

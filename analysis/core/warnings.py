@@ -113,6 +113,17 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "Categorical omega cannot be computed for a scale (fewer than 3 items, an item "
                 "without variance, or its WLSMV one-factor model did not converge).",
                 ("reliability",), "warning", "omega_ordinal is null for that scale."),
+    WarningCode("design", "The key's design (planned missingness): cells of items a "
+                "respondent's group was not asked, groups the design does not name, or "
+                "answers to items a group was not asked.", ("intake",), "warning",
+                "design-missing cells are not item non-response and not careless responding; "
+                "the analyses use every answer given."),
+    WarningCode("items_not_asked", "The key's design asks some items of no group present "
+                "in the data.", ("intake", "scoring"), "warning",
+                "those items are left out; the rest of the run uses the key without them."),
+    WarningCode("items_not_asked_in_group", "Some items were not asked of every compared "
+                "group (the key's design).", ("invariance",), "warning",
+                "invariance is tested on the items every compared group was asked."),
     WarningCode("bifactor_failed", "The bifactor model of the key's items did not converge.",
                 ("reliability",), "warning", "the bifactor indices are null."),
     WarningCode("dynamic_not_converged",

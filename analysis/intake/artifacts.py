@@ -11,6 +11,10 @@
     every cell the intake set to missing or that excluded its row;
 ``screening.csv``
     careless-responding indices and flags per screened respondent (when screened);
+``missing_codes.csv``
+    per item, overall and per group, how many respondents asked the item gave each of the
+    key's missing codes, with its meaning and rate (:mod:`lospw.analysis.intake.missing_codes`;
+    when the key has missing codes);
 ``intake.json``
     the summary: how the file was read, counts that reconcile (``n_read = n_analysed +
     n_excluded``), exclusions by reason, notes, options, the screening summary, and how ids
@@ -38,6 +42,7 @@ import pandas as pd
 
 from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.missing_codes import missing_code_summary, missing_code_table
 from lospw.analysis.intake.personal import normalise_name, personal_columns
 from lospw.analysis.intake.responses import (
     ID_CANDIDATES,
@@ -97,9 +102,13 @@ def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | 
                    *, dropped: dict[str, str] | None = None,
                    renamed: dict[str, str] | None = None,
                    source_sha256: str | None = None,
-                   screening_mode: str | None = None) -> dict[str, Any]:
+                   screening_mode: str | None = None,
+                   group: str | None = None) -> dict[str, Any]:
     """The summary written to ``intake.json`` (and printed by ``lospw intake --json``)."""
     d = result.to_dict()
+    if key.missing_codes or key.design_column is not None:
+        d["missing_answers"] = missing_code_summary(
+            missing_code_table(result, key, group), result, key, group)
     d["source"] = _source_name(result.source)
     if source_sha256:
         d["source_sha256"] = source_sha256
@@ -122,7 +131,8 @@ def intake_summary(result: IntakeResult, key: Key, screening: ScreeningResult | 
 def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
                  screening: ScreeningResult | None = None, *,
                  drop: tuple[str, ...] = (), keep: tuple[str | None, ...] = (),
-                 screening_mode: str | None = None) -> dict[str, Any]:
+                 screening_mode: str | None = None,
+                 group: str | None = None) -> dict[str, Any]:
     """Write the intake artifacts to ``outdir``; return the summary (with the file list).
 
     Parameters
@@ -139,9 +149,12 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
         Columns kept although they look personal (``--group``, ``--cluster``).
     screening_mode : str, optional
         ``"flag"`` or ``"exclude"``, recorded in the summary.
+    group : str, optional
+        The group column for ``missing_codes.csv`` when the key's design names none.
     """
     out = Path(outdir)
     codes = pseudonyms(result)
+    keep = (*keep, key.design_column)  # the routing column is kept, like --group
     dropped = left_out(result, key, keep=keep, drop=drop)
     meta = result.meta.drop(columns=list(dropped))
     renamed = {}
@@ -166,6 +179,11 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     cl = result.cell_log.copy()
     cl.insert(1, "respondent", codes.reindex(cl["row"].astype(int)).to_numpy())
     write_csv(cl.drop(columns=["id"]), out / files["cell_log"])
+    design_col = key.design_column if key.design_column in meta.columns else None
+    if key.missing_codes:
+        files["missing_codes"] = "missing_codes.csv"
+        write_csv(missing_code_table(result, key, design_col or (
+            group if group in meta.columns else None)), out / files["missing_codes"])
     if screening is not None:
         sc = screening.to_frame()
         sc.insert(0, "row", sc.index.astype(int))
@@ -175,7 +193,8 @@ def write_intake(result: IntakeResult, key: Key, outdir: str | Path,
     source = Path(result.source)
     sha = sha256_file(source) if source.is_file() else None
     summary = intake_summary(result, key, screening, dropped=dropped, renamed=renamed,
-                             source_sha256=sha, screening_mode=screening_mode)
+                             source_sha256=sha, screening_mode=screening_mode,
+                             group=group if group in meta.columns else None)
     summary["files"] = dict(sorted(files.items())) | {"summary": "intake.json"}
     write_json(summary, out / "intake.json")
     return summary

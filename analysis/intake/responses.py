@@ -9,6 +9,11 @@
 * ``result.meta`` holds the other columns of the analysed rows (same index);
 * ``result.exclusions`` lists every input row that is not analysed, with its reason, so
   ``n_read == n_analysed + n_excluded`` always;
+* ``result.missing_given`` keeps which missing code each cell held (NaN elsewhere): every
+  code is missing for the statistics, but "weet niet" and "niet van toepassing" stay apart
+  for the report; ``result.asked`` says which items each respondent was asked, from the
+  key's ``design`` (:mod:`lospw.analysis.core.design`): an item not asked is planned
+  missingness, not non-response;
 * ``result.cell_log`` lists every cell the intake changed (a non-numeric or out-of-range value
   set to missing, an answer recoded, an XLSX cell that holds no value: a formula never
   calculated or the hidden part of a merged cell) or that caused an exclusion.
@@ -28,6 +33,7 @@ Exclusion reasons (``exclusions.reason``): ``malformed_row`` (more fields than t
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import re
@@ -42,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.core.design import asked_mask, design_groups
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import skeleton
 from lospw.analysis.core.key import Key
@@ -65,6 +72,7 @@ log = logging.getLogger(__name__)
 EXCLUSION_COLUMNS = ("row", "id", "reason", "detail")
 CELL_LOG_COLUMNS = ("row", "id", "column", "value", "problem", "action")
 NA_STRINGS = ("NA", "N/A", "NaN", "#NULL!", ".")
+_NA_FOLDED = frozenset(x.casefold() for x in NA_STRINGS)
 _REASON_ORDER = ("malformed_row", "empty_row", "non_numeric", "out_of_range", "duplicate_id")
 _NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
            ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
@@ -105,6 +113,12 @@ class IntakeResult:
     input_order : tuple of str
         The key items in the order of their columns in the input (the presentation order,
         for longstring).
+    missing_given : DataFrame or None
+        Same shape as ``items``: the numeric missing code a cell held (the key's codes,
+        ``missing_values`` numbers, SPSS user-missing values), NaN elsewhere.
+    asked : DataFrame or None
+        Same shape as ``items``, boolean: the respondent's group was asked the item (the
+        key's ``design``); None when the key has no design (every item asked).
     """
 
     items: pd.DataFrame
@@ -122,6 +136,8 @@ class IntakeResult:
     variable_labels: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     input_order: tuple[str, ...] = ()
+    missing_given: pd.DataFrame | None = None
+    asked: pd.DataFrame | None = None
 
     @property
     def n_analysed(self) -> int:
@@ -166,7 +182,10 @@ class IntakeResult:
         exclusions = exclusions.sort_values("row", kind="stable").reset_index(drop=True)
         keep = ~self.items.index.isin(list(rows))
         return replace(self, items=self.items.loc[keep], meta=self.meta.loc[keep],
-                       exclusions=exclusions)
+                       exclusions=exclusions,
+                       missing_given=None if self.missing_given is None
+                       else self.missing_given.loc[keep],
+                       asked=None if self.asked is None else self.asked.loc[keep])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -346,7 +365,7 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
                      "(e.g. " + next(f"{v} -> {k}" for k, v in out.items() if k != v) + ")")
     missing = [i for i in key.items if i not in out]
     if missing:
-        hint = "Check the column names against the key, or give a column map."
+        hint = _did_you_mean(missing, [c for c in cols if c not in out.values()])
         if len(cols) == 1 and len(key.items) > 1:
             found = [d for d in DELIMITERS if d in cols[0]]
             d = {"\t": "tab"}.get(found[0], repr(found[0])) if found else None
@@ -374,6 +393,31 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
             raise InputError(f"{src}: column {col!r} (item {item}) appears {n} times in the "
                              "header. Remove or rename the repeats.")
     return out
+
+
+def _did_you_mean(missing: list[str], columns: list[str]) -> str:
+    """The fix for missing item columns: the closest column names, and ``--map``.
+
+    Examples
+    --------
+    >>> _did_you_mean(["COM1", "COM2"], ["id", "Q1[SQ001]", "com_1"])
+    "Did you mean COM1 -> com_1? Rename the columns to the key's item names, or give a column map (--map FILE, lines 'ITEM: column'; e.g. COM1: com_1)."
+    """
+    folded = {c.casefold(): c for c in columns}
+    pairs = []
+    for item in missing[:50]:
+        near = difflib.get_close_matches(item.casefold(), list(folded), n=1, cutoff=0.6)
+        if near:
+            pairs.append(f"{item} -> {folded.pop(near[0])}")  # each column suggested once
+    example = next((c for c in columns if re.search(r"\d|\[", c)),
+                   columns[0] if columns else "q1")
+    fix = ("Rename the columns to the key's item names, or give a column map (--map FILE, "
+           "lines 'ITEM: column'; e.g. " + (pairs[0].replace(" -> ", ": ") if pairs else
+                                             f"{missing[0]}: {example}") + ").")
+    if pairs:
+        return f"Did you mean {', '.join(pairs[:5])}{' ...' if len(pairs) > 5 else ''}? {fix}"
+    shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+    return f"The other columns are {shown or 'none'}. {fix}"
 
 
 # -- cells --------------------------------------------------------------------------------
@@ -487,12 +531,18 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     ids = [(_id_text(r[id_pos]) if id_pos is not None else None) for r in table.rows]
     rs = key.response_scale
     values = np.full((n, key.n_items), np.nan)
+    given = np.full((n, key.n_items), np.nan)  # the missing code a cell held
     content = np.zeros((n, key.n_items), dtype=bool)  # the cell held anything at all
     bad_rows: dict[str, dict[int, list[str]]] = {"non_numeric": {}, "out_of_range": {}}
     cell_log: list[dict[str, Any]] = []
     missing_counts: Counter[str] = Counter()
     first_text: tuple[int, str, Any, int] | None = None
     n_text = 0
+
+    def log_code(k: int, col: str, cell: Any) -> None:
+        """A missing code read as missing changes the cell: it is listed in the cell log."""
+        cell_log.append({"row": k + 1, "id": ids[k], "column": col, "value": _show(cell),
+                         "problem": "missing_code", "action": "set missing"})
     for j, item in enumerate(key.items):
         col = cmap[item]
         c_idx = table.columns.index(col)
@@ -511,6 +561,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     x, recoded = codes[folded], True
                 elif folded in miss_texts:
                     missing_counts[repr(cell.strip())] += 1
+                    if folded not in _NA_FOLDED:
+                        log_code(k, col, cell)
                     continue
                 else:
                     x = _as_number(cell, table.decimal)
@@ -547,13 +599,18 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                 continue
             if x in miss_nums:
                 missing_counts[f"{x:g}"] += 1
+                given[k, j] = x
+                log_code(k, col, cell)
                 continue
             if any(lo <= x <= hi for lo, hi in ranges):
                 missing_counts[f"{x:g} (SPSS user-missing)"] += 1
+                given[k, j] = x
+                log_code(k, col, cell)
                 continue
             label = labels.get(x, labels.get(int(x), None)) if x.is_integer() else labels.get(x)
             if label is not None and label.strip().casefold() in miss_texts:
                 missing_counts[f"{x:g} (label {label.strip()!r})"] += 1
+                log_code(k, col, cell)
                 continue
             if x < rs.min or x > rs.max or (not rs.continuous and not x.is_integer()):
                 action = "set missing" if out_of_range == "missing" else "row excluded"
@@ -580,7 +637,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                          f"{more}. Correct it, or {hint}.")
     if missing_counts:
         notes.append("missing codes read as missing: " + ", ".join(
-            f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items())))
+            f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items()))
+            + " (each listed in the cell log)")
     n_recoded = sum(e["problem"] == "recoded" for e in cell_log)
     if n_recoded:
         notes.append(f"{n_recoded} cell(s) changed by the recode (listed in the cell log)")
@@ -615,6 +673,17 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             if i is not None:
                 groups.setdefault(i, []).append(k + 1)
         dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
+        identical = {i: rows for i, rows in dups.items()
+                     if all(table.rows[r - 1] == table.rows[rows[0] - 1] for r in rows[1:])}
+        for rows in identical.values():
+            # an exported twice row (overlapping export batches): the copies are no conflict
+            for r in rows[1:]:
+                add(r, "duplicate_id", f"identical copy of row {rows[0]}, which is kept")
+        if identical:
+            notes.append(f"{sum(len(r) - 1 for r in identical.values())} identical copy(ies) "
+                         f"of {len(identical)} respondent(s) left out; the first copy of each "
+                         "is kept")
+        dups = {i: rows for i, rows in dups.items() if i not in identical}
         if dups and duplicate_ids == "error":
             rows = next(iter(dups.values()))
             # rows, never the id itself: messages and logs carry no raw ids
@@ -652,6 +721,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     used = set(cmap.values())
     meta_cols = [c for c in table.columns if c not in used]
     meta = pd.DataFrame(index=index)
+    labelled: list[str] = []
     for c in meta_cols:
         cells = table.column(c)
         if c == id_column:
@@ -659,8 +729,23 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         else:
             s = _meta_column(cells, table.decimal)
             s.index = index
-            meta[c] = s
+            labels = table.value_labels.get(c)
+            if labels and s.notna().any() and all(v in labels for v in s.dropna()):
+                s = pd.Series([None if pd.isna(v) else labels[v] for v in s], index=s.index,
+                              dtype=object)
+                labelled.append(c)
+            name = c
+            if c == index.name:  # lospw's own output has a column 'row' (the row numbers)
+                name = f"{c}_in_{Path(str(src)).stem}"
+                while name in table.columns:
+                    name += "_"
+                notes.append(f"column {c!r} kept as {name!r} ('row' numbers this file's rows)")
+            meta[name] = s
+    asked = _design_asked(key, meta, values, src, notes)
     meta = meta.loc[keep]
+    if labelled:
+        notes.append(f"value labels used for column(s) {', '.join(labelled[:8])}"
+                     f"{' ...' if len(labelled) > 8 else ''} (every value has a label)")
     extra = [c for c in meta_cols if c != id_column and _looks_like_item(c, key)]
     if extra:
         notes.append(f"{len(extra)} column(s) look like items but are not in the key and are "
@@ -678,12 +763,46 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
         input_order=tuple(sorted(key.items, key=lambda i: table.columns.index(cmap[i]))),
+        missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
+        asked=None if asked is None else pd.DataFrame(
+            asked, index=index, columns=list(key.items)).loc[keep],
     )
     if result.n_analysed + result.n_excluded != result.n_read:  # pragma: no cover - a bug
         raise RuntimeError("intake lost rows: analysed + excluded != read")
     log.info("intake %s: %d read, %d analysed, %d excluded", src, n, result.n_analysed,
              result.n_excluded)
     return result
+
+
+def _design_asked(key: Key, meta: pd.DataFrame, values: np.ndarray, src: str,
+                  notes: list[str]) -> np.ndarray | None:
+    """Which items each row was asked (the key's design), with notes; None without one."""
+    col = key.design_column
+    if col is None:
+        return None
+    if col not in meta.columns:
+        raise InputError(f"{src}: the key's design routes items by the group column {col!r}, "
+                         "which the data lack. Add that column, or remove 'design' from the "
+                         "key if every respondent was asked every item.")
+    groups = meta[col].astype(object).where(meta[col].notna(), None).tolist()
+    asked = asked_mask(key, groups)
+    named = set(design_groups(key))
+    unnamed = sorted({str(g) for g in groups if g is not None} - named)
+    n_planned = int((~asked).sum())
+    notes.append(f"design: {n_planned} cell(s) of items a respondent's group was not asked "
+                 f"(column {col!r}): planned missingness, not non-response")
+    if unnamed:
+        notes.append(f"design: group(s) {', '.join(unnamed[:8])} of column {col!r} are named "
+                     "nowhere in the key's design: asked only the items not routed")
+    no_group = sum(g is None for g in groups)
+    if no_group:
+        notes.append(f"design: {no_group} row(s) without a group in column {col!r}: every "
+                     "item counted as asked")
+    extra = int((~asked & ~np.isnan(values)).sum())
+    if extra:
+        notes.append(f"design: {extra} answer(s) to items the respondent's group was not "
+                     "asked (kept as given; check the routing)")
+    return asked
 
 
 _LOST = {"formula_without_value": "formula cell(s) without a calculated value",
@@ -742,7 +861,7 @@ def responses_from_frame(frame: pd.DataFrame, key: Key, *, source: str = "<frame
     >>> res.exclusions[["row", "reason"]].to_dict("records")
     [{'row': 3, 'reason': 'empty_row'}]
     >>> res.cell_log[["row", "column", "value", "action"]].to_dict("records")
-    [{'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
+    [{'row': 2, 'column': 'a', 'value': '9.0', 'action': 'set missing'}, {'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"Responses must be a DataFrame; got {type(frame).__name__}.")

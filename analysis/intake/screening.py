@@ -19,6 +19,14 @@ Indices (computed on the responses as given, before reverse scoring):
 * **missingness** — the share of items a respondent left open; per item, the share of
   respondents who did.
 
+**Planned missingness.** When the intake knows which items each respondent was asked (the
+key's ``design``, ``IntakeResult.asked``), every index is computed on the items asked: an
+item a respondent's group was not asked is neither a missing answer (``prop_missing``,
+``item_missing``) nor a break in a run (longstring runs over the asked items in
+presentation order), the longstring rule takes its share of the items asked, and the
+seconds per item divide by the items asked. Mahalanobis D², IRV and the person-total
+correlation use the answered items, so they need no change.
+
 Cut-offs (all in :class:`Cutoffs`, all options) and why. The longstring rule is set so that
 honest respondents are rarely flagged even on a short one-factor scale: on simulated
 10-item one-factor data (loadings .7) the share of honest respondents flagged was 11.7% at
@@ -360,9 +368,10 @@ class ScreeningResult:
             for f in FLAGS:
                 if not self.flags.loc[r, f]:
                     continue
+                need = (self.longstring_min if "n_asked" not in ix.columns else max(
+                    2, math.ceil(c.longstring_fraction * int(row["n_asked"]))))
                 parts.append({
-                    "longstring": f"longstring {int(row['longstring'])} >= "
-                                  f"{self.longstring_min}",
+                    "longstring": f"longstring {int(row['longstring'])} >= {need}",
                     "irv": f"IRV {row['irv']:.3g} < {c.irv_min:g}",
                     "mahalanobis": f"Mahalanobis p {row['mahalanobis_p']:.2g} < "
                                    f"{c.mahalanobis_alpha:g}",
@@ -380,7 +389,8 @@ class ScreeningResult:
 
 def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
            cutoffs: Cutoffs | None = None, order: Sequence[str] | None = None,
-           time_column: str | None = None) -> ScreeningResult:
+           time_column: str | None = None,
+           asked: pd.DataFrame | None = None) -> ScreeningResult:
     """Compute the careless-responding indices and flags of every respondent.
 
     Parameters
@@ -394,6 +404,9 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
         The items in the order they were presented (for longstring); default: the columns.
     time_column : str, optional
         The name of the time column (reported only).
+    asked : DataFrame, optional
+        Boolean, like ``items``: which items each respondent was asked (planned
+        missingness, see the module docstring); default every item.
 
     Returns
     -------
@@ -409,10 +422,20 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
     x = items[cols].to_numpy(dtype=float)
     n, k = x.shape
     notes: list[str] = []
+    on = (np.ones((n, k), dtype=bool) if asked is None
+          else asked.reindex(index=items.index, columns=cols).fillna(True)
+          .to_numpy(dtype=bool))
+    k_row = on.sum(axis=1)
     n_ok = np.sum(~np.isnan(x), axis=1)
-    ls = longstring(x)
+    n_ok_asked = np.sum(~np.isnan(x) & on, axis=1)
+    ls = np.zeros(n, dtype=int)
+    for pattern in np.unique(on, axis=0) if n else ():
+        rows = np.flatnonzero((on == pattern).all(axis=1))
+        ls[rows] = longstring(x[np.ix_(rows, np.flatnonzero(pattern))])
     iv = irv(x)
-    d2, df, p, pinv = mahalanobis(x)
+    # an item nobody answered (e.g. asked of no group in the data) carries no distance
+    held = ~np.isnan(x).all(axis=0)
+    d2, df, p, pinv = mahalanobis(x[:, held] if not held.all() else x)
     if pinv:
         notes.append("the covariance matrix (or a block of it) is singular; Mahalanobis D² "
                      "used its pseudo-inverse")
@@ -426,24 +449,33 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
         bad = int(np.sum(np.isnan(seconds)))
         if bad:
             notes.append(f"{bad} respondent(s) without a usable response time")
-    per_item = seconds / k if k else seconds
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_item = seconds / k_row
+        prop_missing = np.where(k_row > 0, 1 - n_ok_asked / np.maximum(k_row, 1), np.nan)
     indices = pd.DataFrame({
-        "n_answered": n_ok, "prop_missing": 1 - n_ok / k if k else np.nan,
+        "n_asked": k_row, "n_answered": n_ok, "prop_missing": prop_missing,
         "longstring": ls, "irv": iv, "mahalanobis_d2": d2, "mahalanobis_df": df,
         "mahalanobis_p": p, "person_total_r": pt, "seconds": seconds,
         "seconds_per_item": per_item,
     }, index=items.index)
     ls_min = max(2, math.ceil(cutoffs.longstring_fraction * k))
+    ls_row = np.maximum(2, np.ceil(cutoffs.longstring_fraction * k_row))
     with np.errstate(invalid="ignore"):
         flags = pd.DataFrame({
-            "longstring": ls >= ls_min,
+            "longstring": ls >= ls_row,
             "irv": iv < cutoffs.irv_min,
             "mahalanobis": p < cutoffs.mahalanobis_alpha,
             "person_total": pt < cutoffs.person_total_min,
             "response_time": per_item < cutoffs.seconds_per_item_min,
             "missing": indices["prop_missing"].to_numpy() > cutoffs.missing_max,
         }, index=items.index)
-    item_missing = items.isna().mean() if n else pd.Series(np.nan, index=items.columns)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        item_missing = (pd.Series((np.isnan(x) & on).sum(axis=0) / on.sum(axis=0), index=cols)
+                        .reindex(items.columns) if n
+                        else pd.Series(np.nan, index=items.columns))
+    if asked is not None:
+        notes.append(f"planned missingness: {int((~on).sum())} cell(s) of items not asked "
+                     "are left out of every index (computed on the items asked)")
     return ScreeningResult(indices, flags, item_missing.astype(float), cutoffs, time_column,
                            ls_min, tuple(notes))
 
@@ -490,7 +522,7 @@ def screen_intake(result: IntakeResult, *, time_column: str | None = None,
         time = time.astype(float)
     order = result.input_order or None
     scr = screen(result.items, time=time, cutoffs=cutoffs, order=order,
-                 time_column=time_column)
+                 time_column=time_column, asked=result.asked)
     if exclude:
         result = result.exclude(scr.reasons(min_flags))
     return result, scr

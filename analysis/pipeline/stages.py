@@ -14,6 +14,7 @@ The artifact layout is documented in DESIGN.md, "Artifacts of lospw analyze".
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,17 +24,13 @@ import pandas as pd
 from lospw.analysis.classical.items import item_stats
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.design import key_without, never_asked
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.efa.efa import efa
 from lospw.analysis.intake.artifacts import write_intake
-from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import (
-    IntakeResult,
-    detect_id_column,
-    pseudonyms,
-    responses_from_table,
-)
+from lospw.analysis.intake.reading import read_input
+from lospw.analysis.intake.responses import IntakeResult, pseudonyms
 from lospw.analysis.intake.screening import screen_intake
 from lospw.analysis.pipeline import verdict
 from lospw.analysis.pipeline.context import (
@@ -73,19 +70,16 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 # -- intake and screening -------------------------------------------------------------------
 def run_intake(ctx: Context) -> IntakeResult:
-
     o, key = ctx.options, ctx.key
-    table = read_table(o.data)
-    res = responses_from_table(table, key, id_column=o.id_column)
-    if o.id_column is None:
-        found = detect_id_column([str(c) for c in res.meta.columns], key.items)
-        if found is not None:
-            res = responses_from_table(table, key, id_column=found)
+    read = o.read if o.id_column is None else dataclasses.replace(o.read,
+                                                                  id_column=o.id_column)
+    res = read_input(o.data, key, read)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{portable_name(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
+    _drop_items_not_asked(ctx, res)
     if o.invariance_groups:
         present = set(res.meta[o.group].dropna().astype(str))
         absent = [g for tok in o.invariance_groups for g in tok.split("+") if g not in present]
@@ -96,10 +90,28 @@ def run_intake(ctx: Context) -> IntakeResult:
     return res
 
 
+def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
+    """Items the key's design asks of no respondent in the data (their groups were not
+    sampled) cannot be analysed: the run goes on with the key without them, and says so."""
+    never = never_asked(res.asked, ctx.key)
+    if not never:
+        return
+    if len(never) == ctx.key.n_items or any(
+            all(i in never for i in s.items) for s in ctx.key.scales):
+        raise InputError(f"{portable_name(ctx.options.data)}: the key's design asks no respondent "
+                         f"in the data the items {', '.join(never)}, leaving a scale empty. "
+                         f"Check column {ctx.key.design_column!r} against the key's design.")
+    warn("items_not_asked", f"{', '.join(never)}: asked (key design, column "
+         f"{ctx.key.design_column!r}) only of groups with no respondent in the data; left "
+         "out of every analysis after the intake")
+    ctx.key = key_without(ctx.key, never, "items asked of no group in the data")
+    ctx.key.save(ctx.outdir / "key.yaml")  # the key the run analyses (provenance: the input)
+
+
 def write_intake_stage(res: IntakeResult, ctx: Context, folder: Path) -> None:
 
     write_intake(res, ctx.key, folder, None, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode="off")
+                 screening_mode="off", group=ctx.options.group)
 
 
 def run_screening(ctx: Context) -> tuple[IntakeResult, Any]:
@@ -115,12 +127,14 @@ def write_screening(res: tuple[IntakeResult, Any], ctx: Context, folder: Path) -
 
     data, scr = res
     write_intake(data, ctx.key, folder, scr, keep=(ctx.options.group, ctx.options.cluster),
-                 screening_mode=ctx.options.screen)
+                 screening_mode=ctx.options.screen, group=ctx.options.group)
 
 
 # -- items, reliability, dimensionality -----------------------------------------------------
 def run_items(ctx: Context) -> Any:
-    return item_stats(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    data = analysed(ctx)
+    return item_stats(data.items, ctx.key, missing=missing_for(ctx, "reliability"),
+                      asked=data.asked)
 
 
 def write_items(res: Any, ctx: Context, folder: Path) -> None:
@@ -188,7 +202,7 @@ def run_scoring(ctx: Context) -> ScoringStageResult:
                            synthetic=ctx.synthetic, seeds={"analysis": o.seed}, label=label,
                            description=f"lospw analyze of {Path(o.data).name}")
     groups = data.meta[o.group] if o.group else None
-    scores = scheme.score_items(data.items, groups)
+    scores = scheme.score_items(data.items, groups, data.asked)
     check_score_columns(scores.scales, reserved=_scores_front(o))
     return ScoringStageResult(scheme, scores, key, reduced)
 

@@ -16,8 +16,10 @@ from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
+from lospw.analysis.core.design import key_without
 from lospw.analysis.core.errors import LospwError
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import (
     Context,
     StageSkipped,
@@ -35,6 +37,7 @@ from lospw.analysis.validation.invariance import (
     memo_score_tests,
     ordinal_step_syntax,
 )
+from lospw.analysis.validation.invariance_groups import choose_groups
 from lospw.analysis.validation.models import competing_models, correlated_factors, lavaan_script
 from lospw.analysis.validation.reduction import (
     cross_loading_flags,
@@ -297,16 +300,11 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     if o.group is None:
         raise StageSkipped("no --group column given")
     data = analysed(ctx)
-    groups = data.meta[o.group]
-    if o.invariance_groups:
-        label = {g: tok for tok in o.invariance_groups for g in tok.split("+")}
-        text = groups.astype(str).where(groups.notna())
-        left = text[~text.isin(list(label))].dropna().value_counts().sort_index()
-        if len(left):
-            warn("groups_left_out", "--invariance-groups: " + ", ".join(
-                f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
-                "count under missing_group)")
-        groups = text.map(label)
+    groups, said = choose_groups(data.meta[o.group], invariance_groups=o.invariance_groups,
+                                 min_group_size=o.min_group_size, n_items=ctx.key.n_items)
+    for code, message in said:
+        warn(code, message)
+    key = _key_asked_in_every_group(ctx.key, data, groups)
     calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter
 
@@ -319,12 +317,31 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
         return out
 
     res = measurement_invariance(
-        data.items, groups, ctx.key, estimator=o.estimator,
+        data.items, groups, key, estimator=o.estimator,
         missing=missing_for(ctx, "cfa"), criterion=ctx.criteria.invariance_rule,
         min_group_size=o.min_group_size, group_name=o.group, fitter=keep)
-    searches = _item_searches(res, calls, ctx.key, ctx.criteria.noninvariance_alpha,
+    searches = _item_searches(res, calls, key, ctx.criteria.noninvariance_alpha,
                               ctx.criteria.invariance_steps)
     return InvarianceStageResult(res, searches)
+
+
+def _key_asked_in_every_group(key: Key, data: Any, groups: pd.Series) -> Key:
+    """The key without the items some compared group was not asked (the key's design):
+    invariance compares what every group answered; a warning names the items left out."""
+    if data.asked is None:
+        return key
+    compared = [g for g in pd.unique(groups.dropna())]
+    lacking = [i for i in key.items
+               if any(not data.asked.loc[(groups == g).to_numpy(), i].any() for g in compared)]
+    if not lacking:
+        return key
+    empty = [s.name for s in key.scales if all(i in lacking for i in s.items)]
+    if empty:
+        raise StageSkipped(f"scale(s) {', '.join(empty)} have no item every compared group "
+                           "was asked (key design)")
+    warn("items_not_asked_in_group", f"{', '.join(lacking)}: not asked of every compared "
+         "group (key design); left out of the invariance models")
+    return key_without(key, lacking, "invariance on the items every compared group was asked")
 
 
 def check_invariance(res: InvarianceStageResult) -> str | None:
@@ -360,7 +377,8 @@ def run_validity(ctx: Context) -> Any:
     cfa = ctx.results.get("cfa")
     fit = cfa.fits.get("correlated") if cfa is not None else None
     if fit is None or est != ctx.options.estimator:
-        return validity(items, ctx.key, estimator=est, missing=missing_for(ctx, "cfa"))
+        return validity(items, ctx.key, estimator=est,
+                        missing=treatment(ctx.options.missing, "cfa", est))
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
 
     table, n_htmt = htmt(items, ctx.key)

@@ -28,12 +28,19 @@ nuisances. Every number the simulation uses is in the file::
       mar:                          # answers missing depending on the (observed) group:
         - {group: students, scales: [VMM], share: 0.25, rate: 0.6, as: dont_know}
                                     # share: of the group's respondents (default 1) who skip
-                                    # each item of the scales with probability rate
+                                    # each item of the scales (or of `items: [...]`) with
+                                    # probability rate; as: blank | dont_know | not_applicable
       empty_rows: 0.005             # respondents who answered nothing at all
-    dont_know: {code: 9, rate: 0.01}   # the "weet niet" code; rate: MCAR don't-knows
+    dont_know: {code: 8, rate: 0.01}   # the "weet niet" code; rate: MCAR don't-knows
+    not_applicable: {code: 9, rate: 0.005}  # optional: the "niet van toepassing" code
     careless: {random: 0.02, straightline: 0.015}
     response_time: {seconds_per_item: 7.0, sdlog: 0.4, careless_seconds_per_item: 1.5}
     columns: {id: respondent_id, workplace: workplace, group: stakeholder, time: interviewtime}
+
+When the key has a ``design`` (:mod:`lospw.analysis.core.design`), every item a
+respondent's group is not asked is left blank (planned missingness), for careless
+respondents too (a group the design does not name is asked the items not routed); the
+response time counts the items asked.
 
 Loadings and thresholds are in the keyed direction: a reverse-keyed item (``-`` in the key)
 has positive loadings, and its observed answer is reversed (``min + max - category``).
@@ -83,7 +90,7 @@ MAX_SIMULATED_CELLS = 5_000_000
 MAX_SIMULATED_CATEGORIES = 101
 _TOP = ("model", "synthetic", "description", "key", "n", "factors", "factor_correlations",
         "items", "workplaces", "groups", "non_invariance", "missingness", "dont_know",
-        "careless", "response_time", "columns", "provenance")
+        "not_applicable", "careless", "response_time", "columns", "provenance")
 _COLUMNS = {"id": "respondent_id", "workplace": "workplace", "group": "stakeholder",
             "time": "interviewtime"}
 
@@ -135,6 +142,8 @@ class PopulationModel:
     description: str = ""
     source: str = field(default="<dict>", compare=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    not_applicable_code: float | None = None
+    not_applicable_rate: float = 0.0
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -387,16 +396,20 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
                                 "[{group: g, scales: [VMM], rate: 0.1}]")):
         where = f"{src}: missingness.mar[{m}]"
         e = _map(e, where, "{group: students, scales: [VMM], rate: 0.1, as: blank}")
-        _known(e, ("group", "scales", "share", "rate", "as"), where)
+        _known(e, ("group", "scales", "items", "share", "rate", "as"), where)
         if e.get("group") not in gnames:
             raise InputError(f"{where}.group: unknown group {e.get('group')!r}.")
-        scales = e.get("scales")
-        if not isinstance(scales, list) or any(s not in factors for s in scales):
-            raise InputError(f"{where}.scales: list factors, e.g. [VMM].")
+        scales, on_items = e.get("scales", []), e.get("items", [])
+        if (not isinstance(scales, list) or any(s not in factors for s in scales)
+                or not isinstance(on_items, list) or any(i not in key.items for i in on_items)
+                or not (scales or on_items)):
+            raise InputError(f"{where}: list factors (scales: [VMM]) or key items "
+                             "(items: [VMM1]).")
         kind = e.get("as", "blank")
-        if kind not in ("blank", "dont_know"):
-            raise InputError(f"{where}.as: must be 'blank' or 'dont_know'; got {kind!r}.")
-        mar.append({"group": e["group"], "scales": list(scales),
+        if kind not in ("blank", "dont_know", "not_applicable"):
+            raise InputError(f"{where}.as: must be 'blank', 'dont_know' or 'not_applicable'; "
+                             f"got {kind!r}.")
+        mar.append({"group": e["group"], "scales": list(scales), "items": list(on_items),
                     "rate": _num(e.get("rate"), f"{where}.rate", 0, 1, hi_open=True),
                     "share": _num(e.get("share", 1), f"{where}.share", 0, 1),
                     "as": kind})
@@ -409,6 +422,17 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
     if dk_code is None and (dk.get("rate") or any(e["as"] == "dont_know" for e in mar)):
         raise InputError(f"{src}: don't-know answers are asked for but dont_know.code is "
                          "not given.")
+    na = _map(data.get("not_applicable", {}), f"{src}: not_applicable",
+              "{code: 9, rate: 0.005}")
+    _known(na, ("code", "rate"), f"{src}: not_applicable")
+    na_code = None if na.get("code") is None else _num(na["code"],
+                                                       f"{src}: not_applicable.code")
+    if na_code is not None and (rs.min <= na_code <= rs.max or na_code == dk_code):
+        raise InputError(f"{src}: not_applicable.code {na_code:g} lies inside the response "
+                         "scale or equals dont_know.code; give it its own code.")
+    if na_code is None and (na.get("rate") or any(e["as"] == "not_applicable" for e in mar)):
+        raise InputError(f"{src}: not-applicable answers are asked for but "
+                         "not_applicable.code is not given.")
     care = _map(data.get("careless", {}), f"{src}: careless", "{random: 0.02}")
     _known(care, ("random", "straightline"), f"{src}: careless")
     rt = _map(data.get("response_time", {}), f"{src}: response_time",
@@ -444,7 +468,9 @@ def population_from_dict(data: Any, source: str = "<dict>", *, key: Key | None =
                                        f"{src}: response_time.careless_seconds_per_item",
                                        0, 600, True),
         columns=cols, description=str(data.get("description", "")), source=src,
-        raw=dict(data),
+        raw=dict(data), not_applicable_code=na_code,
+        not_applicable_rate=_num(na.get("rate", 0), f"{src}: not_applicable.rate", 0, 1,
+                                 hi_open=True),
     )
     theta = pop.residual_variances()
     if theta.min() <= 0.01:

@@ -15,9 +15,11 @@ The generating process, per respondent *i* in workplace *w* and stakeholder grou
    category throughout (straight-lining); they answer fast;
 5. missingness: blank answers completely at random (MCAR); blank or don't-know answers
    depending on the stakeholder group (MAR: the group is observed): a share of the group's
-   respondents skips each item of some scales with a given probability; don't-know answers
-   at random; and a few respondents who answered nothing;
-6. response time: ``n_items × seconds_per_item × exp(N(0, sdlog²))`` seconds.
+   respondents skips each item of some scales with a given probability; don't-know and
+   not-applicable answers at random; and a few respondents who answered nothing;
+   then the items a respondent's group is not asked (the key's ``design``) are blank:
+   planned missingness, for every respondent;
+6. response time: ``n_items_asked × seconds_per_item × exp(N(0, sdlog²))`` seconds.
 
 Randomness: one ``numpy.random.Generator`` (PCG64 from ``SeedSequence(seed)``), draws in a
 fixed order, so a seed gives the same bytes on every machine with the pinned numpy.
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from lospw.analysis.core.artifacts import sha256_file, write_csv, write_json
+from lospw.analysis.core.design import asked_mask
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.planning.population import MAX_SIMULATED_N, PopulationModel, ordinal_attenuation
 
@@ -154,25 +157,35 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     honest = ~careless[:, None]
     blank = (gen.random((n, m)) < pop.mcar) & honest
     dont_know = np.zeros((n, m), dtype=bool)
+    not_applicable = np.zeros((n, m), dtype=bool)
     scale_of = np.array([key.scale_of(i) for i in pop.item_ids])
     for rule in pop.mar:
         affected = gen.random(n) < rule["share"]
         in_group = ((group_idx == gnames.index(rule["group"])) & affected)[:, None]
-        on_items = np.isin(scale_of, rule["scales"])[None, :]
+        on_items = (np.isin(scale_of, rule["scales"])
+                    | np.isin(np.array(pop.item_ids), rule.get("items", [])))[None, :]
         hit = (gen.random((n, m)) < rule["rate"]) & in_group & on_items & honest
-        if rule["as"] == "dont_know":
-            dont_know |= hit
-        else:
-            blank |= hit
+        {"dont_know": dont_know, "not_applicable": not_applicable,
+         "blank": blank}[rule["as"]][...] |= hit
     dont_know |= (gen.random((n, m)) < pop.dont_know_rate) & honest
-    dont_know &= ~blank
-    blank[empty_rows] = dont_know[empty_rows] = False  # counted as empty rows instead
+    if pop.not_applicable_rate:  # drawn only when asked for: older models keep their data
+        not_applicable |= (gen.random((n, m)) < pop.not_applicable_rate) & honest
+    not_applicable &= ~blank
+    dont_know &= ~blank & ~not_applicable
+    asked = asked_mask(key, [gnames[g] for g in group_idx])
+    planned = ~asked
+    for cells in (blank, dont_know, not_applicable):
+        cells[empty_rows] = False  # counted as empty rows instead
+        cells &= asked
     answers[dont_know] = pop.dont_know_code if pop.dont_know_code is not None else np.nan
-    answers[blank] = np.nan
+    answers[not_applicable] = (pop.not_applicable_code if pop.not_applicable_code is not None
+                               else np.nan)
+    answers[blank | planned] = np.nan
     answers[empty_rows] = np.nan
     # 6. response time
     per_item = np.where(careless, pop.careless_seconds_per_item, pop.seconds_per_item)
-    seconds = np.round(m * per_item * np.exp(gen.normal(0.0, pop.sdlog, size=n)), 1)
+    seconds = np.round(asked.sum(axis=1) * per_item
+                       * np.exp(gen.normal(0.0, pop.sdlog, size=n)), 1)
     cols = pop.columns
     width = max(4, len(str(n)))
     data = pd.DataFrame({
@@ -187,6 +200,9 @@ def simulate(pop: PopulationModel, *, n: int | None = None,
     between = np.cov(uw, rowvar=False, bias=True).reshape(k, k)
     truth = _truth(pop, seed, n, counts, u, eta, random_rows, straight_rows, empty_rows,
                    blank, dont_know, lam, theta, between)
+    truth["drawn"]["n_not_applicable_cells"] = int(not_applicable.sum())
+    truth["drawn"]["n_planned_missing_cells"] = int(planned[
+        ~np.isin(np.arange(n), empty_rows)].sum())
     log.info("simulated %d respondents x %d items (seed %s)", n, m, seed)
     return Simulation(data, truth)
 

@@ -21,6 +21,7 @@ somewhat less reliable score than the SEM says (it is a lower bound for them).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,8 @@ import pandas as pd
 
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import sha256_file
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.design import key_without, never_asked
+from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.responses import IntakeResult, responses_from_frame
 from lospw.analysis.scoring.norms import Bands, NormTable
@@ -39,8 +41,10 @@ from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import (
     MissingRule,
     ScoreResult,
+    apply_required,
     check_item_columns,
     check_score_columns,
+    design_required,
     keyed_matrix,
     scale_means,
     score_interval,
@@ -187,8 +191,8 @@ class ScoringScheme:
         return bool(self.provenance.synthetic)
 
     # -- scoring -------------------------------------------------------------------------------
-    def score_items(self, items: pd.DataFrame,
-                    groups: pd.Series | None = None) -> ScoreResult:
+    def score_items(self, items: pd.DataFrame, groups: pd.Series | None = None,
+                    asked: pd.DataFrame | None = None) -> ScoreResult:
         """Score a canonical item frame (``IntakeResult.items``).
 
         Parameters
@@ -198,6 +202,9 @@ class ScoringScheme:
         groups : Series, optional
             Each row's norm group (same index); rows whose group the scheme has no norms
             for are compared with the overall norms.
+        asked : DataFrame, optional
+            Which items each row was asked (planned missingness): the too-few-items rule
+            counts those (:func:`lospw.analysis.scoring.scores.design_required`).
 
         Returns
         -------
@@ -207,8 +214,14 @@ class ScoringScheme:
         x = check_item_columns(items, self.key, "the scheme")
         rs = self.key.response_scale
         req = self.required
+        need = None if asked is None else design_required(
+            asked.reindex(index=items.index, columns=list(self.key.items)).fillna(True),
+            self.key, self.rule)
         scores, counts = scale_means(x, keyed_matrix(self.key), low=rs.min, high=rs.max,
-                                     required=np.array([req[s] for s in self.scales]))
+                                     required=None if need is not None
+                                     else np.array([req[s] for s in self.scales]))
+        if need is not None:
+            scores = apply_required(scores, counts, need)
         sems = self.sem
         se = np.where(np.isnan(scores), np.nan, np.array([sems[s] for s in self.scales]))
         lo, hi = score_interval(scores, se, low=rs.min, high=rs.max)
@@ -241,7 +254,7 @@ class ScoringScheme:
                                        copy=False)
         return ScoreResult(scores=frame(scores), n_answered=frame(counts), required=req,
                            se=frame(se), lo=frame(lo), hi=frame(hi), pct=frame(pct),
-                           band=frame(band), notes=tuple(notes))
+                           band=frame(band), notes=tuple(notes), required_rows=need)
 
     def score(self, data: pd.DataFrame | IntakeResult, *, id_column: str | None = None,
               norm_group: str | None = None) -> pd.DataFrame:
@@ -268,7 +281,7 @@ class ScoringScheme:
                     f"{', '.join(map(str, data.meta.columns)) or 'none'}."
                 )
             groups = data.meta[norm_group]
-        result = self.score_items(data.items, groups)
+        result = self.score_items(data.items, groups, getattr(data, "asked", None))
         return output_table(result, data, id_column=id_column or data.id_column)
 
 
@@ -335,8 +348,14 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     """
 
     rule = MissingRule() if rule is None else rule
+    never = never_asked(data.asked, key)
+    if never and len(never) < key.n_items:  # routed to groups not in the norm sample
+        warnings.warn(LospwWarning(
+            "items_not_asked", f"{', '.join(never)}: the key's design asks them of no "
+            "respondent in the norm sample; the scheme leaves them out"), stacklevel=2)
+        key = key_without(key, never, "items asked of no group in the norm sample")
     check_score_columns(key.scale_names)  # a scheme no scores table could be written for
-    res = score_items(data.items, key, rule=rule)
+    res = score_items(data.items, key, rule=rule, asked=data.asked)
     if reliability is None:
         if reliability_coefficient not in COEFFICIENTS:
             raise InputError(

@@ -30,8 +30,10 @@ __all__ = [
     "Z95",
     "MissingRule",
     "ScoreResult",
+    "apply_required",
     "check_item_columns",
     "check_score_columns",
+    "design_required",
     "keyed_matrix",
     "midrank_percentile",
     "scale_means",
@@ -315,6 +317,9 @@ class ScoreResult:
         Interpretation band per scale (None without norms).
     notes : tuple of str
         What the result does and does not contain.
+    required_rows : DataFrame or None
+        Per row and scale, the answered items a score needs when they depend on the items
+        the respondent was asked (planned missingness, :func:`design_required`).
     """
 
     scores: pd.DataFrame
@@ -326,6 +331,7 @@ class ScoreResult:
     pct: pd.DataFrame | None = None
     band: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
+    required_rows: pd.DataFrame | None = None
 
     @property
     def scales(self) -> tuple[str, ...]:
@@ -336,6 +342,12 @@ class ScoreResult:
         out = {}
         for s in self.scales:
             n = self.n_answered[s].to_numpy()
+            if self.required_rows is not None:
+                need = self.required_rows[s].to_numpy()
+                text = np.array([f"too_few_items: {m} answered, {r} needed"
+                                 for m, r in zip(n, need, strict=True)], dtype=object)
+                out[s] = np.where(np.isnan(self.scores[s].to_numpy()), text, "")
+                continue
             k = int(self.required[s])
             size = int(n.max(initial=0))
             templates = np.array(
@@ -406,8 +418,38 @@ def check_item_columns(items: pd.DataFrame, key: Key, what: str = "the key") -> 
         ) from None
 
 
+def design_required(asked: pd.DataFrame, key: Key, rule: MissingRule) -> pd.DataFrame:
+    """Answered items each row needs per scale, from the items it was asked.
+
+    With planned missingness (the key's ``design``) a respondent's group may be asked only
+    some items of a scale; the too-few-items rule then applies to those:
+    ``rule.required(k_asked)``, and a scale with no item asked needs one (so it stays NaN).
+
+    Examples
+    --------
+    >>> from lospw.analysis.core.key import key_from_dict
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5},
+    ...                      "scales": {"S": ["a", "b", "c", "d", "e", "f"]}})
+    >>> asked = pd.DataFrame([[True] * 6, [True] * 3 + [False] * 3], columns=list("abcdef"))
+    >>> design_required(asked, key, MissingRule())["S"].tolist()
+    [4, 2]
+    """
+    out = {}
+    for s in key.scales:
+        k_asked = asked.loc[:, list(s.items)].to_numpy(dtype=bool).sum(axis=1)
+        out[s.name] = [max(1, rule.required(int(k))) for k in k_asked]
+    return pd.DataFrame(out, index=asked.index, columns=list(key.scale_names))
+
+
+def apply_required(scores: np.ndarray, counts: np.ndarray,
+                   required: pd.DataFrame) -> np.ndarray:
+    """``scores`` with NaN where a row answered fewer items than it needs."""
+    return np.where(counts < required.to_numpy(), np.nan, scores)
+
+
 def score_items(items: pd.DataFrame, key: Key, *,
-                rule: MissingRule | None = None) -> ScoreResult:
+                rule: MissingRule | None = None,
+                asked: pd.DataFrame | None = None) -> ScoreResult:
     """Key-based scores: the mean of the answered keyed items per scale.
 
     Parameters
@@ -418,6 +460,9 @@ def score_items(items: pd.DataFrame, key: Key, *,
     key : Key
     rule : MissingRule, optional
         The too-few-items rule (default: two thirds of a scale's items).
+    asked : DataFrame, optional
+        Which items each row was asked (``IntakeResult.asked``); the rule then counts the
+        items asked (:func:`design_required`).
 
     Returns
     -------
@@ -440,8 +485,13 @@ def score_items(items: pd.DataFrame, key: Key, *,
     x = check_item_columns(items, key)
     required = {s.name: rule.required(len(s)) for s in key.scales}
     rs = key.response_scale
+    rows = None if asked is None else design_required(
+        asked.reindex(index=items.index).fillna(True), key, rule)
     scores, counts = scale_means(x, keyed_matrix(key), low=rs.min, high=rs.max,
-                                 required=np.array(list(required.values())))
+                                 required=None if rows is not None
+                                 else np.array(list(required.values())))
+    if rows is not None:
+        scores = apply_required(scores, counts, rows)
     names = list(key.scale_names)
     return ScoreResult(
         scores=pd.DataFrame(scores, index=items.index, columns=names, copy=False),
@@ -449,4 +499,5 @@ def score_items(items: pd.DataFrame, key: Key, *,
         required=required,
         notes=("Scored with a key only: no standard errors, intervals or percentiles "
                "(they need a scoring scheme's reliabilities and norms; use --scheme).",),
+        required_rows=rows,
     )

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 
 from lospw.analysis.core.criteria import Criteria
-from lospw.analysis.core.key import Key, key_from_dict
+from lospw.analysis.core.design import key_without
+from lospw.analysis.core.key import Key
 
 __all__ = [
     "ItemDecision",
@@ -347,8 +348,10 @@ def propose_reduction(key: Key, flags: Sequence[ItemFlag], loadings: Mapping[str
     return ReductionProposal(tuple(decisions), rules, tuple(notes))
 
 
-def reduced_key(key: Key, dropped: Sequence[str]) -> Key:
-    """The key without ``dropped`` items (aspects and labels follow).
+def reduced_key(key: Key, dropped: Sequence[str],
+                why: str = "reduced by lospw analyze") -> Key:
+    """The key without ``dropped`` items (aspects, labels and the design follow); ``why``
+    starts the note added to its description.
 
     Examples
     --------
@@ -358,16 +361,4 @@ def reduced_key(key: Key, dropped: Sequence[str]) -> Key:
     >>> reduced_key(key, ["c"]).scale("S").keyed
     ('a', '-b', 'd')
     """
-    gone = set(dropped)
-    d = key.to_dict()
-    d["scales"] = {s: [i for i in items if i.lstrip("+-") not in gone]
-                   for s, items in d["scales"].items()}
-    for part in ("aspects", "labels"):
-        if part in d:
-            d[part] = {i: v for i, v in d[part].items() if i not in gone}
-            if not d[part]:
-                del d[part]
-    note = f"reduced by lospw analyze: dropped {', '.join(dropped)}" if dropped else None
-    if note:
-        d["description"] = (d.get("description", "") + " " if d.get("description") else "") + note
-    return key_from_dict(d, f"{key.source} (reduced)")
+    return key_without(key, dropped, why, source=f"{key.source} (reduced)")

@@ -7,12 +7,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.classical.polychoric import CONVENTIONS
-from lospw.analysis.classical.reliability import CI_METHODS, MISSING_POLICIES
+from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
-from lospw.analysis.intake.responses import read_responses
 from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -25,8 +25,6 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
-              show_default=True, help="Missing-data policy, per scale.")
 @click.option("--ci", type=click.Choice(CI_METHODS), default="feldt", show_default=True,
               help="Confidence interval of alpha.")
 @click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
@@ -48,8 +46,9 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
               help="Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
                    "categories, as `lospw cfa`, else ML].")
+@input_options
 @json_option
-def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, seed: int,
+def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, seed: int,
                 polychoric: str, bifactor: bool, bifactor_method: str, estimator: str | None,
                 as_json: bool) -> None:
     """Reliability of every scale of KEY on DATA: Cronbach's alpha with its CI, standardised
@@ -58,7 +57,8 @@ def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, se
     error of measurement; with --bifactor the bifactor indices. Reverse-keyed items are
     reversed."""
     key = load_key(key_file)
-    intake = read_responses(data, key)
+    intake, _ = inputs.load(data, key)
+    missing = treatment(inputs.missing_data, "reliability")
     res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
                   polychoric=polychoric)
     res = with_model_reliability(res, intake.items, key,
@@ -66,14 +66,16 @@ def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, se
                                  estimator=estimator.upper() if estimator else None)
     if as_json:
         out = res.to_dict()
-        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
-                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        out["intake"] = intake_block(intake)
         echo_json(out)
         return
+    print_rows(console, intake, f"Reliability of {key.instrument} on {data}",
+               inputs.missing_data)
+    fix = "--missing-data available" if missing == "listwise" else None
+    for name, sc in res.scales.items():
+        console.print(n_used(f"alpha of {name} ({missing})", sc.n, intake.n_analysed, fix))
     console.print(
-        f"[bold]Reliability[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows "
-        f"analysed ({intake.n_excluded} excluded at intake); missing = [bold]{missing}[/bold]; "
-        f"{int(res.ci_level * 100)}% CI: {ci}"
+        f"missing = [bold]{missing}[/bold]; {int(res.ci_level * 100)}% CI: {ci}"
         + (f" ({n_boot} resamples, seed {seed})" if ci == "bootstrap" else "")
         + f"; ordinal alpha: {polychoric} polychorics"
     )

@@ -70,7 +70,7 @@ def test_cfa_dynamic_just_identified(capsys, hs_path):
 
 def test_reliability_bifactor_json(capsys, bfi_path, bfi_key_path):
     code, out, err = call(capsys, "reliability", str(bfi_path), "--key", str(bfi_key_path),
-                          "--bifactor", "--estimator", "ML", "--json")
+                          "--bifactor", "--estimator", "ML", "--missing-data", "listwise", "--json")
     assert code == 0, err
     res = json.loads(out)
     bif = res["bifactor"]
@@ -84,7 +84,8 @@ def test_reliability_bifactor_json(capsys, bfi_path, bfi_key_path):
 
 def test_reliability_schmid_leiman_text(capsys, bfi_path, bfi_key_path):
     code, out, err = call(capsys, "reliability", str(bfi_path), "--key", str(bfi_key_path),
-                          "--bifactor", "--bifactor-method", "schmid_leiman")
+                          "--bifactor", "--bifactor-method", "schmid_leiman",
+                          "--missing-data", "listwise")
     assert code == 0, err
     assert "Schmid-Leiman (psych::omega), N = 2436" in out and "omega_h 0.470" in out
 

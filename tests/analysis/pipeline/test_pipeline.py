@@ -8,6 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,8 +36,10 @@ def status(folder: Path) -> dict[str, tuple[str, str | None]]:
 @pytest.fixture
 def hs_run(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "hs"
+    # the lavaan tutorial's numbers: ML on complete cases, set explicitly (issue 20 made
+    # every-answer estimation the default)
     summary = run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="school",
-                                           estimator="ML"), out)
+                                           estimator="ML", missing="listwise"), out)
     return out, summary
 
 
@@ -300,7 +303,7 @@ def test_screen_exclude_moves_rows(tmp_path, bfi_path, bfi_key_path):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"estimator": "GLS"}, "'estimator' option must be one of 'ML', 'MLR', 'WLSMV'"),
-    ({"missing": "pairwise"}, "'missing' option must be one of 'listwise', 'fiml'"),
+    ({"missing": "pairwise"}, "'missing' option must be one of 'available', 'listwise', 'fiml'"),
     ({"screen": "drop"}, "'screen' option must be one of"),
     ({"estimator": "WLSMV", "missing": "fiml"}, "'fiml' needs the ML or MLR estimator"),
     ({"seed": -1}, "'seed' option must be a whole number of at least 0"),
@@ -352,3 +355,39 @@ def test_not_estimable_invariance_gives_the_modules_reason():
     assert check_invariance(InvarianceStageResult(res2)) == "no step was estimable"
     ok = SimpleNamespace(steps=[{"model": "configural", "estimable": True}], warnings=())
     assert check_invariance(InvarianceStageResult(ok)) is None
+
+
+def test_planned_missingness_by_design(tmp_path, hs_path):
+    """Issue 24: items routed by group are planned missingness: never non-response or
+    careless; items asked of no group in the data are left out; invariance compares the
+    items every group was asked."""
+    df = pd.read_csv(hs_path)
+    grant = df["school"] == "Grant-White"
+    df.loc[grant, "x9"] = np.nan  # x9: asked of Pasteur only
+    df["x10"] = np.nan  # asked of a group not in the data
+    data = tmp_path / "hs_design.csv"
+    df.to_csv(data, index=False)
+    key = tmp_path / "key.yaml"
+    key.write_text("instrument: hs_design\nresponse_scale: {min: 0, max: 10, continuous: true}\n"
+                   "scales: {visual: [x1, x2, x3], textual: [x4, x5, x6], "
+                   "speed: [x7, x8, x9, x10]}\n"
+                   "design: {column: school, asked: {x9: [Pasteur], x10: [visitors]}}\n")
+    out = tmp_path / "o"
+    run_analysis(AnalysisOptions(str(data), str(key), group="school", estimator="ML",
+                                 missing="fiml"), out)
+    st = {s["name"]: s for s in manifest(out)["stages"]}
+    assert all(st[s]["status"] == "ok" for s in ("intake", "screening", "items", "cfa",
+                                                  "invariance", "scoring")), st
+    assert [w["code"] for w in st["intake"]["warnings"]] == ["items_not_asked"]
+    assert "x10" in st["intake"]["warnings"][0]["message"]
+    assert any(w["code"] == "items_not_asked_in_group" and w["message"].startswith("x9")
+               for w in st["invariance"]["warnings"])
+    items = pd.read_csv(out / "items" / "items.csv")
+    x9 = items[items["item"] == "x9"].iloc[0]
+    assert (x9["n_missing"], x9["n_not_asked"]) == (0, int(grant.sum()))
+    intake = json.loads((out / "intake" / "intake.json").read_text())
+    assert intake["missing_answers"]["design"]["n_cells_planned_missing"] == (
+        int(grant.sum()) + len(df))  # x9 for Grant-White, x10 for everyone
+    scr = pd.read_csv(out / "screening" / "screening.csv")
+    assert (scr["prop_missing"] == 0).all() and not scr["flag_missing"].any()
+    assert "x10" not in (out / "key.yaml").read_text().split("description")[0]

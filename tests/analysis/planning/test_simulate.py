@@ -193,7 +193,7 @@ BAD_EDITS = {
     "mar group": (lambda d: d["missingness"]["mar"][0].__setitem__("group", "aliens"),
                   "unknown group 'aliens'"),
     "mar as": (lambda d: d["missingness"]["mar"][0].__setitem__("as", "x"),
-               "must be 'blank' or 'dont_know'"),
+               "must be 'blank', 'dont_know' or 'not_applicable'"),
     "mar share": (lambda d: d["missingness"]["mar"][0].__setitem__("share", 1.5),
                   "must lie in [0, 1]"),
     "mar scales": (lambda d: d["missingness"]["mar"][0].__setitem__("scales", ["XX"]),
@@ -274,3 +274,36 @@ def test_population_reader_never_crashes(pop_dict, key, data):
         return
     sim = simulate(pop, n=30, rng=1)
     assert len(sim.data) == 30
+
+
+def test_design_routing_and_two_missing_codes(key):
+    """Issue 24: items a group is not asked are blank for everyone of that group
+    (careless respondents too); "niet van toepassing" has its own code."""
+    from lospw.analysis.core.design import asked_mask
+    from lospw.analysis.core.key import key_from_dict
+
+    d = key.to_dict()
+    d["missing_codes"] = {8: "dont_know", 9: "not_applicable"}
+    vmm = list(key.scale("VMM").items)
+    d["design"] = {"column": "stakeholder",
+                   "asked": {i: ["bridge_builders", "managers"] for i in vmm[:2]}}
+    routed = key_from_dict(d)
+    p = lospw_population(routed, seed=3)
+    assert p["dont_know"]["code"] == 8 and p["not_applicable"]["code"] == 9
+    na_rule = p["missingness"]["mar"][0]
+    assert na_rule["as"] == "not_applicable" and na_rule["group"] == "students"
+    # the flaws go to items every sampled group is asked
+    flawed = [i for i, spec in p["items"].items() if spec.get("flaw")]
+    assert not set(flawed) & set(vmm[:2])
+    sim = simulate(population_from_dict(p, key=routed), n=400, rng=5)
+    data = sim.data
+    asked = asked_mask(routed, data["stakeholder"])
+    x = data[list(routed.items)].to_numpy(float)
+    assert np.isnan(x[~asked]).all()
+    assert (x == 9).sum() == sim.truth["drawn"]["n_not_applicable_cells"] > 0
+    assert (x == 8).sum() == sim.truth["drawn"]["n_dont_know_cells"] > 0
+    empty = np.array(sim.truth["drawn"]["empty_rows"]) - 1
+    keep = ~np.isin(np.arange(len(data)), empty)
+    assert sim.truth["drawn"]["n_planned_missing_cells"] == int((~asked[keep]).sum())
+    careless = np.array(sim.truth["drawn"]["careless_random_rows"]) - 1
+    assert np.isnan(x[careless][~asked[careless]]).all()
