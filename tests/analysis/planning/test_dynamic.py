@@ -163,23 +163,25 @@ def test_just_identified_and_too_few_items():
 @pytest.mark.parametrize("name", ["hs_3factor", "hs_6item_onefactor", "hs_3factor_mlr"])
 def test_cutoffs_match_r_within_monte_carlo_error(ref, name):
     """lospw's Monte Carlo (200 reps, its own seeds) against R's (500 reps): every cutoff
-    given by the same rule differs by less than 4 combined Monte Carlo SEs (R's bootstrap SE,
-    scaled by sqrt(500 / 200) for lospw's)."""
+    differs from R's quantile of the same rule by less than 4 combined Monte Carlo SEs (R's
+    bootstrap SE, scaled by sqrt(500 / 200) for lospw's)."""
     r = ref["cases"][name]
     res, data = _fit(name)
     mine = dynamic_cutoffs(res, data, reps=200, seed=11)
-    other_rule = []
+    none_flip = []
     for lv, theirs in zip(mine.levels, r["levels"], strict=True):
         for index in DYNAMIC_INDICES:
             t = theirs[index]
-            if lv.rules[index] != _scalar(t["rule"]):
-                other_rule.append((lv.level, index))   # a rule at its border: see below
-                continue
-            if lv.cutoffs[index] is None:
+            cut = lv.cutoffs[index]
+            # whether 95/5 or only 90/10 holds can flip with Monte Carlo error when the
+            # distributions barely separate (RMSEA and CFI flip together): then compare with
+            # R's quantile of the rule lospw applied
+            want = {"95/5": t["cut_95"], "90/10": t["cut_90"]}.get(lv.rules[index])
+            if cut is None or _scalar(t["cutoff"]) is None:
+                if (cut is None) != (_scalar(t["cutoff"]) is None):
+                    none_flip.append((lv.level, index))
                 continue
             se = _scalar(t["mc_se"])
             tol = 4 * math.sqrt(se**2 + se**2 * 500 / 200)
-            assert abs(lv.cutoffs[index] - _scalar(t["cutoff"])) < tol, (lv.level, index)
-    # whether 95/5 or only 90/10 holds can flip with Monte Carlo error when the correct and
-    # misspecified distributions barely separate; never for more than one index of a case
-    assert len(other_rule) <= 1, other_rule
+            assert abs(cut - _scalar(want)) < tol, (lv.level, index)
+    assert len(none_flip) <= 1, none_flip
