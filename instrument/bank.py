@@ -77,6 +77,8 @@ __all__ = [
 DEFAULT_BANK_DIR: Path = Path(__file__).resolve().parent / "bank"
 META_FILE = "_bank.yaml"
 STATUSES: tuple[str, ...] = ("candidate", "revised", "retained", "dropped")
+# The routing question: its code in every export and the data column that routes items.
+GROUP_QUESTION_CODE = "stakeholder"
 
 _REQUIRED = ("id", "aspect", "keyed", "status", "seed", "referent", "groups", "nl", "en")
 _ITEM_FIELDS = ("id", "aspect", "keyed", "status", "seed", "referent", "groups",
@@ -466,8 +468,6 @@ class Bank:
             "labels": {it.id: it.text(lang) for it in chosen},
         }
         # planned missingness: the items not every group answers, by the routing question
-        from lospw.instrument.export import GROUP_QUESTION_CODE
-
         everyone = {g for m in self.modules for g in m.groups}
         routed = {it.id: list(it.groups) for it in chosen if set(it.groups) != everyone}
         data["design"] = {"column": GROUP_QUESTION_CODE, "asked": routed}

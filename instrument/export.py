@@ -28,7 +28,15 @@ from lospw.analysis.core.artifacts import write_csv, write_text
 from lospw.analysis.core.csv_safe import rows_text
 from lospw.analysis.core.errors import InputError
 from lospw.instrument import model
-from lospw.instrument.bank import LANGUAGES, STATUSES, Bank, BankItem, Module, ScaleInfo
+from lospw.instrument.bank import (
+    GROUP_QUESTION_CODE,
+    LANGUAGES,
+    STATUSES,
+    Bank,
+    BankItem,
+    Module,
+    ScaleInfo,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -48,8 +56,7 @@ __all__ = [
 
 ACTIVE_STATUSES: tuple[str, ...] = ("candidate", "revised", "retained")
 FORMATS: tuple[str, ...] = ("codebook", "limesurvey", "html")
-# The routing question: its LimeSurvey code (also the data column) and its text.
-GROUP_QUESTION_CODE = "stakeholder"
+# The routing question's text (its code, GROUP_QUESTION_CODE, is the bank's).
 GROUP_QUESTION = {"nl": "Wat is uw rol in deze werkplaats?",
                   "en": "What is your role in this workplace?"}
 _PART = {"nl": "Deel", "en": "Part"}

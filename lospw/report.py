@@ -1,13 +1,20 @@
-"""Helpers for the report (book/): read pipeline artifacts; never compute a result.
+"""Helpers for the report (lospw/book/): read pipeline artifacts; never compute a result.
 
-Chapters call ``load_json("model/model.json")`` etc. The artifacts live in ``data/derived``
-(or in the folder named by ``$LOSPW_DERIVED``). The artifacts of ``lospw analyze`` are read
-with ``load_analysis_json`` / ``load_analysis_csv`` from ``$LOSPW_ANALYSIS`` (``make book
-RESULTS=DIR``), default ``data/derived/analysis``. A missing artifact raises
-:class:`MissingArtifact`, whose message names the make target that writes it, so the book
-build fails with that message. A stage of ``lospw analyze`` that was skipped or failed is
-not an error: :func:`stage` returns its manifest record and the chapter says why. A run
-whose manifest lacks ``complete: true`` (interrupted, or of an older lospw) is refused.
+``lospw report DIR -o OUT`` (:mod:`lospw.report_build`) builds the report of one ``lospw
+analyze`` folder and writes what the chapters need into a JSON file named by
+``$LOSPW_REPORT``: the analysis folder, the optional inputs of the development stages
+(``--model``, ``--bank``, ``--delphi`` folders) and the report's metadata (title, authors,
+the key's instrument, scales and higher-order groups). The chapters read the analysis
+artifacts with ``load_analysis_json`` / ``load_analysis_csv`` and the development inputs with
+``load_json("delphi/summary.json")`` etc.; :func:`has` says whether an input was given and
+:func:`meta` gives the metadata. Without ``$LOSPW_REPORT`` (a chapter run by hand in the
+repository) the artifacts are read from ``data/derived`` (``$LOSPW_DERIVED``) and
+``$LOSPW_ANALYSIS`` (default ``data/derived/analysis``).
+
+A missing artifact raises :class:`MissingArtifact`, whose message names what writes it, so
+the book build fails with that message. A stage of ``lospw analyze`` that was skipped or
+failed is not an error: :func:`stage` returns its manifest record and the chapter says why.
+A run whose manifest lacks ``complete: true`` (interrupted, or of an older lospw) is refused.
 
 CSV artifacts are written with spreadsheet formulas neutralised (a leading ``'`` before
 ``=``, ``+``, ``-``, ``@``; :mod:`lospw.analysis.core.artifacts`); :func:`load_csv` undoes that so the
@@ -29,15 +36,32 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.manifest import require_complete
 from lospw.report_text import md_escape
 
-__all__ = ["ANALYSIS", "DERIVED", "DataNote", "MissingArtifact", "StageRecord",
-           "analysis_path", "criteria", "fit_value", "load_analysis_csv", "load_analysis_json", "load_analysis_text",
-           "load_csv", "load_json", "load_text", "note", "path", "stage"]
+__all__ = ["ANALYSIS", "CONFIG_ENV", "DERIVED", "INPUTS", "DataNote", "MissingArtifact",
+           "StageRecord", "analysis_path", "criteria", "fit_value", "has", "load_analysis_csv",
+           "load_analysis_json", "load_analysis_text", "load_csv", "load_json", "load_text",
+           "meta", "note", "path", "stage"]
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The environment variable naming the build's JSON (written by :mod:`lospw.report_build`).
+CONFIG_ENV = "LOSPW_REPORT"
+#: The kinds of development input a chapter may read (``--model``, ``--bank``, ``--delphi``).
+INPUT_KINDS = ("model", "bank", "delphi")
+
+
+def _read_config() -> dict[str, Any]:
+    given = os.environ.get(CONFIG_ENV)
+    return json.loads(Path(given).read_text(encoding="utf-8")) if given else {}
+
+
+CONFIG: dict[str, Any] = _read_config()
 DERIVED = Path(os.environ.get("LOSPW_DERIVED", ROOT / "data" / "derived"))
-# The output folder of `lospw analyze` (DESIGN.md, "Artifacts of lospw analyze"): the demo's
-# by default, any other run with LOSPW_ANALYSIS=DIR (`make book RESULTS=DIR`).
-ANALYSIS = Path(os.environ.get("LOSPW_ANALYSIS", DERIVED / "analysis"))
+# The output folder of `lospw analyze` (DESIGN.md, "Artifacts of lospw analyze").
+ANALYSIS = Path(CONFIG["analysis"]) if "analysis" in CONFIG else Path(
+    os.environ.get("LOSPW_ANALYSIS", DERIVED / "analysis"))
+#: kind -> folder of each development input given to the build (all of data/derived's
+#: without $LOSPW_REPORT).
+INPUTS: dict[str, Path] = ({k: Path(v) for k, v in CONFIG.get("inputs", {}).items()}
+                           if CONFIG else {k: DERIVED / k for k in INPUT_KINDS})
 
 # Which make target writes which folder of artifacts.
 TARGETS = {
@@ -58,17 +82,40 @@ def _shown(p: Path) -> str:
     return p.relative_to(ROOT).as_posix() if p.is_relative_to(ROOT) else p.as_posix()
 
 
+def has(kind: str) -> bool:
+    """Whether the build was given the development input ``kind`` (model, bank, delphi)."""
+    return kind in INPUTS
+
+
+def meta() -> dict[str, Any]:
+    """The report's metadata: ``title``, ``authors``, ``description``, ``instrument``,
+    ``version``, ``scales`` (``[{name, label, n_items}]``), ``higher_order``, ``chapters``
+    (empty without ``$LOSPW_REPORT``)."""
+    return dict(CONFIG.get("meta", {}))
+
+
 def path(rel: str) -> Path:
-    """An artifact under ``data/derived`` (``$LOSPW_DERIVED``), e.g. ``"bank/codebook.csv"``."""
-    p = DERIVED / rel
+    """A development input, e.g. ``"bank/codebook.csv"``: the file in the folder given for
+    its kind (``lospw report --bank DIR``; ``data/derived/bank`` without ``$LOSPW_REPORT``)."""
+    kind, _, rest = rel.partition("/")
+    if not CONFIG:
+        p = DERIVED / rel
+        if not p.exists():
+            raise MissingArtifact(f"missing artifact {_shown(p)}: run "
+                                  f"`{TARGETS.get(kind, 'make all')}` first.")
+        return p
+    if kind not in INPUTS:
+        raise MissingArtifact(f"the report was built without --{kind}, so {rel} cannot be "
+                              f"read: give lospw report --{kind} DIR.")
+    p = INPUTS[kind] / rest
     if not p.exists():
-        target = TARGETS.get(Path(rel).parts[0], "make all")
-        raise MissingArtifact(f"missing artifact {_shown(p)}: run `{target}` first.")
+        raise MissingArtifact(f"missing artifact {rest} in the folder given as --{kind} "
+                              f"({_shown(INPUTS[kind])}).")
     return p
 
 
 def _rerun() -> str:
-    return ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ
+    return ("`make analysis`" if "LOSPW_ANALYSIS" not in os.environ and not CONFIG
             else f"`lospw analyze ... -o {_shown(ANALYSIS)}`")
 
 

@@ -1,4 +1,4 @@
-"""Tables and figures for the report (book/): deterministic, and labelled when synthetic.
+"""Tables and figures for the report (lospw/book/): deterministic, and labelled when synthetic.
 
 Figures are drawn with matplotlib's Agg backend under fixed rcParams (:data:`RC`) and
 shipped to the notebook as PNG bytes written without the ``Software`` tag, so the same

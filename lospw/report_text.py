@@ -15,7 +15,7 @@ a string through one of these before it goes into Markdown:
 Figures: :data:`lospw.report_display.RC` switches matplotlib's mathtext off
 (``text.parse_math``), so ``$...$`` in a label is drawn as typed; :func:`label` keeps a label
 that starts with ``_`` in a legend. As a second line of defence the book's Sphinx extension
-(``book/_ext/lospw_book.py``) turns any raw HTML node into text and drops ``javascript:``
+(``lospw/book/_ext/lospw_book.py``) turns any raw HTML node into text and drops ``javascript:``
 links (DESIGN.md, "User text in the report").
 """
 

@@ -203,7 +203,9 @@ def cfa_result(state: FitState, states: GroupStates, opt: OptResult, params: pd.
                                       "(see 'excluded')"))
     implied, sample = _moments(state, states)
     return CFAResult(model=model_text, estimator=state.estimator,
-                     missing="fiml" if state.fiml else "listwise", converged=opt.converged,
+                     missing=("fiml" if state.fiml else "pairwise"
+                              if options.get("missing") == "pairwise" else "listwise"),
+                     converged=opt.converged,
                      fit=fit, parameters=params, n_obs=int(state.ntotal),
                      n_obs_per_group={g.label: g.n for g in state.groups},
                      group_labels=tuple(g.label for g in state.groups),

@@ -52,7 +52,7 @@ __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
 log = logging.getLogger(__name__)
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
-MISSING = ("listwise", "fiml")
+MISSING = ("listwise", "fiml", "pairwise")
 #: items with at most this many categories are treated as ordinal by default
 MAX_ORDINAL_CATEGORIES = 7
 
@@ -284,8 +284,11 @@ def _checked(data: pd.DataFrame | None, model: Any, *, estimator: str | None, mi
         estimator = default_estimator(data, ov)
     estimator = _choice("estimator", estimator, ESTIMATORS)
     if estimator == "WLSMV" and missing == "fiml":
-        raise InputError("missing='fiml' is for ML and MLR; WLSMV uses listwise deletion "
-                         "(missing='listwise').")
+        raise InputError("missing='fiml' is for ML and MLR; WLSMV uses pairwise "
+                         "(missing='pairwise', as lavaan) or listwise deletion.")
+    if estimator != "WLSMV" and missing == "pairwise":
+        raise InputError(f"missing='pairwise' is for WLSMV (as lavaan); with {estimator} use "
+                         "missing='fiml' (every answer) or 'listwise'.")
     if ordered not in (None, False) and estimator != "WLSMV":
         raise InputError(f"Ordered items need estimator 'WLSMV' (lavaan has no ML for ordered "
                          f"data); got estimator {estimator!r}.")

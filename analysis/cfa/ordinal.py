@@ -11,6 +11,10 @@ without covariates:
 * Gamma (``NACOV``, Muthen 1984): with casewise scores ``s_i`` of all univariate and
   bivariate likelihoods and the block-triangular matrix ``A`` of their (outer-product)
   derivatives, ``Gamma = n A^-1 (sum_i s_i s_i') A^-T``.
+* Missing answers (lavaan ``missing = "pairwise"``, code -1 here): each item's thresholds
+  from the rows that answered it, each polychoric from the rows that answered both, and the
+  scores of a row that did not answer are zero in every sum (lavaan's ``na.rm`` cross
+  products); ``n`` is every row of the group.
 
 The statistics are ordered as lavaan's ``WLS.obs``: all thresholds (item by item), then
 the correlations below the diagonal, column by column.
@@ -72,7 +76,7 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
     Parameters
     ----------
     codes : ndarray (n, p)
-        Complete data coded 0 .. K_j - 1 per item.
+        Data coded 0 .. K_j - 1 per item, -1 for a missing answer (pairwise).
     n_categories : list of int
         K_j per item (the number of levels over all groups).
     names : list of str
@@ -87,13 +91,14 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
     counts_list = []
     for j in range(p):
         K = n_categories[j]
-        cnt = np.bincount(codes[:, j], minlength=K).astype(float)
+        seen = codes[:, j] >= 0
+        cnt = np.bincount(codes[seen, j], minlength=K).astype(float)
         if np.any(cnt == 0):
             raise InputError(f"Item {names[j]!r} has an empty category{where} "
                              f"(frequencies {cnt.astype(int).tolist()}); WLSMV needs every "
                              "category observed in every group. Merge sparse categories.")
         counts_list.append(cnt)
-        tau = special.ndtri(np.cumsum(cnt)[:-1] / n)
+        tau = special.ndtri(np.cumsum(cnt)[:-1] / cnt.sum())
         th_list.append(tau)
         th_var += [j] * (K - 1)
     th = np.concatenate(th_list)
@@ -108,7 +113,7 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
         P = special.ndtr(ext[1:]) - special.ndtr(ext[:-1])
         c = codes[:, j]
         phi = _pdf(tau)
-        up = c < len(tau)
+        up = (c >= 0) & (c < len(tau))
         sc_th[up, th_start[j] + c[up]] = phi[c[up]] / P[c[up]]
         dn = c > 0
         sc_th[dn, th_start[j] + c[dn] - 1] = -phi[c[dn] - 1] / P[c[dn]]
@@ -127,8 +132,9 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
         ri, ci = rows[ks], cols[ks]
         tab = np.zeros((len(ks), ni, nj))
         flat = codes[:, ri] * nj + codes[:, ci]           # n x m cell index
+        both = (codes[:, ri] >= 0) & (codes[:, ci] >= 0)  # pairwise-complete rows
         for m in range(len(ks)):
-            tab[m] = np.bincount(flat[:, m], minlength=ni * nj).reshape(ni, nj)
+            tab[m] = np.bincount(flat[both[:, m], m], minlength=ni * nj).reshape(ni, nj)
         if ni == 2 and nj == 2:
             tab = _zero_add_2x2(tab)
         a = np.array([th_list[i] for i in ri])
@@ -150,8 +156,9 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
     A22 = np.zeros(npair)
     for k in range(npair):
         i, j = rows[k], cols[k]
-        ci_, cj_ = codes[:, i], codes[:, j]
-        s = score_rho[k][ci_, cj_]
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        ci_, cj_ = np.where(both, codes[:, i], 0), np.where(both, codes[:, j], 0)
+        s = np.where(both, score_rho[k][ci_, cj_], 0.0)   # no answer: no score
         sc_cor[:, k] = s
         A22[k] = s @ s
         # cross products with the bivariate threshold scores of item i and item j

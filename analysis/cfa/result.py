@@ -182,6 +182,8 @@ class CFAResult:
             args.append(f'estimator = "{self.estimator}"')
         if self.missing == "fiml":
             args.append('missing = "ml"')
+        elif self.missing == "pairwise":
+            args.append('missing = "pairwise"')
         if o.get("group"):
             args.append(f'group = "{o["group"]}"')
         if o.get("group_equal"):

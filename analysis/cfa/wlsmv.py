@@ -139,6 +139,7 @@ def _codes(frames: list[pd.DataFrame], ov: list[str]) -> tuple[list[np.ndarray],
     levels = []
     for v in ov:
         vals = np.concatenate([f[v].to_numpy(dtype=float) for f in frames])
+        vals = vals[~np.isnan(vals)]
         if np.any(vals != np.round(vals)):
             raise InputError(f"Item {v!r} has non-integer values; WLSMV needs ordered "
                              "categories. Use estimator 'ML' or 'MLR' for continuous scores.")
@@ -150,8 +151,10 @@ def _codes(frames: list[pd.DataFrame], ov: list[str]) -> tuple[list[np.ndarray],
     codes = []
     for f in frames:
         x = f[ov].to_numpy(dtype=float)
-        c = np.column_stack([np.searchsorted(levels[j], x[:, j]) for j in range(len(ov))])
-        codes.append(c.astype(int))
+        c = np.column_stack([np.where(np.isnan(x[:, j]), -1,
+                                      np.searchsorted(levels[j], np.nan_to_num(x[:, j])))
+                             for j in range(len(ov))])
+        codes.append(c.astype(int))   # -1: no answer (missing="pairwise")
     return codes, [len(lev) for lev in levels]
 
 
@@ -169,7 +172,9 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
         if bad:
             raise InputError(f"WLSMV here needs every model item ordered; not ordered: "
                              f"{', '.join(bad[:10])}. Add them to 'ordered' or use 'MLR'.")
-    groups, excluded = groups_from_data(data, ov, group, "listwise")
+    pairwise = options.get("missing") == "pairwise"
+    # pairwise: every row with an answer (as FIML keeps them); listwise: complete rows
+    groups, excluded = groups_from_data(data, ov, group, "fiml" if pairwise else "listwise")
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
         raise InputError(f"Too few complete cases in {', '.join(small)} for WLSMV.")

@@ -290,6 +290,9 @@ class ScaleReliability:
         ``sqrt(sum(C)) / k`` (the sample SD of the mean score under listwise).
     sem : float
         ``sd * sqrt(1 - alpha)``, on the mean-score metric.
+    omega_ordinal : float or None
+        Categorical omega of ordinal items (Green & Yang, 2009), filled in by
+        :func:`lospw.analysis.validation.model_reliability.with_model_reliability`.
     """
 
     scale: str
@@ -306,6 +309,7 @@ class ScaleReliability:
     sem: float
     items: tuple[ItemReliability, ...]
     n_complete: int = 0
+    omega_ordinal: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -320,6 +324,7 @@ class ScaleReliability:
             "alpha_std": self.alpha_std,
             "alpha_ordinal": self.alpha_ordinal,
             "omega": self.omega,
+            "omega_ordinal": self.omega_ordinal,
             "sd": self.sd,
             "sem": self.sem,
             "items": {i.item: i.to_dict() for i in self.items},
@@ -333,7 +338,11 @@ class ScaleReliability:
 
 @dataclass(frozen=True)
 class ReliabilityResult:
-    """Reliability of every scale of a key; ``scales`` maps scale name to its result."""
+    """Reliability of every scale of a key; ``scales`` maps scale name to its result.
+
+    ``bifactor`` (None unless requested) holds the bifactor indices of the key's items,
+    filled in by :func:`lospw.analysis.validation.model_reliability.with_model_reliability`.
+    """
 
     missing: str
     ci: str
@@ -344,6 +353,7 @@ class ReliabilityResult:
     seed: int | None = None
     warnings: tuple[str, ...] = field(default=())
     polychoric: str = "lavaan"
+    bifactor: dict[str, Any] | None = None
 
     def __getitem__(self, name: str) -> ScaleReliability:
         return self.scales[name]
@@ -360,6 +370,7 @@ class ReliabilityResult:
             "sem_metric": "mean of the keyed items; sem = sd * sqrt(1 - alpha)",
             "scales": {k: v.to_dict() for k, v in self.scales.items()},
             "warnings": list(self.warnings),
+            **({"bifactor": self.bifactor} if self.bifactor is not None else {}),
         }
 
     def to_frame(self) -> pd.DataFrame:

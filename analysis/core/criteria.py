@@ -21,6 +21,7 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.yamlio import Yaml11Bool, load_yaml
 
 __all__ = [
+    "CUTOFF_KINDS",
     "FORMAT",
     "INVARIANCE_RULES",
     "INVARIANCE_STEPS",
@@ -38,11 +39,16 @@ INVARIANCE_STEPS = ("metric", "scalar", "strict")
 REDUCTION_RULES = ("weak_loading", "cross_loading", "modification_index", "non_invariant")
 _INDEX_VERSIONS = ("robust", "scaled", "standard")
 _MODELS = ("one_factor", "grouped", "correlated", "second_order", "bifactor")
+#: How structural validity is judged: the fixed thresholds of the section, or McNeish &
+#: Wolf's dynamic cutoffs of the judged model (the ``dynamic`` stage of ``lospw analyze``).
+CUTOFF_KINDS = ("fixed", "dynamic")
+#: Fields a criteria file may leave out (their defaults keep older files valid).
+_OPTIONAL = {"structural_validity": {"cutoffs": "fixed", "dynamic_level": 1}}
 _SECTIONS = {
     "format": None, "name": None, "description": None,
     "sample_size": ("ratings", "sufficient"),
     "structural_validity": ("model", "indices", "cfi_above", "tli_above", "rmsea_below",
-                            "srmr_below", "require"),
+                            "srmr_below", "require", "cutoffs", "dynamic_level"),
     "internal_consistency": ("alpha_at_least", "requires_structural_validity"),
     "invariance": ("rule", "steps", "partial_is_sufficient"),
     "discriminant_validity": ("htmt_below",),
@@ -111,6 +117,8 @@ class Criteria:
     min_items_per_scale: int
     reduction_rules: tuple[str, ...]
     source: str = "<dict>"
+    sv_cutoffs: str = "fixed"
+    sv_dynamic_level: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """The criteria in the file format (what ``verdict/criteria.yaml`` holds)."""
@@ -124,7 +132,8 @@ class Criteria:
                 "model": self.sv_model, "indices": self.sv_indices,
                 "cfi_above": self.cfi_above, "tli_above": self.tli_above,
                 "rmsea_below": self.rmsea_below, "srmr_below": self.srmr_below,
-                "require": self.sv_require},
+                "require": self.sv_require, "cutoffs": self.sv_cutoffs,
+                "dynamic_level": self.sv_dynamic_level},
             "internal_consistency": {"alpha_at_least": self.alpha_at_least,
                                      "requires_structural_validity": self.ic_requires_sv},
             "invariance": {"rule": self.invariance_rule, "steps": list(self.invariance_steps),
@@ -183,10 +192,11 @@ class _Reader:
             if k not in allowed:
                 raise self.fail(f"{name}.{k}", f"unknown field; the fields are "
                                 f"{', '.join(allowed)}. Check the spelling.")
+        optional = _OPTIONAL.get(name, {})
         for k in allowed:
-            if k not in raw:
+            if k not in raw and k not in optional:
                 raise self.fail(f"{name}.{k}", "missing. Add it (see the default criteria).")
-        return raw
+        return {**optional, **raw}
 
     def number(self, raw: Mapping[str, Any], sec: str, name: str, lo: float, hi: float,
                *, integer: bool = False) -> float:
@@ -306,7 +316,8 @@ def criteria_from_dict(data: Any, source: str = "<dict>") -> Criteria:
         raise r.fail("name", f"must be text; got {_show(name)}.")
     ss = r.section(data, "sample_size")
     ratings, sufficient = _sample_rules(r, ss)
-    sv = r.section(data, "structural_validity")
+    sv = r.section(data, "structural_validity") if data.get("structural_validity") \
+        != "dynamic" else _dynamic_shorthand()
     ic = r.section(data, "internal_consistency")
     inv = r.section(data, "invariance")
     dv = r.section(data, "discriminant_validity")
@@ -342,7 +353,17 @@ def criteria_from_dict(data: Any, source: str = "<dict>") -> Criteria:
                                      integer=True),
         reduction_rules=r.choices(red, "reduction", "use", REDUCTION_RULES, empty_ok=True),
         source=source,
+        sv_cutoffs=r.choice(sv, "structural_validity", "cutoffs", CUTOFF_KINDS),
+        sv_dynamic_level=r.number(sv, "structural_validity", "dynamic_level", 1, 100,
+                                  integer=True),
     )
+
+
+def _dynamic_shorthand() -> dict[str, Any]:
+    """``structural_validity: dynamic``: the default section with ``cutoffs: dynamic``."""
+    sv = dict(load_yaml(default_criteria_path())["structural_validity"])
+    sv["cutoffs"] = "dynamic"
+    return sv
 
 
 def default_criteria_path() -> Path:

@@ -7,11 +7,17 @@ an item marks it reverse-keyed. The same format serves the LOS-PW instrument (it
 generated from the item bank) and any other instrument, written by hand::
 
     instrument: bfi
+    title: Big Five Inventory (25 items)
+    authors: [John, Srivastava]
+    description: Agreeableness and conscientiousness items of the SAPA bfi data.
     response_scale: {min: 1, max: 6}
     missing_codes: [-9]
     scales:
       A: [-A1, A2, A3, A4, A5]
-      C: [C1, C2, C3, -C4, -C5]
+      C:
+        items: [C1, C2, C3, -C4, -C5]
+        label: Conscientiousness
+        direction: higher_is_better
     higher_order:
       stability: [A, C]
     aspects:
@@ -51,13 +57,29 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import mixed_script_ids
 from lospw.analysis.core.yamlio import as_bool, as_id, load_yaml
 
-__all__ = ["MAX_CATEGORIES", "Key", "ResponseScale", "Scale", "key_from_dict", "load_key"]
+__all__ = [
+    "DIRECTIONS",
+    "MAX_CATEGORIES",
+    "Key",
+    "ResponseScale",
+    "Scale",
+    "key_from_dict",
+    "load_key",
+]
+
+#: The values a scale's ``direction`` may take: which end of the scale is desirable.
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+
+#: The fields of a scale written in its long form (a mapping instead of an item list).
+_SCALE_FIELDS = ("items", "label", "direction")
 
 #: The most categories a categorical response scale may have (0-1000 is the largest).
 MAX_CATEGORIES = 1001
 
 _TOP_LEVEL = (
     "instrument",
+    "title",
+    "authors",
     "version",
     "description",
     "response_scale",
@@ -121,11 +143,26 @@ class ResponseScale:
 
 @dataclass(frozen=True)
 class Scale:
-    """One scale: its name and its items, each with a sign (+1 or -1)."""
+    """One scale: its name and its items, each with a sign (+1 or -1).
+
+    Parameters
+    ----------
+    name : str
+        The scale's id (as in the data's scale scores).
+    items, signs : tuple
+        The items in key order and their keyed direction (+1, or -1 for reverse-keyed).
+    label : str or None
+        Optional readable name for reports (``"Conscientiousness"``).
+    direction : {"higher_is_better", "lower_is_better"} or None
+        Optional desirable direction of the scale score; None when the key does not say
+        (then a change is only "increased" or "decreased", never "improved").
+    """
 
     name: str
     items: tuple[str, ...]
     signs: tuple[int, ...]
+    label: str | None = None
+    direction: str | None = None
 
     @property
     def reverse_items(self) -> tuple[str, ...]:
@@ -164,6 +201,11 @@ class Key:
         Item -> label pairs (item text for reports).
     version : str or None
     description : str or None
+    title : str or None
+        Optional full title of the instrument, for reports (the ``instrument`` field is its
+        short id).
+    authors : tuple of str
+        Optional authors of the instrument, in key order.
     source : str
         Where the key came from (a path or ``"<dict>"``); not part of equality or hash.
     missing_labels : tuple of (float, str)
@@ -183,6 +225,8 @@ class Key:
     labels: tuple[tuple[str, str], ...] = ()
     version: str | None = None
     description: str | None = None
+    title: str | None = None
+    authors: tuple[str, ...] = ()
     source: str = field(default="<dict>", compare=False)
     missing_labels: tuple[tuple[float, str], ...] = ()
     design_column: str | None = None
@@ -214,6 +258,26 @@ class Key:
         raise InputError(
             f"The key has no scale {name!r}; its scales are {', '.join(self.scale_names)}."
         )
+
+    def scale_label(self, name: str) -> str:
+        """The readable label of scale ``name``: its ``label`` in the key, else its name."""
+        s = self.scale(name)
+        return s.label if s.label is not None else s.name
+
+    def direction(self, name: str) -> str | None:
+        """The desirable direction of scale ``name`` (one of :data:`DIRECTIONS`), or None
+        when the key does not state it."""
+        return self.scale(name).direction
+
+    @property
+    def scale_labels(self) -> dict[str, str]:
+        """Scale name -> readable label (the name where the key gives no label)."""
+        return {s.name: (s.label if s.label is not None else s.name) for s in self.scales}
+
+    @property
+    def directions(self) -> dict[str, str | None]:
+        """Scale name -> desirable direction (None where the key does not state it)."""
+        return {s.name: s.direction for s in self.scales}
 
     def scale_of(self, item: str) -> str:
         """The scale an item belongs to."""
@@ -288,6 +352,10 @@ class Key:
     def to_dict(self) -> dict[str, Any]:
         """The key in its file format (a plain dict, YAML- and JSON-ready)."""
         out: dict[str, Any] = {"instrument": self.instrument}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.authors:
+            out["authors"] = list(self.authors)
         if self.version is not None:
             out["version"] = self.version
         if self.description is not None:
@@ -297,7 +365,7 @@ class Key:
             out["missing_codes"] = {_num(c): lab for c, lab in self.missing_labels}
         elif self.missing_codes:
             out["missing_codes"] = [_num(c) for c in self.missing_codes]
-        out["scales"] = {s.name: list(s.keyed) for s in self.scales}
+        out["scales"] = {s.name: _scale_to_dict(s) for s in self.scales}
         if self.higher_order:
             out["higher_order"] = {g: list(m) for g, m in self.higher_order}
         if self.aspects:
@@ -330,6 +398,9 @@ class Key:
         """What ``lospw key check`` prints."""
         return {
             "instrument": self.instrument,
+            "title": self.title,
+            "authors": list(self.authors),
+            "description": self.description,
             "source": self.source,
             "sha256": self.sha256(),
             "response_scale": self.response_scale.to_dict(),
@@ -339,7 +410,8 @@ class Key:
             "n_reverse_keyed": len(self.reverse_items),
             "scales": {
                 s.name: {"n_items": len(s), "items": list(s.items),
-                         "reverse_keyed": list(s.reverse_items)}
+                         "reverse_keyed": list(s.reverse_items),
+                         "label": s.label, "direction": s.direction}
                 for s in self.scales
             },
             "higher_order": {g: list(m) for g, m in self.higher_order},
@@ -352,6 +424,19 @@ class Key:
         ``mixed_script_id`` for an item or scale id with lookalike letters."""
         return (mixed_script_ids(self.items, "item id")
                 + mixed_script_ids(self.scale_names, "scale name"))
+
+
+def _scale_to_dict(scale: Scale) -> list[str] | dict[str, Any]:
+    """A scale in the file format: the plain item list, or the long form when the scale
+    has a label or a direction."""
+    if scale.label is None and scale.direction is None:
+        return list(scale.keyed)
+    out: dict[str, Any] = {"items": list(scale.keyed)}
+    if scale.label is not None:
+        out["label"] = scale.label
+    if scale.direction is not None:
+        out["direction"] = scale.direction
+    return out
 
 
 def _num(x: float) -> int | float:
@@ -439,6 +524,23 @@ def _parse_scales(raw: Any, src: str) -> tuple[Scale, ...]:
     for raw_name, raw_items in raw.items():
         name = as_id(raw_name, f"{where} (a scale name)")
         here = f"{where}.{name}"
+        label: str | None = None
+        direction: str | None = None
+        if isinstance(raw_items, Mapping):
+            unknown = [str(f) for f in raw_items if f not in _SCALE_FIELDS]
+            if unknown:
+                raise InputError(
+                    f"{here}: unknown field {unknown[0]!r}; a scale written as a mapping has "
+                    f"the fields {', '.join(_SCALE_FIELDS)}. Check the spelling."
+                )
+            if "items" not in raw_items:
+                raise InputError(
+                    f"{here}: 'items' is missing. Write e.g. "
+                    "{items: [A1, -A2, A3], label: Agreeableness}."
+                )
+            label = _text(raw_items.get("label"), f"{here}.label")
+            direction = _direction(raw_items.get("direction"), f"{here}.direction")
+            raw_items = raw_items["items"]
         if raw_items is None or (isinstance(raw_items, list) and not raw_items):
             raise InputError(f"{here}: the scale has no items. Give it at least one item.")
         if not isinstance(raw_items, list):
@@ -471,8 +573,51 @@ def _parse_scales(raw: Any, src: str) -> tuple[Scale, ...]:
             owner[text] = name
             items.append(text)
             signs.append(sign)
-        scales.append(Scale(name, tuple(items), tuple(signs)))
+        scales.append(Scale(name, tuple(items), tuple(signs), label, direction))
     return tuple(scales)
+
+
+def _text(value: Any, where: str) -> str | None:
+    """Optional free text (a title, a label): None stays None, else non-empty text."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InputError(f"{where}: must be text; got {_kind(value)}. Quote it if needed.")
+    text = str(value).strip()
+    if not text:
+        raise InputError(f"{where}: is empty. Write the text or leave the field out.")
+    return text
+
+
+def _direction(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip() not in DIRECTIONS:
+        raise InputError(
+            f"{where}: must be {' or '.join(DIRECTIONS)}; got {value!r}. Write the "
+            "desirable direction of the scale score, or leave the field out."
+        )
+    return value.strip()
+
+
+def _authors(value: Any, where: str) -> tuple[str, ...]:
+    """Optional authors: a list of names (one name as plain text is read as a list of one)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InputError(
+            f"{where}: must be a list of names; got {_kind(value)}. Write e.g. "
+            "[A. Author, B. Author]."
+        )
+    names: list[str] = []
+    for k, v in enumerate(value):
+        name = _text(v, f"{where}[{k}]")
+        if name is None:
+            raise InputError(f"{where}[{k}]: an empty author. Remove it or write the name.")
+        names.append(name)
+    return tuple(names)
 
 
 def key_from_dict(data: Any, source: str = "<dict>") -> Key:
@@ -523,6 +668,8 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
     version = None if version is None else str(version)
     description = data.get("description")
     description = None if description is None else str(description)
+    title = _text(data.get("title"), f"{src}: title")
+    authors = _authors(data.get("authors"), f"{src}: authors")
 
     rs = _parse_response_scale(data.get("response_scale"), src)
     scales = _parse_scales(data.get("scales"), src)
@@ -598,6 +745,8 @@ def key_from_dict(data: Any, source: str = "<dict>") -> Key:
         labels=labels,
         version=version,
         description=description,
+        title=title,
+        authors=authors,
         source=src,
         missing_labels=code_labels,
         **_parse_design(data.get("design"), all_items, src),

@@ -109,6 +109,32 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "warning", "alpha is undefined; the CFA fixes the item's residual to 0."),
     WarningCode("no_ordinal_alpha", "Ordinal alpha does not apply (e.g. continuous scores).",
                 ("reliability",), "warning", "ordinal alpha is left out."),
+    WarningCode("no_ordinal_omega",
+                "Categorical omega cannot be computed for a scale (fewer than 3 items, an item "
+                "without variance, or its WLSMV one-factor model did not converge).",
+                ("reliability",), "warning", "omega_ordinal is null for that scale."),
+    WarningCode("design", "The key's design (planned missingness): cells of items a "
+                "respondent's group was not asked, groups the design does not name, or "
+                "answers to items a group was not asked.", ("intake",), "warning",
+                "design-missing cells are not item non-response and not careless responding; "
+                "the analyses use every answer given."),
+    WarningCode("items_not_asked", "The key's design asks some items of no group present "
+                "in the data.", ("intake", "scoring"), "warning",
+                "those items are left out; the rest of the run uses the key without them."),
+    WarningCode("items_not_asked_in_group", "Some items were not asked of every compared "
+                "group (the key's design).", ("invariance",), "warning",
+                "invariance is tested on the items every compared group was asked."),
+    WarningCode("bifactor_failed", "The bifactor model of the key's items did not converge.",
+                ("reliability",), "warning", "the bifactor indices are null."),
+    WarningCode("dynamic_not_converged",
+                "Some replications of the dynamic fit cutoffs did not converge.",
+                ("dynamic",), "warning",
+                "they are left out of the distributions; the counts are in dynamic.json."),
+    WarningCode("dynamic_complete_rows",
+                "MLR with FIML: the dynamic cutoffs resample the complete rows.",
+                ("dynamic",), "warning",
+                "the replications have no missing values; the cutoffs are those of complete "
+                "data at the analysed N."),
     WarningCode("numerical_problem",
                 "A numerical routine warned (overflow, division by zero) inside a statistic.",
                 ("reliability", "cfa"), "warning",

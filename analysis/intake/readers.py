@@ -468,8 +468,10 @@ def _sniff_delimiter(text: str) -> str:
             continue
         if not recs:
             continue
-        width = len(recs[0])
-        matches = sum(len(r) == width for r in recs[1:])
+        # a title line above the header (one field) does not decide the delimiter
+        first = next((k for k, r in enumerate(recs) if len(r) > 1), 0)
+        width = len(recs[first])
+        matches = sum(len(r) == width for r in recs[first + 1:])
         score = (int(width > 1), matches, width)
         if best is None or score > best:
             best, choice = score, d
@@ -498,7 +500,7 @@ def _decimal_notes(decimal: str, n_comma: int, n_dot: int) -> list[str]:
 
 
 def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | None,
-               decimal: str | None) -> RawTable:
+               decimal: str | None, header_row: int | None = None) -> RawTable:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -542,7 +544,8 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     del text  # the records hold the cells now
     if trailing:
         notes.append(f"{trailing} blank line(s) after the last data row ignored")
-    header, body = records[0], records[1:]
+    start = _header_index(records, ends, header_row, source, "line", notes)
+    header, body = records[start], records[start + 1:]
     if decimal is None:
         decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
@@ -551,8 +554,65 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     return table
 
 
+#: At most this many title rows above the header are recognised without --header-row.
+MAX_TITLE_ROWS = 5
+
+
+def _filled(record: list[Any]) -> int:
+    return sum(not (c is None or (isinstance(c, str) and not c.strip())) for c in record)
+
+
+def _header_index(records: list[list[Any]], rownums: list[int], header_row: int | None,
+                  source: str, unit: str, notes: list[str]) -> int:
+    """Which record holds the column names.
+
+    With ``header_row`` (1-based, as the file's line or the sheet's row number), that one;
+    otherwise the first record, unless it is a title: up to :data:`MAX_TITLE_ROWS` leading
+    records with at most one filled cell (and blank ones between them) are skipped when a
+    record below them has three or more filled cells (a title and a blank row above the
+    header, as spreadsheets often have). A note states which row was read as the header.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> _header_index([["Survey 2026"], [], ["id", "a", "b"], ["1", "2", "3"]], [1, 2, 3, 4],
+    ...               None, "x.csv", "line", notes), notes
+    (2, ["line 1 ('Survey 2026') read as a title above the header; the column names are on line 3 (give --header-row to choose another)"])
+    """
+    if header_row is not None:
+        if header_row in rownums:
+            k = rownums.index(header_row)
+            if not _filled(records[k]):
+                raise InputError(f"{source}: --header-row {header_row}: {unit} {header_row} is "
+                                 "blank. Give the number of the row with the column names.")
+            if k:
+                notes.append(f"column names read from {unit} {header_row} (--header-row); "
+                             f"{k} {unit}(s) above it ignored")
+            return k
+        first = rownums[0] if rownums else 1
+        where = ("above the first non-blank one" if header_row < first
+                 else "beyond the data" if header_row > rownums[-1] else "blank")
+        raise InputError(f"{source}: --header-row {header_row}: {unit} {header_row} is {where} "
+                         f"(the table starts on {unit} {first}). Give the number of the row "
+                         "with the column names.")
+    k = 0
+    limit = min(len(records) - 1, MAX_TITLE_ROWS + MAX_TITLE_ROWS)
+    while k < limit and _filled(records[k]) <= 1:
+        k += 1
+    titles = sum(_filled(r) > 0 for r in records[:k])
+    if k == 0 or _filled(records[k]) < 3 or titles > MAX_TITLE_ROWS:
+        return 0
+    title = next(str(c).strip() for r in records[:k] for c in r
+                 if c is not None and str(c).strip())
+    notes.append(f"{unit} {rownums[0]} ({title[:40]!r}) read as a title above the header; "
+                 f"the column names are on {unit} {rownums[k]} (give --header-row to choose "
+                 "another)")
+    return k
+
+
 # -- XLSX ---------------------------------------------------------------------------------
-def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None) -> RawTable:
+def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None,
+               header_row: int | None = None) -> RawTable:
     found = read_sheet(path, source, sheet, max_cells=MAX_CELLS, max_rows=MAX_ROWS + 1,
                        max_blank_run=MAX_BLANK_RUN)
     notes = list(found.notes)
@@ -564,13 +624,16 @@ def _read_xlsx(path: Path, source: str, sheet: str | None, decimal: str | None) 
                f"{', '.join(others)}." if others else
                "Put a header row and one row per respondent in it.")
         raise InputError(f"{source}: sheet {found.name!r} is empty. {fix}")
-    header, body = found.records[0], found.records[1:]
+    rows = [found.first_row + k for k in range(len(found.records))]
+    start = _header_index(found.records, rows, header_row, source, "row", notes)
+    header, body = found.records[start], found.records[start + 1:]
     if decimal is None:
         decimal, n_comma, n_dot = _sniff_decimal(c for r in body for c in r)
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
     # sheet coordinates -> data row numbers (the header is row 0) and column positions
-    lost = tuple(LostCells(c.problem, c.min_row - found.first_row, c.min_col,
-                           c.max_row - found.first_row, c.max_col) for c in found.lost)
+    top = rows[start]
+    lost = tuple(LostCells(c.problem, c.min_row - top, c.min_col, c.max_row - top, c.max_col)
+                 for c in found.lost if c.max_row >= top)
     return table_from_rows(header, body, source=source, fmt="xlsx", notes=notes,
                            decimal=decimal, sheet=found.name, lost_cells=lost)
 
@@ -630,7 +693,8 @@ def _read_sav(path: Path, source: str) -> RawTable:
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
-               delimiter: str | None = None, decimal: str | None = None) -> RawTable:
+               delimiter: str | None = None, decimal: str | None = None,
+               header_row: int | None = None) -> RawTable:
     """Read a CSV / text, XLSX or SPSS ``.sav`` file into a :class:`RawTable`.
 
     Parameters
@@ -644,6 +708,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         Text files: one of ``;``, ``,``, tab, ``|`` (default: detected).
     decimal : {".", ","}, optional
         The decimal mark of numbers written as text (default: detected).
+    header_row : int, optional
+        CSV / XLSX: the line or sheet row (from 1) holding the column names; default: the
+        first non-blank one, or the first below a title (see :func:`_header_index`).
 
     Returns
     -------
@@ -686,7 +753,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         if suffix == ".sav":
             raise InputError(f"{source}: named .sav but it is a zip file (an .xlsx?). "
                              "Rename it or export it again.")
-        table = _read_xlsx(p, source, sheet, decimal)
+        table = _read_xlsx(p, source, sheet, decimal, header_row)
     elif data.startswith((b"$FL2", b"$FL3")):
         table = _read_sav(p, source)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -702,7 +769,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         if suffix in (".sav", ".zsav"):
             raise InputError(f"{source}: named {suffix} but it is not an SPSS file. Save it "
                              "again from SPSS.")
-        table = _read_text(p, source, encoding, delimiter, decimal)
+        table = _read_text(p, source, encoding, delimiter, decimal, header_row)
     log.debug("read %s: %d rows, %d columns", source, table.n_rows, len(table.columns))
     return table
 

@@ -33,6 +33,7 @@ Exclusion reasons (``exclusions.reason``): ``malformed_row`` (more fields than t
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import re
@@ -71,6 +72,7 @@ log = logging.getLogger(__name__)
 EXCLUSION_COLUMNS = ("row", "id", "reason", "detail")
 CELL_LOG_COLUMNS = ("row", "id", "column", "value", "problem", "action")
 NA_STRINGS = ("NA", "N/A", "NaN", "#NULL!", ".")
+_NA_FOLDED = frozenset(x.casefold() for x in NA_STRINGS)
 _REASON_ORDER = ("malformed_row", "empty_row", "non_numeric", "out_of_range", "duplicate_id")
 _NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
            ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
@@ -363,7 +365,7 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
                      "(e.g. " + next(f"{v} -> {k}" for k, v in out.items() if k != v) + ")")
     missing = [i for i in key.items if i not in out]
     if missing:
-        hint = "Check the column names against the key, or give a column map."
+        hint = _did_you_mean(missing, [c for c in cols if c not in out.values()])
         if len(cols) == 1 and len(key.items) > 1:
             found = [d for d in DELIMITERS if d in cols[0]]
             d = {"\t": "tab"}.get(found[0], repr(found[0])) if found else None
@@ -391,6 +393,31 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
             raise InputError(f"{src}: column {col!r} (item {item}) appears {n} times in the "
                              "header. Remove or rename the repeats.")
     return out
+
+
+def _did_you_mean(missing: list[str], columns: list[str]) -> str:
+    """The fix for missing item columns: the closest column names, and ``--map``.
+
+    Examples
+    --------
+    >>> _did_you_mean(["COM1", "COM2"], ["id", "Q1[SQ001]", "com_1"])
+    "Did you mean COM1 -> com_1? Rename the columns to the key's item names, or give a column map (--map FILE, lines 'ITEM: column'; e.g. COM1: com_1)."
+    """
+    folded = {c.casefold(): c for c in columns}
+    pairs = []
+    for item in missing[:50]:
+        near = difflib.get_close_matches(item.casefold(), list(folded), n=1, cutoff=0.6)
+        if near:
+            pairs.append(f"{item} -> {folded.pop(near[0])}")  # each column suggested once
+    example = next((c for c in columns if re.search(r"\d|\[", c)),
+                   columns[0] if columns else "q1")
+    fix = ("Rename the columns to the key's item names, or give a column map (--map FILE, "
+           "lines 'ITEM: column'; e.g. " + (pairs[0].replace(" -> ", ": ") if pairs else
+                                             f"{missing[0]}: {example}") + ").")
+    if pairs:
+        return f"Did you mean {', '.join(pairs[:5])}{' ...' if len(pairs) > 5 else ''}? {fix}"
+    shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+    return f"The other columns are {shown or 'none'}. {fix}"
 
 
 # -- cells --------------------------------------------------------------------------------
@@ -511,6 +538,11 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     missing_counts: Counter[str] = Counter()
     first_text: tuple[int, str, Any, int] | None = None
     n_text = 0
+
+    def log_code(k: int, col: str, cell: Any) -> None:
+        """A missing code read as missing changes the cell: it is listed in the cell log."""
+        cell_log.append({"row": k + 1, "id": ids[k], "column": col, "value": _show(cell),
+                         "problem": "missing_code", "action": "set missing"})
     for j, item in enumerate(key.items):
         col = cmap[item]
         c_idx = table.columns.index(col)
@@ -529,6 +561,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     x, recoded = codes[folded], True
                 elif folded in miss_texts:
                     missing_counts[repr(cell.strip())] += 1
+                    if folded not in _NA_FOLDED:
+                        log_code(k, col, cell)
                     continue
                 else:
                     x = _as_number(cell, table.decimal)
@@ -566,14 +600,17 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             if x in miss_nums:
                 missing_counts[f"{x:g}"] += 1
                 given[k, j] = x
+                log_code(k, col, cell)
                 continue
             if any(lo <= x <= hi for lo, hi in ranges):
                 missing_counts[f"{x:g} (SPSS user-missing)"] += 1
                 given[k, j] = x
+                log_code(k, col, cell)
                 continue
             label = labels.get(x, labels.get(int(x), None)) if x.is_integer() else labels.get(x)
             if label is not None and label.strip().casefold() in miss_texts:
                 missing_counts[f"{x:g} (label {label.strip()!r})"] += 1
+                log_code(k, col, cell)
                 continue
             if x < rs.min or x > rs.max or (not rs.continuous and not x.is_integer()):
                 action = "set missing" if out_of_range == "missing" else "row excluded"
@@ -600,7 +637,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                          f"{more}. Correct it, or {hint}.")
     if missing_counts:
         notes.append("missing codes read as missing: " + ", ".join(
-            f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items())))
+            f"{k} ({v} cell(s))" for k, v in sorted(missing_counts.items()))
+            + " (each listed in the cell log)")
     n_recoded = sum(e["problem"] == "recoded" for e in cell_log)
     if n_recoded:
         notes.append(f"{n_recoded} cell(s) changed by the recode (listed in the cell log)")
@@ -635,6 +673,17 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
             if i is not None:
                 groups.setdefault(i, []).append(k + 1)
         dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
+        identical = {i: rows for i, rows in dups.items()
+                     if all(table.rows[r - 1] == table.rows[rows[0] - 1] for r in rows[1:])}
+        for rows in identical.values():
+            # an exported twice row (overlapping export batches): the copies are no conflict
+            for r in rows[1:]:
+                add(r, "duplicate_id", f"identical copy of row {rows[0]}, which is kept")
+        if identical:
+            notes.append(f"{sum(len(r) - 1 for r in identical.values())} identical copy(ies) "
+                         f"of {len(identical)} respondent(s) left out; the first copy of each "
+                         "is kept")
+        dups = {i: rows for i, rows in dups.items() if i not in identical}
         if dups and duplicate_ids == "error":
             rows = next(iter(dups.values()))
             # rows, never the id itself: messages and logs carry no raw ids
@@ -672,6 +721,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     used = set(cmap.values())
     meta_cols = [c for c in table.columns if c not in used]
     meta = pd.DataFrame(index=index)
+    labelled: list[str] = []
     for c in meta_cols:
         cells = table.column(c)
         if c == id_column:
@@ -679,9 +729,23 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         else:
             s = _meta_column(cells, table.decimal)
             s.index = index
-            meta[c] = s
+            labels = table.value_labels.get(c)
+            if labels and s.notna().any() and all(v in labels for v in s.dropna()):
+                s = pd.Series([None if pd.isna(v) else labels[v] for v in s], index=s.index,
+                              dtype=object)
+                labelled.append(c)
+            name = c
+            if c == index.name:  # lospw's own output has a column 'row' (the row numbers)
+                name = f"{c}_in_{Path(str(src)).stem}"
+                while name in table.columns:
+                    name += "_"
+                notes.append(f"column {c!r} kept as {name!r} ('row' numbers this file's rows)")
+            meta[name] = s
     asked = _design_asked(key, meta, values, src, notes)
     meta = meta.loc[keep]
+    if labelled:
+        notes.append(f"value labels used for column(s) {', '.join(labelled[:8])}"
+                     f"{' ...' if len(labelled) > 8 else ''} (every value has a label)")
     extra = [c for c in meta_cols if c != id_column and _looks_like_item(c, key)]
     if extra:
         notes.append(f"{len(extra)} column(s) look like items but are not in the key and are "
@@ -797,7 +861,7 @@ def responses_from_frame(frame: pd.DataFrame, key: Key, *, source: str = "<frame
     >>> res.exclusions[["row", "reason"]].to_dict("records")
     [{'row': 3, 'reason': 'empty_row'}]
     >>> res.cell_log[["row", "column", "value", "action"]].to_dict("records")
-    [{'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
+    [{'row': 2, 'column': 'a', 'value': '9.0', 'action': 'set missing'}, {'row': 1, 'column': 'b', 'value': '7.0', 'action': 'set missing'}]
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"Responses must be a DataFrame; got {type(frame).__name__}.")

@@ -17,6 +17,7 @@ from typing import Any
 from lospw.analysis.core.criteria import Criteria
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.reading import ReadOptions, treatment
 from lospw.analysis.intake.responses import IntakeResult
 
 __all__ = ["ESTIMATORS", "MISSING_POLICIES", "SCREEN_MODES", "STATUSES", "AnalysisOptions",
@@ -25,10 +26,12 @@ __all__ = ["ESTIMATORS", "MISSING_POLICIES", "SCREEN_MODES", "STATUSES", "Analys
 
 STATUSES = ("ok", "skipped", "failed")
 ESTIMATORS = ("ML", "MLR", "WLSMV")
-#: ``listwise``: complete cases everywhere. ``fiml``: all available data: full-information
-#: ML in the CFA-based stages (ML / MLR), pairwise-complete covariances in reliability and
-#: EFA. HTMT uses complete cases in both (as semTools).
-MISSING_POLICIES = ("listwise", "fiml")
+#: ``available`` (default): every answer: full-information ML in the CFA-based stages
+#: (ML / MLR), pairwise WLSMV (lavaan ``missing = "pairwise"``), pairwise-complete
+#: statistics in item analysis, reliability and EFA. ``fiml`` is the earlier name of
+#: ``available``. ``listwise``: complete cases everywhere. HTMT uses
+#: complete cases in both (as semTools).
+MISSING_POLICIES = ("available", "listwise", "fiml")
 SCREEN_MODES = ("flag", "exclude", "off")
 
 
@@ -52,8 +55,11 @@ class AnalysisOptions:
         Column with the groups for invariance and group norms (e.g. stakeholder group).
     cluster : str, optional
         Column with the clusters for aggregation (e.g. workplace).
-    estimator : {"ML", "MLR", "WLSMV"}
-    missing : {"listwise", "fiml"}
+    estimator : {"ML", "MLR", "WLSMV"} or None
+        None: by the rule of :mod:`lospw.analysis.validation.estimator_rule` (MLR for items with 5
+        or more categories or continuous scores, WLSMV for fewer), decided when the key is
+        read.
+    missing : {"available", "listwise", "fiml"}
         See :data:`MISSING_POLICIES`.
     seed : int
         Seed of every random step (parallel analysis).
@@ -77,14 +83,26 @@ class AnalysisOptions:
         ``("students", "professionals+managers")``). Rows of levels not named are left out
         of that stage only (a ``groups_left_out`` warning names them); group norms and the
         other stages use all rows. For groups too small to compare on their own.
+    dynamic : bool
+        Run the ``dynamic`` stage (McNeish & Wolf's dynamic fit cutoffs of the judged
+        model); it also runs when the criteria say ``cutoffs: dynamic``.
+    dynamic_reps : int
+        Replications per population of the dynamic stage.
+    jobs, scheduler
+        Local worker processes or a Dask scheduler for the dynamic stage's replications.
+        They do not change any result, so they are not recorded (``to_dict``).
+    read : ReadOptions
+        How the data file is read (the shared input options: column map, recode, missing
+        codes, sheet, header row, dropped columns, duplicates); ``id_column`` above wins
+        over ``read.id_column``.
     """
 
     data: str
     key: str
     group: str | None = None
     cluster: str | None = None
-    estimator: str = "MLR"
-    missing: str = "listwise"
+    estimator: str | None = None
+    missing: str = "available"
     seed: int = 1
     reduce: bool = False
     criteria: str | None = None
@@ -94,9 +112,14 @@ class AnalysisOptions:
     min_flags: int = 1
     min_group_size: int = 50
     invariance_groups: tuple[str, ...] = ()
+    dynamic: bool = False
+    dynamic_reps: int = 500
+    jobs: int = 1
+    scheduler: str | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("estimator", self.estimator, ESTIMATORS),
+        for name, value, allowed in (("estimator", self.estimator or "MLR", ESTIMATORS),
                                      ("missing", self.missing, MISSING_POLICIES),
                                      ("screen", self.screen, SCREEN_MODES)):
             if value not in allowed:
@@ -106,7 +129,9 @@ class AnalysisOptions:
             raise InputError("The 'missing' option 'fiml' needs the ML or MLR estimator; got "
                              "WLSMV. Use --missing listwise with WLSMV, or --estimator MLR.")
         for name, value, low in (("seed", self.seed, 0), ("min_flags", self.min_flags, 1),
-                                 ("min_group_size", self.min_group_size, 2)):
+                                 ("min_group_size", self.min_group_size, 2),
+                                 ("dynamic_reps", self.dynamic_reps, 10),
+                                 ("jobs", self.jobs, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise InputError(f"The '{name}' option must be a whole number of at least "
                                  f"{low}; got {value!r}.")
@@ -129,12 +154,22 @@ class AnalysisOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """The options with file paths reduced to their file names."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__
+               if k not in _NOT_RECORDED}
         out["invariance_groups"] = list(self.invariance_groups)
         for k in ("data", "key", "criteria"):
             if out[k] is not None:
                 out[k] = portable_name(out[k])
+        read = self.read.to_dict()
+        for k in ("map_file", "recode_file"):
+            if read[k] is not None:
+                read[k] = portable_name(read[k])
+        out["read"] = read
         return out
+
+
+#: Options that decide how fast, not what: left out of provenance (a rerun is byte-identical).
+_NOT_RECORDED = ("jobs", "scheduler")
 
 
 def portable_name(path: str) -> str:
@@ -214,10 +249,14 @@ class StageRecord:
     warnings: tuple[dict[str, str], ...] = ()
     seconds: float = 0.0
     traceback: str | None = field(default=None, repr=False)
+    n_used: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "reason": self.reason,
-                "warnings": [dict(w) for w in self.warnings]}
+        out = {"name": self.name, "status": self.status, "reason": self.reason,
+               "warnings": [dict(w) for w in self.warnings]}
+        if self.n_used is not None:
+            out["n_used"] = self.n_used
+        return out
 
 
 def analysed(ctx: Context) -> IntakeResult:
@@ -230,7 +269,8 @@ def analysed(ctx: Context) -> IntakeResult:
 def _intake_block(data: IntakeResult) -> dict[str, Any]:
     """What the single-stage commands add under ``"intake"`` in their ``--json``."""
     return {"source": portable_name(data.source), "n_read": data.n_read,
-            "n_analysed": data.n_analysed, "n_excluded": data.n_excluded}
+            "n_analysed": data.n_analysed, "n_excluded": data.n_excluded,
+            "excluded_by_reason": data.excluded_by_reason()}
 
 
 def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str, Any]:
@@ -242,10 +282,7 @@ def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str,
 
 def missing_for(ctx: Context, kind: str) -> str:
     """The stage's own name for the run's missing-data policy (see MISSING_POLICIES)."""
-    m = ctx.options.missing
-    if kind in ("reliability", "efa"):
-        return "listwise" if m == "listwise" else "pairwise"
-    return m
+    return treatment(ctx.options.missing, kind, ctx.options.estimator)
 
 
 def warn(code: str, message: str) -> None:

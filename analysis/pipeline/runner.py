@@ -36,6 +36,7 @@ and a folder holding anything lospw analyze did not write is refused, never empt
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
@@ -60,6 +61,7 @@ from lospw.analysis.pipeline.context import (
     StageRecord,
     StageSkipped,
 )
+from lospw.analysis.pipeline.counts import stage_count
 from lospw.analysis.pipeline.manifest import (
     enclosing_run,
     legacy_run,
@@ -67,6 +69,8 @@ from lospw.analysis.pipeline.manifest import (
     write_manifest,
 )
 from lospw.analysis.pipeline.provenance import detect_synthetic, provenance
+from lospw.analysis.validation.estimator_rule import estimator_for_key
+from lospw.analysis.validation.models import check_model_names
 
 __all__ = ["AnalysisOptions", "RunSummary", "run_analysis", "run_stages", "warning_codes"]
 
@@ -133,9 +137,9 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
     started = time.perf_counter()
 
     def record(status: str, reason: str | None, caught: Sequence[Any] = (),
-               tb: str | None = None) -> StageRecord:
+               tb: str | None = None, n_used: str | None = None) -> StageRecord:
         return StageRecord(stage.name, status, reason, warning_codes(caught),
-                           time.perf_counter() - started, tb)
+                           time.perf_counter() - started, tb, n_used)
 
     for need in stage.requires:
         if need not in ctx.results:
@@ -172,11 +176,16 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
         caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
     ctx.results[stage.name] = result
     caught += _result_warnings(result)
+    try:
+        n_used = stage_count(stage.name, result, ctx)
+    except Exception:  # the count is a display; it never fails a stage
+        log.debug("no n for stage %s", stage.name, exc_info=True)
+        n_used = None
     reason = stage.check(result) if stage.check is not None else None
     if reason is not None:
         ctx.results.pop(stage.name)
-        return record("skipped", reason, caught)
-    return record("ok", None, caught)
+        return record("skipped", reason, caught, n_used=n_used)
+    return record("ok", None, caught, n_used=n_used)
 
 
 def run_stages(stages: Sequence[Stage], ctx: Context,
@@ -241,6 +250,9 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
     """
     started = time.perf_counter()
     key = load_key(options.key)
+    check_model_names(key)  # refused here, with the fix, rather than failing three stages
+    if options.estimator is None:
+        options = dataclasses.replace(options, estimator=estimator_for_key(key))
     criteria = load_criteria(options.criteria)
     if not Path(options.data).is_file():
         raise InputError(f"No data file {options.data!r}. Give the path of a CSV, XLSX or "
@@ -255,7 +267,8 @@ def run_analysis(options: AnalysisOptions, outdir: str | Path, *,
     analyses, verdict_stage = stages.STAGES, stages.VERDICT
     all_stages = (*analyses, verdict_stage)
     with output_folder(out, command="analyze", legacy=legacy_run,
-                       inputs=(options.data, options.key, options.criteria)) as tmp:
+                       inputs=(options.data, options.key, options.criteria,
+                               *options.read.inputs())) as tmp:
         ctx = Context(options, key, criteria, tmp, synthetic)
         key.save(tmp / "key.yaml")
         write_json(provenance(options, key, criteria, synthetic, evidence),

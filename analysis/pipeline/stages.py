@@ -14,6 +14,7 @@ The artifact layout is documented in DESIGN.md, "Artifacts of lospw analyze".
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,17 +24,13 @@ import pandas as pd
 from lospw.analysis.classical.items import item_stats
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.design import key_without, never_asked
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.efa.efa import efa
 from lospw.analysis.intake.artifacts import write_intake
-from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import (
-    IntakeResult,
-    detect_id_column,
-    pseudonyms,
-    responses_from_table,
-)
+from lospw.analysis.intake.reading import read_input
+from lospw.analysis.intake.responses import IntakeResult, pseudonyms
 from lospw.analysis.intake.screening import screen_intake
 from lospw.analysis.pipeline import verdict
 from lospw.analysis.pipeline.context import (
@@ -45,6 +42,11 @@ from lospw.analysis.pipeline.context import (
     missing_for,
     portable_name,
     warn,
+)
+from lospw.analysis.pipeline.stages_fit_reliability import (
+    reliability_with_models,
+    run_dynamic,
+    write_dynamic,
 )
 from lospw.analysis.pipeline.stages_model import (
     check_invariance,
@@ -68,14 +70,10 @@ __all__ = ["STAGES", "VERDICT", "ScoringStageResult", "analysed"]
 
 # -- intake and screening -------------------------------------------------------------------
 def run_intake(ctx: Context) -> IntakeResult:
-
     o, key = ctx.options, ctx.key
-    table = read_table(o.data)
-    res = responses_from_table(table, key, id_column=o.id_column)
-    if o.id_column is None:
-        found = detect_id_column([str(c) for c in res.meta.columns], key.items)
-        if found is not None:
-            res = responses_from_table(table, key, id_column=found)
+    read = o.read if o.id_column is None else dataclasses.replace(o.read,
+                                                                  id_column=o.id_column)
+    res = read_input(o.data, key, read)
     for option, col in (("group", o.group), ("cluster", o.cluster)):
         if col is not None and col not in res.meta.columns:
             others = ", ".join(map(str, res.meta.columns)) or "none"
@@ -95,8 +93,6 @@ def run_intake(ctx: Context) -> IntakeResult:
 def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:
     """Items the key's design asks of no respondent in the data (their groups were not
     sampled) cannot be analysed: the run goes on with the key without them, and says so."""
-    from lospw.analysis.core.design import key_without, never_asked
-
     never = never_asked(res.asked, ctx.key)
     if not never:
         return
@@ -148,8 +144,8 @@ def write_items(res: Any, ctx: Context, folder: Path) -> None:
 
 
 def run_reliability(ctx: Context) -> Any:
-
-    return reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    res = reliability(analysed(ctx).items, ctx.key, missing=missing_for(ctx, "reliability"))
+    return reliability_with_models(ctx, res)
 
 
 def write_reliability(res: Any, ctx: Context, folder: Path) -> None:
@@ -288,6 +284,8 @@ STAGES: tuple[Stage, ...] = (
           write_dimensionality, requires=("intake",), uses_seed=True),
     Stage("cfa", "competing CFA models", run_cfa, write_cfa, requires=("intake",),
           uses_estimator=True),
+    Stage("dynamic", "dynamic fit cutoffs", run_dynamic, write_dynamic, requires=("cfa",),
+          uses_estimator=True, uses_seed=True),
     Stage("invariance", "measurement invariance", run_invariance, write_invariance,
           requires=("intake",), uses_estimator=True, check=check_invariance),
     Stage("validity", "convergent and discriminant validity", run_validity, write_validity,

@@ -16,8 +16,10 @@ from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
+from lospw.analysis.core.design import key_without
 from lospw.analysis.core.errors import LospwError
 from lospw.analysis.core.key import Key
+from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import (
     Context,
     StageSkipped,
@@ -26,6 +28,7 @@ from lospw.analysis.pipeline.context import (
     missing_for,
     warn,
 )
+from lospw.analysis.pipeline.stages_fit_reliability import bifactor_block
 from lospw.analysis.validation import fitting
 from lospw.analysis.validation.compare import FIT_FAILURES, IMPROPER_CODES, compare_models
 from lospw.analysis.validation.dif import KINDS, backward_search
@@ -34,6 +37,7 @@ from lospw.analysis.validation.invariance import (
     memo_score_tests,
     ordinal_step_syntax,
 )
+from lospw.analysis.validation.invariance_groups import choose_groups
 from lospw.analysis.validation.models import competing_models, correlated_factors, lavaan_script
 from lospw.analysis.validation.reduction import (
     cross_loading_flags,
@@ -170,7 +174,6 @@ _FIT_COLUMNS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled",
 
 
 def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
-
     o = ctx.options
     write_json({**res.models.to_dict(), "judged_model": res.judged, "estimator": o.estimator,
                 "missing": missing_for(ctx, "cfa")}, folder / "models.json")
@@ -199,6 +202,9 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
     if res.modindices is not None:
         write_csv(res.modindices, folder / "modindices.csv")
     write_json(res.comparison, folder / "comparison.json")
+    bifactor = bifactor_block(res, ctx.key)
+    if bifactor is not None:
+        write_json(bifactor, folder / "bifactor.json")
     write_text(lavaan_script(res.models, ctx.key, data_file="screening/responses.csv",
                              estimator=o.estimator, missing=missing_for(ctx, "cfa"),
                              ordered=o.estimator == "WLSMV"),
@@ -294,16 +300,10 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     if o.group is None:
         raise StageSkipped("no --group column given")
     data = analysed(ctx)
-    groups = data.meta[o.group]
-    if o.invariance_groups:
-        label = {g: tok for tok in o.invariance_groups for g in tok.split("+")}
-        text = groups.astype(str).where(groups.notna())
-        left = text[~text.isin(list(label))].dropna().value_counts().sort_index()
-        if len(left):
-            warn("groups_left_out", "--invariance-groups: " + ", ".join(
-                f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
-                "count under missing_group)")
-        groups = text.map(label)
+    groups, said = choose_groups(data.meta[o.group], invariance_groups=o.invariance_groups,
+                                 min_group_size=o.min_group_size, n_items=ctx.key.n_items)
+    for code, message in said:
+        warn(code, message)
     key = _key_asked_in_every_group(ctx.key, data, groups)
     calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter
@@ -328,8 +328,6 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
 def _key_asked_in_every_group(key: Key, data: Any, groups: pd.Series) -> Key:
     """The key without the items some compared group was not asked (the key's design):
     invariance compares what every group answered; a warning names the items left out."""
-    from lospw.analysis.core.design import key_without
-
     if data.asked is None:
         return key
     compared = [g for g in pd.unique(groups.dropna())]
@@ -374,7 +372,7 @@ def run_validity(ctx: Context) -> Any:
     items = analysed(ctx).items
     # planned missingness: complete rows would be only the groups asked every item
     h_missing = ("pairwise" if analysed(ctx).asked is not None
-                 and ctx.options.missing == "fiml" else "listwise")
+                 and ctx.options.missing != "listwise" else "listwise")
     if h_missing == "pairwise":
         warn("htmt_pairwise", "HTMT from pairwise-complete correlations: with the key's "
              "design, complete rows are only the groups asked every item")
@@ -385,7 +383,8 @@ def run_validity(ctx: Context) -> Any:
     cfa = ctx.results.get("cfa")
     fit = cfa.fits.get("correlated") if cfa is not None else None
     if fit is None or est != ctx.options.estimator:
-        return validity(items, ctx.key, estimator=est, missing=missing_for(ctx, "cfa"),
+        return validity(items, ctx.key, estimator=est,
+                        missing=treatment(ctx.options.missing, "cfa", est),
                         htmt_missing=h_missing)
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
 

@@ -50,6 +50,7 @@ from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.criteria import Criteria
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.planning.dynamic import judge_dynamic
 
 __all__ = ["VERDICTS", "VerdictResult", "VerdictRow", "verdict_from_dir", "write_verdict"]
 
@@ -243,9 +244,13 @@ def _structural_rows(a: _Artifacts, c: Criteria) -> tuple[list[VerdictRow], str]
     if not m["converged"]:
         return [_row("structural validity", scope, crit, "the model did not converge",
                      "indeterminate", "cfa/fits.json")], "indeterminate"
-    verdict, result, values = judge_fit(m["fit"], fits["estimator"], c)
-    rows = [_row("structural validity", scope, crit, result, verdict, "cfa/fits.json",
-                 estimator=fits["estimator"], **values)]
+    if c.sv_cutoffs == "dynamic":
+        rows = [_dynamic_row(a, c, scope)]
+        verdict = rows[0].verdict
+    else:
+        verdict, result, values = judge_fit(m["fit"], fits["estimator"], c)
+        rows = [_row("structural validity", scope, crit, result, verdict, "cfa/fits.json",
+                     estimator=fits["estimator"], **values)]
     red = a.json("reduction/proposal.json")
     if red is not None and a.why_not("reduction") is None:
         reduced = [r for r in red["comparison"]["fit"] if r["model"] == "reduced"]
@@ -255,6 +260,25 @@ def _structural_rows(a: _Artifacts, c: Criteria) -> tuple[list[VerdictRow], str]
                              f"{r2}; without {', '.join(red['dropped'])}", v2,
                              "reduction/proposal.json", **vals2))
     return rows, verdict
+
+
+def _dynamic_row(a: _Artifacts, c: Criteria, scope: str) -> VerdictRow:
+    """Structural validity by McNeish & Wolf's dynamic cutoffs (``dynamic/dynamic.json``)."""
+    crit = (f"dynamic cutoffs (McNeish & Wolf, 2023) of level {c.sv_dynamic_level}: "
+            + ("SRMR, RMSEA or CFI" if c.sv_require == "any" else "SRMR, RMSEA and CFI")
+            + " better than the cutoff")
+    why = a.why_not("dynamic")
+    dyn = a.json("dynamic/dynamic.json")
+    if why or dyn is None:
+        return _row("structural validity", scope, crit, why or "no dynamic/dynamic.json",
+                    "indeterminate", None)
+    if dyn.get("model_name") != c.sv_model:
+        return _row("structural validity", scope, crit, f"the dynamic cutoffs are of the "
+                    f"{dyn.get('model_name')} model, not the {c.sv_model} model",
+                    "indeterminate", "dynamic/dynamic.json")
+    verdict, result, values = judge_dynamic(dyn, c.sv_dynamic_level, c.sv_require)
+    return _row("structural validity", scope, crit, result, verdict, "dynamic/dynamic.json",
+                estimator=dyn["estimator"], **values)
 
 
 def _internal_rows(a: _Artifacts, c: Criteria, sv: str, scales: list[str]) -> list[VerdictRow]:

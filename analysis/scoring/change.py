@@ -77,7 +77,9 @@ class ChangeResult:
     ----------
     respondents : DataFrame
         Per matched respondent and scale: ``id, group, scale, baseline, followup, change,
-        rci, reliable`` (``reliable`` is ``improved`` / ``declined`` / ``no`` / ``""``).
+        rci, reliable`` (``reliable`` is ``increased`` / ``decreased`` / ``no`` / ``""``,
+        or ``improved`` / ``declined`` for a scale whose key states its desirable
+        direction).
     groups : DataFrame
         Per group and scale: ``group, scale, method, n_pairs, n_baseline, n_followup,
         change, se, ci_lo, ci_hi``.
@@ -118,9 +120,25 @@ def _group_labels(frame: pd.DataFrame, by: str | None) -> pd.Series:
     return frame[by].astype("string")
 
 
+def _change_words(direction: str | None) -> tuple[str, str]:
+    """The words for a reliable rise and fall of a scale score.
+
+    Examples
+    --------
+    >>> _change_words(None), _change_words("lower_is_better")
+    (('increased', 'decreased'), ('declined', 'improved'))
+    """
+    if direction == "higher_is_better":
+        return "improved", "declined"
+    if direction == "lower_is_better":
+        return "declined", "improved"
+    return "increased", "decreased"
+
+
 def compare_waves(baseline: pd.DataFrame, followup: pd.DataFrame, scales: Sequence[str],
                   sem: Mapping[str, float] | None, *, id_column: str | None,
-                  by: str | None = None) -> ChangeResult:
+                  by: str | None = None,
+                  directions: Mapping[str, str | None] | None = None) -> ChangeResult:
     """Compare two waves' score tables (as :func:`lospw.analysis.scoring.score_table.output_table` gives).
 
     Parameters
@@ -134,6 +152,11 @@ def compare_waves(baseline: pd.DataFrame, followup: pd.DataFrame, scales: Sequen
         Without ids no respondent can be matched: only independent group estimates.
     by : str, optional
         Group column (e.g. workplace); without it all respondents form one group ``"all"``.
+    directions : mapping, optional
+        Scale -> ``"higher_is_better"`` / ``"lower_is_better"`` / None (the key's
+        :meth:`~lospw.analysis.core.key.Key.directions`). A reliable change is
+        ``increased`` / ``decreased``, or ``improved`` / ``declined`` where the direction
+        is stated.
     """
     for name, frame in (("baseline", baseline), ("follow-up", followup)):
         need = [*scales, *([id_column] if id_column else []), *([by] if by else [])]
@@ -172,9 +195,10 @@ def compare_waves(baseline: pd.DataFrame, followup: pd.DataFrame, scales: Sequen
         x1, x2 = pairs[f"{s}_1"].to_numpy(float), pairs[f"{s}_2"].to_numpy(float)
         rci = (reliable_change_index(x1, x2, sem[s]) if sem is not None
                else np.full(len(x1), np.nan))
+        up, down = _change_words((directions or {}).get(s))
         verdict = np.where(np.isnan(rci), "",
-                           np.where(rci > RCI_CRIT, "improved",
-                                    np.where(rci < -RCI_CRIT, "declined", "no")))
+                           np.where(rci > RCI_CRIT, up,
+                                    np.where(rci < -RCI_CRIT, down, "no")))
         rows.append(pd.DataFrame({
             "id": pairs[id_column].to_numpy(),
             "group": pairs[gcol].to_numpy() if by else "all", "scale": s,

@@ -326,7 +326,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     key : Key
     estimator : {"ML", "MLR", "WLSMV"}
         WLSMV treats the items as ordered (Wu & Estabrook's steps, see the module docstring).
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
     criterion : {"chen2007", "cheung_rensvold2002", "chisq"}
         The rule that decides a step and stops the partial search.
     search : bool
@@ -352,12 +352,16 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     if estimator not in _INDICES:
         raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
                          f"{estimator!r}.")
-    if missing not in ("listwise", "fiml"):
-        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml'; got "
-                         f"{missing!r}.")
+    if missing not in ("listwise", "fiml", "pairwise"):
+        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; "
+                         f"got {missing!r}.")
     if estimator == "WLSMV" and missing == "fiml":
-        raise InputError("WLSMV uses complete rows; the 'missing' option must be 'listwise' "
-                         "with estimator 'WLSMV' (FIML is for ML and MLR).")
+        raise InputError("WLSMV uses pairwise or complete rows; the 'missing' option must be "
+                         "'pairwise' or 'listwise' with estimator 'WLSMV' (FIML is for ML and "
+                         "MLR).")
+    if estimator != "WLSMV" and missing == "pairwise":
+        raise InputError(f"'pairwise' is for WLSMV; with {estimator} the 'missing' option "
+                         "must be 'fiml' or 'listwise'.")
     if criterion not in CRITERIA:
         raise InputError(f"The 'criterion' option must be one of {', '.join(map(repr, CRITERIA))}; "
                          f"got {criterion!r}.")

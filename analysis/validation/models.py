@@ -70,6 +70,7 @@ __all__ = [
     "ModelSet",
     "ModelSpec",
     "bifactor",
+    "check_model_names",
     "competing_models",
     "correlated_factors",
     "grouped_factors",
@@ -152,12 +153,21 @@ class ModelSet:
 
 
 # -- small helpers ------------------------------------------------------------------------
+def check_model_names(key: Key) -> None:
+    """Refuse (one line, with the fix) key names that cannot be model variable names."""
+    _check_names(key)
+
+
 def _check_names(key: Key) -> None:
     for name in (*key.scale_names, *key.items, *(g for g, _ in key.higher_order)):
         if not _NAME.match(name):
+            safe = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_.]", "_", name)).strip("_")
+            safe = safe if _NAME.match(safe) else f"x{safe}"
             raise InputError(
-                f"The name {name!r} in the key cannot be a lavaan variable name; use letters, "
-                "digits, '_' and '.', starting with a letter (e.g. 'A1')."
+                f"The name {name!r} in the key cannot be a lavaan variable name (a model "
+                "needs letters, digits, '_' and '.', starting with a letter). Rename it in "
+                f"the key, e.g. to {safe!r}: the intake reads a LimeSurvey column Q[SQ] as "
+                "the item QSQ or Q_SQ by itself, and --map maps any other column."
             )
     items = set(key.items)
     for name in (*key.scale_names, *(g for g, _ in key.higher_order)):

@@ -53,6 +53,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scheme": ("lospw.cli.scheme", "scheme", "Derive a scoring scheme (norms, SEM) from data."),
     "plan": ("lospw.cli.plan", "plan", "Monte Carlo sample-size planning."),
     "analyze": ("lospw.cli.analyze", "analyze", "The whole validation of any instrument."),
+    "report": ("lospw.cli.report", "report", "The report (HTML) of a lospw analyze folder."),
+    "example": ("lospw.cli.example", "example", "Copy an example instrument (key and data)."),
 }
 
 

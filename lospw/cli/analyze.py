@@ -7,16 +7,19 @@ import logging
 import click
 from rich.table import Table
 
+from lospw.analysis.core.errors import InputError
 from lospw.analysis.pipeline.context import (
     ESTIMATORS,
-    MISSING_POLICIES,
-    SCREEN_MODES,
     AnalysisOptions,
     Stage,
     StageRecord,
 )
 from lospw.analysis.pipeline.runner import RunSummary, run_analysis
 from lospw.cli._common import echo_json, err_console, json_option
+from lospw.cli.options import Inputs, input_options
+
+#: The exit status of a run in which a stage failed (after every other stage ran).
+EXIT_STAGE_FAILED = 3
 
 _STYLE = {"ok": "green", "skipped": "yellow", "failed": "red"}
 _MARK = {"ok": "✓", "skipped": "–", "failed": "✗"}
@@ -49,6 +52,8 @@ class _Progress:
         style = _STYLE[rec.status]
         line = (f"[{style}]{_MARK[rec.status]} {stage.name:<15}[/{style}] "
                 f"{rec.seconds:6.1f} s  {rec.status}")
+        if rec.n_used:
+            line += f" ({rec.n_used})"
         if rec.reason:
             line += f": {rec.reason}"
         err_console.print(line, highlight=False)
@@ -86,11 +91,10 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--group", help="Column with the groups: invariance and group norms "
               "(e.g. stakeholder group).")
 @click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
-@click.option("--estimator", type=click.Choice(ESTIMATORS), default="MLR", show_default=True,
-              help="CFA estimator (robust fit indices are judged with MLR / WLSMV).")
-@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
-              show_default=True, help="listwise: complete cases; fiml: FIML in the CFAs, "
-              "pairwise in reliability and EFA.")
+@click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
+              help="CFA estimator (robust fit indices are judged with MLR / WLSMV) "
+              "[default: MLR when the items have 5 or more categories or are continuous, "
+              "WLSMV when fewer].")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
               help="Seed of every random step (parallel analysis).")
 @click.option("--reduce", is_flag=True, help="Build the scoring scheme on the reduced key "
@@ -101,35 +105,49 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("--synthetic/--no-synthetic", default=None,
               help="Label the data synthetic or not [default: detected from a README or "
               "metadata file beside the data].")
-@click.option("--id", "id_column", help="Respondent id column [default: detected by name]; "
-              "pseudonymised in every artifact.")
-@click.option("--screen", type=click.Choice(SCREEN_MODES), default="flag", show_default=True,
-              help="Careless-responding screening: flag, exclude flagged rows, or off.")
-@click.option("--min-flags", type=click.IntRange(min=1), default=1, show_default=True,
-              help="With --screen exclude: flags needed to exclude a respondent.")
 @click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
-              help="Smaller groups make invariance testing not estimable.")
+              help="Smaller groups are left out of the invariance test (named in a warning).")
 @click.option("--invariance-groups", metavar="G1,G2[+G3]...",
               help="The groups of --group compared in the invariance stage, comma-separated; "
               "join levels with + to compare them as one group (default: every level).")
+@click.option("--dynamic", is_flag=True,
+              help="Add the dynamic stage: McNeish & Wolf's dynamic fit cutoffs of the judged "
+                   "model (also run when the criteria say cutoffs: dynamic).")
+@click.option("--dynamic-reps", type=click.IntRange(min=10), default=500, show_default=True,
+              help="Replications per population of the dynamic stage.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Local worker processes of the dynamic stage [default: 1]; results do "
+                   "not depend on it.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A Dask scheduler's address (tcp://host:8786) for the dynamic stage.")
+@input_options
 @json_option
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
-            estimator: str, missing: str, seed: int, reduce: bool, criteria_file: str | None,
-            synthetic: bool | None, id_column: str | None, screen: str, min_flags: int,
-            min_group_size: int, invariance_groups: str | None, as_json: bool) -> None:
+            estimator: str | None, inputs: Inputs, seed: int, reduce: bool,
+            criteria_file: str | None, synthetic: bool | None, min_group_size: int,
+            invariance_groups: str | None, dynamic: bool, dynamic_reps: int,
+            jobs: int | None, scheduler: str | None, as_json: bool) -> None:
     """The whole validation of the instrument described by KEY on DATA, into DIR (-o):
     intake and exclusion log, screening, item analysis, reliability, dimensionality (EFA),
     competing CFA models, invariance across --group, validity, an item-reduction proposal,
     the scoring scheme (norms per group) and aggregation over --cluster; then a COSMIN-style
     verdict table computed from the artifacts. A stage that cannot run is recorded as
-    skipped or failed (DIR/manifest.json) and the others still run."""
+    skipped or failed (DIR/manifest.json) and the others still run. With --dynamic, dynamic
+    fit cutoffs of the judged model (McNeish & Wolf, 2023).
+
+    Exit status: 0 when every stage is ok or skipped for a stated reason, 3 when a stage
+    failed (after the other stages ran), 2 for bad input."""
+    if jobs is not None and scheduler is not None:
+        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
+                         "cluster), not both.")
     options = AnalysisOptions(
         data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
-        missing=missing, seed=seed, reduce=reduce, criteria=criteria_file,
-        synthetic=synthetic, id_column=id_column, screen=screen, min_flags=min_flags,
-        min_group_size=min_group_size,
+        missing=inputs.missing_data, seed=seed, reduce=reduce, criteria=criteria_file,
+        synthetic=synthetic, id_column=inputs.read.id_column, screen=inputs.screen,
+        min_flags=inputs.min_flags, min_group_size=min_group_size, read=inputs.read,
         invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
-                                if g.strip()))
+                                if g.strip()),
+        dynamic=dynamic, dynamic_reps=dynamic_reps, jobs=jobs or 1, scheduler=scheduler)
     debug = bool(click.get_current_context().find_root().params.get("debug"))
     # The stages' warnings are recorded in manifest.json and shown per stage; their log
     # lines (and the tracebacks of failed stages) only with --debug.
@@ -138,7 +156,14 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     header = f"[bold]lospw analyze[/bold] {data} --key {key_file} -> {outdir}"
     summary = run_analysis(options, outdir, progress=_Progress(quiet=as_json, header=header))
+    failed = [r.name for r in summary.records if r.status == "failed"]
     if as_json:
         echo_json(summary.to_dict())
-        return
-    _print_summary(summary)
+    else:
+        _print_summary(summary)
+        if failed:
+            err_console.print(f"[red]{len(failed)} stage(s) failed[/red] ({', '.join(failed)}): "
+                              f"exit status {EXIT_STAGE_FAILED}; the reasons are above and in "
+                              "manifest.json.")
+    if failed:
+        raise SystemExit(EXIT_STAGE_FAILED)

@@ -10,16 +10,19 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, MISSING, default_estimator, fit_cfa
+from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, fit_cfa
 from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.cfa.syntax import indicators_and_factors, parse_model
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
 from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.intake.reading import ReadOptions
+from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
              "chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust",
@@ -35,10 +38,19 @@ def _f(x: object, digits: int = 3) -> str:
     return str(x)
 
 
-def _read_plain(path: str) -> pd.DataFrame:
+_KEY_ONLY = {"map_file": "--map", "recode_file": "--recode", "missing_values": "--missing"}
+
+
+def _read_plain(path: str, read: ReadOptions) -> pd.DataFrame:
     """Read DATA without a key (``--model``): any format the intake reads; number-like text
     becomes numbers, other text stays text (the engine then names non-numeric variables)."""
-    table = read_table(path)
+    for name, option in _KEY_ONLY.items():
+        if getattr(read, name):
+            raise InputError(f"{option} needs --key (it maps or recodes the key's items); "
+                             "with --model only, name the columns in the model syntax.")
+    table = read_table(path, sheet=read.sheet, encoding=read.encoding,
+                       delimiter=read.delimiter, decimal=read.decimal,
+                       header_row=read.header_row)
     if table.malformed:
         row, why = next(iter(sorted(table.malformed.items())))
         raise InputError(f"{path}: data row {row}: {why}. Fix the row (or use --key, whose "
@@ -51,7 +63,7 @@ def _read_plain(path: str) -> pd.DataFrame:
         numbers = pd.to_numeric(text, errors="coerce")
         if numbers.notna().sum() == cells.notna().sum():  # every given cell is a number
             frame[col] = numbers.astype(float)
-    return frame
+    return frame.drop(columns=[c for c in read.drop if c in frame.columns])
 
 
 _MAX_MODEL_BYTES = 2**20
@@ -96,9 +108,8 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
                    "keyed items are reversed first).")
 @click.option("--model", "model", help="lavaan model syntax, or a file containing it.")
 @click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
-              help="Default: WLSMV when all items have at most 7 categories, else ML.")
-@click.option("--missing", type=click.Choice(MISSING), default="listwise", show_default=True,
-              help="fiml = full-information ML (ML and MLR).")
+              help="Default: MLR when the items have 5 or more categories (or are "
+                   "continuous), WLSMV when fewer.")
 @click.option("--group", help="Column defining groups (multi-group CFA).")
 @click.option("--group-equal", multiple=True, type=click.Choice(GROUP_EQUAL),
               help="Parameters equal across groups (repeatable), as lavaan's group.equal.")
@@ -107,28 +118,32 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
 @click.option("--std-lv", is_flag=True, help="Identify factors by unit variances.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many modification indices and residual correlations to list.")
+@dynamic_options
+@input_options
 @json_option
 def cfa(data: str, key_file: str | None, model: str | None, estimator: str | None,
-        missing: str, group: str | None, group_equal: tuple[str, ...],
-        group_partial: tuple[str, ...], std_lv: bool, top: int, as_json: bool) -> None:
+        inputs: Inputs, group: str | None, group_equal: tuple[str, ...],
+        group_partial: tuple[str, ...], std_lv: bool, top: int, dynamic: bool, reps: int,
+        seed: int, jobs: int | None, scheduler: str | None, as_json: bool) -> None:
     """Fit a confirmatory factor model to DATA (lavaan's cfa() defaults and fit measures:
     chi-square, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC), with the standardized
     solution, modification indices and residual correlations. Every output names the
-    estimator."""
+    estimator. With --dynamic, McNeish & Wolf's dynamic cutoffs of SRMR, RMSEA and CFI for
+    this model and N (the estimator's robust / scaled versions with MLR / WLSMV)."""
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
+    intake = None
+    rule = ""
     if key_file is not None:
         key = load_key(key_file)
-        intake = read_responses(data, key)
+        intake, _ = inputs.load(data, key)
         frame = key.reverse_score(intake.items)
         frame = pd.concat([frame, intake.meta], axis=1)
         syntax = _model_text(model) if model else correlated_factors(key)
         if estimator is None:
-            rs = key.response_scale
-            estimator = ("WLSMV" if not rs.continuous and rs.n_categories is not None
-                         and rs.n_categories <= 7 else "ML")
+            estimator, rule = estimator_for_key(key), RULE
     else:
-        frame = _read_plain(data)
+        frame = _read_plain(data, inputs.read)
         syntax = _model_text(model)
     _check_variance(frame, syntax, group)
     if estimator is None:
@@ -136,25 +151,44 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         absent = [v for v in ov if v not in frame.columns]
         if absent:
             raise InputError(f"The model uses variable(s) not in {data}: {', '.join(absent[:10])}.")
-        estimator = default_estimator(frame, ov)
+        estimator, rule = estimator_for_data(frame, ov), RULE
+    missing = treatment(inputs.missing_data, "cfa", estimator)
     res = fit_cfa(frame, syntax, estimator=estimator, missing=missing, group=group,
                   group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
     # modification indices need an invertible information matrix (not so when unidentified)
     singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
     mi = modindices(res) if res.converged and not singular else None
+    dyn = (run_dynamic(res, frame, reps=reps, seed=seed, jobs=jobs, scheduler=scheduler)
+           if dynamic else None)
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax
+        if intake is not None:
+            out["intake"] = intake_block(intake)
+        out["missing_data"] = inputs.missing_data
+        if rule:
+            out["estimator_rule"] = rule
         if mi is not None:
             out["modindices_top"] = mi.head(top).to_dict("records")
         if res.converged and not singular:
             out["residual_correlations_top"] = res.top_residuals(top).to_dict("records")
+        if dyn is not None:
+            out["dynamic"] = dyn.to_dict()
         echo_json(out)
         return
     groups = (f", {len(res.group_labels)} groups by {group}" if len(res.group_labels) > 1
               else "")
-    console.print(f"[bold]CFA[/bold] on {data}: estimator [bold]{res.estimator}[/bold], missing "
-                  f"= {res.missing}, N = {res.n_obs}{groups}; "
+    n_rows = len(frame) if intake is None else intake.n_analysed
+    if intake is not None:
+        print_rows(console, intake, f"CFA of {key.instrument} on {data}", inputs.missing_data)
+    else:
+        console.print(f"[bold]CFA on {escape(data)}[/bold]: rows read {n_rows}; missing data: "
+                      f"{inputs.missing_data}")
+    fix = "--missing-data available" if res.missing == "listwise" else None
+    console.print(n_used("CFA", res.n_obs, n_rows, fix))
+    console.print(f"[bold]CFA[/bold]: estimator [bold]{res.estimator}[/bold]"
+                  + (f" ({rule})" if rule else "") + f", missing = {res.missing}"
+                  + f", N = {res.n_obs}{groups}; "
                   + ("converged" if res.converged else "[red]NOT converged[/red]")
                   + f" ({res.iterations} iterations)")
     fit = Table("measure", "value", title=f"Fit ({res.estimator})")
@@ -181,3 +215,5 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         console.print(rtab)
     for w in res.warnings:
         console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")
+    if dyn is not None:
+        print_dynamic(dyn)

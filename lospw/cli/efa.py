@@ -7,13 +7,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.core.key import load_key
-from lospw.analysis.core.missing import MISSING_POLICIES
 from lospw.analysis.efa.efa import CORRELATIONS
 from lospw.analysis.efa.efa import efa as compute
 from lospw.analysis.efa.extraction import EXTRACTIONS
 from lospw.analysis.efa.rotation import ROTATIONS
-from lospw.analysis.intake.responses import read_responses
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
 @click.command()
@@ -28,34 +27,36 @@ from lospw.cli._common import console, echo_json, json_option
               show_default=True, help="Factor extraction (psych's fm).")
 @click.option("--nfactors", type=click.IntRange(min=1), default=None,
               help="Factors to extract [default: the number of scales in the key].")
-@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
-              show_default=True, help="Missing-data policy.")
 @click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
               help="Simulated data sets in the parallel analysis.")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
               help="Seed of the parallel analysis.")
+@input_options
 @json_option
 def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors: int | None,
-        missing: str, n_iter: int, seed: int, as_json: bool) -> None:
+        inputs: Inputs, n_iter: int, seed: int, as_json: bool) -> None:
     """Dimensionality of KEY's items on DATA: KMO, Bartlett's test, parallel analysis
     (factors and components), Velicer's MAP, an oblique EFA and Tucker's congruence of each
     factor with the key's scales. Items are analysed as answered (not reverse-keyed); the
     key's signs enter the congruence."""
     key = load_key(key_file)
-    intake = read_responses(data, key)
+    intake, _ = inputs.load(data, key)
+    missing = treatment(inputs.missing_data, "efa")
     res = compute(intake.items, key, nfactors=nfactors, cor=cor, missing=missing,
                   method=method, rotation=rotation, rng=seed, n_iter=n_iter)
     if as_json:
         out = res.to_dict()
-        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
-                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        out["intake"] = intake_block(intake)
         echo_json(out)
         return
-    console.print(
-        f"[bold]EFA[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows analysed "
-        f"({intake.n_excluded} excluded at intake); {cor} correlations, missing = "
-        f"[bold]{missing}[/bold], n = {res.n}"
-    )
+    print_rows(console, intake, f"EFA of {key.instrument} on {data}", inputs.missing_data)
+    if missing == "listwise":
+        console.print(n_used("EFA (listwise)", res.n, intake.n_analysed,
+                             "--missing-data available"))
+    else:
+        console.print(f"EFA: every row used pairwise (effective n = {res.n} of "
+                      f"{intake.n_analysed}, the harmonic mean of the pairwise counts)")
+    console.print(f"{cor} correlations, missing = [bold]{missing}[/bold]")
     b = res.bartlett
     console.print(f"KMO (MSA) = {res.kmo.msa:.3f}; lowest item MSA "
                   f"{min(res.kmo.msa_items.values()):.3f} "

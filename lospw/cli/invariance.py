@@ -8,10 +8,12 @@ from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
-from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
+from lospw.analysis.validation.invariance_groups import choose_groups
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -38,24 +40,28 @@ def _decided(d: dict) -> str:
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
 @click.option("--group", "group_col", required=True, help="The column that defines the groups.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default="ML",
-              show_default=True,
-              help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps.")
-@click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise",
-              show_default=True, help="Missing data: listwise deletion or FIML.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default=None,
+              help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
+              "[default: MLR when the items have 5 or more categories, else WLSMV].")
 @click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
               show_default=True, help="The rule that judges each step (see the docs).")
 @click.option("--max-free", type=click.IntRange(min=0), default=5, show_default=True,
               help="At most this many parameters freed per step by the partial search.")
 @click.option("--no-search", is_flag=True, help="Do not search for partial invariance.")
 @click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
-              help="Smaller groups make the steps not estimable.")
+              help="Smaller groups are left out (named in a warning); with fewer than two "
+              "groups left the steps are not estimable.")
+@click.option("--invariance-groups", metavar="G1,G2[+G3]...",
+              help="The groups of --group compared, comma-separated; join levels with + to "
+              "compare them as one group (default: every level).")
 @click.option("--top-scores", type=click.IntRange(min=0), default=5, show_default=True,
               help="List this many largest score tests per step (0: skip; they take time).")
+@input_options
 @json_option
-def invariance(data: str, key_file: str, group_col: str, estimator: str, missing: str,
-               criterion: str, max_free: int, no_search: bool, min_group_size: int,
-               top_scores: int, as_json: bool) -> None:
+def invariance(data: str, key_file: str, group_col: str, estimator: str | None,
+               inputs: Inputs, criterion: str, max_free: int, no_search: bool,
+               min_group_size: int, invariance_groups: str | None, top_scores: int,
+               as_json: bool) -> None:
     """Measurement invariance of KEY's scales across the groups in column --group of DATA:
     configural, metric (loadings), scalar (+ intercepts) and strict (+ residuals) multi-group
     CFA (with --estimator WLSMV Wu & Estabrook's steps for ordered items: configural,
@@ -63,24 +69,56 @@ def invariance(data: str, key_file: str, group_col: str, estimator: str, missing
     Rensvold (2002) decisions and a partial-invariance search that frees the constraint with
     the largest score test."""
     key = load_key(key_file)
-    intake = read_responses(data, key)
+    intake, _ = inputs.load(data, key)
     if group_col not in intake.meta.columns:
         cols = [c for c in intake.meta.columns]
         raise InputError(f"{data}: no group column {group_col!r}; the non-item columns are "
                          f"{', '.join(map(str, cols)) or 'none'}. Name one of them with --group.")
-    res = compute(intake.items, intake.meta[group_col], key, estimator=estimator,
+    rule = ""
+    if estimator is None:
+        estimator, rule = estimator_for_key(key), RULE
+    missing = treatment(inputs.missing_data, "cfa", estimator)
+    chosen = tuple(g.strip() for g in (invariance_groups or "").split(",") if g.strip())
+    if invariance_groups is not None:
+        parts = [p.strip() for v in chosen for p in v.split("+")]
+        if len(chosen) < 2 or "" in parts or len(set(parts)) != len(parts):
+            raise InputError("--invariance-groups must name two or more groups, each level "
+                             "once (join levels with '+' to compare them as one group), e.g. "
+                             "'lead,member+trainee'.")
+        present = set(intake.meta[group_col].dropna().astype(str))
+        absent = [p for p in parts if p not in present]
+        if absent:
+            raise InputError(f"{data}: --invariance-groups names group(s) {', '.join(absent)} "
+                             f"that column {group_col!r} does not have; its groups are "
+                             f"{', '.join(sorted(present))}.")
+    groups, said = choose_groups(intake.meta[group_col], invariance_groups=chosen,
+                                 min_group_size=min_group_size, n_items=key.n_items)
+    res = compute(intake.items, groups, key, estimator=estimator,
                   missing=missing, criterion=criterion, search=not no_search,
                   max_free=max_free, min_group_size=min_group_size, top_scores=top_scores,
                   group_name=group_col)
+    said_text = [f"[{code}] {message}" for code, message in said]
     if as_json:
         out = res.to_dict()
-        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
-                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        out["intake"] = intake_block(intake)
+        out["estimator"] = estimator
+        if rule:
+            out["estimator_rule"] = rule
+        out["group_warnings"] = said_text
         echo_json(out)
         return
+    print_rows(console, intake, f"Measurement invariance of {key.instrument} on {data}",
+               inputs.missing_data)
+    n_in = int(sum(res.group_sizes.values()))
+    console.print(n_used(f"invariance ({estimator}, {missing})", n_in, intake.n_analysed,
+                         "--missing-data available" if missing == "listwise" else
+                         "--invariance-groups (merging groups) or a group for every row"))
+    for w in said_text:
+        console.print(f"[yellow]warning[/yellow]: {escape(w)}")
     sizes = ", ".join(f"{k} {v}" for k, v in res.group_sizes.items())
     console.print(f"[bold]Measurement invariance[/bold] of {key.instrument} across "
-                  f"{group_col} ({sizes}); estimator {estimator}, missing = {missing}, "
+                  f"{group_col} ({sizes}); estimator {estimator}"
+                  + (f" ({rule})" if rule else "") + f", missing = {missing}, "
                   f"criterion {criterion}")
     cfi, rmsea = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
                   "WLSMV": ("cfi_scaled", "rmsea_scaled")}[estimator]

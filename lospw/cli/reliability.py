@@ -7,11 +7,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.classical.polychoric import CONVENTIONS
-from lospw.analysis.classical.reliability import CI_METHODS, MISSING_POLICIES
+from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
-from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -24,8 +25,6 @@ def _f(x: float | None, digits: int = 3) -> str:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
               help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--missing", type=click.Choice(MISSING_POLICIES), default="listwise",
-              show_default=True, help="Missing-data policy, per scale.")
 @click.option("--ci", type=click.Choice(CI_METHODS), default="feldt", show_default=True,
               help="Confidence interval of alpha.")
 @click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
@@ -37,37 +36,60 @@ def _f(x: float | None, digits: int = 3) -> str:
               help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
                    "no correction) or psych (psych::polychoric: per-pair thresholds and .5 "
                    "for empty cells when the items' response ranges differ).")
+@click.option("--bifactor", is_flag=True,
+              help="Add the bifactor indices of a general factor over all scales: omega "
+                   "hierarchical, omega_hs, ECV, PUC, H, FD.")
+@click.option("--bifactor-method", type=click.Choice(BIFACTOR_METHODS), default="cfa",
+              show_default=True,
+              help="cfa: fit the bifactor model (Rodriguez, Reise & Haviland, 2016); "
+                   "schmid_leiman: psych::omega's exploratory solution.")
+@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
+              help="Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
+                   "categories, as `lospw cfa`, else ML].")
+@input_options
 @json_option
-def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, seed: int,
-                polychoric: str, as_json: bool) -> None:
+def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, seed: int,
+                polychoric: str, bifactor: bool, bifactor_method: str, estimator: str | None,
+                as_json: bool) -> None:
     """Reliability of every scale of KEY on DATA: Cronbach's alpha with its CI, standardised
-    and ordinal alpha, McDonald's omega, item-rest correlations, alpha and omega if an item
-    is deleted, and the standard error of measurement. Reverse-keyed items are reversed."""
+    and ordinal alpha, McDonald's omega, categorical omega of ordinal items (Green & Yang,
+    2009), item-rest correlations, alpha and omega if an item is deleted, and the standard
+    error of measurement; with --bifactor the bifactor indices. Reverse-keyed items are
+    reversed."""
     key = load_key(key_file)
-    intake = read_responses(data, key)
+    intake, _ = inputs.load(data, key)
+    missing = treatment(inputs.missing_data, "reliability")
     res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
                   polychoric=polychoric)
+    res = with_model_reliability(res, intake.items, key,
+                                 bifactor=bifactor_method if bifactor else None,
+                                 estimator=estimator.upper() if estimator else None)
     if as_json:
         out = res.to_dict()
-        out["intake"] = {"source": intake.source, "n_read": intake.n_read,
-                         "n_analysed": intake.n_analysed, "n_excluded": intake.n_excluded}
+        out["intake"] = intake_block(intake)
         echo_json(out)
         return
+    print_rows(console, intake, f"Reliability of {key.instrument} on {data}",
+               inputs.missing_data)
+    fix = "--missing-data available" if missing == "listwise" else None
+    for name, sc in res.scales.items():
+        console.print(n_used(f"alpha of {name} ({missing})", sc.n, intake.n_analysed, fix))
     console.print(
-        f"[bold]Reliability[/bold] of {key.instrument} on {data}: {intake.n_analysed} rows "
-        f"analysed ({intake.n_excluded} excluded at intake); missing = [bold]{missing}[/bold]; "
-        f"{int(res.ci_level * 100)}% CI: {ci}"
+        f"missing = [bold]{missing}[/bold]; {int(res.ci_level * 100)}% CI: {ci}"
         + (f" ({n_boot} resamples, seed {seed})" if ci == "bootstrap" else "")
         + f"; ordinal alpha: {polychoric} polychorics"
     )
     table = Table("scale", "k", "n", "alpha", "CI", "alpha std", "alpha ord", "omega",
-                  "SD", "SEM", title=f"Scales (missing = {missing})")
+                  "omega ord", "SD", "SEM", title=f"Scales (missing = {missing})")
     for name, s in res.scales.items():
         lo, hi = s.alpha_ci if s.alpha_ci is not None else (None, None)
         table.add_row(name, str(len(s.items)), str(s.n), _f(s.alpha),
                       f"{_f(lo)}-{_f(hi)}" if lo is not None else "-", _f(s.alpha_std),
-                      _f(s.alpha_ordinal), _f(s.omega), _f(s.sd), _f(s.sem))
+                      _f(s.alpha_ordinal), _f(s.omega), _f(s.omega_ordinal), _f(s.sd),
+                      _f(s.sem))
     console.print(table)
+    if res.bifactor is not None:
+        _print_bifactor(res.bifactor)
     items = Table("scale", "item", "key", "n", "item-rest r", "alpha if deleted",
                   "omega if deleted", title="Items (keyed)")
     for name, s in res.scales.items():
@@ -80,3 +102,24 @@ def reliability(data: str, key_file: str, missing: str, ci: str, n_boot: int, se
                       "as n (column n_ci in --json).")
     for w in res.warnings:
         console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")
+
+
+def _print_bifactor(b: dict) -> None:
+    how = ("Schmid-Leiman (psych::omega)" if b["method"] == "schmid_leiman" else
+           f"bifactor CFA, {b['estimator']}")
+    if b.get("omega_h") is None:
+        console.print(f"[yellow]Bifactor ({how}): no indices[/yellow] "
+                      f"({escape('; '.join(b.get('warnings', [])) or 'not converged')}).")
+        return
+    console.print(f"[bold]Bifactor[/bold] ({how}, N = {b['n']}): omega_h {_f(b['omega_h'])}, "
+                  f"omega total {_f(b['omega_total'])}, ECV {_f(b['ecv'])}, PUC "
+                  f"{_f(b['puc'])}, H {_f(b['h'].get('general'))}, FD "
+                  f"{_f(b['fd'].get('general'))}")
+    table = Table("scale", "omega_s", "omega_hs", "ECV (scale)", "H", "FD",
+                  title="Specific factors")
+    for s in b["omega_s"]:
+        table.add_row(escape(s), _f(b["omega_s"][s]), _f(b["omega_hs"][s]),
+                      _f(b["ecv_ss"].get(s)), _f(b["h"].get(s)), _f(b["fd"].get(s)))
+    console.print(table)
+    for w in b.get("warnings", []) + b.get("notes", []):
+        console.print(f"[yellow]note[/yellow]: {escape(w)}")

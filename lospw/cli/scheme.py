@@ -14,13 +14,8 @@ from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
-from lospw.cli._common import (
-    console,
-    echo_json,
-    json_option,
-    read_intake,
-    require_complete_input,
-)
+from lospw.cli._common import console, echo_json, json_option, require_complete_input
+from lospw.cli.options import Inputs, input_options, intake_block
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -51,18 +46,18 @@ def _seeds(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--synthetic", is_flag=True, help="The norm data are simulated (demo).")
 @click.option("--seed", "seeds", multiple=True, help="NAME=NUMBER of a run behind the data.")
 @click.option("--label", default="", help="A note shown wherever the scheme is used.")
-@click.option("--id", "id_column", help="Respondent id column (default: detected by name).")
+@input_options
 @json_option
 def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group_n: int,
            coefficient: str, min_fraction: float, estimator: str | None, synthetic: bool,
-           seeds: tuple[str, ...], label: str, id_column: str | None, as_json: bool) -> None:
+           seeds: tuple[str, ...], label: str, inputs: Inputs, as_json: bool) -> None:
     """Derive a scoring scheme from DATA (the norm sample) and KEY: scales, keyed items,
     missing-items rule, reliability and SEM per scale, norms overall and per --group,
     interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
     data with it."""
     require_complete_input(key_file)
     key = load_key(key_file)
-    intake = read_intake(data, key, id_column)
+    intake, _ = inputs.load(data, key)
     if synthetic and not label:
         label = (f"DEMO scheme: norms from SYNTHETIC data ({intake.source.split('/')[-1]}); "
                  "not for interpreting real respondents.")
@@ -77,7 +72,8 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
         path = save_scheme(s, out_file)
     d = scheme_to_dict(s)
     if as_json:
-        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d})
+        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d,
+                   "intake": intake_block(intake)})
         return
     console.print(f"[bold]Scoring scheme[/bold] for {key.instrument} from {data} "
                   f"({intake.n_analysed} analysed of {intake.n_read}): {path.as_posix()}")

@@ -3,6 +3,7 @@ workplace, and the change since a baseline wave."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from lospw.analysis.core.artifacts import write_csv
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.outdir import output_files, output_folder
-from lospw.analysis.intake.responses import IntakeResult, read_responses
+from lospw.analysis.core.xlsx_table import write_xlsx
+from lospw.analysis.intake.reading import ReadOptions, read_input
+from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.scoring.aggregate import aggregate
 from lospw.analysis.scoring.change import compare_waves
 from lospw.analysis.scoring.profiles import safe_name, write_profile_charts
@@ -27,9 +30,9 @@ from lospw.cli._common import (
     echo_json,
     err_console,
     json_option,
-    read_intake,
     require_complete_input,
 )
+from lospw.cli.options import Inputs, input_options, intake_block
 
 
 def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
@@ -70,24 +73,25 @@ def _f(x: Any, digits: int = 2) -> str:
 @click.command()
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--scheme", "scheme_file", type=click.Path(dir_okay=False),
-              help="A scoring scheme (JSON from 'lospw scheme'). Default: the shipped DEMO "
-                   "scheme (norms from synthetic data) when neither --scheme nor --key.")
+              help="A scoring scheme (JSON from 'lospw scheme'); 'demo' for the shipped DEMO "
+                   "scheme of LOS-PW (norms from synthetic data).")
 @click.option("--key", "key_file", type=click.Path(dir_okay=False),
               help="Score with a key only: scores and answered items, no SE or percentile.")
 @click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
-              help="Scores table (CSV); side files are written next to it.")
+              help="Scores table: CSV, or a real Excel workbook when it ends in .xlsx "
+                   "(text-safe cells); side files are written next to it as CSV.")
 @click.option("--by", "by", help="Group column (e.g. workplace): profiles, ICC(1), ICC(2), "
                                  "rwg(j), AD and profile charts next to OUT.")
-@click.option("--id", "id_column", help="Respondent id column (default: detected by name).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="An earlier wave of the same instrument: reliable change per respondent, "
                    "change per group.")
 @click.option("--norm-group", help="Column whose levels select the scheme's group norms.")
 @click.option("--min-fraction", type=click.FloatRange(0, 1),
               help="With --key: share of a scale's items a score needs (default 2/3).")
+@input_options
 @json_option
 def score(data: str, scheme_file: str | None, key_file: str | None, out_file: str,
-          by: str | None, id_column: str | None, baseline_file: str | None,
+          by: str | None, inputs: Inputs, baseline_file: str | None,
           norm_group: str | None, min_fraction: float | None, as_json: bool) -> None:
     """Score DATA per respondent and scale: the mean of the answered keyed items, with
     (given a scheme) its standard error, 95% interval, percentile and band. Every input row
@@ -107,18 +111,24 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
             raise InputError("--norm-group needs a scheme (norms); --key has none.")
     else:
         if scheme_file is None:
+            raise InputError("Give --scheme FILE (from 'lospw scheme') or --key KEY to say "
+                             "how to score; '--scheme demo' scores with the LOS-PW DEMO scheme.")
+        if scheme_file == "demo" and not Path("demo").is_file():
             path = demo_scheme_path()
             if not path.is_file():
-                raise InputError("No --scheme or --key given and the demo scheme is not "
-                                 "installed; give --scheme FILE or --key KEY.")
-            notes.append("No --scheme given: using the DEMO scheme shipped with lospw.")
+                raise InputError("The demo scheme is not installed; give --scheme FILE or "
+                                 "--key KEY.")
+            notes.append("--scheme demo: using the DEMO scheme shipped with lospw (LOS-PW, "
+                         "norms from SYNTHETIC data).")
             scheme = load_scheme(path)
+            scheme_file = None
         else:
             require_complete_input(scheme_file)
             scheme = load_scheme(scheme_file)
         key, rule = scheme.key, scheme.rule
+    read = inputs.read
     try:
-        intake = read_intake(data, key, id_column)
+        intake, _ = inputs.load(data, key)
     except InputError as exc:
         text = str(exc)
         if scheme is None or "item column" not in text or "missing" not in text:
@@ -140,7 +150,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     out = Path(out_file)
     inputs = (data, scheme_file, key_file, baseline_file)
     with output_files([out, *_side_files(out, by, baseline_file)], inputs=inputs):
-        written = [write_csv(table, out)]
+        written = [_write_table(table, out)]
         summary: dict[str, Any] = {
             "data": data, "instrument": key.instrument, "n_read": intake.n_read,
             "n_analysed": intake.n_analysed, "n_excluded_at_intake": intake.n_excluded,
@@ -154,14 +164,22 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
             written += files
         if baseline_file:
             summary["change"], files = _change(baseline_file, key, scheme, rule, norm_group,
-                                               idc, by, table, out, notes)
+                                               idc, by, table, out, notes, read)
             written += files
     summary["notes"] = notes
     summary["written"] = [p.as_posix() for p in written]
+    summary["intake"] = intake_block(intake)
     if as_json:
         echo_json(summary)
         return
     _print(summary, res, written)
+
+
+def _write_table(table, out: Path) -> Path:
+    """The scores table as CSV, or as a real .xlsx workbook when OUT ends in .xlsx."""
+    if out.suffix.lower() == ".xlsx":
+        return write_xlsx(table, out)
+    return write_csv(table, out)
 
 
 def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
@@ -195,16 +213,16 @@ def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
 
 def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: MissingRule,
             norm_group: str | None, idc: str | None, by: str | None, table,
-            out: Path, notes: list[str]) -> tuple[dict, list[Path]]:
+            out: Path, notes: list[str], read: ReadOptions) -> tuple[dict, list[Path]]:
 
-    base = read_responses(baseline_file, key, id_column=idc)
+    base = read_input(baseline_file, key, dataclasses.replace(read, id_column=idc))
     bres = _score(base, key, scheme, rule, norm_group)
     btable = output_table(bres, base, id_column=idc, keep=[c for c in (by,) if c])
     if by and by not in btable.columns:
         raise InputError(f"No column {by!r} in the baseline {baseline_file}; both waves "
                          "need the group column.")
     ch = compare_waves(btable, table, key.scale_names, scheme.sem if scheme else None,
-                       id_column=idc, by=by)
+                       id_column=idc, by=by, directions=key.directions)
     notes += list(ch.notes)
 
     files = [write_csv(ch.groups, _side(out, f"change_by_{safe_name(by) if by else 'all'}")),

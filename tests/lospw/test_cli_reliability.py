@@ -22,7 +22,8 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_reliability_json_subprocess(bfi_path, bfi_key_path):
-    r = run("reliability", str(bfi_path), "--key", str(bfi_key_path), "--json")
+    r = run("reliability", str(bfi_path), "--key", str(bfi_key_path), "--json",
+            "--missing-data", "listwise")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["missing"] == "listwise" and out["n"] == 2800
@@ -43,7 +44,7 @@ def test_reliability_text_pairwise_bootstrap(capsys, bfi_path, bfi_key_path):
 
 def test_reliability_bad_input(capsys, bfi_path, bfi_key_path, tmp_path):
     code, _, err = call(capsys, "reliability", str(bfi_path), "--key", str(bfi_key_path),
-                        "--missing", "drop")
+                        "--missing-data", "drop")
     assert code == 2 and "'drop' is not one of" in err and "Traceback" not in err
     code, _, err = call(capsys, "reliability", str(tmp_path / "nope.csv"), "--key",
                         str(bfi_key_path))
@@ -52,7 +53,7 @@ def test_reliability_bad_input(capsys, bfi_path, bfi_key_path, tmp_path):
 
 def test_efa_json_and_text(capsys, bfi_path, bfi_key_path):
     code, out, err = call(capsys, "efa", str(bfi_path), "--key", str(bfi_key_path), "--json",
-                          "--n-iter", "5")
+                          "--n-iter", "5", "--missing-data", "listwise")
     assert code == 0, err
     res = json.loads(out)
     assert res["nfactors"] == 5 and res["n"] == 2436 and res["seed"] == 1

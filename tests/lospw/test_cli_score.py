@@ -28,7 +28,7 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_score_with_the_demo_scheme_out_of_the_box(capsys, tmp_path):
     out = tmp_path / "scores.csv"
-    code, stdout, err = call(capsys, "score", FIELDTEST, "-o", out, "--json")
+    code, stdout, err = call(capsys, "score", FIELDTEST, "-o", out, "--json", "--scheme", "demo")
     assert code == 0, err
     summary = json.loads(stdout)
     assert summary["scheme"]["synthetic_norms"] is True
@@ -87,7 +87,7 @@ def test_score_by_workplace_and_baseline(capsys, tmp_path):
     up = ch[ch["group"].isin(["PW01", "PW02", "PW03", "PW04"]) & ch["scale"].isin(["LOS"])]
     assert (up["change"] > 0.15).all()
     rci = pd.read_csv(tmp_path / "w2_change.csv")
-    assert set(rci["reliable"].dropna()) <= {"improved", "declined", "no"}
+    assert set(rci["reliable"].dropna()) <= {"increased", "decreased", "no"}
     charts = sorted(p.name for p in (tmp_path / "w2_profiles").iterdir())
     assert charts[0] == ".lospw-output.json"  # the record of lospw's own output folder
     assert len(charts) == 25 and charts[1] == "profile_PW01.png"
@@ -123,7 +123,8 @@ def test_score_errors_are_one_line(capsys, tmp_path, args, message):
 
 
 def test_score_with_a_scheme_for_another_instrument(capsys, tmp_path):
-    code, _, err = call(capsys, "score", FIX / "workplaces.csv", "-o", tmp_path / "o.csv")
+    code, _, err = call(capsys, "score", FIX / "workplaces.csv", "-o", tmp_path / "o.csv",
+                        "--scheme", "demo")
     assert code == 2 and err.count("\n") == 1
     assert "The scheme's items do not match the data (the scheme is for LOS-PW" in err
 

@@ -28,7 +28,7 @@ def test_invariance_unknown_group_column_exits_2(hs_path, hs_key_path):
 @needs_engine
 def test_invariance_json(hs_path, hs_key_path):
     r = _run(["invariance", str(hs_path), "--key", str(hs_key_path), "--group", "school",
-              "--no-search", "--json"])
+              "--no-search", "--json", "--estimator", "ML", "--missing-data", "listwise"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert [s["model"] for s in out["steps"]] == ["configural", "metric", "scalar", "strict"]
@@ -45,7 +45,7 @@ def test_invariance_json(hs_path, hs_key_path):
 @needs_engine
 def test_invariance_text(hs_path, hs_key_path):
     r = _run(["invariance", str(hs_path), "--key", str(hs_key_path), "--group", "school",
-              "--no-search"])
+              "--no-search", "--estimator", "ML", "--missing-data", "listwise"])
     assert r.exit_code == 0 and "highest level: metric" in r.output
     assert "scalar: non-invariant, decided by ΔCFI -0.0385 (cut-off -0.010) and ΔSRMR" in r.output
     assert "ΔCFI alone (-0.0385 vs -0.010): non-invariant" in r.output

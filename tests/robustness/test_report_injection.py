@@ -2,9 +2,9 @@
 
 Two ``lospw analyze`` runs whose user strings hold HTML, scripts and MyST syntax (``{eval}``
 roles, backticks, ``[x](javascript:...)`` links, ``$`` mathtext, table pipes, directive
-options) are built into the analysis chapters of the report exactly as ``make book`` builds
-it (``jupyter-book build --warningiserror --nitpick``, so an interpreted role or a broken
-table fails the build):
+options) are built into reports by ``lospw report`` with a hostile ``--title`` and
+``--author`` (``jupyter-book build --warningiserror --nitpick``, so an interpreted role or a
+broken table fails the build):
 
 - run ``names``: hostile scale names, item ids, item labels, instrument, version,
   description, group and cluster columns and their values (the CFA stages refuse names that
@@ -24,8 +24,6 @@ Slow (two analyses and two book builds, about two minutes).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -39,10 +37,12 @@ import yaml
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOK = ROOT / "book"
-# The chapters that read a `lospw analyze` folder (the others read data/derived).
-CHAPTERS = ["verdict", "sample", "items", "reliability", "dimensionality", "cfa", "invariance",
-            "validity", "reduction", "scoring", "workplaces", "lavaan", "provenance_analysis"]
+# The chapters of a report of a run with --group and --cluster (no development inputs).
+CHAPTERS = ["verdict", "sample", "missing", "items", "reliability", "dimensionality", "cfa",
+            "fit_reliability", "invariance", "validity", "reduction", "scoring", "aggregation",
+            "codebook", "lavaan", "provenance", "provenance_analysis"]
+TITLE = "<script>alert('XSS26')</script> {eval}`XSS27` *t*"
+AUTHOR = "<img src=a onerror=alert('XSS28')> [a](javascript:alert('XSS29'))"
 
 INSTRUMENT = "<img src=x onerror=alert('XSS1')>"
 GROUP_COL = "grp<svg onload=alert('XSS2')>"
@@ -65,7 +65,8 @@ SHOWN = {
     "names": {"verdict": [INSTRUMENT], "reliability": ["<script>alert('XSS7')</script>"],
               "items": ["<b>XSS8</b>", "i`XSS9`"], "scoring": [INSTRUMENT]},
     "models": {"verdict": [INSTRUMENT], "invariance": [GROUP_VALUES[0], GROUP_COL],
-               "workplaces": [CLUSTER_COL], "sample": [GROUP_COL]},
+               "aggregation": [CLUSTER_COL], "sample": [GROUP_COL],
+               "codebook": ["<script>alert('XSS17')</script>"]},
 }
 SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 # Elements a payload would create if it were interpreted.
@@ -115,28 +116,13 @@ def _analyze(tmp: Path, name: str, scales: dict[str, list[str]]) -> Path:
 
 
 def _build(tmp: Path, name: str, results: Path) -> Path:
-    """The analysis chapters of book/ built as `make book RESULTS=DIR` builds the report."""
-    book = tmp / f"book-{name}"
-    book.mkdir()
-    for part in ("_config.yml", "_ext", "_static"):
-        src = BOOK / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, book / part)
-    (book / "chapters").mkdir()
-    for c in CHAPTERS:
-        shutil.copy(BOOK / "chapters" / f"{c}.md", book / "chapters" / f"{c}.md")
-    # pages the chapters link to that read data/derived: empty stand-ins
-    (book / "chapters" / "provenance.md").write_text("# Provenance\n", encoding="utf-8")
-    (book / "intro.md").write_text("# Report\n\n```{tableofcontents}\n```\n", encoding="utf-8")
-    toc = {"format": "jb-book", "root": "intro",
-           "chapters": [{"file": f"chapters/{c}"} for c in [*CHAPTERS, "provenance"]]}
-    (book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    env = {**os.environ, "LOSPW_ANALYSIS": str(results)}
-    jb = Path(sys.executable).with_name("jupyter-book")
-    done = subprocess.run([str(jb), "build", "--all", "--warningiserror", "--nitpick",
-                           "--keep-going", "--quiet", str(book)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    """The report of the run as `lospw report` builds it, with a hostile title and author."""
+    out = tmp / f"report-{name}"
+    done = subprocess.run(
+        [sys.executable, "-m", "lospw", "report", str(results), "--title", TITLE, "--author",
+         AUTHOR, "-o", str(out)], capture_output=True, text=True, cwd=tmp, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    return book / "_build" / "html"
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -152,29 +138,35 @@ class _Live(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, made by Sphinx: an internal link)
         self.live: list[str] = []
         self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             value = value or ""
-            if "XSS" in value or "XSS" in name:
+            # a payload as the text of a title or alt attribute is inert (escaped by Sphinx,
+            # e.g. the report's title in <link rel="prev" title=...>); anywhere else it is live
+            if "XSS" in name or ("XSS" in value and name not in ("title", "alt", "aria-label")):
                 self.live.append(f"<{tag} {name}={value!r}>")
             if name in ("href", "src") and "javascript:" in "".join(value.split()).lower():
                 self.live.append(f"<{tag} {name}={value!r}>")
         if tag not in ("br", "hr", "img", "meta", "link", "input", "wbr", "source"):
-            self.stack.append(tag)
+            # Sphinx's own links to the report's pages (the sidebar's link to the first page
+            # shows the report's title as text); a payload's link would be external
+            internal = tag == "a" and "internal" in (dict(attrs).get("class") or "").split()
+            self.stack.append((tag, internal))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.stack:
-            while self.stack and self.stack.pop() != tag:
+        if tag in (t for t, _ in self.stack):
+            while self.stack and self.stack.pop()[0] != tag:
                 pass
 
     def handle_data(self, data: str) -> None:
-        if "XSS" in data and self.stack and self.stack[-1] in INJECTED_TAGS:
-            self.live.append(f"<{self.stack[-1]}>{data[:80]}")
-        if not (self.stack and self.stack[-1] in ("script", "style")):
+        top, internal = self.stack[-1] if self.stack else ("", False)
+        if "XSS" in data and top in INJECTED_TAGS and not internal:
+            self.live.append(f"<{top}>{data[:80]}")
+        if top not in ("script", "style"):
             self.text.append(data)
 
 
@@ -187,7 +179,8 @@ def _parse(page: Path) -> _Live:
 @pytest.mark.parametrize("run", ["names", "models"])
 def test_no_payload_is_live_in_the_html(books, run):
     pages = sorted(books[run].glob("chapters/*.html"))
-    assert {p.stem for p in pages} >= set(CHAPTERS)
+    assert {p.stem for p in pages} == set(CHAPTERS)
+    pages.append(books[run] / "intro.html")
     for page in pages:
         assert _parse(page).live == [], page.name
     for stem, payloads in SHOWN[run].items():
@@ -195,6 +188,9 @@ def test_no_payload_is_live_in_the_html(books, run):
         text = text.translate(SMART)  # Sphinx's smartquotes curl the quotes of prose
         for payload in payloads:
             assert payload in text, f"{stem}: {payload!r} is not shown as text"
+    intro = " ".join("".join(_parse(books[run] / "intro.html").text).split()).translate(SMART)
+    for payload in (TITLE, AUTHOR):
+        assert payload in intro, f"intro: {payload!r} is not shown as text"
 
 
 @pytest.mark.parametrize("run", ["names", "models"])
@@ -204,12 +200,12 @@ def test_the_chapters_ran(books, run):
     assert 'id="tbl-verdict"' in verdict
     if run == "models":
         page = {c: (books[run] / "chapters" / f"{c}.html").read_text(encoding="utf-8")
-                for c in ("cfa", "invariance", "validity", "scoring", "workplaces")}
+                for c in ("cfa", "invariance", "validity", "scoring", "aggregation")}
         for chapter, element in (("cfa", "tbl-cfa-loadings"),
                                  ("invariance", "tbl-invariance-steps"),
                                  ("validity", "tbl-validity-htmt"),
                                  ("scoring", "tbl-scoring-pr"),
-                                 ("workplaces", "tbl-workplaces-profiles")):
+                                 ("aggregation", "tbl-aggregation-profiles")):
             assert f'id="{element}"' in page[chapter], (chapter, element)
 
 

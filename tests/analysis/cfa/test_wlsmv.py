@@ -75,7 +75,7 @@ def test_default_estimator_is_wlsmv_for_likert_items(bfi):
 
 
 @pytest.mark.parametrize("kw, fragment", [
-    ({"missing": "fiml"}, "WLSMV uses listwise"),
+    ({"missing": "fiml"}, "WLSMV uses pairwise"),
     ({"ordered": ["x1"]}, "every model item ordered"),
     ({"ordered": False}, "ordered=False"),
 ])

@@ -185,3 +185,64 @@ def test_missing_code_meanings_survive_json():
     with pytest.raises(InputError, match="must be a number"):
         key_from_dict({"response_scale": {"min": 1, "max": 5},
                        "missing_codes": {"eight": "dont_know"}, "scales": {"S": ["a"]}})
+def test_title_authors_labels_and_directions_round_trip(tmp_path):
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "instrument: TCQ-15\n"
+        "title: Teamwork Climate Questionnaire\n"
+        "authors: [A. Author, B. Author]\n"
+        "description: Three scales of team climate.\n"
+        "response_scale: {min: 1, max: 5}\n"
+        "scales:\n"
+        "  COM: [COM1, -COM2]\n"
+        "  WLD:\n"
+        "    items: [WLD1, WLD2]\n"
+        "    label: Workload\n"
+        "    direction: lower_is_better\n"
+        "  CRD: {items: [CRD1, CRD2], direction: higher_is_better}\n",
+        encoding="utf-8",
+    )
+    key = load_key(path)
+    assert key.title == "Teamwork Climate Questionnaire"
+    assert key.authors == ("A. Author", "B. Author")
+    assert key.description == "Three scales of team climate."
+    assert key.scale_label("WLD") == "Workload"
+    assert key.scale_label("COM") == "COM"  # no label: the name
+    assert key.direction("WLD") == "lower_is_better"
+    assert key.direction("CRD") == "higher_is_better"
+    assert key.direction("COM") is None
+    assert key.scale_labels == {"COM": "COM", "WLD": "Workload", "CRD": "CRD"}
+    assert key.items == ("COM1", "COM2", "WLD1", "WLD2", "CRD1", "CRD2")
+    assert key.reverse_items == ("COM2",)
+    # the file format: a plain list stays a list, the long form a mapping
+    d = key.to_dict()
+    assert d["scales"]["COM"] == ["COM1", "-COM2"]
+    assert d["scales"]["WLD"] == {"items": ["WLD1", "WLD2"], "label": "Workload",
+                                  "direction": "lower_is_better"}
+    again = load_key(key.save(tmp_path / "again.yaml"))
+    assert again == key and again.sha256() == key.sha256()
+    summary = key.summary()
+    assert summary["title"] == key.title and summary["authors"] == list(key.authors)
+    assert summary["scales"]["WLD"]["direction"] == "lower_is_better"
+
+
+def test_one_author_as_text_and_old_keys_keep_their_hash(bfi_key_path):
+    key = key_from_dict({"authors": "A. Author", "response_scale": {"min": 1, "max": 5},
+                         "scales": {"S": ["a"]}})
+    assert key.authors == ("A. Author",) and key.title is None
+    assert key.direction("S") is None and key.scale_label("S") == "S"
+    # a key without the new fields writes exactly the fields it had
+    bfi = load_key(bfi_key_path)
+    assert "title" not in bfi.to_dict() and "authors" not in bfi.to_dict()
+    assert all(isinstance(v, list) for v in bfi.to_dict()["scales"].values())
+
+
+@pytest.mark.parametrize("field,value,fragment", [
+    ("title", "", "title: is empty"),
+    ("title", ["a"], "title: must be text"),
+    ("authors", [""], "authors[0]: is empty"),
+])
+def test_bad_title_or_authors(field, value, fragment):
+    data = {"response_scale": {"min": 1, "max": 5}, "scales": {"S": ["a"]}, field: value}
+    with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+        key_from_dict(data)

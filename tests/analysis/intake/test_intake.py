@@ -194,7 +194,9 @@ def test_sav_user_missing_and_labels(tmp_path):
                          variable_value_labels={"b": {7: "Weet niet"}})
     res = read_responses(p, KEY, missing_values=["weet niet"])
     assert res.items.isna().sum().to_dict() == {"a": 1, "b": 1, "c": 0}
-    assert len(res.cell_log) == 0
+    # every cell a missing code turned into missing is listed (issue 20)
+    assert res.cell_log[["row", "column", "problem"]].values.tolist() == [
+        [2, "a", "missing_code"], [3, "b", "missing_code"]]
     assert any("SPSS user-missing" in n and "label 'Weet niet'" in n for n in res.notes)
 
 

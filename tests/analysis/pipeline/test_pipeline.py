@@ -36,8 +36,10 @@ def status(folder: Path) -> dict[str, tuple[str, str | None]]:
 @pytest.fixture
 def hs_run(tmp_path, hs_path, hs_key_path):
     out = tmp_path / "hs"
+    # the lavaan tutorial's numbers: ML on complete cases, set explicitly (issue 20 made
+    # every-answer estimation the default)
     summary = run_analysis(AnalysisOptions(str(hs_path), str(hs_key_path), group="school",
-                                           estimator="ML"), out)
+                                           estimator="ML", missing="listwise"), out)
     return out, summary
 
 
@@ -52,7 +54,7 @@ def test_manifest_lists_every_file_with_its_hash(hs_run):
         assert not Path(a["path"]).is_absolute()
     names = [s["name"] for s in m["stages"]]
     assert names == ["intake", "screening", "items", "reliability", "dimensionality", "cfa",
-                     "invariance", "validity", "reduction", "scoring", "aggregation",
+                     "dynamic", "invariance", "validity", "reduction", "scoring", "aggregation",
                      "verdict"]
     assert all(s["status"] in STATUSES for s in m["stages"])
     by = {a["path"]: a for a in m["artifacts"]}
@@ -301,7 +303,7 @@ def test_screen_exclude_moves_rows(tmp_path, bfi_path, bfi_key_path):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"estimator": "GLS"}, "'estimator' option must be one of 'ML', 'MLR', 'WLSMV'"),
-    ({"missing": "pairwise"}, "'missing' option must be one of 'listwise', 'fiml'"),
+    ({"missing": "pairwise"}, "'missing' option must be one of 'available', 'listwise', 'fiml'"),
     ({"screen": "drop"}, "'screen' option must be one of"),
     ({"estimator": "WLSMV", "missing": "fiml"}, "'fiml' needs the ML or MLR estimator"),
     ({"seed": -1}, "'seed' option must be a whole number of at least 0"),

@@ -32,7 +32,7 @@ def test_matched_respondents_get_rci_and_paired_group_change():
     r = res.respondents.set_index("id")
     assert list(r.index) == ["a", "b", "c"]
     assert r.loc["a", "rci"] == pytest.approx(1 / (np.sqrt(2) * 0.3))
-    assert r.loc["a", "reliable"] == "improved" and r.loc["b", "reliable"] == "no"
+    assert r.loc["a", "reliable"] == "increased" and r.loc["b", "reliable"] == "no"
     g = res.groups.set_index("group")
     d = np.array([1.0, 0.5, 0.0])
     half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)

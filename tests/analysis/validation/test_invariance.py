@@ -295,7 +295,7 @@ def test_ordinal_empty_category_is_not_estimable(bfi_path, bfi_key_path):
 
 def test_wlsmv_refuses_fiml(hs):
     items, school, key = hs
-    with pytest.raises(InputError, match="must be 'listwise' with estimator 'WLSMV'"):
+    with pytest.raises(InputError, match="must be 'pairwise' or 'listwise' with estimator 'WLSMV'"):
         I.measurement_invariance(items, school, key, estimator="WLSMV", missing="fiml")
 
 

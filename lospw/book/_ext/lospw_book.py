@@ -10,6 +10,12 @@ before it goes into Markdown. As a second line of defence every page's doctree i
 before it is written: raw HTML (which MyST passes through from Markdown) becomes text, and a
 link whose scheme is not http, https or mailto (``javascript:``, ``data:``, ...) loses its
 target. The chapters themselves use neither.
+
+The report's title and authors (``lospw report --title/--author`` or the key's) reach the
+page templates as ``docstitle``, ``root_title`` and ``pagetitle`` (page titles) and ``author``,
+which the themes insert without escaping (navbar, sidebar home link, footer); they are
+HTML-escaped here (as :class:`markupsafe.Markup`, so a template's own ``|e`` does not
+escape them twice).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 from typing import Any
 
 from docutils import nodes
+from markupsafe import Markup, escape
 
 # A hard line break (MyST writes it as raw HTML) is the one raw HTML kept.
 _KEPT_RAW = frozenset({"<br />\n"})
@@ -25,6 +32,8 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
 _IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+# Context values the themes print unescaped (see the module doc).
+_PLAIN_TEXT = ("docstitle", "root_title", "pagetitle", "author", "project")
 
 
 def _is_thebe(asset: Any) -> bool:
@@ -39,6 +48,10 @@ def _key(asset: Any) -> tuple[str, str]:
 
 
 def _clean(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    for name in _PLAIN_TEXT:
+        value = context.get(name)
+        if isinstance(value, str) and not isinstance(value, Markup):
+            context[name] = escape(value)
     for name in ("script_files", "css_files"):
         if name not in context:
             continue

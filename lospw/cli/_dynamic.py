@@ -1,0 +1,103 @@
+"""``lospw cfa --dynamic``: McNeish & Wolf's dynamic fit cutoffs of the fitted model, with a
+progress bar on stderr, Ctrl-C handling as ``lospw plan``, and the printed table."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.planning.dynamic import DYNAMIC_INDICES, DynamicFitResult, dynamic_cutoffs
+from lospw.cli._common import console, err_console
+
+__all__ = ["dynamic_options", "print_dynamic", "run_dynamic"]
+
+
+def dynamic_options(func: Any) -> Any:
+    """The options of the dynamic cutoffs (``--dynamic --reps --seed --jobs --scheduler``)."""
+    options = [
+        click.option("--dynamic", is_flag=True,
+                     help="Dynamic fit cutoffs (McNeish & Wolf, 2023): simulate the fitted "
+                          "model and its misspecified versions at the observed N."),
+        click.option("--reps", type=click.IntRange(min=10), default=500, show_default=True,
+                     help="With --dynamic: replications per population."),
+        click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="With --dynamic: root seed of the replications."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="With --dynamic: local worker processes [default: 1]."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="With --dynamic: a Dask scheduler's address (tcp://host:8786)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_dynamic(result: Any, data: Any, *, reps: int, seed: int, jobs: int | None,
+                scheduler: str | None, quiet: bool = False) -> DynamicFitResult:
+    """Compute the cutoffs with a progress bar; Ctrl-C stops the workers and exits 130."""
+    if jobs is not None and scheduler is not None:
+        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
+                         "cluster), not both.")
+    progress = Progress(TextColumn("dynamic cutoffs"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("fits"), TimeElapsedColumn(), TextColumn("ETA"),
+                        TimeRemainingColumn(), console=err_console, transient=True,
+                        disable=quiet)
+    task = progress.add_task("dynamic", total=None)
+    state = {"done": 0}
+
+    def tick(done: int, total: int) -> None:
+        state["done"] = done
+        progress.update(task, completed=done, total=total)
+
+    try:
+        with progress:
+            return dynamic_cutoffs(result, data, reps=reps, seed=seed, jobs=jobs or 1,
+                                   scheduler=scheduler, progress=tick)
+    except KeyboardInterrupt:
+        err_console.print(f"lospw cfa: dynamic cutoffs interrupted after {state['done']} "
+                          "fits; the workers were stopped.", markup=False)
+        sys.exit(130)
+
+
+def _f(x: float | None) -> str:
+    return "none" if x is None else f"{x:.3f}"
+
+
+def print_dynamic(res: DynamicFitResult) -> None:
+    """The cutoffs per level beside the observed values."""
+    names = res.indices
+    table = Table("level", "misspecification", *(names[i] for i in DYNAMIC_INDICES),
+                  title=f"Dynamic fit cutoffs ({res.estimator}, N = {res.n}, {res.reps} "
+                        f"replications per population, seed {res.seed})")
+    table.add_row("observed", "the fitted model", *(_f(res.observed[i]) for i in DYNAMIC_INDICES))
+    for lv in res.levels:
+        cells = [f"{_f(lv.cutoffs[i])}" + (f" ({lv.rules[i]})" if lv.cutoffs[i] is not None
+                                           else "") for i in DYNAMIC_INDICES]
+        table.add_row(str(lv.level), escape(lv.misspecification), *cells)
+    console.print(table)
+    meets = res.meets(1) if res.levels else {}
+    verdicts = [f"{names[i]} {'better' if ok else 'not better'} than the level-1 cutoff"
+                for i, ok in meets.items() if ok is not None]
+    if verdicts:
+        console.print("Observed fit: " + "; ".join(verdicts) + ". (A cutoff separates the "
+                      "correct model's fit from a model missing the level's parameters: "
+                      "95/5 = 95% of each on its side, 90/10 likewise; none = they overlap.)")
+    failed = sum(lv.failed for lv in res.levels) + res.correct["failed"]
+    not_conv = (res.reps * (len(res.levels) + 1) - sum(lv.converged for lv in res.levels)
+                - res.correct["converged"])
+    if not_conv:
+        console.print(f"[yellow]warning[/yellow]: {not_conv} replication(s) did not converge "
+                      f"({failed} raised an error); they are left out of the distributions.")
