@@ -124,6 +124,9 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
     WarningCode("items_not_asked_in_group", "Some items were not asked of every compared "
                 "group (the key's design).", ("invariance",), "warning",
                 "invariance is tested on the items every compared group was asked."),
+    WarningCode("htmt_pairwise", "HTMT from pairwise-complete correlations: the key's design "
+                "leaves complete rows only in the groups asked every item.", ("validity",),
+                "warning", "HTMT uses every answer given (semTools htmt, missing = 'pairwise')."),
     WarningCode("bifactor_failed", "The bifactor model of the key's items did not converge.",
                 ("reliability",), "warning", "the bifactor indices are null."),
     WarningCode("dynamic_not_converged",

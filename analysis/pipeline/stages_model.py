@@ -370,6 +370,12 @@ def write_invariance(res: InvarianceStageResult, ctx: Context, folder: Path) -> 
 def run_validity(ctx: Context) -> Any:
 
     items = analysed(ctx).items
+    # planned missingness: complete rows would be only the groups asked every item
+    h_missing = ("pairwise" if analysed(ctx).asked is not None
+                 and ctx.options.missing != "listwise" else "listwise")
+    if h_missing == "pairwise":
+        warn("htmt_pairwise", "HTMT from pairwise-complete correlations: with the key's "
+             "design, complete rows are only the groups asked every item")
     est = ctx.options.estimator if ctx.options.estimator in ("ML", "MLR") else "ML"
     if est != ctx.options.estimator:
         warn("estimator_substituted", "CR and AVE use ML point estimates (validity supports "
@@ -378,10 +384,11 @@ def run_validity(ctx: Context) -> Any:
     fit = cfa.fits.get("correlated") if cfa is not None else None
     if fit is None or est != ctx.options.estimator:
         return validity(items, ctx.key, estimator=est,
-                        missing=treatment(ctx.options.missing, "cfa", est))
+                        missing=treatment(ctx.options.missing, "cfa", est),
+                        htmt_missing=h_missing)
     # the same model, data and options as validity() fits: reuse the CFA stage's fit
 
-    table, n_htmt = htmt(items, ctx.key)
+    table, n_htmt = htmt(items, ctx.key, missing=h_missing)
     factors, n_obs, notes = estimates_from_result(fit, ctx.key)
     return validity_from_estimates(factors, table, n_obs=n_obs, n_htmt=n_htmt,
                                    missing=missing_for(ctx, "cfa"),

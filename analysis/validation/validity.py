@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lospw.analysis.cfa import CFAResult, fit_cfa
+from lospw.analysis.classical.reliability import pairwise_cov
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
@@ -297,16 +298,25 @@ def _matrix_dict(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 # -- adapters ------------------------------------------------------------------------------
 def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool = True,
-         reverse: bool = True) -> tuple[pd.DataFrame, int]:
+         reverse: bool = True, missing: str = "listwise") -> tuple[pd.DataFrame, int]:
     """HTMT of the key's scales from item responses, listwise (as ``semTools::htmt``).
 
-    Returns the scales x scales HTMT table and the number of complete rows used.
+    With ``missing="pairwise"`` each correlation uses the rows answering both items (as
+    ``semTools::htmt(..., missing = "pairwise")`` through ``lavCor``): for planned
+    missingness, where the complete rows are only the groups asked every item.
+
+    Returns the scales x scales HTMT table and the number of rows used (pairwise: the
+    smallest number of rows behind a correlation).
 
     Raises
     ------
     InputError
-        Unknown method, missing item columns, fewer than 3 complete rows.
+        Unknown method or missing policy, missing item columns, fewer than 3 complete rows
+        (pairwise: a pair of items answered together by fewer than 3 rows).
     """
+    if missing not in ("listwise", "pairwise"):
+        raise InputError(f"The HTMT 'missing' option must be 'listwise' or 'pairwise'; got "
+                         f"{missing!r}.")
     missing_cols = [i for i in key.items if i not in items.columns]
     if missing_cols:
         raise InputError(
@@ -316,18 +326,34 @@ def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool
     data = items[list(key.items)].astype(float)
     if reverse:
         data = key.reverse_score(data)
-    data = data.dropna()
-    if len(data) < 3:
-        raise InputError(
-            f"HTMT needs at least 3 complete rows (listwise); the data have {len(data)}. "
-            "Check the missing values."
-        )
-    corr = np.corrcoef(data.to_numpy(), rowvar=False)
+    if missing == "pairwise":
+        ok = data.notna().to_numpy(dtype=float)
+        pairs = ok.T @ ok
+        if pairs.min() < 3:
+            a, b = np.unravel_index(int(np.argmin(pairs)), pairs.shape)
+            raise InputError(
+                f"HTMT (pairwise) needs every pair of items answered together by at least 3 "
+                f"rows; {key.items[a]} and {key.items[b]} have {int(pairs[a, b])}.")
+        # lavCor(missing = "pairwise"): R's cov(use = "pairwise"), then cov2cor (each
+        # covariance over the pair's rows, divided by the SDs of all of each item's rows)
+        cov, _ = pairwise_cov(data.to_numpy())
+        sd = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sd, sd)
+        n_used = int(pairs.min())
+    else:
+        data = data.dropna()
+        if len(data) < 3:
+            raise InputError(
+                f"HTMT needs at least 3 complete rows (listwise); the data have {len(data)}. "
+                "Check the missing values."
+            )
+        corr = np.corrcoef(data.to_numpy(), rowvar=False)
+        n_used = len(data)
     pos = {item: k for k, item in enumerate(key.items)}
     blocks = [[pos[i] for i in s.items] for s in key.scales]
     mat = htmt_matrix(corr, blocks, method=method, absolute=absolute)
     names = list(key.scale_names)
-    return pd.DataFrame(mat, index=names, columns=names), len(data)
+    return pd.DataFrame(mat, index=names, columns=names), n_used
 
 
 def validity_from_estimates(est: FactorEstimates, htmt_table: pd.DataFrame, *,
@@ -387,7 +413,7 @@ def validity_from_estimates(est: FactorEstimates, htmt_table: pd.DataFrame, *,
 
 def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
              missing: str = "listwise", htmt_method: str = "htmt2",
-             absolute: bool = True) -> ValidityResult:
+             absolute: bool = True, htmt_missing: str = "listwise") -> ValidityResult:
     """CR, AVE, Fornell–Larcker and HTMT of the key's scales (see the module docstring).
 
     Parameters
@@ -402,13 +428,16 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     htmt_method : {"htmt2", "htmt"}
     absolute : bool
         Absolute correlations in HTMT (semTools' default).
+    htmt_missing : {"listwise", "pairwise"}
+        Rows behind the HTMT correlations (:func:`htmt`).
     """
     if missing not in ("listwise", "fiml"):
         raise InputError(
             f"The 'missing' option must be one of 'listwise', 'fiml'; got {missing!r}."
         )
     check_item_variance(items, key.items, stage="validity")
-    table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute)
+    table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute,
+                         missing=htmt_missing)
     est, n_obs, notes = factor_estimates(items, key, estimator=estimator, missing=missing)
     return validity_from_estimates(est, table, n_obs=n_obs, n_htmt=n_htmt,
                                    missing=missing, htmt_method=htmt_method,

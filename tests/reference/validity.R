@@ -59,6 +59,7 @@ out <- list(
     note = "bfi with the key's reverse-keyed items reversed (7 - x); missing = listwise in htmt",
     htmt = htmt_all(bfi_model, bfi_rev),
     htmt_raw_abs = mat(htmt(bfi_model, bfi)),   # absolute=TRUE: reversing does not matter
+    htmt_pairwise = mat(htmt(bfi_model, bfi_rev, missing = "pairwise")),  # lavCor pairwise
     listwise = fit_part(bfi_model, bfi_rev, "listwise"),
     fiml = fit_part(bfi_model, bfi_rev, "ml")
   ),

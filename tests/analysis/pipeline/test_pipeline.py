@@ -391,8 +391,9 @@ def test_planned_missingness_by_design(tmp_path, hs_path):
     x9 = items[items["item"] == "x9"].iloc[0]
     assert (x9["n_missing"], x9["n_not_asked"]) == (0, int(grant.sum()))
     intake = json.loads((out / "intake" / "intake.json").read_text())
-    assert intake["missing_answers"]["design"]["n_cells_planned_missing"] == (
-        int(grant.sum()) + len(df))  # x9 for Grant-White, x10 for everyone
+    # x9 for Grant-White (x10, asked of nobody here, is out of the key analysed)
+    assert intake["missing_answers"]["design"]["n_cells_planned_missing"] == int(grant.sum())
     scr = pd.read_csv(out / "screening" / "screening.csv")
     assert (scr["prop_missing"] == 0).all() and not scr["flag_missing"].any()
     assert "x10" not in (out / "key.yaml").read_text().split("description")[0]
+    assert any(w["code"] == "htmt_pairwise" for w in st["validity"]["warnings"])

@@ -41,6 +41,18 @@ def test_htmt_bfi_matches_semtools(bfi, name, method, absolute):
     assert np.max(np.abs(table.to_numpy() - ref.to_numpy())) < 1e-10
 
 
+def test_htmt_pairwise_matches_semtools(bfi):
+    """Issue 24: HTMT from pairwise-complete correlations (semTools::htmt(missing =
+    "pairwise"), tests/reference/validity.R), for planned missingness."""
+    items, key = bfi
+    table, n = V.htmt(items, key, missing="pairwise")
+    ref = _frame(REF["bfi"]["htmt_pairwise"])
+    assert np.max(np.abs(table.to_numpy() - ref.to_numpy())) < 1e-10
+    assert 2436 < n < len(items)
+    with pytest.raises(InputError, match="'listwise' or 'pairwise'"):
+        V.htmt(items, key, missing="fiml")
+
+
 def test_htmt_absolute_does_not_depend_on_reversing(bfi):
     items, key = bfi
     table, _ = V.htmt(items, key, reverse=False)
