@@ -80,7 +80,7 @@ def test_formulas_neutralised_in_intake_and_scores(tmp_path):
     data.write_text("id,opmerking,a,b,c\n=cmd|' /C calc'!A0,=HYPERLINK(\"x\"),1,2,3\n"
                     "@SUM(1),+31 6,4,5,1\n-2,-A1,1,1,1\n", encoding="utf-8")
     code, _, err = run_cli("intake", data, "--key", RESP_KEY, "--id", "id",
-                           "-o", tmp_path / "intake")
+                           "--keep", "opmerking", "-o", tmp_path / "intake")
     assert code == 0, err
     code, _, err = run_cli("score", data, "--key", RESP_KEY, "--id", "id",
                            "-o", tmp_path / "scores" / "s.csv")
