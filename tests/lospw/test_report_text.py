@@ -136,7 +136,7 @@ def test_matplotlib_labels_are_drawn_as_typed():
 
 def _extension():
     spec = importlib.util.spec_from_file_location("lospw_book",
-                                                  ROOT / "book" / "_ext" / "lospw_book.py")
+                                                  ROOT / "lospw" / "book" / "_ext" / "lospw_book.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
