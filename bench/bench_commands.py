@@ -17,7 +17,9 @@ is ``bench/r/cfa_command.R`` (lavaan: ``cfa()`` + ``fitMeasures()`` +
 and residual correlations) and ``bench/r/alpha_command.R`` (``psych::alpha`` per scale).
 
 The start-up row: ``python -X importtime -c "import lospw.cli, lospw.cli.<command>"`` for the
-heaviest single-stage command module, the total import time (median of ``REPEATS``).
+heaviest single-stage command module: the total import time (wall, median of ``REPEATS``)
+and the CPU seconds of that interpreter (the goal is checked on the CPU seconds, which other
+work on the machine hardly changes).
 """
 
 from __future__ import annotations
@@ -86,28 +88,33 @@ def _case(name: str, mine: list[str], theirs: list[str], goal: float) -> dict:
                     f"{cpu_a:.2f} vs {cpu_b:.2f}; load {os.getloadavg()[0]:.1f}"}
 
 
-def _import_seconds(module: str) -> float:
+def _import_seconds(module: str) -> tuple[float, float]:
+    """Wall seconds of the import (``-X importtime``: the sum of the top-level entries) and
+    the CPU seconds of the whole interpreter up to the end of the import (the load-free
+    figure on a busy machine)."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                           f"import lospw.cli, {module}"], capture_output=True, text=True,
-                          check=True)
+                           f"import time, lospw.cli, {module}; print(time.process_time())"],
+                          capture_output=True, text=True, check=True)
     total = 0
     for line in proc.stderr.splitlines():  # top-level entries (no indentation) add up
         m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
         if m:
             total += int(m.group(1))
-    return total / 1e6
+    return total / 1e6, float(proc.stdout.split()[-1])
 
 
 def _import_row() -> dict:
-    times = {m: statistics.median(_import_seconds(f"lospw.cli.{m}") for _ in range(REPEATS))
-             for m in IMPORTED}
-    worst = max(times, key=times.__getitem__)
-    met = "met" if times[worst] <= IMPORT_GOAL_S else "NOT met"
-    return {"name": f"start-up: import of the {worst} command", "lospw_s": times[worst],
+    runs = {m: [_import_seconds(f"lospw.cli.{m}") for _ in range(REPEATS)] for m in IMPORTED}
+    wall = {m: statistics.median(r[0] for r in rs) for m, rs in runs.items()}
+    cpu = {m: statistics.median(r[1] for r in rs) for m, rs in runs.items()}
+    worst = max(cpu, key=cpu.__getitem__)
+    met = "met" if cpu[worst] <= IMPORT_GOAL_S else "NOT met"
+    return {"name": f"start-up: import of the {worst} command", "lospw_s": wall[worst],
             "r_s": None, "ratio": None,
-            "note": f"python -X importtime, lospw.cli + lospw.cli.{worst} (goal <= "
-                    f"{IMPORT_GOAL_S} s: {met}); others: "
-                    + ", ".join(f"{m} {t:.2f}" for m, t in times.items() if m != worst)}
+            "note": f"python -X importtime, lospw.cli + lospw.cli.{worst}; CPU s "
+                    f"{cpu[worst]:.2f} (goal <= {IMPORT_GOAL_S} s: {met}); "
+                    f"load {os.getloadavg()[0]:.1f}; others (CPU s): "
+                    + ", ".join(f"{m} {t:.2f}" for m, t in cpu.items() if m != worst)}
 
 
 def run() -> list[dict]:
