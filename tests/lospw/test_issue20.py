@@ -66,7 +66,8 @@ def test_every_default_keeps_every_row(capsys):
 
 def test_analyze_exit_3_when_a_stage_fails_and_own_intake_output(capsys, tmp_path):
     code, out, err = call(capsys, "intake", EX / "limesurvey.csv", "--key", EX / "key.yaml",
-                          "--map", EX / "map_limesurvey.yaml", "-o", tmp_path / "in")
+                          "--map", EX / "map_limesurvey.yaml", "-o", tmp_path / "in",
+                          "--keep", "role")
     assert code == 0, err
     code, out, err = call(capsys, "analyze", tmp_path / "in" / "responses.csv", "--key",
                           EX / "key.yaml", "-o", tmp_path / "an", "--group", "role",
