@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 
-import pytest
+# The command line runs BLAS on one thread (lospw.cli._one_blas_thread), also in the
+# subprocesses tests start; commands run in this process must too, or the last bits of sums
+# differ between a command run here and the same command run as a subprocess. Set before
+# numpy loads (BLAS reads it then); threadpoolctl covers a BLAS loaded earlier.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy  # noqa: E402
+import pytest  # noqa: E402
+import scipy.linalg  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+_ONE_BLAS_THREAD = threadpool_limits(limits=1, user_api="blas")
+del numpy, scipy
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
