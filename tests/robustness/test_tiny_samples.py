@@ -62,7 +62,7 @@ def test_wlsmv_with_five_rows(tmp_path):
     data = tmp_path / "d.csv"
     data.write_text(WLSMV_N5, encoding="utf-8")
     key = _key(tmp_path, WLSMV_N5.splitlines()[0].split(","), 3)
-    result = _check(*run_cli("cfa", data, "--key", key, "--json"))  # default: WLSMV
+    result = _check(*run_cli("cfa", data, "--key", key, "--estimator", "WLSMV", "--json"))
     assert result is not None and result["estimator"] == "WLSMV"
     assert not result["converged"] and result["fit"]["mfi"] is None
     assert "not_converged" in {w["code"] for w in result["warnings"]}

@@ -49,4 +49,4 @@ def test_fiml_rows_all_missing_are_listed(hs):
 
 def test_bad_missing_option(hs):
     with pytest.raises(InputError, match="'missing' option must be one of"):
-        fit_cfa(hs, HS_MODEL, estimator="ML", missing="pairwise")
+        fit_cfa(hs, HS_MODEL, estimator="ML", missing="everything")

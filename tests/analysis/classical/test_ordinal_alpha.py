@@ -97,7 +97,8 @@ def test_cli_polychoric_option(raw, tmp_path, capsys):
     key = tmp_path / "a.yaml"
     key.write_text("response_scale: {min: 1, max: 6}\nscales:\n  A: [-A1, A2, A3, A4, A5]\n")
     with pytest.raises(SystemExit) as exc:
-        main(["reliability", str(data), "--key", str(key), "--polychoric", "psych", "--json"])
+        main(["reliability", str(data), "--key", str(key), "--polychoric", "psych",
+              "--missing-data", "listwise", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert exc.value.code == 0 and out["polychoric"] == "psych"
     assert out["scales"]["A"]["alpha_ordinal"] == pytest.approx(

@@ -171,7 +171,7 @@ def test_small_n_warns_about_chen_conditions(hs):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"estimator": "WLS"}, "The 'estimator' option must be one of"),
-    ({"missing": "pairwise"}, "The 'missing' option must be one of"),
+    ({"missing": "everything"}, "The 'missing' option must be one of"),
     ({"criterion": "cfi"}, "The 'criterion' option must be one of"),
     ({"max_free": -1}, "The 'max_free' option must be 0 or more"),
 ])
