@@ -282,6 +282,9 @@ def _checked(data: pd.DataFrame | None, model: Any, *, estimator: str | None, mi
         raise InputError("group_equal / group_partial need a 'group' column.")
     statements = parse_model(model)
     ov, _ = indicators_and_factors(statements)
+    if not ov:
+        raise InputError("The model defines no latent variable. Write at least one "
+                         "'factor =~ item1 + item2 + ...' line.")
     if data is None:
         if sample_cov is None:
             raise InputError("Give the data, or sample_cov with sample_nobs.")
