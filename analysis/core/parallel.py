@@ -200,6 +200,18 @@ def _start_workers(jobs: int) -> None:
         fut.result()
 
 
+def _quiet_loky_threads(args: threading.ExceptHookArgs) -> None:
+    """After an interrupt the executor's manager thread sees its workers die and raises;
+    that is the stop we asked for, so it is logged, not printed as a traceback."""
+    if args.thread is not None and "ManagerThread" in args.thread.name:
+        log.debug("loky %s stopped: %s", args.thread.name, args.exc_type.__name__)
+        return
+    _DEFAULT_EXCEPTHOOK(args)
+
+
+_DEFAULT_EXCEPTHOOK = threading.excepthook
+
+
 def _stop_loky() -> None:
     """Kill the reusable loky executor's worker processes (after an interrupt or error)."""
     try:
@@ -209,6 +221,7 @@ def _stop_loky() -> None:
     executor = getattr(reusable_executor, "_executor", None)
     if executor is not None:
         log.info("stopping the local worker processes")
+        threading.excepthook = _quiet_loky_threads
         executor.shutdown(wait=True, kill_workers=True)
 
 
