@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lospw.analysis.core.distributions import f_sf, t_ppf
+from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 
 __all__ = [
@@ -265,6 +266,9 @@ def aggregate(scores: pd.DataFrame, items: pd.DataFrame, groups: pd.Series, key:
         notes.append(f"{int(g.isna().sum())} row(s) without a {by} were left out of the "
                      "aggregation.")
     keep = g.notna().to_numpy()
+    if not keep.any():
+        raise InputError(f"No scored row has a value in the column {by!r}: there is nothing "
+                         f"to aggregate. Fill in {by!r}, or leave out the grouping (--by).")
     labels = g[keep].astype(str).to_numpy()
     rs = key.response_scale
     if rs.continuous:

@@ -141,6 +141,10 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
             f"{key.instrument}{version}, {key.n_items} items): {text}"
         ) from None
     idc = intake.id_column
+    if by is not None and by == idc:
+        raise InputError(f"--by {by!r} is the respondent id column: every respondent would be "
+                         "a group of one. Aggregate by another column (e.g. the team or "
+                         "workplace).")
     for col in (by,):
         if col is not None and col not in intake.meta.columns:
             raise InputError(f"No column {col!r} in {data} to group by; the other columns are "

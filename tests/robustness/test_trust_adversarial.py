@@ -261,3 +261,30 @@ def test_delphi_comment_over_two_lines_is_still_read(tmp_path):
                            "-o", tmp_path / "o")
     assert code == 0, err
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["ratings"]["n_rows"] == 6
+
+
+# -- score --by: no exit-1 crash when the grouping column is empty or is the id -----------------
+def _score_by_data(tmp_path, team_values):
+    data = tmp_path / "d.csv"
+    rows = ["id,team,a,b,c"] + [f"r{i},{team_values[i]},{1 + i % 5},{1 + (i + 1) % 5},"
+                                f"{1 + (i + 2) % 5}" for i in range(len(team_values))]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    key = tmp_path / "k.yaml"
+    key.write_text("response_scale: {min: 1, max: 5}\nscales: {S: [a, b, c]}\n",
+                   encoding="utf-8")
+    return data, key
+
+
+def test_score_by_an_empty_column_is_refused_in_one_line(tmp_path):
+    data, key = _score_by_data(tmp_path, [""] * 12)
+    code, _, err = run_cli("score", data, "--key", key, "--by", "team", "-o", tmp_path / "o.csv")
+    assert code == 2 and "nothing to aggregate" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_score_by_the_id_column_is_refused_in_one_line(tmp_path):
+    data, key = _score_by_data(tmp_path, ["x", "y"] * 6)
+    code, _, err = run_cli("score", data, "--key", key, "--id", "team", "--by", "team",
+                           "-o", tmp_path / "o.csv")
+    assert code == 2 and "respondent id column" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.csv").exists()
