@@ -32,7 +32,7 @@ class _Progress:
     def __init__(self, quiet: bool, header: str = "") -> None:
         self.quiet = quiet
         self.status = None
-        # Printed with the first stage, i.e. after the inputs were checked: a bad input
+        # Printed when the first stage ends, i.e. after the inputs were checked: a bad input
         # gives one line on stderr, not a header and then the error.
         self.header = header
 
@@ -40,6 +40,10 @@ class _Progress:
         if self.quiet:
             return
         if self.header:
+            if event == "start":
+                # the first stage reads and checks the inputs: the header waits for its end,
+                # so a bad input gives one line on stderr
+                return
             err_console.print(self.header)
             self.header = ""
         if event == "start":
