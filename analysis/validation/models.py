@@ -85,7 +85,7 @@ MODEL_NAMES = ("one_factor", "grouped", "correlated", "second_order", "bifactor"
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 _ESTIMATORS = ("ML", "MLR", "WLSMV")
-_MISSING = ("listwise", "fiml")
+_MISSING = ("listwise", "fiml", "pairwise")
 
 
 @dataclass(frozen=True)

@@ -431,9 +431,10 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     htmt_missing : {"listwise", "pairwise"}
         Rows behind the HTMT correlations (:func:`htmt`).
     """
-    if missing not in ("listwise", "fiml"):
+    if missing not in ("listwise", "fiml", "pairwise"):
         raise InputError(
-            f"The 'missing' option must be one of 'listwise', 'fiml'; got {missing!r}."
+            f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; got "
+            f"{missing!r}."
         )
     check_item_variance(items, key.items, stage="validity")
     table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute,

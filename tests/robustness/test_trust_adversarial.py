@@ -288,3 +288,27 @@ def test_score_by_the_id_column_is_refused_in_one_line(tmp_path):
                            "-o", tmp_path / "o.csv")
     assert code == 2 and "respondent id column" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_analyze_wlsmv_with_missing_cells_keeps_every_stage(tmp_path):
+    """WLSMV's default treatment of missing cells is pairwise (as lavaan): the competing
+    models and validity take it instead of failing the stage."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(200, 2))
+    x = (f[:, [0, 0, 0, 1, 1, 1]] + rng.normal(size=(200, 6)) > 0).astype(float)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    data = tmp_path / "d.csv"
+    lines = ["a,b,c,d,e,g"] + [",".join("" if np.isnan(v) else str(int(v)) for v in row)
+                               for row in x]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    key = tmp_path / "k.yaml"
+    key.write_text("response_scale: {min: 0, max: 1}\nscales: {S: [a, b, c], T: [d, e, g]}\n",
+                   encoding="utf-8")
+    code, _, err = run_cli("analyze", data, "--key", key, "--estimator", "WLSMV",
+                           "-o", tmp_path / "o")
+    assert code == 0, err
+    stages = json.loads((tmp_path / "o" / "manifest.json").read_text())["stages"]
+    status = {s["name"]: s["status"] for s in stages}
+    assert status["cfa"] == "ok" and status["validity"] == "ok", status
