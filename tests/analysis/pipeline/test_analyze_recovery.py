@@ -57,7 +57,9 @@ def test_planted_flaws_are_found(tmp_path):
     run_analysis(AnalysisOptions(str(data), str(key_file), group="stakeholder", estimator="ML",
                                  cluster="workplace", reduce=True, synthetic=True), out)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert all(s["status"] == "ok" for s in manifest["stages"]), manifest["stages"]
+    # every stage runs; those that need inputs this run lacks (waves, --dynamic) say so
+    assert all(s["status"] == "ok" or (s["status"] == "skipped" and s["reason"])
+               for s in manifest["stages"]), manifest["stages"]
     prop = json.loads((out / "reduction" / "proposal.json").read_text())
     rules = {d["item"]: set(d["rules"]) for d in prop["decisions"] if d["decision"] == "drop"}
     assert set(prop["dropped"]) == {"a3", "b2", "c4"}, prop["decisions"]

@@ -115,7 +115,7 @@ def test_bfi_wlsmv_comparison_rules_on_replayed_lavaan_fits(bfi):
     # the scaled-shifted difference needs the engine's fitted models: not available here
     assert all(math.isnan(d["pvalue"]) and d["method"] == "satorra_2000"
                for d in res.differences)
-    with pytest.raises(InputError, match="must be 'listwise' with estimator 'WLSMV'"):
+    with pytest.raises(InputError, match="must be 'pairwise' or 'listwise' with estimator 'WLSMV'"):
         C.compare_models(items, key, estimator="WLSMV", missing="fiml", fitter=fitter)
 
 
@@ -144,7 +144,7 @@ def test_errors(hs):
     with pytest.raises(InputError, match="The 'estimator' option must be one of"):
         C.compare_models(items, key, estimator="GLS")
     with pytest.raises(InputError, match="The 'missing' option must be one of"):
-        C.compare_models(items, key, missing="pairwise")
+        C.compare_models(items, key, missing="everything")
     with pytest.raises(InputError, match="item column\\(s\\) of the key are missing"):
         C.compare_models(pd.DataFrame({"x1": [1.0]}), key)
 

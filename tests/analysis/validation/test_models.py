@@ -111,7 +111,7 @@ def test_lavaan_call_errors():
     with pytest.raises(InputError, match="The 'estimator' option must be one of"):
         M.lavaan_call(estimator="GLS")
     with pytest.raises(InputError, match="The 'missing' option must be one of"):
-        M.lavaan_call(missing="pairwise")
+        M.lavaan_call(missing="everything")
     call = M.lavaan_call(group="g", group_equal=("loadings",), group_partial=("f=~x2",))
     assert call.endswith('group = "g", group.equal = c("loadings"), group.partial = c("f=~x2"))')
 
