@@ -18,9 +18,12 @@ import numpy as np
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["MISSING_POLICIES", "check_missing", "harmonic_mean_count"]
+__all__ = ["MISSING_POLICIES", "MODEL_MISSING", "check_missing", "check_model_missing",
+           "harmonic_mean_count"]
 
 MISSING_POLICIES = ("listwise", "pairwise")
+#: The treatments of a factor model: FIML for ML/MLR, pairwise for WLSMV (as lavaan).
+MODEL_MISSING = ("listwise", "fiml", "pairwise")
 
 
 def check_missing(missing: object) -> str:
@@ -36,6 +39,29 @@ def check_missing(missing: object) -> str:
             f"The 'missing' option must be one of {', '.join(map(repr, MISSING_POLICIES))}; "
             f"got {missing!r}."
         )
+    return str(missing)
+
+
+def check_model_missing(estimator: str, missing: object) -> str:
+    """Return ``missing`` if it is a treatment ``estimator`` takes (lavaan's pairings:
+    ``fiml`` for ML/MLR, ``pairwise`` for WLSMV, ``listwise`` for all); else raise a
+    one-line InputError.
+
+    Examples
+    --------
+    >>> check_model_missing("WLSMV", "pairwise")
+    'pairwise'
+    """
+    if missing not in MODEL_MISSING:
+        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; "
+                         f"got {missing!r}.")
+    if estimator == "WLSMV" and missing == "fiml":
+        raise InputError("WLSMV uses pairwise or complete rows; the 'missing' option must be "
+                         "'pairwise' or 'listwise' with estimator 'WLSMV' (FIML is for ML and "
+                         "MLR).")
+    if estimator != "WLSMV" and missing == "pairwise":
+        raise InputError(f"'pairwise' is for WLSMV; with {estimator} the 'missing' option "
+                         "must be 'fiml' or 'listwise'.")
     return str(missing)
 
 

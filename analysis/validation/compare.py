@@ -41,6 +41,7 @@ import pandas as pd
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.errors import InputError, LospwError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import check_model_missing
 from lospw.analysis.validation.fitting import (
     FitOutcome,
     Fitter,
@@ -205,16 +206,7 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     if estimator not in TABLE_MEASURES:
         raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
                          f"{estimator!r}.")
-    if missing not in ("listwise", "fiml", "pairwise"):
-        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml', "
-                         f"'pairwise'; got {missing!r}.")
-    if estimator == "WLSMV" and missing == "fiml":
-        raise InputError("WLSMV uses pairwise or complete rows; the 'missing' option must be "
-                         "'pairwise' or 'listwise' with estimator 'WLSMV' (FIML is for ML and "
-                         "MLR).")
-    if estimator != "WLSMV" and missing == "pairwise":
-        raise InputError(f"'pairwise' is for WLSMV; with {estimator} the 'missing' option "
-                         "must be 'fiml' or 'listwise'.")
+    check_model_missing(estimator, missing)
     absent = [i for i in key.items if i not in items.columns]
     if absent:
         raise InputError(f"{len(absent)} item column(s) of the key are missing from the data: "

@@ -66,6 +66,7 @@ from lospw.analysis.cfa.syntax import parse_model
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import check_model_missing
 from lospw.analysis.validation.fitting import (
     FitOutcome,
     Fitter,
@@ -352,16 +353,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     if estimator not in _INDICES:
         raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
                          f"{estimator!r}.")
-    if missing not in ("listwise", "fiml", "pairwise"):
-        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; "
-                         f"got {missing!r}.")
-    if estimator == "WLSMV" and missing == "fiml":
-        raise InputError("WLSMV uses pairwise or complete rows; the 'missing' option must be "
-                         "'pairwise' or 'listwise' with estimator 'WLSMV' (FIML is for ML and "
-                         "MLR).")
-    if estimator != "WLSMV" and missing == "pairwise":
-        raise InputError(f"'pairwise' is for WLSMV; with {estimator} the 'missing' option "
-                         "must be 'fiml' or 'listwise'.")
+    check_model_missing(estimator, missing)
     if criterion not in CRITERIA:
         raise InputError(f"The 'criterion' option must be one of {', '.join(map(repr, CRITERIA))}; "
                          f"got {criterion!r}.")
