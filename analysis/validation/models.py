@@ -466,7 +466,7 @@ def lavaan_call(*, estimator: str = "ML", missing: str = "listwise",
     >>> lavaan_call(missing="drop")
     Traceback (most recent call last):
     ...
-    lospw.analysis.core.errors.InputError: The 'missing' option must be one of 'listwise', 'fiml'; got 'drop'.
+    lospw.analysis.core.errors.InputError: The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; got 'drop'.
     """
     if estimator not in _ESTIMATORS:
         raise InputError(f"The 'estimator' option must be one of {', '.join(map(repr, _ESTIMATORS))}; "

@@ -159,4 +159,6 @@ def test_htmt_errors():
 def test_validity_refuses_bad_missing(bfi):
     items, key = bfi
     with pytest.raises(InputError, match="The 'missing' option must be one of"):
+        V.validity(items, key, missing="drop")
+    with pytest.raises(InputError, match="pairwise' is for WLSMV"):
         V.validity(items, key, missing="pairwise")
