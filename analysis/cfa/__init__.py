@@ -21,23 +21,20 @@ See docs/methods/cfa.md for the estimator defaults and the departures from lavaa
 """
 
 from lospw.analysis.cfa.difftest import DiffTest, difference_test
-from lospw.analysis.cfa.engine import ESTIMATORS, MISSING, default_estimator, fit_cfa
+from lospw.analysis.cfa.engine import default_estimator, fit_cfa
 from lospw.analysis.cfa.measures import FIT_MEASURES
 from lospw.analysis.cfa.partable import GROUP_EQUAL
-from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult
 from lospw.analysis.cfa.twolevel import MIN_CLUSTERS, fit_twolevel
 from lospw.analysis.cfa.twolevel_result import TwoLevelResult
 
 __all__ = [
-    "ESTIMATORS",
     "FIT_MEASURES",
     "GROUP_EQUAL",
     "MIN_CLUSTERS",
-    "MISSING",
     "PARAMETER_COLUMNS",
     "CFAResult",
     "DiffTest",
-    "FitWarning",
     "TwoLevelResult",
     "default_estimator",
     "difference_test",

@@ -17,11 +17,12 @@ import pandas as pd
 from lospw.analysis.cfa.data import GroupData, group_from_frame
 from lospw.analysis.cfa.multistart import StartRecord
 from lospw.analysis.cfa.optimizer import OptResult
-from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult, FitWarning
+from lospw.analysis.cfa.result import PARAMETER_COLUMNS, CFAResult
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.state import FitState, GroupStates
 from lospw.analysis.core.distributions import norm_ppf, norm_sf
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note
 
 __all__ = ["Estimation", "cfa_result", "groups_from_data", "improper_solution",
            "parameter_table"]
@@ -35,7 +36,7 @@ class Estimation:
 
     state: FitState
     opt: OptResult
-    warnings: list[FitWarning]
+    warnings: list[Note]
     excluded: pd.DataFrame
     options: dict[str, Any]
     test: dict[str, float] = field(default_factory=dict)
@@ -82,35 +83,35 @@ def _min_eig(m: np.ndarray) -> float:
 
 
 def improper_solution(state: FitState, est: np.ndarray, std_all: np.ndarray,
-                      states: GroupStates) -> list[FitWarning]:
+                      states: GroupStates) -> list[Note]:
     """lavaan's ``post.check``: negative variances, standardized loadings above 1 and
     matrices that are not positive definite (latent, implied, sample)."""
-    out: list[FitWarning] = []
+    out: list[Note] = []
     t = state.pt.table
     op, lhs, rhs = t["op"].to_numpy(), t["lhs"].to_numpy(), t["rhs"].to_numpy()
     ordered = set(state.pt.ordered)
     neg = (op == "~~") & (lhs == rhs) & (est < 0) & ~np.isin(lhs, list(ordered))
     for r in np.flatnonzero(neg):
         g = t["group"].iat[r]
-        out.append(FitWarning("heywood_case", f"negative variance: {lhs[r]} ~~ {rhs[r]} = "
+        out.append(Note("heywood_case", f"negative variance: {lhs[r]} ~~ {rhs[r]} = "
                               f"{est[r]:.4g}" + (f" (group {g})" if state.pt.ngroups > 1
                                                  else "")))
     big = (op == "=~") & (np.abs(std_all) > 1)
     for r in np.flatnonzero(big):
-        out.append(FitWarning("heywood_case", f"standardized loading above 1: {lhs[r]} =~ "
+        out.append(Note("heywood_case", f"standardized loading above 1: {lhs[r]} =~ "
                               f"{rhs[r]} = {std_all[r]:.4g}"))
     for gi, (_M, imp) in enumerate(states):
         tag = f" (group {gi + 1})" if state.pt.ngroups > 1 else ""
         if _min_eig(imp.veta) < -1e-10:
-            out.append(FitWarning("nonpositive_definite",
+            out.append(Note("nonpositive_definite",
                                   "the latent covariance matrix is not positive definite" + tag))
         if _min_eig(imp.sigma) <= 0:
-            out.append(FitWarning("nonpositive_definite",
+            out.append(Note("nonpositive_definite",
                                   "the model-implied covariance matrix is not positive "
                                   "definite" + tag))
     for g in state.groups:
         if np.linalg.eigvalsh(g.cov).min() <= 1e-12 * max(1.0, np.abs(g.cov).max()):
-            out.append(FitWarning("nonpositive_definite",
+            out.append(Note("nonpositive_definite",
                                   "the sample covariance matrix is not positive definite"
                                   + (f" (group {g.label})" if g.label else "")))
     return out
@@ -144,7 +145,7 @@ def _standard_errors(state: FitState, converged: bool) -> np.ndarray:
 
 
 def parameter_table(state: FitState, states: GroupStates, opt: OptResult
-                    ) -> tuple[pd.DataFrame, list[FitWarning]]:
+                    ) -> tuple[pd.DataFrame, list[Note]]:
     """lavaan's ``parameterEstimates(standardized = TRUE)`` (columns
     :data:`~lospw.analysis.cfa.result.PARAMETER_COLUMNS`) and the improper-solution
     warnings."""
@@ -184,7 +185,7 @@ def _moments(state: FitState, states: GroupStates
 
 
 def cfa_result(state: FitState, states: GroupStates, opt: OptResult, params: pd.DataFrame,
-               fit: dict[str, float], warnings: list[FitWarning], excluded: pd.DataFrame,
+               fit: dict[str, float], warnings: list[Note], excluded: pd.DataFrame,
                model_text: str, options: dict[str, Any]) -> CFAResult:
     """The frozen result: fit measures that mean nothing (no convergence, a negative
     chi-square) are NaN, and rows not analysed are announced."""
@@ -192,14 +193,14 @@ def cfa_result(state: FitState, states: GroupStates, opt: OptResult, params: pd.
     if opt.converged and not chisq >= -1e-6 * max(1.0, state.ntotal):
         # a negative or missing chi-square from a converged fit: sample statistics too
         # degenerate for the model (e.g. N = 5); its fit measures would be meaningless
-        warnings.append(FitWarning("numerical_problem", f"the chi-square statistic is "
+        warnings.append(Note("numerical_problem", f"the chi-square statistic is "
                                    f"{chisq:.4g} with N = {int(state.ntotal)}: the sample "
                                    "statistics cannot support this model; no fit measures"))
     if not opt.converged or any(w.code == "numerical_problem" for w in warnings):
         fit = {k: (v if k in ("npar", "df", "ntotal", "baseline_df") else math.nan)
                for k, v in fit.items()}
     if len(excluded):
-        warnings.insert(0, FitWarning("rows_dropped", f"{len(excluded)} row(s) not analysed "
+        warnings.insert(0, Note("rows_dropped", f"{len(excluded)} row(s) not analysed "
                                       "(see 'excluded')"))
     implied, sample = _moments(state, states)
     return CFAResult(model=model_text, estimator=state.estimator,

@@ -37,7 +37,7 @@ from lospw.analysis.cfa.multistart import (
 from lospw.analysis.cfa.multistart import random_starts as random_starts_
 from lospw.analysis.cfa.optimizer import OptResult
 from lospw.analysis.cfa.partable import GROUP_EQUAL, ParTable, build_partable
-from lospw.analysis.cfa.result import CFAResult, FitWarning
+from lospw.analysis.cfa.result import CFAResult
 from lospw.analysis.cfa.robust import mlr_corrections
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.state import FitState
@@ -52,13 +52,14 @@ from lospw.analysis.cfa.twolevel import fit_cfa_two_level
 from lospw.analysis.cfa.wlsmv import estimate_wlsmv
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.missing import MODEL_MISSING
+from lospw.analysis.core.options import ESTIMATORS
+from lospw.analysis.core.warnings import Note
 
-__all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
+__all__ = ["default_estimator", "fit_cfa"]
 
 log = logging.getLogger(__name__)
 
-ESTIMATORS = ("ML", "MLR", "WLSMV")
-MISSING = ("listwise", "fiml", "pairwise")
 #: items with at most this many categories are treated as ordinal by default
 MAX_ORDINAL_CATEGORIES = 7
 
@@ -237,7 +238,7 @@ def fit_cfa(data: pd.DataFrame | None, model: str, *, estimator: str | None = No
     """
     if cluster is not None or (isinstance(model, str) and split_levels(model) is not None):
         return fit_cfa_two_level(data, model, cluster, estimator,
-                                 _choice("missing", missing, MISSING), group, std_lv,
+                                 _choice("missing", missing, MODEL_MISSING), group, std_lv,
                                  orthogonal, random_starts, rng)
     c = _checked(data, model, estimator=estimator, missing=missing, group=group,
                  group_equal=group_equal, group_partial=group_partial, ordered=ordered,
@@ -273,7 +274,7 @@ def _checked(data: pd.DataFrame | None, model: Any, *, estimator: str | None, mi
     if not isinstance(model, str):
         raise InputError(f"The model must be lavaan syntax as a string; got "
                          f"{type(model).__name__}.")
-    missing = _choice("missing", missing, MISSING)
+    missing = _choice("missing", missing, MODEL_MISSING)
     for g in group_equal:
         if g not in GROUP_EQUAL:
             raise InputError(f"The 'group_equal' option takes {', '.join(GROUP_EQUAL)}; got "
@@ -360,26 +361,26 @@ def _estimate_ml(pt: ParTable, groups: list[GroupData], excluded: pd.DataFrame, 
         try:
             state.vcov, test = mlr_corrections(state)
         except (np.linalg.LinAlgError, ValueError) as exc:
-            warnings.append(FitWarning("robust_failed", f"robust corrections failed: {exc}"))
+            warnings.append(Note("robust_failed", f"robust corrections failed: {exc}"))
     return Estimation(state, opt, warnings, excluded, options, test, starts)
 
 
 def _solution_warnings(pt: ParTable, groups: list[GroupData], opt: OptResult
-                       ) -> list[FitWarning]:
-    warnings: list[FitWarning] = []
+                       ) -> list[Note]:
+    warnings: list[Note] = []
     p = len(pt.ov_names)
     n_moments = len(groups) * (p * (p + 1) // 2 + (p if pt.meanstructure else 0))
     if pt.npar > n_moments:
-        warnings.append(FitWarning("not_identified", f"the model has more free parameters "
+        warnings.append(Note("not_identified", f"the model has more free parameters "
                                    f"({pt.npar}) than sample moments ({n_moments}): df < 0"))
     if not opt.converged:
-        warnings.append(FitWarning("not_converged", f"the optimizer did not converge "
+        warnings.append(Note("not_converged", f"the optimizer did not converge "
                                    f"({opt.message}); estimates are not a solution"))
     return warnings
 
 
 def _vcov(obj: MLObjective, opt: OptResult, nx: int, observed: bool,
-          warnings: list[FitWarning]) -> tuple[np.ndarray | None, np.ndarray]:
+          warnings: list[Note]) -> tuple[np.ndarray | None, np.ndarray]:
     """The covariance of the estimates (None when the information is singular) and the
     information per observation (observed under FIML and MLR, else expected)."""
     try:
@@ -391,7 +392,7 @@ def _vcov(obj: MLObjective, opt: OptResult, nx: int, observed: bool,
             raise np.linalg.LinAlgError
         return np.linalg.inv(info) / obj.ntotal, info
     except np.linalg.LinAlgError:
-        warnings.append(FitWarning("se_failed", "the information matrix could not be inverted; "
+        warnings.append(Note("se_failed", "the information matrix could not be inverted; "
                                    "the model may not be identified (no standard errors)"))
         return None, info
 
@@ -414,7 +415,7 @@ def _with_starts(res: CFAResult, est: Estimation) -> CFAResult:
     if np.isfinite(fmin):  # FIML minimises -logL / N: report every start on fmin's scale
         starts = tuple(replace(s, fmin=s.fmin - est.opt.fx + fmin) for s in starts)
     disagree = disagreement(starts)
-    extra = (FitWarning("local_optimum_suspected", disagree),) if disagree else ()
+    extra = (Note("local_optimum_suspected", disagree),) if disagree else ()
     return replace(res, starts=starts, warnings=res.warnings + extra)
 
 

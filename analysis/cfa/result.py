@@ -13,30 +13,14 @@ from lospw.analysis.cfa.multistart import StartRecord
 from lospw.analysis.cfa.residuals import RESIDUAL_TYPES, residual_moments, top_residuals
 from lospw.analysis.cfa.state import FitState
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note
 
-__all__ = ["PARAMETER_COLUMNS", "CFAResult", "FitWarning"]
+__all__ = ["PARAMETER_COLUMNS", "CFAResult"]
 
 #: Columns of :attr:`CFAResult.parameters` (lavaan's parameterEstimates(standardized=TRUE)
 #: with '.' written as '_').
 PARAMETER_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper", "std_lv", "std_all")
-
-
-@dataclass(frozen=True)
-class FitWarning:
-    """A named condition of a fit (``code``) with one human-readable line.
-
-    Codes: ``not_converged``, ``heywood_case`` (negative variance or a standardized loading
-    above 1 in absolute value), ``nonpositive_definite`` (latent covariance, implied or
-    sample covariance matrix), ``se_failed`` (information matrix not invertible: the model
-    may not be identified), ``rows_dropped`` (listwise deletion), ``robust_failed``.
-    """
-
-    code: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 def _clean(v: Any) -> Any:
@@ -74,7 +58,7 @@ class CFAResult:
         Group label -> cases analysed (one entry ``""`` without groups).
     group_labels : tuple of str
         Group labels in lavaan's order (first appearance); ``("",)`` without groups.
-    warnings : tuple of FitWarning
+    warnings : tuple of Note
     implied, sample : dict
         Group label -> ``{"cov": DataFrame, "mean": Series}`` (model-implied; observed or,
         under FIML, the EM estimates of the saturated model). For WLSMV ``cov`` holds
@@ -104,7 +88,7 @@ class CFAResult:
     n_obs: int
     n_obs_per_group: dict[str, int]
     group_labels: tuple[str, ...]
-    warnings: tuple[FitWarning, ...]
+    warnings: tuple[Note, ...]
     implied: dict[str, dict[str, Any]]
     sample: dict[str, dict[str, Any]]
     excluded: pd.DataFrame

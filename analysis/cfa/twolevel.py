@@ -40,7 +40,6 @@ from lospw.analysis.cfa.multistart import (
     n_random_starts,
     random_starts,
 )
-from lospw.analysis.cfa.result import FitWarning
 from lospw.analysis.cfa.standardize import standardize
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.syntax import parse_model, split_levels
@@ -56,6 +55,7 @@ from lospw.analysis.cfa.twolevel_result import (
 )
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note
 
 __all__ = ["FEW_CLUSTERS", "MIN_CLUSTERS", "fit_cfa_two_level", "fit_twolevel", "srmr_level"]
 
@@ -84,7 +84,7 @@ def _check_data(data: Any, ov: list[str], cluster: str) -> None:
                          "as numbers (missing as empty).")
 
 
-def _check_clusters(d: ClusterData, p_between: int, min_clusters: int) -> list[FitWarning]:
+def _check_clusters(d: ClusterData, p_between: int, min_clusters: int) -> list[Note]:
     J = d.n_clusters
     floor = max(int(min_clusters), p_between + 1)
     if J < floor:
@@ -98,7 +98,7 @@ def _check_clusters(d: ClusterData, p_between: int, min_clusters: int) -> list[F
                          "one level (without the cluster option) and describe the clusters by "
                          "ICC(1)/ICC(2) instead.")
     if J < FEW_CLUSTERS:
-        return [FitWarning("few_clusters", f"{J} clusters: between-level estimates and their "
+        return [Note("few_clusters", f"{J} clusters: between-level estimates and their "
                            f"standard errors are less trustworthy below {FEW_CLUSTERS} "
                            "clusters (Hox, Moerbeek & van de Schoot, 2018)")]
     return []
@@ -301,9 +301,9 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
                               _starts(m, d, random_starts, int(rng)))
     disagree = disagreement(records)
     if disagree:
-        warnings.append(FitWarning("local_optimum_suspected", disagree))
+        warnings.append(Note("local_optimum_suspected", disagree))
     if not opt.converged:
-        warnings.append(FitWarning("not_converged", f"the optimizer did not converge "
+        warnings.append(Note("not_converged", f"the optimizer did not converge "
                                    f"({opt.message}); estimates are not a solution"))
     vcov = None
     if opt.converged:
@@ -313,16 +313,16 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
                 raise np.linalg.LinAlgError
             vcov = np.linalg.inv(H) / d.n
         except np.linalg.LinAlgError:
-            warnings.append(FitWarning("se_failed", "the information matrix could not be "
+            warnings.append(Note("se_failed", "the information matrix could not be "
                                        "inverted; the model may not be identified (no "
                                        "standard errors)"))
     h1 = saturated_2l(d, wo)
     if not h1.converged:
-        warnings.append(FitWarning("numerical_problem", f"the unrestricted two-level model "
+        warnings.append(Note("numerical_problem", f"the unrestricted two-level model "
                                    f"did not converge in {h1.iterations} iterations; the "
                                    "chi-square may be off"))
     if h1.logl < obj.loglik(opt.x) - 1e-6 * d.n:
-        warnings.append(FitWarning("numerical_problem", "the unrestricted two-level model's "
+        warnings.append(Note("numerical_problem", "the unrestricted two-level model's "
                                    "log-likelihood is below the model's: the saturated model "
                                    "is not estimable from these clusters; chi-square set to 0 "
                                    "(as lavaan)"))
@@ -374,7 +374,7 @@ def _fit_measures(obj: TwoLevelObjective, d: ClusterData, npar: int, x: np.ndarr
 
 def _assemble(model_text: str, pt, m: Model, obj: TwoLevelObjective, d: ClusterData, opt,
               vcov: np.ndarray | None, h1: TwoLevelMoments, logl0: float, wo: np.ndarray,
-              warnings: list[FitWarning], excluded: pd.DataFrame, options: dict
+              warnings: list[Note], excluded: pd.DataFrame, options: dict
               ) -> TwoLevelResult:
     t = pt.table
     est = m.row_values(opt.x)
@@ -426,7 +426,7 @@ def _assemble(model_text: str, pt, m: Model, obj: TwoLevelObjective, d: ClusterD
     cs = {"min": float(sizes.min()), "max": float(sizes.max()), "mean": float(sizes.mean()),
           "harmonic_mean": float(len(sizes) / np.sum(1.0 / sizes))}
     if len(excluded):
-        warnings.insert(0, FitWarning("rows_dropped", f"{len(excluded)} row(s) not analysed "
+        warnings.insert(0, Note("rows_dropped", f"{len(excluded)} row(s) not analysed "
                                       "(see 'excluded')"))
     return TwoLevelResult(model=model_text, missing=options["missing"],
                           converged=bool(opt.converged), fit=fit, parameters=params,
@@ -437,22 +437,22 @@ def _assemble(model_text: str, pt, m: Model, obj: TwoLevelObjective, d: ClusterD
                           fit_state={"pt": pt, "model": m, "x": opt.x, "vcov": vcov, "data": d})
 
 
-def _improper(params: pd.DataFrame, states, warnings: list[FitWarning]) -> None:
+def _improper(params: pd.DataFrame, states, warnings: list[Note]) -> None:
     var = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
     for _, r in var.iterrows():
-        warnings.append(FitWarning("heywood_case", f"negative variance at the "
+        warnings.append(Note("heywood_case", f"negative variance at the "
                                    f"{LEVELS[int(r.level) - 1]} level: {r.lhs} ~~ {r.rhs} = "
                                    f"{r.est:.4g}"))
     big = params[(params.op == "=~") & (params.std_all.abs() > 1)]
     for _, r in big.iterrows():
-        warnings.append(FitWarning("heywood_case", f"standardized loading above 1 at the "
+        warnings.append(Note("heywood_case", f"standardized loading above 1 at the "
                                    f"{LEVELS[int(r.level) - 1]} level: {r.lhs} =~ {r.rhs} = "
                                    f"{r.std_all:.4g}"))
     for lvl, (_, imp) in zip(LEVELS, states, strict=True):
         ev = np.linalg.eigvalsh(imp.veta) if imp.veta.size and np.isfinite(imp.veta).all() \
             else np.array([0.0])
         if imp.veta.size and ev.min() < -1e-10:
-            warnings.append(FitWarning("nonpositive_definite", f"the latent covariance matrix "
+            warnings.append(Note("nonpositive_definite", f"the latent covariance matrix "
                                        f"of the {lvl} level is not positive definite"))
 
 

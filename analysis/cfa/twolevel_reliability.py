@@ -43,6 +43,7 @@ import pandas as pd
 
 from lospw.analysis.cfa.twolevel_result import TwoLevelResult
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 
 __all__ = ["MultilevelReliability", "geldhof_omega", "multilevel_reliability"]
 
@@ -62,22 +63,22 @@ class MultilevelReliability:
         kind.
     harmonic_cluster_size : float
     obs_var, tau_eq : bool
-    warnings : tuple of str
-        E.g. unequal loadings across levels for ``omega_2L``.
+    warnings : tuple of Note
+        E.g. ``unequal_level_loadings``: unequal loadings across levels for ``omega_2L``.
     """
 
     table: pd.DataFrame
     harmonic_cluster_size: float
     obs_var: bool
     tau_eq: bool
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
     def to_dict(self) -> dict:
         t = self.table.astype(object).where(self.table.notna(), None)
         return {"reliability": t.reset_index(names="factor").to_dict("records"),
                 "harmonic_cluster_size": self.harmonic_cluster_size,
                 "obs_var": self.obs_var, "tau_eq": self.tau_eq,
-                "warnings": list(self.warnings)}
+                "warnings": notes_to_dicts(self.warnings)}
 
 
 def _level_parts(res: TwoLevelResult) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
@@ -178,7 +179,7 @@ def multilevel_reliability(res: TwoLevelResult, *, config: Sequence[str] = (),
     sw, sb = _moments(res, obs_var)
     c = 1.0 / res.cluster_sizes["harmonic_mean"]
     rows: dict[str, dict[str, float]] = {}
-    warnings: list[str] = []
+    warnings: list[Note] = []
     w_name, t_name = ("alpha_W", "alpha_2L") if tau_eq else ("omega_W", "omega_2L")
     for f in config:
         items = _items(lw, f)
@@ -195,8 +196,9 @@ def multilevel_reliability(res: TwoLevelResult, *, config: Sequence[str] = (),
             r = {w_name: cw / s_w.sum(), t_name: (cw + cb) / (s_w.sum() + s_b.sum())}
             if not np.allclose(lw.loc[items, f], lb.reindex(items)[f].fillna(0.0),
                                atol=1e-8, rtol=0):
-                warnings.append(f"Unequal loadings across levels for {f}: omega_2L for "
-                                "configural constructs assumes invariance.")
+                warnings.append(Note("unequal_level_loadings", f"Unequal loadings across "
+                                     f"levels for {f}: omega_2L for configural constructs "
+                                     "assumes invariance.", {"factor": f}))
         rows.setdefault(f, {}).update(r, n_items=float(len(items)))
     b_name = "alpha_B" if tau_eq else "omega_B"
     for f in shared:

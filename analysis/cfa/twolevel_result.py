@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.cfa.result import FitWarning
+from lospw.analysis.core.warnings import Note
 
 __all__ = ["TWOLEVEL_FIT_MEASURES", "TWOLEVEL_PARAMETER_COLUMNS", "TwoLevelResult"]
 
@@ -71,7 +71,7 @@ class TwoLevelResult:
     implied, h1 : dict
         ``{"within": {"cov", "mean"}, "between": {"cov", "mean"}}``: model-implied and
         unrestricted (h1) moments (lavaan's ``lavInspect(fit, "implied")`` / ``"h1"``).
-    warnings : tuple of FitWarning
+    warnings : tuple of Note
     excluded : DataFrame
         Input rows not analysed (``row``, ``reason``).
     options : dict
@@ -93,7 +93,7 @@ class TwoLevelResult:
     icc: pd.Series
     implied: dict[str, dict[str, Any]]
     h1: dict[str, dict[str, Any]]
-    warnings: tuple[FitWarning, ...]
+    warnings: tuple[Note, ...]
     excluded: pd.DataFrame
     options: dict[str, Any]
     iterations: int = 0

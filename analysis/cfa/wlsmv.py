@@ -36,11 +36,11 @@ from lospw.analysis.cfa.model import Model
 from lospw.analysis.cfa.optimizer import scoring
 from lospw.analysis.cfa.ordinal import OrdinalStats, lower_triangle, ordinal_stats
 from lospw.analysis.cfa.partable import build_partable
-from lospw.analysis.cfa.result import FitWarning
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.state import FitState
 from lospw.analysis.cfa.syntax import Statement
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note
 
 __all__ = ["DWLSObjective", "block_diagonal", "estimate_wlsmv", "scaled_shifted"]
 
@@ -195,13 +195,13 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
     obj = DWLSObjective(m, stats)
     x0 = start_values(m, ggroups, thresholds=[s.th for s in stats])
     opt = scoring(obj.f, obj.grad, obj.info, x0, grad_tol=1e-9)
-    warnings: list[FitWarning] = []
+    warnings: list[Note] = []
     nmom = sum(len(s.wls_obs) for s in stats)
     if pt.npar > nmom:
-        warnings.append(FitWarning("not_identified", f"the model has more free parameters "
+        warnings.append(Note("not_identified", f"the model has more free parameters "
                                    f"({pt.npar}) than sample statistics ({nmom}): df < 0"))
     if not opt.converged:
-        warnings.append(FitWarning("not_converged", f"the optimizer did not converge "
+        warnings.append(Note("not_converged", f"the optimizer did not converge "
                                    f"({opt.message}); estimates are not a solution"))
     state = FitState(pt, m, ggroups, opt.x, obj, True, "WLSMV", False, None, None, obj.ntotal,
                      stats=stats)
@@ -220,7 +220,7 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
         state.info = E
         state.e_inv = E_inv
     except np.linalg.LinAlgError:
-        warnings.append(FitWarning("se_failed", "the information matrix could not be inverted; "
+        warnings.append(Note("se_failed", "the information matrix could not be inverted; "
                                    "the model may not be identified (no standard errors)"))
     state.deltas = deltas
     return Estimation(state, opt, warnings, excluded, dict(options, ordered=tuple(ov)))

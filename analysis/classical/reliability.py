@@ -32,13 +32,13 @@ from lospw.analysis.classical.omega import fit_one_factor, omega_total
 from lospw.analysis.classical.polychoric import CONVENTIONS
 from lospw.analysis.classical.polychoric import polychoric as polychoric_matrix
 from lospw.analysis.core.distributions import f_ppf
-from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.errors import InputError, caught_notes, warn
 from lospw.analysis.core.key import Key
-from lospw.analysis.core.missing import MISSING_POLICIES, check_missing, harmonic_mean_count
+from lospw.analysis.core.missing import check_missing, harmonic_mean_count
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 
 __all__ = [
     "CI_METHODS",
-    "MISSING_POLICIES",
     "ItemReliability",
     "ReliabilityResult",
     "ScaleReliability",
@@ -351,7 +351,7 @@ class ReliabilityResult:
     scales: dict[str, ScaleReliability]
     n_boot: int | None = None
     seed: int | None = None
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
     polychoric: str = "lavaan"
     bifactor: dict[str, Any] | None = None
 
@@ -369,7 +369,7 @@ class ReliabilityResult:
             "polychoric": self.polychoric,
             "sem_metric": "mean of the keyed items; sem = sd * sqrt(1 - alpha)",
             "scales": {k: v.to_dict() for k, v in self.scales.items()},
-            "warnings": list(self.warnings),
+            "warnings": notes_to_dicts(self.warnings),
             **({"bifactor": self.bifactor} if self.bifactor is not None else {}),
         }
 
@@ -494,7 +494,7 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
         )
     generator, seed = _as_rng(rng)
     x_all = keyed_items(data, key)
-    notes: list[str] = []
+    notes: list[Note] = []
     scales: dict[str, ScaleReliability] = {}
     for scale in key.scales:
         x = x_all[list(scale.items)]
@@ -503,8 +503,7 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
             omega=omega, ordinal=ordinal, convention=polychoric,
         )
     for note in notes:
-        code, _, text = note.partition(": ")
-        warnings.warn(LospwWarning(code, text), stacklevel=2)
+        warn(note)
     return ReliabilityResult(
         missing=missing, ci=ci, ci_level=ci_level, n=len(x_all), scales=scales,
         n_boot=n_boot if ci == "bootstrap" else None, polychoric=polychoric,
@@ -514,7 +513,7 @@ def reliability(data: pd.DataFrame, key: Key, *, missing: str = "listwise",
 
 def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missing: str,
                        ci: str, ci_level: float, n_boot: int, rng: np.random.Generator,
-                       notes: list[str], *, omega: bool, ordinal: bool,
+                       notes: list[Note], *, omega: bool, ordinal: bool,
                        convention: str = "lavaan") -> ScaleReliability:
     k = x.shape[1]
     complete = x.dropna()
@@ -550,16 +549,18 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
             "3). Check the data, or try missing='listwise'."
         )
     if len(used) <= k:
-        notes.append(f"fewer_rows_than_items: scale {name}: {len(used)} usable rows for {k} "
-                     "items; the covariance matrix is singular and the coefficients are "
-                     "unstable.")
+        notes.append(Note("fewer_rows_than_items", f"scale {name}: {len(used)} usable rows for "
+                          f"{k} items; the covariance matrix is singular and the coefficients "
+                          "are unstable.", {"scale": name}))
     var = np.diag(cov)
     for item, v in zip(x.columns, var, strict=True):
         if not v > 0:
-            notes.append(f"zero_variance_item: item {item} of scale {name} has no variance; "
-                         "its item-rest correlation is undefined.")
+            notes.append(Note("zero_variance_item", f"item {item} of scale {name} has no "
+                              "variance; its item-rest correlation is undefined.",
+                              {"scale": name, "item": item}))
     if k < 2:
-        notes.append(f"single_item_scale: scale {name} has one item; alpha is undefined.")
+        notes.append(Note("single_item_scale", f"scale {name} has one item; alpha is undefined.",
+                          {"scale": name}))
     alpha = cronbach_alpha(cov)
     alpha_std = standardized_alpha(cov) if np.all(var > 0) else float("nan")
     if k < 2 or not np.isfinite(alpha):
@@ -592,7 +593,7 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
     )
 
 
-def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str],
+def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[Note],
                    convention: str = "lavaan") -> float | None:
     """Standardised alpha of the polychoric matrix (Zumbo, Gadermann & Zeisser, 2007), under
     the ``lavaan`` or ``psych`` polychoric convention."""
@@ -601,25 +602,25 @@ def _ordinal_alpha(x: pd.DataFrame, missing: str, name: str, notes: list[str],
             warnings.simplefilter("always")
             res = polychoric_matrix(x, missing=missing, convention=convention)
     except InputError as exc:  # e.g. continuous scores: ordinal alpha does not apply
-        notes.append(f"no_ordinal_alpha: scale {name}: {exc}")
+        notes.append(Note("no_ordinal_alpha", f"scale {name}: {exc}", {"scale": name}))
         return None
-    for w in caught:
-        notes.append(f"{getattr(w.message, 'code', 'numerical_problem')}: scale {name}: "
-                     f"{getattr(w.message, 'message', str(w.message))}")
+    notes.extend(Note(n.code, f"scale {name}: {n.message}", {**dict(n.context), "scale": name})
+                 for n in caught_notes(caught))
     r = res.corr.to_numpy()
     return cronbach_alpha(r) if np.isfinite(r).all() else None
 
 
-def _omega(cov: np.ndarray, name: str, notes: list[str]
+def _omega(cov: np.ndarray, name: str, notes: list[Note]
            ) -> tuple[float | None, list[float | None]]:
     """Omega total of the scale and of the scale without each item (one-factor ML)."""
     k = cov.shape[0]
     fit = fit_one_factor(cov)
     if fit.heywood:
-        notes.append(f"heywood_case: scale {name}: a residual variance of the one-factor "
-                     "model is at its lower bound; omega is doubtful.")
+        notes.append(Note("heywood_case", f"scale {name}: a residual variance of the one-factor "
+                          "model is at its lower bound; omega is doubtful.", {"scale": name}))
     if not fit.converged:
-        notes.append(f"not_converged: scale {name}: the one-factor model did not converge.")
+        notes.append(Note("not_converged", f"scale {name}: the one-factor model did not "
+                          "converge.", {"scale": name}))
     om = omega_total(fit.loadings, total_var=cov.sum())
     drop: list[float | None] = []
     for i in range(k):

@@ -4,17 +4,25 @@ Every anticipated problem with user input raises a subclass of :class:`LospwErro
 message is one line in the house shape: what was wrong, what was given, how to fix it. The
 command line prints that line and exits with status 2; anything else is a bug (exit 1).
 
-Degenerate data that can still be analysed produce a :class:`LospwWarning`, whose
-``code`` names the condition so results and the report can list it.
+Degenerate data that can still be analysed produce a :class:`~lospw.analysis.core.warnings.Note`
+(the one warning type: code, message, context), kept in the result; :func:`warn` also
+issues it as a Python :class:`LospwWarning` that carries the note itself.
 """
 
 from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+
+from lospw.analysis.core.warnings import Note
 
 __all__ = [
     "InputError",
     "LospwError",
     "LospwWarning",
+    "caught_notes",
     "place",
+    "warn",
 ]
 
 
@@ -33,21 +41,55 @@ class InputError(LospwError, ValueError):
 
 
 class LospwWarning(UserWarning):
-    """A named condition in the data or a fit that the results must report.
+    """The Python warning that carries one :class:`~lospw.analysis.core.warnings.Note`.
+
+    Readers take ``.note`` (or ``.code`` / ``.message``), never the warning's text.
 
     Parameters
     ----------
-    code : str
-        Stable snake_case name of the condition, e.g. ``"zero_variance_item"``,
-        ``"heywood_case"``, ``"not_converged"``.
+    note : Note or str
+        The note, or its code (then ``message`` and ``context`` make the note).
     message : str
-        One human-readable line.
+        One human-readable line (with a code).
+    context : mapping or tuple of (str, str) pairs, optional
+
+    Examples
+    --------
+    >>> w = LospwWarning("heywood_case", "x1 ~~ x1 = -0.2")
+    >>> w.note.code, w.message
+    ('heywood_case', 'x1 ~~ x1 = -0.2')
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"[{code}] {message}")
-        self.code = code
-        self.message = message
+    def __init__(self, note: Note | str, message: str = "",
+                 context: object = ()) -> None:
+        if not isinstance(note, Note):
+            note = Note(note, message, context)  # type: ignore[arg-type]
+        super().__init__(f"[{note.code}] {note.message}")
+        self.note = note
+
+    @property
+    def code(self) -> str:
+        return self.note.code
+
+    @property
+    def message(self) -> str:
+        return self.note.message
+
+
+def warn(note: Note, stacklevel: int = 2) -> Note:
+    """Issue ``note`` as a Python :class:`LospwWarning` and return it (to keep in the result
+    as well). ``stacklevel`` counts from the caller of :func:`warn`, as in
+    :func:`warnings.warn`."""
+    warnings.warn(LospwWarning(note), stacklevel=stacklevel + 1)
+    return note
+
+
+def caught_notes(caught: Iterable[warnings.WarningMessage]) -> list[Note]:
+    """The notes of warnings recorded with ``warnings.catch_warnings(record=True)``: a
+    :class:`LospwWarning` gives its note, any other warning (e.g. numpy's overflow) a
+    ``numerical_problem`` note with its text as the message."""
+    return [w.message.note if isinstance(w.message, LospwWarning)
+            else Note("numerical_problem", str(w.message)) for w in caught]
 
 
 def place(source: str | None, *parts: object) -> str:

@@ -1,4 +1,14 @@
-"""The missing-data option shared by the item-level analyses (reliability, polychoric, EFA).
+"""The missing-data policies, each defined once (and imported everywhere it is used).
+
+:data:`MISSING_DATA` / :data:`RUN_MISSING`
+    the treatment of a run (``lospw analyze``, every command reading responses):
+    ``available`` uses every answer, ``listwise`` complete rows only; each analysis turns
+    it into its own policy (:func:`lospw.analysis.intake.reading.treatment`);
+:data:`MODEL_MISSING`
+    a factor model's treatment (CFA, model comparison, invariance): ``listwise``, ``fiml``
+    (ML / MLR) or ``pairwise`` (WLSMV), as lavaan;
+:data:`MISSING_POLICIES`
+    the item-level analyses' policy (item statistics, reliability, polychoric, EFA):
 
 ``listwise``
     use the rows that answered every item in the analysis (for reliability: every item of
@@ -18,9 +28,15 @@ import numpy as np
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["MISSING_POLICIES", "MODEL_MISSING", "check_missing", "check_model_missing",
-           "harmonic_mean_count"]
+__all__ = ["MISSING_DATA", "MISSING_POLICIES", "MODEL_MISSING", "RUN_MISSING", "check_missing",
+           "check_model_missing", "harmonic_mean_count"]
 
+#: The treatments of a run: every answer (FIML / pairwise) or complete rows only.
+MISSING_DATA = ("available", "listwise")
+#: What a run's options take: :data:`MISSING_DATA` and ``fiml``, the earlier name of
+#: ``available`` that asks for FIML by name (the estimator must support it).
+RUN_MISSING = (*MISSING_DATA, "fiml")
+#: The item-level analyses' policies (see the module docstring).
 MISSING_POLICIES = ("listwise", "pairwise")
 #: The treatments of a factor model: FIML for ML/MLR, pairwise for WLSMV (as lavaan).
 MODEL_MISSING = ("listwise", "fiml", "pairwise")
@@ -53,8 +69,8 @@ def check_model_missing(estimator: str, missing: object) -> str:
     'pairwise'
     """
     if missing not in MODEL_MISSING:
-        raise InputError(f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; "
-                         f"got {missing!r}.")
+        raise InputError(f"The 'missing' option must be one of "
+                         f"{', '.join(map(repr, MODEL_MISSING))}; got {missing!r}.")
     if estimator == "WLSMV" and missing == "fiml":
         raise InputError("WLSMV uses pairwise or complete rows; the 'missing' option must be "
                          "'pairwise' or 'listwise' with estimator 'WLSMV' (FIML is for ML and "

@@ -1,4 +1,11 @@
-"""The registry of named conditions: every warning and flag code a result can carry.
+"""The one warning type, :class:`Note`, and the registry of named conditions: every warning
+and flag code a result can carry.
+
+A :class:`Note` (``code``, ``message``, ``context``) is created where a condition is found
+and carried as data: in ``result.warnings``, the ``--json`` output, the manifest, the tables
+and the report, always as ``{"code", "message", "context"}``. It is never parsed back from
+text. :class:`lospw.analysis.core.errors.LospwWarning` is the Python warning that carries one
+(for callers that collect warnings with ``warnings.catch_warnings``).
 
 Degenerate data that can still be analysed are reported, never hidden: each stage records a
 stable snake_case ``code`` (in ``result.warnings`` / ``.flags``, the ``--json`` output and the
@@ -20,9 +27,81 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["DEGENERATE", "WARNING_CODES", "WarningCode", "describe", "registry_table"]
+__all__ = ["DEGENERATE", "WARNING_CODES", "Note", "WarningCode", "describe", "notes_to_dicts",
+           "registry_table", "unique_notes"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """One named condition in the data or a fit, as data: the one warning type.
+
+    Attributes
+    ----------
+    code : str
+        Stable snake_case name of the condition, registered in :data:`WARNING_CODES`, e.g.
+        ``"zero_variance_item"``, ``"heywood_case"``, ``"not_converged"``.
+    message : str
+        One human-readable line (it reads on its own, without the context).
+    context : tuple of (str, str) pairs
+        Where the condition was found, e.g. ``(("model", "bifactor"),)``; a mapping given
+        here is stored as its pairs, in order.
+
+    Examples
+    --------
+    >>> n = Note("heywood_case", "x1 ~~ x1 = -0.2", {"model": "bifactor"})
+    >>> n.to_dict()
+    {'code': 'heywood_case', 'message': 'x1 ~~ x1 = -0.2', 'context': {'model': 'bifactor'}}
+    >>> str(n)
+    'heywood_case: x1 ~~ x1 = -0.2'
+    >>> Note.from_dict(n.to_dict()) == n
+    True
+    """
+
+    code: str
+    message: str
+    context: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        ctx = self.context.items() if isinstance(self.context, Mapping) else self.context
+        object.__setattr__(self, "context", tuple((str(k), str(v)) for k, v in ctx))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"code", "message", "context"}`` (context an object, empty when none): the
+        shape of every warning in JSON artifacts and ``--json`` output."""
+        return {"code": self.code, "message": self.message, "context": dict(self.context)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Note:
+        """The note a :meth:`to_dict` record holds (e.g. read back from an artifact)."""
+        return cls(str(d["code"]), str(d["message"]), dict(d.get("context") or {}))
+
+    def with_context(self, **context: object) -> Note:
+        """The same note with more context, e.g. ``note.with_context(model="bifactor")``."""
+        return Note(self.code, self.message, (*self.context, *((k, str(v)) for k, v
+                                                               in context.items())))
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def unique_notes(found: Iterable[Note]) -> tuple[Note, ...]:
+    """``found`` without repeats (same code, message and context), in order.
+
+    Examples
+    --------
+    >>> unique_notes([Note("a", "x"), Note("b", "y"), Note("a", "x")])
+    (Note(code='a', message='x', context=()), Note(code='b', message='y', context=()))
+    """
+    return tuple(dict.fromkeys(found))
+
+
+def notes_to_dicts(notes: Iterable[Note]) -> list[dict[str, Any]]:
+    """The notes as JSON records (:meth:`Note.to_dict`)."""
+    return [n.to_dict() for n in notes]
 
 
 @dataclass(frozen=True)

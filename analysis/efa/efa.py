@@ -23,9 +23,10 @@ from scipy.optimize import linear_sum_assignment
 
 from lospw.analysis.classical.polychoric import polychoric
 from lospw.analysis.core.degenerate import check_item_variance
-from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.errors import InputError, caught_notes, warn
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import check_missing, harmonic_mean_count
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.efa.dimensionality import (
     KMO,
     Bartlett,
@@ -129,7 +130,7 @@ class EFAResult:
     congruence: Congruence | None
     converged: bool
     seed: int | None
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,7 +142,7 @@ class EFAResult:
             "phi": {f: row.to_dict() for f, row in self.phi.iterrows()},
             "communalities": self.communalities.to_dict(),
             "congruence": self.congruence.to_dict() if self.congruence else None,
-            "converged": self.converged, "warnings": list(self.warnings),
+            "converged": self.converged, "warnings": notes_to_dicts(self.warnings),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -186,7 +187,7 @@ def pairwise_pearson(x: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def correlation_matrix(data: pd.DataFrame, cor: str, missing: str
-                       ) -> tuple[np.ndarray, int, list[str]]:
+                       ) -> tuple[np.ndarray, int, list[Note]]:
     """The correlation matrix of ``data`` and the n behind it.
 
     ``listwise``: complete rows, n their number. ``pairwise``: pairwise-complete
@@ -197,13 +198,13 @@ def correlation_matrix(data: pd.DataFrame, cor: str, missing: str
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = polychoric(data, missing=missing)
-        notes = [str(w.message) for w in caught]
+        notes = caught_notes(caught)
         counts = res.n_pairs.to_numpy().astype(float)
         r = res.corr.to_numpy()
     else:
         x = data.dropna() if missing == "listwise" else data
         r, counts = pairwise_pearson(x.to_numpy(dtype=float))
-        notes = []
+        notes: list[Note] = []
     if missing == "listwise":
         return r, int(data.notna().all(axis=1).sum()), notes
     pairs = counts[np.triu_indices(r.shape[0], 1)]
@@ -291,10 +292,10 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
                          "answered together); drop one of them or use missing='listwise'.")
     smallest = float(np.linalg.eigvalsh(r)[0])
     if smallest <= 1e-8:
-        notes.append(f"nonpositive_definite: the correlation matrix is not positive definite "
-                     f"(smallest eigenvalue {smallest:.2g}; e.g. two items with identical "
-                     "answers); KMO, Bartlett's test and SMC use its inverse and are not "
-                     "trustworthy.")
+        notes.append(Note("nonpositive_definite", f"the correlation matrix is not positive "
+                          f"definite (smallest eigenvalue {smallest:.2g}; e.g. two items with "
+                          "identical answers); KMO, Bartlett's test and SMC use its inverse and "
+                          "are not trustworthy."))
     km = kmo(r, items)
     bt = _bartlett(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
@@ -308,14 +309,14 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
     phi = pd.DataFrame(rot.phi, index=names, columns=names)
     h2 = pd.Series(np.diag(rot.loadings @ rot.phi @ rot.loadings.T), index=items, name="h2")
     if fit.heywood:
-        notes.append("heywood_case: a uniqueness is at its lower bound (0.005); the "
-                     "solution is improper.")
+        notes.append(Note("heywood_case", "a uniqueness is at its lower bound (0.005); the "
+                          "solution is improper."))
     if not (fit.converged and rot.converged):
-        notes.append("not_converged: the factor extraction or rotation did not converge.")
+        notes.append(Note("not_converged", "the factor extraction or rotation did not "
+                          "converge."))
     cong = _congruence(loadings, key) if key is not None else None
     for note in notes:
-        code, _, text = note.partition(": ")
-        warnings.warn(LospwWarning(code, text), stacklevel=2)
+        warn(note)
     gen_seed = pa.seed
     return EFAResult(
         cor=cor, missing=missing, n=n, nfactors=int(nfactors), method=method,

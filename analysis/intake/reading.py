@@ -12,7 +12,7 @@ everywhere:
 * a column map and a recode file (YAML), extra missing codes, the sheet, the header row
   (or a title row above the header, detected and stated in a note), columns to drop, the
   duplicate policy;
-* the missing-data treatment (:data:`MISSING_DATA`): ``available`` (default) uses every
+* the missing-data treatment (:data:`~lospw.analysis.core.missing.MISSING_DATA`): ``available`` (default) uses every
   answer -- FIML for ML/MLR models, pairwise for WLSMV models, item statistics, alpha and
   EFA --, ``listwise`` only complete rows.
 """
@@ -27,6 +27,7 @@ from typing import Any
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import MISSING_DATA
 from lospw.analysis.core.yamlio import load_yaml
 from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.responses import IntakeResult, detect_id_column, responses_from_table
@@ -34,8 +35,6 @@ from lospw.analysis.intake.responses import IntakeResult, detect_id_column, resp
 __all__ = ["DUPLICATES", "MISSING_DATA", "TREATMENT_WORDS", "ReadOptions", "missing_data_of",
            "read_input", "treatment"]
 
-#: The missing-data treatments: every answer (FIML / pairwise) or complete rows only.
-MISSING_DATA = ("available", "listwise")
 #: Words ``--missing`` also takes as the treatment (earlier versions' values).
 TREATMENT_WORDS = {"available": "available", "fiml": "fiml", "pairwise": "available",
                    "listwise": "listwise"}

@@ -8,31 +8,26 @@ this module only.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lospw.analysis.core.criteria import Criteria
-from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.errors import warn as warn_note
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import RUN_MISSING
+from lospw.analysis.core.options import ESTIMATORS, SCREEN_MODES
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.intake.reading import ReadOptions, treatment
 from lospw.analysis.intake.responses import IntakeResult
 
-__all__ = ["ESTIMATORS", "MISSING_POLICIES", "SCREEN_MODES", "STATUSES", "AnalysisOptions",
+__all__ = ["STATUSES", "AnalysisOptions",
            "Context", "Stage", "StageRecord", "StageSkipped", "analysed", "json_with_intake",
            "missing_for", "portable_name", "warn"]
 
 STATUSES = ("ok", "skipped", "failed")
-ESTIMATORS = ("ML", "MLR", "WLSMV")
-#: ``available`` (default): every answer: full-information ML in the CFA-based stages
-#: (ML / MLR), pairwise WLSMV (lavaan ``missing = "pairwise"``), pairwise-complete
-#: statistics in item analysis, reliability and EFA. ``fiml`` is the earlier name of
-#: ``available``. ``listwise``: complete cases everywhere. HTMT uses
-#: complete cases in both (as semTools).
-MISSING_POLICIES = ("available", "listwise", "fiml")
-SCREEN_MODES = ("flag", "exclude", "off")
 
 
 class StageSkipped(Exception):
@@ -60,7 +55,11 @@ class AnalysisOptions:
         or more categories or continuous scores, WLSMV for fewer), decided when the key is
         read.
     missing : {"available", "listwise", "fiml"}
-        See :data:`MISSING_POLICIES`.
+        :data:`~lospw.analysis.core.missing.RUN_MISSING`. ``available`` (default): every
+        answer: full-information ML in the CFA-based stages (ML / MLR), pairwise WLSMV
+        (lavaan ``missing = "pairwise"``), pairwise-complete statistics in item analysis,
+        reliability and EFA. ``fiml`` is the earlier name of ``available``. ``listwise``:
+        complete cases everywhere. HTMT uses complete cases in both (as semTools).
     seed : int
         Seed of every random step (parallel analysis).
     reduce : bool
@@ -125,7 +124,7 @@ class AnalysisOptions:
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("estimator", self.estimator or "MLR", ESTIMATORS),
-                                     ("missing", self.missing, MISSING_POLICIES),
+                                     ("missing", self.missing, RUN_MISSING),
                                      ("screen", self.screen, SCREEN_MODES)):
             if value not in allowed:
                 raise InputError(f"The '{name}' option must be one of "
@@ -251,14 +250,14 @@ class StageRecord:
     name: str
     status: str
     reason: str | None = None
-    warnings: tuple[dict[str, str], ...] = ()
+    warnings: tuple[Note, ...] = ()
     seconds: float = 0.0
     traceback: str | None = field(default=None, repr=False)
     n_used: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"name": self.name, "status": self.status, "reason": self.reason,
-               "warnings": [dict(w) for w in self.warnings]}
+               "warnings": [w.to_dict() for w in self.warnings]}
         if self.n_used is not None:
             out["n_used"] = self.n_used
         return out
@@ -286,11 +285,16 @@ def json_with_intake(result: Any, data: IntakeResult, **extra: Any) -> dict[str,
 
 
 def missing_for(ctx: Context, kind: str) -> str:
-    """The stage's own name for the run's missing-data policy (see MISSING_POLICIES)."""
+    """The stage's own name for the run's missing-data policy (see
+    :data:`~lospw.analysis.core.missing.RUN_MISSING`)."""
     return treatment(ctx.options.missing, kind, ctx.options.estimator)
 
 
-def warn(code: str, message: str) -> None:
-    warnings.warn(LospwWarning(code, message), stacklevel=2)
+def warn(code: str, message: str, **context: object) -> Note:
+    """Name a condition of the running stage where it is found: a
+    :class:`~lospw.analysis.core.warnings.Note` issued as a Python warning, which the runner
+    lists in the manifest."""
+    return warn_note(Note(code, message, {k: str(v) for k, v in context.items()}),
+                     stacklevel=2)
 
 

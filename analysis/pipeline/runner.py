@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import shutil
 import time
 import traceback
@@ -53,6 +52,7 @@ from lospw.analysis.core.criteria import load_criteria
 from lospw.analysis.core.errors import InputError, LospwError, LospwWarning
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_folder
+from lospw.analysis.core.warnings import Note, unique_notes
 from lospw.analysis.pipeline import stages
 from lospw.analysis.pipeline.context import (
     AnalysisOptions,
@@ -72,59 +72,37 @@ from lospw.analysis.pipeline.provenance import detect_synthetic, provenance
 from lospw.analysis.validation.estimator_rule import estimator_for_key
 from lospw.analysis.validation.models import check_model_names
 
-__all__ = ["AnalysisOptions", "RunSummary", "run_analysis", "run_stages", "warning_codes"]
+__all__ = ["AnalysisOptions", "RunSummary", "run_analysis", "run_stages", "stage_notes"]
 
 log = logging.getLogger(__name__)
 
 
 
-_CODE = re.compile(r"^\[([a-z][a-z0-9_]*)\]\s*(.*)$", re.S)
-_CODE_COLON = re.compile(r"^([a-z][a-z0-9_]*):\s+(.*)$", re.S)
-
-
-def warning_codes(messages: Sequence[Any]) -> tuple[dict[str, str], ...]:
-    """Named warnings from messages like ``"[code] text"`` or ``"code: text"``.
-
-    Messages without a code get ``"note"``. Duplicates (same code and text) are dropped,
-    the order is kept.
+def stage_notes(found: Sequence[Note | LospwWarning]) -> tuple[Note, ...]:
+    """The named warnings of a stage: the notes its Python warnings carry and the notes of
+    its result, without repeats (same code, message and context), in order.
 
     Examples
     --------
-    >>> warning_codes(["[heywood_case] x1 variance < 0", "not_converged: stopped", "plain"])
-    ({'code': 'heywood_case', 'message': 'x1 variance < 0'}, {'code': 'not_converged', 'message': 'stopped'}, {'code': 'note', 'message': 'plain'})
+    >>> stage_notes([Note("heywood_case", "x1 variance < 0"),
+    ...              LospwWarning("not_converged", "stopped"),
+    ...              Note("heywood_case", "x1 variance < 0")])
+    (Note(code='heywood_case', message='x1 variance < 0', context=()), Note(code='not_converged', message='stopped', context=()))
     """
-    out: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for m in messages:
-        if isinstance(m, LospwWarning):
-            code, text = m.code, m.message
-        elif isinstance(m, dict) and "code" in m:
-            code, text = str(m["code"]), str(m.get("message", ""))
-        else:
-            text = " ".join(str(m).split())
-            code = "note"
-            for pattern in (_CODE, _CODE_COLON):
-                hit = pattern.match(text)
-                if hit:
-                    code, text = hit.group(1), hit.group(2)
-                    break
-        for pattern in (_CODE, _CODE_COLON):  # "code: code: text" from a re-wrapped note
-            hit = pattern.match(text)
-            if hit and hit.group(1) == code:
-                text = hit.group(2)
-        if (code, text) not in seen:
-            seen.add((code, text))
-            out.append({"code": code, "message": text})
-    return tuple(out)
+    return unique_notes(w.note if isinstance(w, LospwWarning) else w for w in found)
 
 
-def _result_warnings(result: Any) -> list[Any]:
+def _result_warnings(result: Any) -> list[Note]:
+    """The notes a stage's result carries in ``.warnings`` (none when it has no such
+    attribute)."""
     found = getattr(result, "warnings", None)
-    if found is None:
+    if not isinstance(found, (list, tuple)):
         return []
-    if isinstance(found, (list, tuple)):
-        return [getattr(w, "to_dict", lambda w=w: w)() for w in found]
-    return []
+    wrong = [w for w in found if not isinstance(w, Note)]
+    if wrong:  # a programming error: warnings are Notes, never text to parse
+        raise TypeError(f"{type(result).__name__}.warnings must hold Note objects; got "
+                        f"{type(wrong[0]).__name__}")
+    return list(found)
 
 
 def _drop_partial(folder: Path) -> None:
@@ -138,7 +116,7 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
 
     def record(status: str, reason: str | None, caught: Sequence[Any] = (),
                tb: str | None = None, n_used: str | None = None) -> StageRecord:
-        return StageRecord(stage.name, status, reason, warning_codes(caught),
+        return StageRecord(stage.name, status, reason, stage_notes(caught),
                            time.perf_counter() - started, tb, n_used)
 
     for need in stage.requires:

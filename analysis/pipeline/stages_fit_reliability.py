@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.pipeline.context import Context, StageSkipped, analysed, missing_for, warn
 from lospw.analysis.planning.dynamic import dynamic_cutoffs
 from lospw.analysis.validation.model_reliability import (
@@ -70,15 +71,14 @@ class _DynamicStage:
         self.result = result
 
     @property
-    def warnings(self) -> tuple[dict[str, str], ...]:
+    def warnings(self) -> tuple[Note, ...]:
         r = self.result
         total = r.reps * (len(r.levels) + 1)
         ok = r.correct["converged"] + sum(lv.converged for lv in r.levels)
         if ok == total:
             return ()
-        return ({"code": "dynamic_not_converged",
-                 "message": f"{total - ok} of {total} replications did not converge; they "
-                            "are left out of the distributions"},)
+        return (Note("dynamic_not_converged", f"{total - ok} of {total} replications did not "
+                     "converge; they are left out of the distributions"),)
 
 
 def write_dynamic(res: _DynamicStage, ctx: Context, folder: Path) -> None:
@@ -108,6 +108,6 @@ def bifactor_block(cfa: Any, key: Any) -> dict[str, Any] | None:
     fit = cfa.fits.get(_BIFACTOR_MODEL)
     if fit is None or not fit.converged:
         return None
-    notes = tuple(f"[{w.code}] {w.message}" for w in fit.warnings)
+    notes = tuple(w.with_context(model=_BIFACTOR_MODEL) for w in fit.warnings)
     ind = bifactor_from_fit(fit, key)
     return BifactorReliability(ind, "cfa", fit.estimator, fit.n_obs, True, notes).to_dict()

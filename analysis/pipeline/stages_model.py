@@ -18,7 +18,9 @@ from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.design import key_without
 from lospw.analysis.core.errors import LospwError
+from lospw.analysis.core.errors import warn as warn_note
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import (
     Context,
@@ -76,7 +78,7 @@ class CFAStageResult:
     comparison: dict[str, Any]
     judged: str
     modindices: pd.DataFrame | None = None
-    warnings: tuple[dict[str, str], ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
     failed: dict[str, str] = field(default_factory=dict)
 
 
@@ -116,6 +118,7 @@ def run_cfa(ctx: Context) -> CFAStageResult:
     judged = ctx.criteria.sv_model
     fits: dict[str, Any] = {}
     errors: dict[str, Exception] = {}  # model name -> why the engine could not fit it
+    untested: list[Note] = []  # difference tests that could not be made
     if o.estimator in ("ML", "MLR"):
 
         by_syntax: dict[str, Any] = {}
@@ -134,6 +137,7 @@ def run_cfa(ctx: Context) -> CFAStageResult:
         fits = {m.name: by_syntax[m.syntax] for m in models.models if m.syntax in by_syntax}
         errors = {m.name: raised[m.syntax] for m in models.models if m.syntax in raised}
         comparison = cmp.to_dict()
+        untested = [d["warning"] for d in cmp.differences if d.get("warning")]
     else:
         for spec in models.models:
             try:
@@ -146,16 +150,16 @@ def run_cfa(ctx: Context) -> CFAStageResult:
     if judged in errors:  # the key's own model: nothing to judge
         raise errors[judged]
     failed = {m: f"model {m} could not be fitted: {exc}" for m, exc in errors.items()}
-    notes = [{"code": w.code, "message": f"{m}: {w.message}"}
+    notes = [Note(w.code, f"{m}: {w.message}", (*w.context, ("model", m)))
              for m, r in fits.items() for w in r.warnings]
-    notes += [{"code": "model_failed", "message": why} for why in failed.values()]
-    notes += [{"code": "difference_test_unavailable",
-               "message": f"{d['restricted']} vs {d['general']}: "
-                          + str(d["note"]).removeprefix("[difference_test_unavailable] ")}
-              for d in comparison.get("differences", [])
-              if str(d.get("note") or "").startswith("[difference_test_unavailable]")]
+    notes += [_failed_note(m, why) for m, why in failed.items()]
+    notes += untested
     mi = modindices(fits[judged]) if judged in fits and fits[judged].converged else None
     return CFAStageResult(models, fits, comparison, judged, mi, tuple(notes), failed)
+
+
+def _failed_note(model: str, why: str) -> Note:
+    return Note("model_failed", why, {"model": model})
 
 
 def _model_status(res: CFAStageResult) -> dict[str, str]:
@@ -182,7 +186,7 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
                 "fit": dict(r.fit), "warnings": [w.to_dict() for w in r.warnings]}
             for m, r in res.fits.items()}
     fits.update({m: {"status": "failed", "converged": False, "n_obs": None, "fit": {},
-                     "warnings": [{"code": "model_failed", "message": why}]}
+                     "warnings": [_failed_note(m, why).to_dict()]}
                  for m, why in res.failed.items()})
     fits = {m.name: fits[m.name] for m in res.models.models if m.name in fits}
     write_json({"estimator": o.estimator, "missing": missing_for(ctx, "cfa"),
@@ -222,7 +226,7 @@ class InvarianceStageResult:
     searches: tuple[Any, ...] = ()  # lospw.analysis.validation.dif.ItemSearch
 
     @property
-    def warnings(self) -> tuple[str, ...]:
+    def warnings(self) -> tuple[Note, ...]:
         return tuple(self.result.warnings)
 
     @property
@@ -302,8 +306,8 @@ def run_invariance(ctx: Context) -> InvarianceStageResult:
     data = analysed(ctx)
     groups, said = choose_groups(data.meta[o.group], invariance_groups=o.invariance_groups,
                                  min_group_size=o.min_group_size, n_items=ctx.key.n_items)
-    for code, message in said:
-        warn(code, message)
+    for note in said:
+        warn_note(note)
     key = _key_asked_in_every_group(ctx.key, data, groups)
     calls: dict[tuple, tuple] = {}
     fitter = _engine_fitter
@@ -348,9 +352,9 @@ def check_invariance(res: InvarianceStageResult) -> str | None:
     r = res.result
     if r.steps and not any(s["estimable"] for s in r.steps):
         code = next((s.get("reason") for s in r.steps if s.get("reason")), None)
-        said = [w for w in r.warnings if code and w.startswith(f"[{code}]")]
+        said = [w.message for w in r.warnings if code and w.code == code]
         if said:
-            return said[0].split("] ", 1)[-1]
+            return said[0]
         return "no step was estimable" + (f" ({code})" if code else "")
     return None
 
@@ -419,7 +423,7 @@ class ReductionStageResult:
     reduced_fit: Any | None
     reliability_full: Any | None
     reliability_reduced: Any | None
-    warnings: tuple[dict[str, str], ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
 
 
 def standardized_loadings(fit: Any, key: Key) -> dict[str, float]:
@@ -459,15 +463,16 @@ def run_reduction(ctx: Context) -> ReductionStageResult:
     proposal = propose_reduction(key, flags, lam, c, notes)
     rkey = reduced_key(key, proposal.dropped)
     reduced_fit = rel_red = None
-    warn: list[dict[str, str]] = []
+    reduced_notes: list[Note] = []
     if proposal.dropped:
         reduced_fit = fit_model(ctx, correlated_factors(rkey), rkey)
-        warn = [{"code": w.code, "message": f"reduced model: {w.message}"}
-                for w in reduced_fit.warnings]
+        reduced_notes = [Note(w.code, f"reduced model: {w.message}",
+                              (*w.context, ("model", "reduced")))
+                         for w in reduced_fit.warnings]
         rel_red = reliability(analysed(ctx).items, rkey,
                               missing=missing_for(ctx, "reliability"))
     return ReductionStageResult(proposal, rkey, full, reduced_fit,
-                                ctx.results.get("reliability"), rel_red, tuple(warn))
+                                ctx.results.get("reliability"), rel_red, tuple(reduced_notes))
 
 
 def _reduction_comparison(res: ReductionStageResult, ctx: Context) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from lospw.analysis.cfa.twolevel import fit_twolevel
 from lospw.analysis.cfa.twolevel_reliability import multilevel_reliability
 from lospw.analysis.core.artifacts import write_csv, write_json, write_text
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.intake.reading import treatment
 from lospw.analysis.pipeline.context import Context, StageSkipped, analysed
 from lospw.analysis.validation.twolevel_models import twolevel_model
@@ -33,12 +34,14 @@ STRUCTURE = "same"
 
 @dataclass(frozen=True)
 class MultilevelStageResult:
-    """The two-level fit and the per-scale reliability table."""
+    """The two-level fit, the per-scale reliability table, its warnings (e.g.
+    ``unequal_level_loadings``) and notes on what is shown."""
 
     fit: Any            # TwoLevelResult
     model: str
     reliability: pd.DataFrame
     notes: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
 
 def run_multilevel(ctx: Context) -> MultilevelStageResult:
@@ -60,7 +63,7 @@ def run_multilevel(ctx: Context) -> MultilevelStageResult:
     scales = [s.name for s in key.scales if len(s.items) > 1]
     rel = multilevel_reliability(res, config=scales, shared=scales)
     table = rel.table.drop(columns="n_items").rename_axis("scale").reset_index()
-    notes = list(rel.warnings)
+    notes: list[str] = []
     agg = ctx.results.get("aggregation")
     if agg is not None:
         icc = agg.scales.set_index("scale")[["icc1", "icc2"]]
@@ -69,14 +72,15 @@ def run_multilevel(ctx: Context) -> MultilevelStageResult:
     else:
         notes.append("the aggregation stage did not run: ICC(1), ICC(2) and rwg(j) are not "
                      "shown beside the reliabilities")
-    return MultilevelStageResult(res, model, table, tuple(notes))
+    return MultilevelStageResult(res, model, table, tuple(notes), (*res.warnings, *rel.warnings))
 
 
 def write_multilevel(res: MultilevelStageResult, ctx: Context, folder: Path) -> None:
     out = res.fit.to_dict()
     out.update(model_syntax=res.model, structure=STRUCTURE, synthetic=ctx.synthetic,
                reliability=res.reliability.astype(object).where(res.reliability.notna(), None)
-               .to_dict("records"), notes=list(res.notes))
+               .to_dict("records"), notes=list(res.notes),
+               reliability_warnings=notes_to_dicts(res.warnings))
     write_json(out, folder / "twolevel_cfa.json")
     write_csv(res.fit.parameters, folder / "parameters.csv")
     write_csv(res.reliability, folder / "reliability.csv")

@@ -48,6 +48,7 @@ from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.options import check_estimator
 from lospw.analysis.core.parallel import run_tasks, start_workers
 from lospw.analysis.planning.population import MAX_SIMULATED_N
 from lospw.analysis.planning.population_moments import polychoric_limit, score_moments
@@ -184,9 +185,7 @@ def prepare(pop: Any, *, estimator: str = "ML", alternative: str | None = None,
         polychoric limit (equal where the model is correctly specified).
     """
 
-    if estimator not in FIT_NAMES:
-        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
-                         f"{estimator!r}.")
+    check_estimator(estimator)
     key = pop.key
     models = competing_models(key)
     if KEY_MODEL not in models.names:

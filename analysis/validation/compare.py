@@ -21,10 +21,12 @@ chosen as best.
 
 One model never sinks the comparison (issue 17): a model the engine cannot fit (it raises
 a :class:`~lospw.analysis.core.errors.LospwError` or a numerical error) is listed with ``status``
-``"failed"`` and the warning ``[model_failed]``; a difference test that cannot be made (a
+``"failed"`` and the warning ``model_failed``; a difference test that cannot be made (a
 model failed or did not converge, or has no robust scaling factor because its standard
-errors failed) is listed with NaN, the reason and the warning code
-``difference_test_unavailable``. Every row has a ``status``: ``ok``, ``improper``,
+errors failed) is listed with NaN, the reason (``note``) and the warning
+``difference_test_unavailable`` (``warning``). Warnings are
+:class:`~lospw.analysis.core.warnings.Note` objects in the result and
+``{"code", "message", "context"}`` records in :meth:`ComparisonResult.to_dict`. Every row has a ``status``: ``ok``, ``improper``,
 ``not_converged`` or ``failed``.
 """
 
@@ -42,6 +44,8 @@ from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.errors import InputError, LospwError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import check_model_missing
+from lospw.analysis.core.options import check_estimator
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.validation.fitting import (
     FitOutcome,
     Fitter,
@@ -79,10 +83,6 @@ KEY_MODEL = "correlated"
 FIT_FAILURES = (LospwError, ArithmeticError, np.linalg.LinAlgError, ValueError)
 #: The fit measures a difference test needs, per estimator.
 _TEST_NEEDS = {"ML": ("chisq", "df"), "MLR": ("chisq", "df", "chisq_scaling_factor")}
-
-
-def _codes(warnings: tuple[str, ...]) -> list[str]:
-    return [w[1:w.index("]")] for w in warnings if w.startswith("[") and "]" in w]
 
 
 def _status(converged: bool, codes: list[str]) -> str:
@@ -134,11 +134,12 @@ class ComparisonResult:
     estimator, missing : str
     table : tuple of dict
         One row per model: ``model``, ``description``, ``status`` (``ok``, ``improper``,
-        ``not_converged``, ``failed``), ``converged``, ``proper``, ``warnings`` and the fit
-        measures of :data:`TABLE_MEASURES` (NaN for a failed model).
+        ``not_converged``, ``failed``), ``converged``, ``proper``, ``warnings`` (tuple of
+        Note) and the fit measures of :data:`TABLE_MEASURES` (NaN for a failed model).
     differences : tuple of dict
         ``restricted``, ``general`` and the :class:`~lospw.analysis.cfa.difftest.DiffTest` fields
-        (NaN and the reason in ``note`` when the test cannot be made).
+        (NaN, the reason in ``note`` and the Note in ``warning`` when the test cannot be
+        made).
     best : str or None
         Lowest BIC among converged, proper models.
     best_by : str
@@ -163,8 +164,7 @@ class ComparisonResult:
     n_obs: int = 0
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()}
-                for r in self.table]
+        rows = [{**r, "warnings": "; ".join(map(str, r["warnings"]))} for r in self.table]
         return pd.DataFrame(rows)
 
     def lavaan_script(self, key: Key, data_file: str = "data.csv") -> str:
@@ -174,8 +174,9 @@ class ComparisonResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"estimator": self.estimator, "missing": self.missing, "n_obs": self.n_obs,
-                "table": [dict(r) for r in self.table],
-                "differences": [dict(d) for d in self.differences],
+                "table": [{**r, "warnings": notes_to_dicts(r["warnings"])} for r in self.table],
+                "differences": [{k: (v.to_dict() if isinstance(v, Note) else v)
+                                 for k, v in d.items()} for d in self.differences],
                 "best": self.best, "best_by": self.best_by, "best_aic": self.best_aic,
                 "best_cfi": self.best_cfi, "contrast": self.contrast,
                 "models": self.models.to_dict()}
@@ -203,9 +204,7 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     InputError
         Bad options or missing item columns.
     """
-    if estimator not in TABLE_MEASURES:
-        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
-                         f"{estimator!r}.")
+    check_estimator(estimator)
     check_model_missing(estimator, missing)
     absent = [i for i in key.items if i not in items.columns]
     if absent:
@@ -225,16 +224,15 @@ def compare_models(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
             log.warning("model %s could not be fitted: %s", m.name, exc)
             rows.append({"model": m.name, "description": m.description, "status": "failed",
                          "converged": False, "proper": False,
-                         "warnings": [f"[model_failed] model {m.name} could not be fitted: "
-                                      f"{exc}"],
+                         "warnings": (Note("model_failed", f"model {m.name} could not be "
+                                           f"fitted: {exc}", {"model": m.name}),),
                          **{k: math.nan for k in TABLE_MEASURES[estimator]}})
             continue
         fits[m.name] = out
-        codes = _codes(out.warnings)
-        status = _status(out.converged, codes)
+        status = _status(out.converged, [w.code for w in out.warnings])
         row: dict[str, Any] = {"model": m.name, "description": m.description,
                                "status": status, "converged": out.converged,
-                               "proper": status == "ok", "warnings": list(out.warnings)}
+                               "proper": status == "ok", "warnings": tuple(out.warnings)}
         row.update({k: float(out.fit.get(k, math.nan)) for k in TABLE_MEASURES[estimator]})
         rows.append(row)
         log.info("model %s: converged %s, chisq %.3f", m.name, out.converged,
@@ -266,7 +264,9 @@ def _difference(restricted: str, general: str, fits: dict[str, FitOutcome],
             why = f"the test failed: {exc}"
     log.warning("no difference test of %s against %s: %s", restricted, general, why)
     return {**entry, "chisq_diff": math.nan, "df_diff": math.nan, "pvalue": math.nan,
-            "method": None, "note": f"[difference_test_unavailable] {why}"}
+            "method": None, "note": why,
+            "warning": Note("difference_test_unavailable", f"{restricted} vs {general}: {why}",
+                            {"restricted": restricted, "general": general})}
 
 
 def _contrast(rows: list[dict[str, Any]], diffs: list[dict[str, Any]],

@@ -19,6 +19,7 @@ from lospw.analysis.cfa import CFAResult, fit_cfa
 from lospw.analysis.cfa.difftest import DiffTest, difference_test
 from lospw.analysis.cfa.modindices import fixed_score_tests, score_tests
 from lospw.analysis.cfa.multistart import StartRecord
+from lospw.analysis.core.warnings import Note
 
 __all__ = ["SCORE_COLUMNS", "FitOutcome", "Fitter", "engine_difference_test", "engine_fitter",
            "outcome", "score_table"]
@@ -38,7 +39,7 @@ class FitOutcome:
     fit : dict
         Fit measures, lavaan ``fitMeasures`` names with ``_``.
     converged : bool
-    warnings : tuple of str
+    warnings : tuple of Note
         The engine's warnings (non-convergence, Heywood cases, ...).
     n_obs : int
     score_tests : callable or None
@@ -53,7 +54,7 @@ class FitOutcome:
 
     fit: dict[str, float]
     converged: bool
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
     n_obs: int = 0
     score_tests: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     result: CFAResult | None = field(default=None, repr=False, compare=False)
@@ -106,7 +107,7 @@ def outcome(result: CFAResult) -> FitOutcome:
     return FitOutcome(
         fit={k: float(v) for k, v in result.fit.items()},
         converged=bool(result.converged),
-        warnings=tuple(f"[{w.code}] {w.message}" for w in result.warnings),
+        warnings=tuple(result.warnings),
         n_obs=int(result.n_obs),
         score_tests=lambda: score_table(result),
         result=result,

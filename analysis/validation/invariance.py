@@ -67,6 +67,8 @@ from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import check_model_missing
+from lospw.analysis.core.options import check_estimator
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.validation.fitting import (
     FitOutcome,
     Fitter,
@@ -215,7 +217,7 @@ class InvarianceResult:
     decisions: tuple[dict[str, Any], ...]
     partial: tuple[dict[str, Any], ...]
     excluded: dict[str, int] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
     @property
     def highest_level(self) -> str | None:
@@ -241,11 +243,12 @@ class InvarianceResult:
     def to_dict(self) -> dict[str, Any]:
         return {"group": self.group, "group_sizes": dict(self.group_sizes),
                 "estimator": self.estimator, "missing": self.missing,
-                "criterion": self.criterion, "steps": [dict(s) for s in self.steps],
+                "criterion": self.criterion,
+                "steps": [{**s, "warnings": notes_to_dicts(s["warnings"])} for s in self.steps],
                 "decisions": [dict(d) for d in self.decisions],
                 "partial": [dict(p) for p in self.partial],
                 "highest_level": self.highest_level, "excluded": dict(self.excluded),
-                "warnings": list(self.warnings)}
+                "warnings": notes_to_dicts(self.warnings)}
 
 
 # -- the procedure -----------------------------------------------------------------------------
@@ -350,9 +353,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     InputError
         Bad options, a group vector of the wrong length, fewer than two groups.
     """
-    if estimator not in _INDICES:
-        raise InputError(f"The 'estimator' option must be one of 'ML', 'MLR', 'WLSMV'; got "
-                         f"{estimator!r}.")
+    check_estimator(estimator)
     check_model_missing(estimator, missing)
     if criterion not in CRITERIA:
         raise InputError(f"The 'criterion' option must be one of {', '.join(map(repr, CRITERIA))}; "
@@ -385,7 +386,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     check_item_variance(data, key.items, stage="invariance", groups=g)
     frame = data.assign(**{group_name: g})
     syntax = correlated_factors(key)
-    warnings: list[str] = []
+    warnings: list[Note] = []
     ordinal = estimator == "WLSMV"
     step_list = ORDINAL_STEPS if ordinal else STEPS
     n_thr = {i: int(data[i].nunique()) - 1 for i in key.items}
@@ -395,7 +396,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
     reason, msg = None, ""
     if small:
         reason = "group_too_small"
-        msg = (f"[group_too_small] group(s) {', '.join(f'{k} (n = {n})' for k, n in small.items())} "
+        msg = (f"group(s) {', '.join(f'{k} (n = {n})' for k, n in small.items())} "
                f"have fewer than {floor} respondents (the larger of {min_group_size} and the "
                f"{key.n_items} items + 1): no step is estimable")
     elif ordinal:
@@ -403,28 +404,29 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                  if d[i].nunique() - 1 != n_thr[i]]
         if empty:
             reason = "empty_category"
-            msg = (f"[empty_category] item {empty[0][0]} does not use all its "
+            msg = (f"item {empty[0][0]} does not use all its "
                    f"{n_thr[empty[0][0]] + 1} categories in group {empty[0][1]} ({len(empty)} "
                    "item-group pair(s) in all): thresholds cannot be compared; no step is "
                    "estimable. Merge sparse categories or use ML/MLR")
     if reason:
-        log.warning(msg)
+        note = Note(reason, msg)
+        log.warning("%s", note)
         steps = tuple({"model": name, "group_equal": list(eq), "group_partial": [],
                        "estimable": False, "converged": False, "fit": {},
-                       "reason": reason, "warnings": []} for name, eq in step_list)
+                       "reason": reason, "warnings": ()} for name, eq in step_list)
         return InvarianceResult(group_name, sizes, estimator, missing, criterion, steps, (),
-                                (), excluded, (msg,))
+                                (), excluded, (note,))
     few = {k: n for k, n in sizes.items() if n < q}
     if few and not reason:
-        warnings.append(f"[few_cases_per_parameter] group(s) "
-                        f"{', '.join(f'{k} (n = {n})' for k, n in few.items())} have fewer "
-                        f"respondents than the {q} free parameters per group of the "
-                        "configural model: estimates are unstable")
+        warnings.append(Note("few_cases_per_parameter", f"group(s) "
+                             f"{', '.join(f'{k} (n = {n})' for k, n in few.items())} have "
+                             f"fewer respondents than the {q} free parameters per group of "
+                             "the configural model: estimates are unstable"))
     n = sum(sizes.values())
     if n <= 300 or max(sizes.values()) > 1.5 * min(sizes.values()):
-        warnings.append(f"[chen2007_conditions] total N = {n}, group sizes "
-                        f"{', '.join(map(str, sizes.values()))}: Chen's (2007) cut-offs "
-                        "were derived for N > 300 and equal groups")
+        warnings.append(Note("chen2007_conditions", f"total N = {n}, group sizes "
+                             f"{', '.join(map(str, sizes.values()))}: Chen's (2007) cut-offs "
+                             "were derived for N > 300 and equal groups"))
 
     def fit(eq: Sequence[str], partial: Sequence[str],
             start: FitOutcome | None = None) -> FitOutcome:
@@ -453,7 +455,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         out = fit(eq, partial, prev)
         record = {"model": name, "group_equal": list(eq), "group_partial": list(partial),
                   "estimable": True, "converged": out.converged, "fit": dict(out.fit),
-                  "warnings": list(out.warnings), "starts": _starts(out)}
+                  "warnings": tuple(out.warnings), "starts": _starts(out)}
         if prev is None or not (out.converged and prev.converged):
             warnings += _local_optimum(name, record)
             steps.append(record)
@@ -476,7 +478,7 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                 out = result["outcome"]
                 partial = list(result["partial"])
                 record.update(group_partial=list(partial), converged=out.converged,
-                              fit=dict(out.fit), warnings=list(out.warnings),
+                              fit=dict(out.fit), warnings=tuple(out.warnings),
                               starts=_starts(out))
                 judged = _judge(name, out, prev, estimator, criterion)
         verdict = "non-invariant" if judged["non_invariant"][criterion] else "invariant"
@@ -491,10 +493,10 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
                             tuple(decisions), tuple(searches), excluded, tuple(warnings))
 
 
-def _local_optimum(step: str, record: dict[str, Any]) -> list[str]:
+def _local_optimum(step: str, record: dict[str, Any]) -> list[Note]:
     """The step's ``local_optimum_suspected`` warning, named by step, for the result."""
-    tag = "[local_optimum_suspected] "
-    return [f"{tag}{step}: {w[len(tag):]}" for w in record["warnings"] if w.startswith(tag)]
+    return [Note(w.code, f"{step}: {w.message}", (*w.context, ("step", step)))
+            for w in record["warnings"] if w.code == "local_optimum_suspected"]
 
 
 def _starts(out: FitOutcome) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from lospw.analysis.core.warnings import Note
+
 __all__ = ["choose_groups"]
 
 
@@ -37,24 +39,24 @@ def choose_groups(groups: pd.Series, *, invariance_groups: Sequence[str] = (),
 
     Returns
     -------
-    (Series, list of (code, message))
+    (Series, list of Note)
         The groups (as text; left-out rows missing) and the warnings to record.
 
     Examples
     --------
     >>> g = pd.Series(["a"] * 60 + ["b"] * 70 + ["c"] * 6)
     >>> out, warn = choose_groups(g, min_group_size=50, n_items=15)
-    >>> out.value_counts().to_dict(), warn[0][0]
+    >>> out.value_counts().to_dict(), warn[0].code
     ({'b': 70, 'a': 60}, 'group_too_small_dropped')
     """
     text = groups.map(lambda v: None if pd.isna(v) else (
         str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
-    warnings: list[tuple[str, str]] = []
+    warnings: list[Note] = []
     if invariance_groups:
         label = {g: tok for tok in invariance_groups for g in tok.split("+")}
         left = text[~text.isin(list(label))].dropna().value_counts().sort_index()
         if len(left):
-            warnings.append(("groups_left_out", "--invariance-groups: " + ", ".join(
+            warnings.append(Note("groups_left_out", "--invariance-groups: " + ", ".join(
                 f"{g} (n = {n})" for g, n in left.items()) + " not compared (their rows "
                 "count under missing_group)"))
         text = text.map(lambda v: label.get(v) if v is not None else None)
@@ -62,7 +64,7 @@ def choose_groups(groups: pd.Series, *, invariance_groups: Sequence[str] = (),
     sizes = text.dropna().value_counts()
     small = sizes[sizes < floor].sort_index()
     if len(small) and (sizes >= floor).sum() >= 2:
-        warnings.append(("group_too_small_dropped", "group(s) " + ", ".join(
+        warnings.append(Note("group_too_small_dropped", "group(s) " + ", ".join(
             f"{g} (n = {n})" for g, n in small.items()) + f" have fewer than {floor} "
             f"respondents (the larger of --min-group-size {min_group_size} and the {n_items} "
             "items + 1) and are left out of the invariance test; the other groups are "

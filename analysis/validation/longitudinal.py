@@ -46,6 +46,8 @@ from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.options import check_estimator
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.validation.invariance import (
     CRITERIA,
     chen_2007,
@@ -188,7 +190,7 @@ class LongitudinalResult:
     latent_change: pd.DataFrame | None
     latent_change_note: str
     n_obs: int
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
     fits: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -202,7 +204,7 @@ class LongitudinalResult:
                 "n_obs": self.n_obs, "steps": self.steps, "decisions": self.decisions,
                 "highest_level": self.highest_level, "latent_change": lc,
                 "latent_change_note": self.latent_change_note,
-                "warnings": list(self.warnings)}
+                "warnings": notes_to_dicts(self.warnings)}
 
 
 def _fit(data: pd.DataFrame, syntax: str, estimator: str, missing: str, ordinal: bool) -> Any:
@@ -294,8 +296,7 @@ def longitudinal_invariance(wide: pd.DataFrame, key: Key, suffixes: Sequence[str
     InputError
         Unknown options, absent columns, WLSMV with FIML.
     """
-    if estimator not in INDICES:
-        raise InputError(f"The estimator must be one of ML, MLR, WLSMV; got {estimator!r}.")
+    check_estimator(estimator)
     if missing not in ("listwise", "fiml"):
         raise InputError(f"'missing' must be listwise or fiml; got {missing!r}.")
     if estimator == "WLSMV" and missing == "fiml":
@@ -322,7 +323,7 @@ def longitudinal_invariance(wide: pd.DataFrame, key: Key, suffixes: Sequence[str
     steps: list[dict[str, Any]] = []
     decisions: list[dict[str, Any]] = []
     fits: dict[str, Any] = {}
-    warnings: list[str] = []
+    warnings: list[Note] = []
     partial: list[str] = []
     accepted = None
     highest = None
@@ -332,7 +333,8 @@ def longitudinal_invariance(wide: pd.DataFrame, key: Key, suffixes: Sequence[str
         steps.append({"step": step, "partial": list(partial), "converged": res.converged,
                       "fit": _fit_summary(res, estimator), "syntax": syntax})
         if not res.converged:
-            warnings.append(f"{step}: the model did not converge; later steps not tested")
+            warnings.append(Note("not_converged", f"{step}: the model did not converge; later "
+                                 "steps not tested", {"step": step}))
             break
         if accepted is None:
             accepted, highest, fits[step] = res, step, res

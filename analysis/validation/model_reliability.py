@@ -41,6 +41,7 @@ from lospw.analysis.classical.bifactor import (
 from lospw.analysis.classical.ordinal_omega import categorical_omega
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.efa.efa import pairwise_pearson
 from lospw.analysis.efa.schmid_leiman import omega_schmid_leiman
 from lospw.analysis.validation.models import bifactor as bifactor_syntax
@@ -185,12 +186,12 @@ class BifactorReliability:
     estimator: str | None
     n: int
     converged: bool
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         out = ({"method": self.method} if self.indices is None else self.indices.to_dict())
         out.update(estimator=self.estimator, n=self.n, converged=self.converged,
-                   warnings=list(self.warnings))
+                   warnings=notes_to_dicts(self.warnings))
         if self.indices is None:
             out.update(omega_h=None, ecv=None, puc=None, h={}, omega_hs={})
         return out
@@ -375,7 +376,7 @@ def bifactor_reliability(data: pd.DataFrame, key: Key, *, method: str = "cfa",
     res = fit_cfa(keyed, syntax, estimator=estimator,
                   missing="fiml" if missing == "fiml" else "listwise",
                   ordered=list(key.items) if estimator == "WLSMV" else None)
-    notes = tuple(f"[{w.code}] {w.message}" for w in res.warnings)
+    notes = tuple(w.with_context(model="bifactor") for w in res.warnings)
     if not res.converged:
         return BifactorReliability(None, method, estimator, res.n_obs, False, notes)
     return BifactorReliability(bifactor_from_fit(res, key), method, estimator, res.n_obs,
@@ -418,9 +419,10 @@ def with_model_reliability(result: Any, data: pd.DataFrame, key: Key, *,
         for name, om in ordinal_omega(data, key).items():
             scales[name] = dataclasses.replace(scales[name], omega_ordinal=om.omega)
             if om.omega is None:
-                notes.append(f"no_ordinal_omega: {om.note}")
+                notes.append(Note("no_ordinal_omega", om.note, {"scale": name}))
             elif om.note:
-                notes.append(f"heywood_case: {om.note}; its categorical omega is doubtful.")
+                notes.append(Note("heywood_case", f"{om.note}; its categorical omega is "
+                                  "doubtful.", {"scale": name}))
     block = None
     if bifactor is not None:
         est = estimator or ("WLSMV" if items_are_ordinal(key) else "ML")
@@ -430,6 +432,6 @@ def with_model_reliability(result: Any, data: pd.DataFrame, key: Key, *,
         bif = bifactor_reliability(data, key, method=bifactor, estimator=est, missing=missing)
         block = bif.to_dict()
         if bif.indices is None:
-            notes.append("bifactor_failed: the bifactor model did not converge; no bifactor "
-                         "indices.")
+            notes.append(Note("bifactor_failed", "the bifactor model did not converge; no "
+                              "bifactor indices.", {"model": "bifactor"}))
     return dataclasses.replace(result, scales=scales, warnings=tuple(notes), bifactor=block)

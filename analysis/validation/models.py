@@ -64,6 +64,8 @@ from typing import Any
 from lospw.analysis.core.artifacts import write_text
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import MODEL_MISSING
+from lospw.analysis.core.options import check_estimator
 
 __all__ = [
     "MODEL_NAMES",
@@ -84,8 +86,6 @@ __all__ = [
 MODEL_NAMES = ("one_factor", "grouped", "correlated", "second_order", "bifactor")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
-_ESTIMATORS = ("ML", "MLR", "WLSMV")
-_MISSING = ("listwise", "fiml", "pairwise")
 
 
 @dataclass(frozen=True)
@@ -468,12 +468,10 @@ def lavaan_call(*, estimator: str = "ML", missing: str = "listwise",
     ...
     lospw.analysis.core.errors.InputError: The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; got 'drop'.
     """
-    if estimator not in _ESTIMATORS:
-        raise InputError(f"The 'estimator' option must be one of {', '.join(map(repr, _ESTIMATORS))}; "
-                         f"got {estimator!r}.")
-    if missing not in _MISSING:
-        raise InputError(f"The 'missing' option must be one of {', '.join(map(repr, _MISSING))}; "
-                         f"got {missing!r}.")
+    check_estimator(estimator)
+    if missing not in MODEL_MISSING:
+        raise InputError(f"The 'missing' option must be one of "
+                         f"{', '.join(map(repr, MODEL_MISSING))}; got {missing!r}.")
 
     def vec(xs: Any) -> str:
         return "c(" + ", ".join(f'"{x}"' for x in xs) + ")"

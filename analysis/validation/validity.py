@@ -31,6 +31,8 @@ from lospw.analysis.classical.reliability import pairwise_cov
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.missing import MISSING_POLICIES, MODEL_MISSING
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.validation.models import correlated_factors
 
 __all__ = [
@@ -245,7 +247,7 @@ class ValidityResult:
         Complete rows HTMT used.
     missing : str
     reverse_scored : tuple of str
-    warnings : tuple of str
+    warnings : tuple of Note
     """
 
     scales: tuple[str, ...]
@@ -259,7 +261,7 @@ class ValidityResult:
     n_htmt: int
     missing: str
     reverse_scored: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scale: CR, AVE, sqrt(AVE), the largest |factor correlation|, max HTMT."""
@@ -287,7 +289,7 @@ class ValidityResult:
             "n_htmt": self.n_htmt,
             "missing": self.missing,
             "reverse_scored": list(self.reverse_scored),
-            "warnings": list(self.warnings),
+            "warnings": notes_to_dicts(self.warnings),
         }
 
 
@@ -314,7 +316,7 @@ def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool
         Unknown method or missing policy, missing item columns, fewer than 3 complete rows
         (pairwise: a pair of items answered together by fewer than 3 rows).
     """
-    if missing not in ("listwise", "pairwise"):
+    if missing not in MISSING_POLICIES:
         raise InputError(f"The HTMT 'missing' option must be 'listwise' or 'pairwise'; got "
                          f"{missing!r}.")
     missing_cols = [i for i in key.items if i not in items.columns]
@@ -359,7 +361,7 @@ def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool
 def validity_from_estimates(est: FactorEstimates, htmt_table: pd.DataFrame, *,
                             n_obs: int, n_htmt: int, missing: str, htmt_method: str = "htmt2",
                             reverse_scored: Sequence[str] = (),
-                            warnings: Sequence[str] = ()) -> ValidityResult:
+                            warnings: Sequence[Note] = ()) -> ValidityResult:
     """Build the :class:`ValidityResult` from CFA estimates and an HTMT table."""
     lam = est.loadings
     scales = tuple(str(c) for c in lam.columns)
@@ -371,16 +373,16 @@ def validity_from_estimates(est: FactorEstimates, htmt_table: pd.DataFrame, *,
         idx = [i for i in lam.index if lam.loc[i, f] != 0]
         if len(idx) < 2:
             cr[f] = ave[f] = float("nan")
-            notes.append(f"[single_item_scale] scale {f} has {len(idx)} item(s): CR and AVE "
-                         "are not defined")
+            notes.append(Note("single_item_scale", f"scale {f} has {len(idx)} item(s): CR "
+                              "and AVE are not defined", {"scale": f}))
             continue
         s = est.observed_cov.loc[idx, idx].to_numpy()
         phi = float(est.phi.loc[f, f])
         cr[f] = composite_reliability(lam.loc[idx, f].to_numpy(), phi, s)
         if cross[[list(lam.index).index(i) for i in idx]].any():
             ave[f] = float("nan")
-            notes.append(f"[cross_loading] an item of scale {f} loads on two factors: AVE "
-                         "is not defined (as semTools::AVE)")
+            notes.append(Note("cross_loading", f"an item of scale {f} loads on two factors: "
+                              "AVE is not defined (as semTools::AVE)", {"scale": f}))
         else:
             ave[f] = average_variance_extracted(lam.loc[idx, f].to_numpy(), phi, np.diag(s))
     fl = fornell_larcker(ave, est.factor_corr.loc[list(scales), list(scales)])
@@ -405,7 +407,7 @@ def validity_from_estimates(est: FactorEstimates, htmt_table: pd.DataFrame, *,
             flags.append({"code": "low_ave", "scales": [f], "value": ave[f],
                           "threshold": 0.50})
     for n in notes:
-        log.warning(n)
+        log.warning("%s", n)
     return ValidityResult(scales, cr, ave, fl, htmt_table.loc[list(scales), list(scales)],
                           htmt_method, tuple(flags), n_obs, n_htmt, missing, tuple(reverse_scored),
                           tuple(notes))
@@ -431,11 +433,9 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
     htmt_missing : {"listwise", "pairwise"}
         Rows behind the HTMT correlations (:func:`htmt`).
     """
-    if missing not in ("listwise", "fiml", "pairwise"):
-        raise InputError(
-            f"The 'missing' option must be one of 'listwise', 'fiml', 'pairwise'; got "
-            f"{missing!r}."
-        )
+    if missing not in MODEL_MISSING:
+        raise InputError(f"The 'missing' option must be one of "
+                         f"{', '.join(map(repr, MODEL_MISSING))}; got {missing!r}.")
     check_item_variance(items, key.items, stage="validity")
     table, n_htmt = htmt(items, key, method=htmt_method, absolute=absolute,
                          missing=htmt_missing)
@@ -446,7 +446,7 @@ def validity(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
 
 
 def factor_estimates(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
-                     missing: str = "listwise") -> tuple[FactorEstimates, int, tuple[str, ...]]:
+                     missing: str = "listwise") -> tuple[FactorEstimates, int, tuple[Note, ...]]:
     """Fit the key's correlated-factors model on reverse-scored items for CR / AVE.
 
     Returns ``(FactorEstimates, n_obs, warnings)``; the observed covariance is the engine's
@@ -459,7 +459,7 @@ def factor_estimates(items: pd.DataFrame, key: Key, *, estimator: str = "ML",
 
 
 def estimates_from_result(res: CFAResult, key: Key
-                          ) -> tuple[FactorEstimates, int, tuple[str, ...]]:
+                          ) -> tuple[FactorEstimates, int, tuple[Note, ...]]:
     """:func:`factor_estimates` from an already fitted correlated-factors ``CFAResult``
     (``lospw analyze`` reuses the CFA stage's fit instead of fitting it again)."""
     p = res.parameters
@@ -472,9 +472,9 @@ def estimates_from_result(res: CFAResult, key: Key
     for _, r in cov.iterrows():
         phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = float(r["est"])
     sample = next(iter(res.sample.values()))["cov"]
-    notes = [f"[{w.code}] {w.message}" for w in res.warnings]
+    notes = list(res.warnings)
     if not res.converged:
-        notes.insert(0, "[not_converged] the correlated-factors CFA did not converge: CR, AVE "
-                        "and Fornell-Larcker are not trustworthy")
+        notes.insert(0, Note("not_converged", "the correlated-factors CFA did not converge: "
+                             "CR, AVE and Fornell-Larcker are not trustworthy"))
     return FactorEstimates(lam, phi, sample.loc[list(key.items), list(key.items)]), \
         int(res.n_obs), tuple(notes)

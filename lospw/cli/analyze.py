@@ -8,8 +8,8 @@ import click
 from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.pipeline.context import (
-    ESTIMATORS,
     AnalysisOptions,
     Stage,
     StageRecord,
@@ -62,7 +62,7 @@ class _Progress:
             line += f": {rec.reason}"
         err_console.print(line, highlight=False)
         for w in rec.warnings[:5]:
-            err_console.print(f"    [dim]warning {w['code']}: {w['message'][:160]}[/dim]",
+            err_console.print(f"    [dim]warning {w.code}: {w.message[:160]}[/dim]",
                               highlight=False)
         if len(rec.warnings) > 5:
             err_console.print(f"    [dim]... {len(rec.warnings) - 5} more in manifest.json[/dim]")

@@ -10,12 +10,13 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from lospw.analysis.cfa import ESTIMATORS, GROUP_EQUAL, fit_cfa
+from lospw.analysis.cfa import GROUP_EQUAL, fit_cfa
 from lospw.analysis.cfa.modindices import modindices
 from lospw.analysis.cfa.syntax import indicators_and_factors, parse_model
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.reading import ReadOptions
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key

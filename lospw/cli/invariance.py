@@ -114,14 +114,13 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
                   missing=missing, criterion=criterion, search=not no_search,
                   max_free=max_free, min_group_size=min_group_size, top_scores=top_scores,
                   group_name=group_col)
-    said_text = [f"[{code}] {message}" for code, message in said]
     if as_json:
         out = res.to_dict()
         out["intake"] = intake_block(intake)
         out["estimator"] = estimator
         if rule:
             out["estimator_rule"] = rule
-        out["group_warnings"] = said_text
+        out["group_warnings"] = [w.to_dict() for w in said]
         echo_json(out)
         return
     print_rows(console, intake, f"Measurement invariance of {key.instrument} on {data}",
@@ -130,7 +129,7 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
     console.print(n_used(f"invariance ({estimator}, {missing})", n_in, intake.n_analysed,
                          "--missing-data available" if missing == "listwise" else
                          "--invariance-groups (merging groups) or a group for every row"))
-    for w in said_text:
+    for w in map(str, said):
         console.print(f"[yellow]warning[/yellow]: {escape(w)}")
     sizes = ", ".join(f"{k} {v}" for k, v in res.group_sizes.items())
     console.print(f"[bold]Measurement invariance[/bold] of {key.instrument} across "
@@ -171,4 +170,4 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
         console.print(f"partial {p['step']}: freed {freed or 'nothing'} -> {p['stopped']}")
     console.print(f"highest level: [bold]{res.highest_level or 'none'}[/bold]")
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {escape(w)}")
+        console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")

@@ -141,4 +141,4 @@ def run_waves(data: str, key: Key, wave: str | None, wave_suffix: str | None,
                        f"[{_f(r.ci_lower)}, {_f(r.ci_upper)}]", _f(r.pvalue))
         console.print(lc)
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {escape(w)}")
+        console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")

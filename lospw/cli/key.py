@@ -49,7 +49,7 @@ def check(key_file: str, as_json: bool) -> None:
     for group, members in k.higher_order:
         console.print(f"higher-order group {group}: {', '.join(members)}")
     for w in summary["warnings"]:
-        console.print(f"warning: {escape(w)}")
+        console.print(f"warning: {escape(w['code'])}: {escape(w['message'])}")
 
 
 @key.command("init")

@@ -21,6 +21,7 @@ import click
 from rich.markup import escape
 
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.options import SCREEN_MODES
 from lospw.analysis.intake.reading import (
     DUPLICATES,
     MISSING_DATA,
@@ -37,7 +38,6 @@ __all__ = ["LOW_SHARE", "SCREEN_MODES", "Inputs", "input_options", "intake_block
 
 #: An analysis using fewer than this share of the analysed rows says so, naming the fix.
 LOW_SHARE = 0.90
-SCREEN_MODES = ("flag", "exclude", "off")
 
 
 @dataclass(frozen=True)

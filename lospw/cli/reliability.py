@@ -109,7 +109,7 @@ def _print_bifactor(b: dict) -> None:
            f"bifactor CFA, {b['estimator']}")
     if b.get("omega_h") is None:
         console.print(f"[yellow]Bifactor ({how}): no indices[/yellow] "
-                      f"({escape('; '.join(b.get('warnings', [])) or 'not converged')}).")
+                      f"({escape('; '.join(w['message'] for w in b.get('warnings', [])) or 'not converged')}).")
         return
     console.print(f"[bold]Bifactor[/bold] ({how}, N = {b['n']}): omega_h {_f(b['omega_h'])}, "
                   f"omega total {_f(b['omega_total'])}, ECV {_f(b['ecv'])}, PUC "
@@ -121,5 +121,7 @@ def _print_bifactor(b: dict) -> None:
         table.add_row(escape(s), _f(b["omega_s"][s]), _f(b["omega_hs"][s]),
                       _f(b["ecv_ss"].get(s)), _f(b["h"].get(s)), _f(b["fd"].get(s)))
     console.print(table)
-    for w in b.get("warnings", []) + b.get("notes", []):
-        console.print(f"[yellow]note[/yellow]: {escape(w)}")
+    for w in b.get("warnings", []):
+        console.print(f"[yellow]warning[/yellow] {escape(w['code'])}: {escape(w['message'])}")
+    for n in b.get("notes", []):
+        console.print(f"[yellow]note[/yellow]: {escape(n)}")

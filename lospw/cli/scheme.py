@@ -67,12 +67,12 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                           reliability_coefficient=coefficient, rule=MissingRule(min_fraction),
                           estimator=estimator, synthetic=synthetic, seeds=_seeds(seeds),
                           label=label)
-    notes = [w.message.message for w in caught if issubclass(w.category, LospwWarning)]
+    notes = [w.message.note for w in caught if isinstance(w.message, LospwWarning)]
     with output_files([out_file], inputs=(data, key_file)):
         path = save_scheme(s, out_file)
     d = scheme_to_dict(s)
     if as_json:
-        echo_json({"written": path.as_posix(), "warnings": notes, "scheme": d,
+        echo_json({"written": path.as_posix(), "warnings": [n.to_dict() for n in notes], "scheme": d,
                    "intake": intake_block(intake)})
         return
     console.print(f"[bold]Scoring scheme[/bold] for {key.instrument} from {data} "
@@ -86,7 +86,7 @@ def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group
                   f"{sc['norm_sd']:.2f}", f"{sc['reliability']:.3f}", f"{sc['sem']:.3f}")
     console.print(t)
     for n in notes:
-        console.print(f"[yellow]warning[/yellow]: {escape(n)}")
+        console.print(f"[yellow]warning[/yellow]: {escape(n.message)}")
     if group:
         kept = ", ".join(d["norms"]["groups"]) or "none"
         console.print(f"group norms by {group}: {kept} (groups under {min_group_n} have none)")

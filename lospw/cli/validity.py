@@ -68,4 +68,4 @@ def validity(data: str, key_file: str, estimator: str, inputs: Inputs, htmt_meth
         console.print(f"[yellow]flag[/yellow] {f['code']}: {', '.join(f['scales'])} "
                       f"({_f(f['value'])})")
     for w in res.warnings:
-        console.print(f"[yellow]warning[/yellow]: {escape(w)}")
+        console.print(f"[yellow]warning[/yellow]: {escape(str(w))}")

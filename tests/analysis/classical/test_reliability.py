@@ -181,7 +181,8 @@ def test_zero_variance_item_warns():
     with pytest.warns(LospwWarning, match="zero_variance_item"):
         res = reliability(df, key, omega=False, ordinal=False)
     assert np.isnan(res["S"].items[2].item_rest)
-    assert any("zero_variance_item" in w for w in res.warnings)
+    assert any(w.code == "zero_variance_item" and dict(w.context) == {"scale": "S", "item": "c"}
+               for w in res.warnings)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import pytest
 import lospw.analysis.cfa
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.intake.responses import read_responses
 from lospw.analysis.validation import compare as C
 from lospw.analysis.validation.fitting import FitOutcome
@@ -130,12 +131,15 @@ def test_non_converged_model_is_not_tested(hs):
     def fitter(data, syntax, **kw):
         out = engine_fitter(data, syntax, **kw)
         if syntax.startswith("general =~ x1"):
-            return FitOutcome({k: np.nan for k in out.fit}, False, ("[not_converged] x",), 0)
+            return FitOutcome({k: np.nan for k in out.fit}, False, (Note("not_converged", "x"),),
+                              0)
         return out
 
     res = C.compare_models(items, key, fitter=fitter)
-    assert all(d["note"] == "[difference_test_unavailable] model one_factor did not converge"
-               for d in res.differences if d["restricted"] == "one_factor")
+    untested = [d for d in res.differences if d["restricted"] == "one_factor"]
+    assert untested and all(d["note"] == "model one_factor did not converge"
+                            and d["warning"].code == "difference_test_unavailable"
+                            for d in untested)
     assert {r["model"]: r["proper"] for r in res.table}["one_factor"] is False
 
 
@@ -205,13 +209,14 @@ def test_a_model_the_engine_cannot_fit_is_listed_as_failed(bfi):
     res = C.compare_models(items, key, estimator="MLR", fitter=fitter)
     table = {r["model"]: r for r in res.table}
     assert table["bifactor"]["status"] == "failed" and not table["bifactor"]["converged"]
-    assert table["bifactor"]["warnings"][0].startswith("[model_failed] model bifactor")
+    assert table["bifactor"]["warnings"][0].code == "model_failed"
+    assert table["bifactor"]["warnings"][0].message.startswith("model bifactor")
     assert math.isnan(table["bifactor"]["bic"])
     assert {r["status"] for m, r in table.items() if m != "bifactor"} == {"ok"}
     for d in res.differences:
         if "bifactor" in (d["restricted"], d["general"]):
-            assert d["note"] == ("[difference_test_unavailable] model bifactor could not be "
-                                 "fitted") and math.isnan(d["pvalue"])
+            assert d["note"] == "model bifactor could not be fitted" and math.isnan(d["pvalue"])
+            assert d["warning"].code == "difference_test_unavailable"
         elif d["df_diff"]:
             assert d["pvalue"] >= 0 and d["method"] == "satorra_bentler_2001"
     assert res.best != "bifactor" and res.best is not None
@@ -228,7 +233,7 @@ def test_mlr_test_without_a_scaling_factor_is_not_made(bfi):
         out = replay(data, syntax, **kw)
         if syntax == second:
             fit = {k: v for k, v in out.fit.items() if k != "chisq_scaling_factor"}
-            return FitOutcome(fit, True, ("[se_failed] the information matrix",), 0)
+            return FitOutcome(fit, True, (Note("se_failed", "the information matrix"),), 0)
         return out
 
     res = C.compare_models(items, key, estimator="MLR", fitter=fitter)

@@ -85,7 +85,7 @@ def test_hs_steps_decisions_and_search_follow_lavaan(hs):
     d = res.to_dict()
     assert d["steps"][0]["model"] == "configural" and "fit" in d["steps"][0]
     assert d["partial"][0]["step"] == "scalar"
-    assert not any(w.startswith("[chen2007_conditions]") for w in res.warnings)
+    assert not any(w.code == "chen2007_conditions" for w in res.warnings)
 
 
 def test_hs_chen_rule_names_the_index_that_decided(hs):
@@ -147,7 +147,8 @@ def test_small_group_makes_steps_not_estimable(hs):
     res = I.measurement_invariance(items, small, key, fitter=lambda *a, **k: calls.append(1))
     assert calls == []  # nothing is fitted
     assert all(not s["estimable"] and s["reason"] == "group_too_small" for s in res.steps)
-    assert res.warnings[0].startswith("[group_too_small] group(s) Tiny (n = 20)")
+    assert res.warnings[0].code == "group_too_small"
+    assert res.warnings[0].message.startswith("group(s) Tiny (n = 20)")
     assert res.decisions == () and res.highest_level is None
 
 
@@ -165,7 +166,7 @@ def test_small_n_warns_about_chen_conditions(hs):
     items, school, key = hs
     res = I.measurement_invariance(items.iloc[:280], school.iloc[:280], key, search=False,
                                    top_scores=0)
-    assert any(w.startswith("[chen2007_conditions]") for w in res.warnings)
+    assert any(w.code == "chen2007_conditions" for w in res.warnings)
     assert all(s["converged"] for s in res.steps)
 
 
@@ -269,7 +270,7 @@ def test_bfi_gender_decisions_with_the_engine(bfi_path, bfi_key_path, estimator)
                                     group_name="gender")
     assert chen.group_sizes == {"1": 805, "2": 1631}  # listwise over the 25 items
     assert chen.excluded == {"incomplete_listwise": 364}
-    assert any(w.startswith("[chen2007_conditions]") for w in chen.warnings)  # 1631 > 1.5*805
+    assert any(w.code == "chen2007_conditions" for w in chen.warnings)  # 1631 > 1.5*805
     for d in chen.decisions:
         assert d["chisq_diff"] == pytest.approx(ref["differences"][d["step"]]["chisq_diff"],
                                                 rel=1e-4)
@@ -290,7 +291,8 @@ def test_ordinal_empty_category_is_not_estimable(bfi_path, bfi_key_path):
     res = I.measurement_invariance(items, g, key, estimator="WLSMV",
                                    fitter=lambda *a, **k: pytest.fail("fitted"))
     assert all(s["reason"] == "empty_category" for s in res.steps)
-    assert res.warnings[0].startswith("[empty_category] item A1")
+    assert res.warnings[0].code == "empty_category"
+    assert res.warnings[0].message.startswith("item A1")
 
 
 def test_wlsmv_refuses_fiml(hs):
@@ -307,13 +309,14 @@ def test_few_cases_per_parameter_warns_but_fits(hs):
     assert res.group_sizes == {"Grant-White": 20, "Pasteur": 156}
     assert all(s["estimable"] for s in res.steps)
     assert res.steps[0]["fit"]["ntotal"] == 176  # fitted
-    assert any(w.startswith("[few_cases_per_parameter] group(s) Grant-White (n = 20)")
-               for w in res.warnings)
+    assert any(w.code == "few_cases_per_parameter"
+               and w.message.startswith("group(s) Grant-White (n = 20)") for w in res.warnings)
     small = I.measurement_invariance(items.iloc[:165], school.iloc[:165], key,
                                      min_group_size=2,
                                      fitter=lambda *a, **k: pytest.fail("fitted"))
-    assert small.warnings[0].startswith("[group_too_small] group(s) Grant-White (n = 9) have "
-                                        "fewer than 10 respondents")
+    assert small.warnings[0].code == "group_too_small"
+    assert small.warnings[0].message.startswith("group(s) Grant-White (n = 9) have fewer than "
+                                                "10 respondents")
 
 
 def test_steps_list_and_flag_their_largest_score_tests(hs):
