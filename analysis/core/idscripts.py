@@ -16,6 +16,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
+from lospw.analysis.core.warnings import Note
+
 __all__ = ["CODE", "mixed_script_ids", "scripts_of", "skeleton"]
 
 CODE = "mixed_script_id"
@@ -56,13 +58,14 @@ def skeleton(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_LOOKALIKES).casefold()
 
 
-def mixed_script_ids(ids: Iterable[str], what: str = "id") -> list[str]:
-    """One message per id that mixes scripts or differs in script from the others.
+def mixed_script_ids(ids: Iterable[str], what: str = "id") -> list[Note]:
+    """One ``mixed_script_id`` note per id that mixes scripts or differs in script from the
+    others.
 
     Examples
     --------
-    >>> mixed_script_ids(["A1", "A2", "\\u04101"], "item id")
-    ["mixed_script_id: item id '\\u04101' is written in CYRILLIC letters while the other ids are LATIN (a lookalike?); retype it"]
+    >>> print(*mixed_script_ids(["A1", "A2", "\\u04101"], "item id"))
+    mixed_script_id: item id '\u04101' is written in CYRILLIC letters while the other ids are LATIN (a lookalike?); retype it
     >>> mixed_script_ids(["A1", "caf\\u00e9"])
     []
     """
@@ -73,9 +76,9 @@ def mixed_script_ids(ids: Iterable[str], what: str = "id") -> list[str]:
     out = []
     for i, ss in scripts.items():
         if len(ss) > 1:
-            out.append(f"{CODE}: {what} {i!r} mixes {' and '.join(sorted(ss))} letters (a "
-                       "lookalike?); retype it")
+            out.append(Note(CODE, f"{what} {i!r} mixes {' and '.join(sorted(ss))} letters "
+                            "(a lookalike?); retype it", {"id": i}))
         elif ss and main is not None and ss != {main}:
-            out.append(f"{CODE}: {what} {i!r} is written in {next(iter(ss))} letters while "
-                       f"the other ids are {main} (a lookalike?); retype it")
+            out.append(Note(CODE, f"{what} {i!r} is written in {next(iter(ss))} letters while "
+                            f"the other ids are {main} (a lookalike?); retype it", {"id": i}))
     return out

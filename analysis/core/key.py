@@ -55,6 +55,7 @@ import yaml
 from lospw.analysis.core.artifacts import write_text
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import mixed_script_ids
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.core.yamlio import as_bool, as_id, load_yaml
 
 __all__ = [
@@ -416,11 +417,11 @@ class Key:
             },
             "higher_order": {g: list(m) for g, m in self.higher_order},
             "has_aspects": bool(self.aspects),
-            "warnings": self.warnings(),
+            "warnings": notes_to_dicts(self.warnings()),
         }
 
-    def warnings(self) -> list[str]:
-        """Conditions worth a look that do not make the key invalid (``code: message``):
+    def warnings(self) -> list[Note]:
+        """Conditions worth a look that do not make the key invalid:
         ``mixed_script_id`` for an item or scale id with lookalike letters."""
         return (mixed_script_ids(self.items, "item id")
                 + mixed_script_ids(self.scale_names, "scale name"))

@@ -51,6 +51,7 @@ from lospw.analysis.core.design import asked_mask, design_groups
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import skeleton
 from lospw.analysis.core.key import Key
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.intake.cells import CellRules, column_verdicts
 from lospw.analysis.intake.cells import as_number as _as_number
 from lospw.analysis.intake.cells import nfc as _nfc
@@ -104,6 +105,9 @@ class IntakeResult:
     id_column : str or None
     notes : tuple of str
         What the reader and the intake detected or changed.
+    warnings : tuple of Note
+        Named conditions (``design`` for planned missingness, ``mixed_script_id`` for a
+        lookalike in the key's ids), also in ``to_dict()["warnings"]``.
     cell_log : DataFrame
         Columns ``row, id, column, value, problem, action``: every cell set to missing or
         causing an exclusion.
@@ -143,6 +147,7 @@ class IntakeResult:
     input_order: tuple[str, ...] = ()
     missing_given: pd.DataFrame | None = None
     asked: pd.DataFrame | None = None
+    warnings: tuple[Note, ...] = field(default=())
 
     @property
     def n_analysed(self) -> int:
@@ -205,6 +210,7 @@ class IntakeResult:
             "column_map": {k: v for k, v in self.column_map.items() if k != v},
             "options": dict(self.options),
             "notes": list(self.notes),
+            "warnings": notes_to_dicts(self.warnings),
         }
 
 
@@ -524,7 +530,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         raise InputError(f"{src}: no id column {id_column!r}; the columns are "
                          f"{', '.join(table.columns[:12])}{' ...' if len(table.columns) > 12 else ''}. "
                          "Name an existing column.")
-    notes.extend(key.warnings())
+    found: list[Note] = list(key.warnings())
     cmap = _resolve_columns(table, key, column_map, notes)
     if id_column is not None and id_column in cmap.values():
         raise InputError(f"{src}: the id column {id_column!r} is also an item column. Name "
@@ -701,7 +707,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     name += "_"
                 notes.append(f"column {c!r} kept as {name!r} ('row' numbers this file's rows)")
             meta[name] = s
-    asked = _design_asked(key, meta, values, src, notes)
+    asked = _design_asked(key, meta, values, src, found)
     meta = meta.loc[keep]
     if labelled:
         notes.append(f"value labels used for column(s) {', '.join(labelled[:8])}"
@@ -726,6 +732,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
         asked=None if asked is None else pd.DataFrame(
             asked, index=index, columns=list(key.items)).loc[keep],
+        warnings=tuple(found),
     )
     if result.n_analysed + result.n_excluded != result.n_read:  # pragma: no cover - a bug
         raise RuntimeError("intake lost rows: analysed + excluded != read")
@@ -735,8 +742,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
 
 
 def _design_asked(key: Key, meta: pd.DataFrame, values: np.ndarray, src: str,
-                  notes: list[str]) -> np.ndarray | None:
-    """Which items each row was asked (the key's design), with notes; None without one."""
+                  found: list[Note]) -> np.ndarray | None:
+    """Which items each row was asked (the key's design), with ``design`` warnings; None
+    without one."""
     col = key.design_column
     if col is None:
         return None
@@ -749,19 +757,21 @@ def _design_asked(key: Key, meta: pd.DataFrame, values: np.ndarray, src: str,
     named = set(design_groups(key))
     unnamed = sorted({str(g) for g in groups if g is not None} - named)
     n_planned = int((~asked).sum())
-    notes.append(f"design: {n_planned} cell(s) of items a respondent's group was not asked "
-                 f"(column {col!r}): planned missingness, not non-response")
+    where = {"column": col}
+    found.append(Note("design", f"{n_planned} cell(s) of items a respondent's group was not "
+                      f"asked (column {col!r}): planned missingness, not non-response", where))
     if unnamed:
-        notes.append(f"design: group(s) {', '.join(unnamed[:8])} of column {col!r} are named "
-                     "nowhere in the key's design: asked only the items not routed")
+        found.append(Note("design", f"group(s) {', '.join(unnamed[:8])} of column {col!r} are "
+                          "named nowhere in the key's design: asked only the items not routed",
+                          where))
     no_group = sum(g is None for g in groups)
     if no_group:
-        notes.append(f"design: {no_group} row(s) without a group in column {col!r}: every "
-                     "item counted as asked")
+        found.append(Note("design", f"{no_group} row(s) without a group in column {col!r}: "
+                          "every item counted as asked", where))
     extra = int((~asked & ~np.isnan(values)).sum())
     if extra:
-        notes.append(f"design: {extra} answer(s) to items the respondent's group was not "
-                     "asked (kept as given; check the routing)")
+        found.append(Note("design", f"{extra} answer(s) to items the respondent's group was "
+                          "not asked (kept as given; check the routing)", where))
     return asked
 
 

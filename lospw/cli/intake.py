@@ -85,6 +85,8 @@ def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_nume
         console.print(f"  excluded: {reason}: {n}")
     for note in summary["notes"]:
         console.print(f"  note: {escape(note)}")
+    for w in summary["warnings"]:
+        console.print(f"  warning {escape(w['code'])}: {escape(w['message'])}")
     answers = summary.get("missing_answers") or {}
     if answers.get("codes"):
         console.print("  missing codes (of the cells asked): " + escape(", ".join(

@@ -141,6 +141,8 @@ def print_rows(console: Any, intake: IntakeResult, what: str, missing_data: str)
                      " (complete rows only)"))
     for note in intake.notes:
         console.print(f"  note: {escape(note)}")
+    for w in intake.warnings:
+        console.print(f"  warning {escape(w.code)}: {escape(w.message)}")
 
 
 def n_used(label: str, n: int | float, n_analysed: int, fix: str | None) -> str:

@@ -272,11 +272,13 @@ def test_nfd_header_matches_nfc_key(tmp_path):
 def test_cyrillic_lookalike_item_id_is_warned(tmp_path):
     key = key_from_dict({"response_scale": {"min": 1, "max": 5},
                          "scales": {"S": ["A1", "A2", "\u04101"]}})
-    assert key.warnings() == ["mixed_script_id: item id '\u04101' is written in CYRILLIC "
-                              "letters while the other ids are LATIN (a lookalike?); retype it"]
+    [w] = key.warnings()
+    assert (w.code, w.message, dict(w.context)) == (
+        "mixed_script_id", "item id '\u04101' is written in CYRILLIC letters while the other "
+        "ids are LATIN (a lookalike?); retype it", {"id": "\u04101"})
     p = tmp_path / "d.csv"
     p.write_text("A1,A2,\u04101\n1,2,3\n", encoding="utf-8")
-    assert key.warnings()[0] in read_responses(p, key).notes
+    assert key.warnings()[0] in read_responses(p, key).warnings
     p.write_text("A1,A2,A3\n1,2,3\n", encoding="utf-8")
     with pytest.raises(InputError, match="Cyrillic or Greek lookalikes: \u04101~A1"):
         read_responses(p, key)

@@ -56,7 +56,8 @@ def test_intake_keeps_codes_and_asked():
     assert int((~res.asked.to_numpy()).sum()) == 100 * 4
     assert res.missing_given.loc[1, "i1"] == 8 and res.missing_given.loc[3, "i2"] == 9
     assert np.isnan(res.items.loc[1, "i1"])
-    assert any("planned missingness" in n for n in res.notes)
+    assert any(w.code == "design" and "planned missingness" in w.message
+               for w in res.warnings)
     t = missing_code_table(res, key)
     row = t[(t["item"] == "i2") & (t["scope"] == "group") & (t["group"] == "staff")
             & (t["meaning"] == "not_applicable")].iloc[0]

@@ -14,10 +14,11 @@ import pytest
 
 import lospw.analysis.pipeline.stages as stages_mod
 from lospw.analysis.core.artifacts import sha256_file
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.outdir import RECORD
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.pipeline.context import STATUSES
-from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis, warning_codes
+from lospw.analysis.pipeline.runner import AnalysisOptions, run_analysis, stage_notes
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -229,7 +230,7 @@ def test_invariance_groups_union_and_left_out(tmp_path, hs_path, hs_key_path):
     stage = next(s for s in manifest(out)["stages"] if s["name"] == "invariance")
     assert stage["status"] == "ok"
     assert {"code": "groups_left_out", "message": "--invariance-groups: d (n = 81) not "
-            "compared (their rows count under missing_group)"} in stage["warnings"]
+            "compared (their rows count under missing_group)", "context": {}} in stage["warnings"]
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["options"]["invariance_groups"] == ["a", "b+c"]
     with pytest.raises(InputError, match="does not have; its groups are a, b, c, d"):
@@ -340,9 +341,10 @@ def test_bad_inputs_stop_before_stages(tmp_path, hs_path, hs_key_path):
     assert not (out / "manifest.json").exists()
 
 
-def test_warning_codes_dedupe():
-    w = warning_codes(["[a_b] x", "a_b: x", {"code": "c", "message": "y"}, "[a_b] [a_b] x"])
-    assert w == ({"code": "a_b", "message": "x"}, {"code": "c", "message": "y"})
+def test_stage_notes_dedupe():
+    w = stage_notes([Note("a_b", "x"), LospwWarning("a_b", "x"), Note("c", "y", {"k": "v"}),
+                     LospwWarning(Note("c", "y", {"k": "v"})), Note("c", "y")])
+    assert w == (Note("a_b", "x"), Note("c", "y", {"k": "v"}), Note("c", "y"))
 
 
 def test_not_estimable_invariance_gives_the_modules_reason():
@@ -352,8 +354,9 @@ def test_not_estimable_invariance_gives_the_modules_reason():
 
     steps = [{"model": "configural", "estimable": False, "reason": "empty_category"}]
     res = SimpleNamespace(steps=steps, warnings=(
-        "[chen2007_conditions] small", "[empty_category] item O4 does not use all its 6 "
-        "categories in group 1: no step is estimable"))
+        Note("chen2007_conditions", "small"), Note("empty_category", "item O4 does not use all "
+                                                   "its 6 categories in group 1: no step is "
+                                                   "estimable")))
     assert check_invariance(InvarianceStageResult(res)) == (
         "item O4 does not use all its 6 categories in group 1: no step is estimable")
     res2 = SimpleNamespace(steps=[{"model": "configural", "estimable": False}], warnings=())
@@ -383,7 +386,9 @@ def test_planned_missingness_by_design(tmp_path, hs_path):
     st = {s["name"]: s for s in manifest(out)["stages"]}
     assert all(st[s]["status"] == "ok" for s in ("intake", "screening", "items", "cfa",
                                                   "invariance", "scoring")), st
-    assert [w["code"] for w in st["intake"]["warnings"]] == ["items_not_asked"]
+    assert next(w["code"] for w in st["intake"]["warnings"]) == "items_not_asked"
+    assert {w["code"] for w in st["intake"]["warnings"]} == {"items_not_asked", "design"}
+    assert all(w["context"] == {"column": "school"} for w in st["intake"]["warnings"][1:])
     assert "x10" in st["intake"]["warnings"][0]["message"]
     assert any(w["code"] == "items_not_asked_in_group" and w["message"].startswith("x9")
                for w in st["invariance"]["warnings"])

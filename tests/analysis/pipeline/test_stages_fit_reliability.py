@@ -142,7 +142,8 @@ def test_bifactor_block_of_the_cfa_stage(dynamic_run):
         assert isinstance(bif[k], float)
     assert bif["puc"] == pytest.approx(1 - 3 * 3 / 36)  # 27 of 36 correlations
     # the HS bifactor model is a Heywood case: recorded, not hidden
-    assert any("heywood" in w for w in bif["warnings"])
+    assert any(w["code"] == "heywood_case" and w["context"]["model"] == "bifactor"
+               for w in bif["warnings"])
 
 
 def test_dynamic_stage_rerun_identical_with_jobs(dynamic_run, hs_path_module, hs_key_module):
