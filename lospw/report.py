@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.warnings import Note
 from lospw.analysis.pipeline.manifest import require_complete
 from lospw.report_text import md_escape
 
@@ -193,7 +194,7 @@ class StageRecord:
     name: str
     status: str
     reason: str | None
-    warnings: tuple[dict[str, str], ...]
+    warnings: tuple[Note, ...]
 
     @property
     def ok(self) -> bool:
@@ -206,7 +207,7 @@ def stage(name: str) -> StageRecord:
     for rec in manifest["stages"]:
         if rec["name"] == name:
             return StageRecord(name, rec["status"], rec.get("reason"),
-                               tuple(rec.get("warnings") or ()))
+                               tuple(Note.from_dict(w) for w in rec.get("warnings") or ()))
     return StageRecord(name, "not run", "this version of lospw analyze has no such stage", ())
 
 

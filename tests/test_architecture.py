@@ -319,6 +319,7 @@ def test_the_cfa_engine_knows_no_key():
     """lospw.analysis.cfa takes model syntax and data only (the lavaan-parity engine)."""
     allowed = ("lospw.analysis.cfa", "lospw.analysis.core.errors",
                "lospw.analysis.core.warnings", "lospw.analysis.core.degenerate",
+               "lospw.analysis.core.missing", "lospw.analysis.core.options",
                "lospw.analysis.core.distributions",
                "lospw.analysis.classical.polychoric")
     bad = [f"{e.source}:{e.line} imports {e.target}" for e in EDGES

@@ -200,6 +200,25 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
     WarningCode("items_not_asked", "The key's design asks some items of no group present "
                 "in the data.", ("intake", "scoring"), "warning",
                 "those items are left out; the rest of the run uses the key without them."),
+    WarningCode("groups_left_out", "Levels of the group column that --invariance-groups does "
+                "not name.", ("invariance",), "warning",
+                "their rows are left out of the invariance stage only (they count under "
+                "missing_group); every other stage uses them."),
+    WarningCode("group_too_small_dropped",
+                "A group is smaller than the invariance minimum while two or more groups are "
+                "large enough.", ("invariance",), "warning",
+                "the small group is left out of the invariance test; the other groups are "
+                "compared."),
+    WarningCode("reduce_unavailable", "--reduce was given but the reduction stage did not run.",
+                ("scoring",), "warning", "the scoring scheme uses the full key."),
+    WarningCode("estimator_substituted",
+                "The validity stage uses ML point estimates because the run's estimator "
+                "(WLSMV) is not one it supports.", ("validity",), "warning",
+                "CR and AVE are computed from the ML fit of the key's model."),
+    WarningCode("unequal_level_loadings",
+                "A configural construct's loadings differ between the within and the between "
+                "level of a two-level CFA.", ("multilevel",), "warning",
+                "omega_2L is reported; it assumes equal loadings across levels (Lai, 2021)."),
     WarningCode("items_not_asked_in_group", "Some items were not asked of every compared "
                 "group (the key's design).", ("invariance",), "warning",
                 "invariance is tested on the items every compared group was asked."),

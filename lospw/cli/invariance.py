@@ -8,6 +8,7 @@ from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
+from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
@@ -45,7 +46,7 @@ def _decided(d: dict) -> str:
                              "latent change); the person from --id.")
 @click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
                                     "'1=_1,2=_2' (invariance across waves).")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default=None,
+@click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
               help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
               "[default: MLR when the items have 5 or more categories, else WLSMV].")
 @click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",

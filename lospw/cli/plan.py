@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.planning.plan import plan_sample_size
 from lospw.analysis.planning.population import load_population
@@ -62,7 +63,7 @@ def _fmt(x: float, spec: str = ".2f") -> str:
               help="Sample sizes to plan for: --n 150 300 600.")
 @click.option("--reps", type=click.IntRange(min=2), default=500, show_default=True,
               help="Replications per sample size.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
+@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
               default=None, help="CFA estimator [default: WLSMV for items with at most 7 "
               "categories, as `lospw cfa`, else ML].")
 @click.option("--alternative", type=click.Choice(["grouped", "one_factor", "second_order"]),

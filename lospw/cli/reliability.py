@@ -10,6 +10,7 @@ from lospw.analysis.classical.polychoric import CONVENTIONS
 from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
+from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
 from lospw.cli._common import console, echo_json, json_option
 from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
@@ -43,7 +44,7 @@ def _f(x: float | None, digits: int = 3) -> str:
               show_default=True,
               help="cfa: fit the bifactor model (Rodriguez, Reise & Haviland, 2016); "
                    "schmid_leiman: psych::omega's exploratory solution.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
+@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
               help="Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
                    "categories, as `lospw cfa`, else ML].")
 @input_options

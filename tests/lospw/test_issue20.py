@@ -121,7 +121,7 @@ def test_small_group_left_out_by_name(capsys, tmp_path):
     assert code == 0, err
     res = json.loads(out)
     assert set(res["group_sizes"]) == {"lead", "member"}
-    assert any("group_too_small_dropped" in w and "trainee (n = 6)" in w
+    assert any(w["code"] == "group_too_small_dropped" and "trainee (n = 6)" in w["message"]
                for w in res["group_warnings"])
     assert any(s["estimable"] for s in res["steps"])
     code, out, err = call(capsys, "invariance", tmp_path / "three.csv", "--key",
