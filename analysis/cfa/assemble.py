@@ -94,26 +94,26 @@ def improper_solution(state: FitState, est: np.ndarray, std_all: np.ndarray,
     for r in np.flatnonzero(neg):
         g = t["group"].iat[r]
         out.append(Note("heywood_case", f"negative variance: {lhs[r]} ~~ {rhs[r]} = "
-                              f"{est[r]:.4g}" + (f" (group {g})" if state.pt.ngroups > 1
-                                                 else "")))
+                        f"{est[r]:.4g}" + (f" (group {g})" if state.pt.ngroups > 1
+                                           else "")))
     big = (op == "=~") & (np.abs(std_all) > 1)
     for r in np.flatnonzero(big):
         out.append(Note("heywood_case", f"standardized loading above 1: {lhs[r]} =~ "
-                              f"{rhs[r]} = {std_all[r]:.4g}"))
+                        f"{rhs[r]} = {std_all[r]:.4g}"))
     for gi, (_M, imp) in enumerate(states):
         tag = f" (group {gi + 1})" if state.pt.ngroups > 1 else ""
         if _min_eig(imp.veta) < -1e-10:
             out.append(Note("nonpositive_definite",
-                                  "the latent covariance matrix is not positive definite" + tag))
+                            "the latent covariance matrix is not positive definite" + tag))
         if _min_eig(imp.sigma) <= 0:
             out.append(Note("nonpositive_definite",
-                                  "the model-implied covariance matrix is not positive "
-                                  "definite" + tag))
+                            "the model-implied covariance matrix is not positive "
+                            "definite" + tag))
     for g in state.groups:
         if np.linalg.eigvalsh(g.cov).min() <= 1e-12 * max(1.0, np.abs(g.cov).max()):
             out.append(Note("nonpositive_definite",
-                                  "the sample covariance matrix is not positive definite"
-                                  + (f" (group {g.label})" if g.label else "")))
+                            "the sample covariance matrix is not positive definite"
+                            + (f" (group {g.label})" if g.label else "")))
     return out
 
 
@@ -194,14 +194,14 @@ def cfa_result(state: FitState, states: GroupStates, opt: OptResult, params: pd.
         # a negative or missing chi-square from a converged fit: sample statistics too
         # degenerate for the model (e.g. N = 5); its fit measures would be meaningless
         warnings.append(Note("numerical_problem", f"the chi-square statistic is "
-                                   f"{chisq:.4g} with N = {int(state.ntotal)}: the sample "
-                                   "statistics cannot support this model; no fit measures"))
+                             f"{chisq:.4g} with N = {int(state.ntotal)}: the sample "
+                             "statistics cannot support this model; no fit measures"))
     if not opt.converged or any(w.code == "numerical_problem" for w in warnings):
         fit = {k: (v if k in ("npar", "df", "ntotal", "baseline_df") else math.nan)
                for k, v in fit.items()}
     if len(excluded):
         warnings.insert(0, Note("rows_dropped", f"{len(excluded)} row(s) not analysed "
-                                      "(see 'excluded')"))
+                                "(see 'excluded')"))
     implied, sample = _moments(state, states)
     return CFAResult(model=model_text, estimator=state.estimator,
                      missing=("fiml" if state.fiml else "pairwise"

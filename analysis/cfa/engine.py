@@ -372,10 +372,10 @@ def _solution_warnings(pt: ParTable, groups: list[GroupData], opt: OptResult
     n_moments = len(groups) * (p * (p + 1) // 2 + (p if pt.meanstructure else 0))
     if pt.npar > n_moments:
         warnings.append(Note("not_identified", f"the model has more free parameters "
-                                   f"({pt.npar}) than sample moments ({n_moments}): df < 0"))
+                             f"({pt.npar}) than sample moments ({n_moments}): df < 0"))
     if not opt.converged:
         warnings.append(Note("not_converged", f"the optimizer did not converge "
-                                   f"({opt.message}); estimates are not a solution"))
+                             f"({opt.message}); estimates are not a solution"))
     return warnings
 
 
@@ -393,7 +393,7 @@ def _vcov(obj: MLObjective, opt: OptResult, nx: int, observed: bool,
         return np.linalg.inv(info) / obj.ntotal, info
     except np.linalg.LinAlgError:
         warnings.append(Note("se_failed", "the information matrix could not be inverted; "
-                                   "the model may not be identified (no standard errors)"))
+                             "the model may not be identified (no standard errors)"))
         return None, info
 
 

@@ -99,8 +99,8 @@ def _check_clusters(d: ClusterData, p_between: int, min_clusters: int) -> list[N
                          "ICC(1)/ICC(2) instead.")
     if J < FEW_CLUSTERS:
         return [Note("few_clusters", f"{J} clusters: between-level estimates and their "
-                           f"standard errors are less trustworthy below {FEW_CLUSTERS} "
-                           "clusters (Hox, Moerbeek & van de Schoot, 2018)")]
+                     f"standard errors are less trustworthy below {FEW_CLUSTERS} "
+                     "clusters (Hox, Moerbeek & van de Schoot, 2018)")]
     return []
 
 
@@ -304,7 +304,7 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
         warnings.append(Note("local_optimum_suspected", disagree))
     if not opt.converged:
         warnings.append(Note("not_converged", f"the optimizer did not converge "
-                                   f"({opt.message}); estimates are not a solution"))
+                             f"({opt.message}); estimates are not a solution"))
     vcov = None
     if opt.converged:
         try:
@@ -314,18 +314,18 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
             vcov = np.linalg.inv(H) / d.n
         except np.linalg.LinAlgError:
             warnings.append(Note("se_failed", "the information matrix could not be "
-                                       "inverted; the model may not be identified (no "
-                                       "standard errors)"))
+                                 "inverted; the model may not be identified (no "
+                                 "standard errors)"))
     h1 = saturated_2l(d, wo)
     if not h1.converged:
         warnings.append(Note("numerical_problem", f"the unrestricted two-level model "
-                                   f"did not converge in {h1.iterations} iterations; the "
-                                   "chi-square may be off"))
+                             f"did not converge in {h1.iterations} iterations; the "
+                             "chi-square may be off"))
     if h1.logl < obj.loglik(opt.x) - 1e-6 * d.n:
         warnings.append(Note("numerical_problem", "the unrestricted two-level model's "
-                                   "log-likelihood is below the model's: the saturated model "
-                                   "is not estimable from these clusters; chi-square set to 0 "
-                                   "(as lavaan)"))
+                             "log-likelihood is below the model's: the saturated model "
+                             "is not estimable from these clusters; chi-square set to 0 "
+                             "(as lavaan)"))
     logl0 = baseline_2l(d, wo)
     options = {"estimator": "ML", "missing": missing, "cluster": cluster, "levels": 2,
                "std_lv": bool(std_lv), "orthogonal": bool(orthogonal),
@@ -427,7 +427,7 @@ def _assemble(model_text: str, pt, m: Model, obj: TwoLevelObjective, d: ClusterD
           "harmonic_mean": float(len(sizes) / np.sum(1.0 / sizes))}
     if len(excluded):
         warnings.insert(0, Note("rows_dropped", f"{len(excluded)} row(s) not analysed "
-                                      "(see 'excluded')"))
+                                "(see 'excluded')"))
     return TwoLevelResult(model=model_text, missing=options["missing"],
                           converged=bool(opt.converged), fit=fit, parameters=params,
                           n_obs=d.n, n_clusters=d.n_clusters, cluster=options["cluster"],
@@ -441,19 +441,19 @@ def _improper(params: pd.DataFrame, states, warnings: list[Note]) -> None:
     var = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
     for _, r in var.iterrows():
         warnings.append(Note("heywood_case", f"negative variance at the "
-                                   f"{LEVELS[int(r.level) - 1]} level: {r.lhs} ~~ {r.rhs} = "
-                                   f"{r.est:.4g}"))
+                             f"{LEVELS[int(r.level) - 1]} level: {r.lhs} ~~ {r.rhs} = "
+                             f"{r.est:.4g}"))
     big = params[(params.op == "=~") & (params.std_all.abs() > 1)]
     for _, r in big.iterrows():
         warnings.append(Note("heywood_case", f"standardized loading above 1 at the "
-                                   f"{LEVELS[int(r.level) - 1]} level: {r.lhs} =~ {r.rhs} = "
-                                   f"{r.std_all:.4g}"))
+                             f"{LEVELS[int(r.level) - 1]} level: {r.lhs} =~ {r.rhs} = "
+                             f"{r.std_all:.4g}"))
     for lvl, (_, imp) in zip(LEVELS, states, strict=True):
         ev = np.linalg.eigvalsh(imp.veta) if imp.veta.size and np.isfinite(imp.veta).all() \
             else np.array([0.0])
         if imp.veta.size and ev.min() < -1e-10:
             warnings.append(Note("nonpositive_definite", f"the latent covariance matrix "
-                                       f"of the {lvl} level is not positive definite"))
+                                 f"of the {lvl} level is not positive definite"))
 
 
 def fit_cfa_two_level(data: Any, model: str, cluster: str | None, estimator: str | None,

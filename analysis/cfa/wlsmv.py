@@ -199,10 +199,10 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
     nmom = sum(len(s.wls_obs) for s in stats)
     if pt.npar > nmom:
         warnings.append(Note("not_identified", f"the model has more free parameters "
-                                   f"({pt.npar}) than sample statistics ({nmom}): df < 0"))
+                             f"({pt.npar}) than sample statistics ({nmom}): df < 0"))
     if not opt.converged:
         warnings.append(Note("not_converged", f"the optimizer did not converge "
-                                   f"({opt.message}); estimates are not a solution"))
+                             f"({opt.message}); estimates are not a solution"))
     state = FitState(pt, m, ggroups, opt.x, obj, True, "WLSMV", False, None, None, obj.ntotal,
                      stats=stats)
     states = m.group_state(opt.x)
@@ -221,6 +221,6 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
         state.e_inv = E_inv
     except np.linalg.LinAlgError:
         warnings.append(Note("se_failed", "the information matrix could not be inverted; "
-                                   "the model may not be identified (no standard errors)"))
+                             "the model may not be identified (no standard errors)"))
     state.deltas = deltas
     return Estimation(state, opt, warnings, excluded, dict(options, ordered=tuple(ov)))
