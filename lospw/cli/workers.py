@@ -94,11 +94,16 @@ def replication_progress(label: str, unit: str, interrupted: Callable[[int], str
         state["done"] = done
         progress.update(task, completed=done, total=total)
 
+    def stop() -> None:  # rich ends a bar on a non-terminal with a newline: only a started one
+        if state["started"]:
+            state["started"] = False
+            progress.stop()
+
     try:
         yield tick
     except KeyboardInterrupt:
-        progress.stop()
+        stop()
         err_console.print(interrupted(state["done"]), markup=False)
         sys.exit(EXIT_INTERRUPTED)
     finally:
-        progress.stop()
+        stop()
