@@ -11,6 +11,7 @@ from rich.table import Table
 
 from lospw.analysis.planning.dynamic import DYNAMIC_INDICES, DynamicFitResult, dynamic_cutoffs
 from lospw.cli._common import console
+from lospw.cli.options import seed_option
 from lospw.cli.workers import check_workers, replication_progress, worker_options
 
 __all__ = ["dynamic_options", "print_dynamic", "run_dynamic"]
@@ -24,8 +25,7 @@ def dynamic_options(func: Any) -> Any:
                           "model and its misspecified versions at the observed N."),
         click.option("--reps", type=click.IntRange(min=10), default=500, show_default=True,
                      help="With --dynamic: replications per population."),
-        click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="With --dynamic: root seed of the replications."),
+        seed_option("With --dynamic: root seed of the replications."),
         worker_options("With --dynamic: local worker processes [default: 1].",
                        "With --dynamic: a Dask scheduler's address (tcp://host:8786)."),
     ]

@@ -16,7 +16,7 @@ from lospw.analysis.pipeline.context import (
 from lospw.analysis.pipeline.runner import RunSummary, run_analysis
 from lospw.cli._common import echo_json, err_console
 from lospw.cli.invariance import group_options, group_tokens
-from lospw.cli.options import Inputs, stage_command
+from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command
 from lospw.cli.workers import check_workers, worker_options
 
 #: The exit status of a run in which a stage failed (after every other stage ran).
@@ -96,12 +96,10 @@ def _print_summary(summary: RunSummary) -> None:
     click.option("--wave", help="Column with the waves of long data (one row per respondent and "
                  "wave; the respondent from --id): invariance across waves, latent change and "
                  "workplace trajectories."),
-    click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
-                 help="CFA estimator (robust fit indices are judged with MLR / WLSMV) "
-                 "[default: MLR when the items have 5 or more categories or are continuous, "
-                 "WLSMV when fewer]."),
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                 help="Seed of every random step (parallel analysis)."),
+    estimator_option("CFA estimator (robust fit indices are judged with MLR / WLSMV) "
+                     "[default: MLR when the items have 5 or more categories or are "
+                     "continuous, WLSMV when fewer].", ESTIMATORS),
+    seed_option("Seed of every random step (parallel analysis)."),
     click.option("--reduce", is_flag=True, help="Build the scoring scheme on the reduced key "
                  "(the item-reduction proposal)."),
     click.option("--criteria", "criteria_file", type=click.Path(dir_okay=False),

@@ -23,7 +23,15 @@ from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
 from lospw.cli._common import console, echo_json
 from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
-from lospw.cli.options import Inputs, intake_block, listwise_fix, n_used, stage_command, treatment
+from lospw.cli.options import (
+    Inputs,
+    estimator_option,
+    intake_block,
+    listwise_fix,
+    n_used,
+    stage_command,
+    treatment,
+)
 
 FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
              "chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust",
@@ -104,9 +112,8 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
 
 @stage_command(
     click.option("--model", "model", help="lavaan model syntax, or a file containing it."),
-    click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
-                 help="Default: MLR when the items have 5 or more categories (or are "
-                      "continuous), WLSMV when fewer."),
+    estimator_option("Default: MLR when the items have 5 or more categories (or are "
+                     "continuous), WLSMV when fewer.", ESTIMATORS, case_sensitive=False),
     click.option("--group", help="Column defining groups (multi-group CFA)."),
     click.option("--group-equal", multiple=True, type=click.Choice(GROUP_EQUAL),
                  help="Parameters equal across groups (repeatable), as lavaan's group.equal."),

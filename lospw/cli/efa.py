@@ -12,7 +12,7 @@ from lospw.analysis.efa.efa import efa as compute
 from lospw.analysis.efa.extraction import EXTRACTIONS
 from lospw.analysis.efa.rotation import ROTATIONS
 from lospw.cli._common import console
-from lospw.cli.options import Inputs, stage_command, treatment
+from lospw.cli.options import Inputs, seed_option, stage_command, treatment
 
 
 @stage_command(
@@ -26,8 +26,7 @@ from lospw.cli.options import Inputs, stage_command, treatment
                  help="Factors to extract [default: the number of scales in the key]."),
     click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
                  help="Simulated data sets in the parallel analysis."),
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                 help="Seed of the parallel analysis."),
+    seed_option("Seed of the parallel analysis."),
     key_help="The key file (YAML): the items and the intended structure.",
 )
 def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors: int | None,

@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from lospw.analysis.cfa import ESTIMATORS
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
@@ -18,7 +19,7 @@ from lospw.analysis.validation.invariance_groups import choose_groups
 from lospw.cli._common import console
 from lospw.cli._common import number as _f
 from lospw.cli.invariance_waves import decisions_table, fit_columns, run_waves
-from lospw.cli.options import Inputs, stage_command, treatment
+from lospw.cli.options import Inputs, estimator_option, stage_command, treatment
 
 __all__ = ["group_options", "group_tokens", "invariance"]
 
@@ -67,9 +68,9 @@ def _decided(d: dict) -> str:
                                 "latent change); the person from --id."),
     click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
                                        "'1=_1,2=_2' (invariance across waves)."),
-    click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"]), default=None,
-                 help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
-                 "[default: MLR when the items have 5 or more categories, else WLSMV]."),
+    estimator_option("Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
+                     "[default: MLR when the items have 5 or more categories, else WLSMV].",
+                     ESTIMATORS),
     click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
                  show_default=True, help="The rule that judges each step (see the docs)."),
     click.option("--max-free", type=click.IntRange(min=0), default=5, show_default=True,

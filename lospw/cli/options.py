@@ -18,7 +18,7 @@ analysed rows with the key and the data's name): its ``--json`` envelope
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,8 @@ from lospw.analysis.intake.screening import Cutoffs, screen_intake
 from lospw.cli._common import console, echo_json, json_option
 
 __all__ = ["KEY_HELP", "LISTWISE_FIX", "LOW_SHARE", "SCREEN_MODES", "Inputs", "Sample",
-           "input_options", "intake_block", "listwise_fix", "n_used",
-           "print_rows", "stage_command", "treatment"]
+           "estimator_option", "input_options", "intake_block", "listwise_fix", "n_used",
+           "print_rows", "seed_option", "stage_command", "treatment"]
 
 #: An analysis using fewer than this share of the analysed rows says so, naming the fix.
 LOW_SHARE = 0.90
@@ -49,6 +49,21 @@ SCREEN_MODES = ("flag", "exclude", "off")
 LISTWISE_FIX = "--missing-data available"
 #: The help of ``--key`` of the commands that analyse the key's scales.
 KEY_HELP = "The key file (YAML) naming the scales and keyed items."
+
+
+def seed_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--seed``: a whole number >= 0, 1 by default (recorded in every output)."""
+    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                        help=help_text)
+
+
+def estimator_option(help_text: str, choices: Sequence[str], *, case_sensitive: bool = True,
+                     default: str | None = None
+                     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--estimator``: one of ``choices`` (the estimators a command fits); with a
+    ``default`` the help shows it."""
+    return click.option("--estimator", type=click.Choice(choices, case_sensitive=case_sensitive),
+                        default=default, show_default=default is not None, help=help_text)
 
 
 def stage_command(*options: Callable[[Any], Any], key_help: str = KEY_HELP,

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from lospw.analysis.cfa import ESTIMATORS
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.planning.plan import plan_sample_size
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.report import write_plan
 from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.options import estimator_option, seed_option
 from lospw.cli.workers import check_workers, replication_progress, worker_options
 
 # A folder of lospw plan from before output records (analysis/planning/report.py: write_plan).
@@ -53,16 +55,14 @@ def _fmt(x: float, spec: str = ".2f") -> str:
               help="Sample sizes to plan for: --n 150 300 600.")
 @click.option("--reps", type=click.IntRange(min=2), default=500, show_default=True,
               help="Replications per sample size.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
-              default=None, help="CFA estimator [default: WLSMV for items with at most 7 "
-              "categories, as `lospw cfa`, else ML].")
+@estimator_option("CFA estimator [default: WLSMV for items with at most 7 categories, as "
+                  "`lospw cfa`, else ML].", ESTIMATORS, case_sensitive=False)
 @click.option("--alternative", type=click.Choice(["grouped", "one_factor", "second_order"]),
               default=None, help="Model the key's model is tested against [default: grouped "
               "when the key has higher_order groups, else one_factor].")
 @worker_options("Local worker processes [default: 1].",
                 "Run on a Dask distributed cluster: its scheduler's address (tcp://host:8786).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Root seed; every replication's seed derives from it.")
+@seed_option("Root seed; every replication's seed derives from it.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for plan.json, the CSV tables and plan.png / plan.svg.")
 @json_option

@@ -6,6 +6,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from lospw.analysis.cfa import ESTIMATORS
 from lospw.analysis.classical.polychoric import CONVENTIONS
 from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
@@ -13,7 +14,7 @@ from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
 from lospw.cli._common import console
 from lospw.cli._common import number as _f
-from lospw.cli.options import Inputs, stage_command, treatment
+from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command, treatment
 
 
 @stage_command(
@@ -21,8 +22,7 @@ from lospw.cli.options import Inputs, stage_command, treatment
                  help="Confidence interval of alpha."),
     click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
                  help="Bootstrap resamples (with --ci bootstrap)."),
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                 help="Seed of the bootstrap."),
+    seed_option("Seed of the bootstrap."),
     click.option("--polychoric", type=click.Choice(CONVENTIONS), default="lavaan",
                  show_default=True,
                  help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
@@ -35,9 +35,8 @@ from lospw.cli.options import Inputs, stage_command, treatment
                  show_default=True,
                  help="cfa: fit the bifactor model (Rodriguez, Reise & Haviland, 2016); "
                       "schmid_leiman: psych::omega's exploratory solution."),
-    click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
-                 help="Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
-                      "categories, as `lospw cfa`, else ML]."),
+    estimator_option("Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
+                     "categories, as `lospw cfa`, else ML].", ESTIMATORS, case_sensitive=False),
 )
 def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, seed: int,
                 polychoric: str, bifactor: bool, bifactor_method: str, estimator: str | None,

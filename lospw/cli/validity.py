@@ -10,13 +10,13 @@ from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.validity import validity as compute
 from lospw.cli._common import console
 from lospw.cli._common import number as _f
-from lospw.cli.options import Inputs, n_used, stage_command, treatment
+from lospw.cli.options import Inputs, estimator_option, n_used, stage_command, treatment
 
 
 @stage_command(
-    click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="MLR",
-                 show_default=True, help="Estimator of the correlated-factors CFA (CR and AVE "
-                 "are ML point estimates; MLR gives the same point estimates)."),
+    estimator_option("Estimator of the correlated-factors CFA (CR and AVE are ML point "
+                     "estimates; MLR gives the same point estimates).", ("ML", "MLR"),
+                     default="MLR"),
     click.option("--htmt", "htmt_method", type=click.Choice(["htmt2", "htmt"]), default="htmt2",
                  show_default=True,
                  help="htmt2: geometric means (semTools' default); htmt: Henseler et al. 2015."),
