@@ -14,7 +14,7 @@ from lospw.analysis.pipeline.context import (
     StageRecord,
 )
 from lospw.analysis.pipeline.runner import RunSummary, run_analysis
-from lospw.cli._common import echo_json, err_console
+from lospw.cli.common import echo_json, err_console
 from lospw.cli.invariance import group_options, group_tokens
 from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command
 from lospw.cli.workers import check_workers, worker_options

@@ -21,8 +21,8 @@ from lospw.analysis.intake.reading import ReadOptions
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
-from lospw.cli._common import console, echo_json
-from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
+from lospw.cli.common import console, echo_json
+from lospw.cli.dynamic import dynamic_options, print_dynamic, run_dynamic
 from lospw.cli.options import (
     Inputs,
     estimator_option,

@@ -11,7 +11,7 @@ from lospw.analysis.efa.efa import CORRELATIONS
 from lospw.analysis.efa.efa import efa as compute
 from lospw.analysis.efa.extraction import EXTRACTIONS
 from lospw.analysis.efa.rotation import ROTATIONS
-from lospw.cli._common import console
+from lospw.cli.common import console
 from lospw.cli.options import Inputs, seed_option, stage_command, treatment
 
 

@@ -13,7 +13,7 @@ from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.intake.artifacts import intake_summary, write_intake
 from lospw.analysis.intake.reading import read_input
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
-from lospw.cli._common import console, echo_json
+from lospw.cli.common import console, echo_json
 from lospw.cli.options import Inputs, stage_command
 
 # A folder of lospw intake from before output records: intake.json lists the files.

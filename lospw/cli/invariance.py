@@ -16,8 +16,8 @@ from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.analysis.validation.invariance_groups import choose_groups
-from lospw.cli._common import console
-from lospw.cli._common import number as _f
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
 from lospw.cli.invariance_waves import decisions_table, fit_columns, run_waves
 from lospw.cli.options import Inputs, estimator_option, stage_command, treatment
 

@@ -18,8 +18,8 @@ from lospw.analysis.core.key import Key
 from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.reading import read_input, treatment
 from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
-from lospw.cli._common import console, echo_json
-from lospw.cli._common import number as _f
+from lospw.cli.common import console, echo_json
+from lospw.cli.common import number as _f
 from lospw.cli.options import Inputs
 
 __all__ = ["decisions_table", "fit_columns", "parse_suffixes", "run_waves"]

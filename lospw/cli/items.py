@@ -7,7 +7,7 @@ from rich.table import Table
 
 from lospw.analysis.classical.items import item_stats
 from lospw.analysis.core.key import load_key
-from lospw.cli._common import console
+from lospw.cli.common import console
 from lospw.cli.options import Inputs, stage_command, treatment
 
 

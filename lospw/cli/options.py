@@ -36,7 +36,7 @@ from lospw.analysis.intake.reading import (
 )
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 
 __all__ = ["KEY_HELP", "LISTWISE_FIX", "LOW_SHARE", "SCREEN_MODES", "Inputs", "Sample",
            "estimator_option", "input_options", "intake_block", "listwise_fix", "n_used",

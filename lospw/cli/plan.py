@@ -13,7 +13,7 @@ from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.planning.plan import plan_sample_size
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.report import write_plan
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 from lospw.cli.options import estimator_option, seed_option
 from lospw.cli.workers import check_workers, replication_progress, worker_options
 

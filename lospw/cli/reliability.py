@@ -12,8 +12,8 @@ from lospw.analysis.classical.reliability import CI_METHODS
 from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
-from lospw.cli._common import console
-from lospw.cli._common import number as _f
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
 from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command, treatment
 
 

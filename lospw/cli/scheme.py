@@ -14,7 +14,7 @@ from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
-from lospw.cli._common import console, echo_json, require_complete_input
+from lospw.cli.common import console, echo_json, require_complete_input
 from lospw.cli.options import Inputs, intake_block, stage_command
 
 

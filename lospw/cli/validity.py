@@ -8,8 +8,8 @@ from rich.table import Table
 
 from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.validity import validity as compute
-from lospw.cli._common import console
-from lospw.cli._common import number as _f
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
 from lospw.cli.options import Inputs, estimator_option, n_used, stage_command, treatment
 
 

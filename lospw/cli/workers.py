@@ -26,7 +26,7 @@ from rich.progress import (
 )
 
 from lospw.analysis.core.errors import InputError
-from lospw.cli._common import err_console
+from lospw.cli.common import err_console
 
 __all__ = ["EXIT_INTERRUPTED", "check_workers", "replication_progress", "worker_options"]
 

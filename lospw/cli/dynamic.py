@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.planning.dynamic import DYNAMIC_INDICES, DynamicFitResult, dynamic_cutoffs
-from lospw.cli._common import console
+from lospw.cli.common import console
 from lospw.cli.options import seed_option
 from lospw.cli.workers import check_workers, replication_progress, worker_options
 
