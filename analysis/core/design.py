@@ -99,11 +99,24 @@ def key_without(key: Key, dropped: Sequence[str], why: str, *,
     ...     "scales": {"S": ["a", "-b", "c", "d"]}})
     >>> key_without(key, ["c"], "reduced").scale("S").keyed
     ('a', '-b', 'd')
+
+    A scale with a label or a direction keeps them:
+
+    >>> key = key_from_dict({"response_scale": {"min": 1, "max": 5}, "scales": {"S": {
+    ...     "items": ["a", "-b", "c"], "label": "Support", "direction": "higher_is_better"}}})
+    >>> s = key_without(key, ["a"], "reduced").scale("S")
+    >>> s.keyed, s.label, s.direction
+    (('-b', 'c'), 'Support', 'higher_is_better')
     """
     gone = set(dropped)
     d = key.to_dict()
-    d["scales"] = {s: [i for i in items if i.lstrip("+-") not in gone]
-                   for s, items in d["scales"].items()}
+
+    def kept(items: list[str]) -> list[str]:
+        return [i for i in items if i.lstrip("+-") not in gone]
+
+    # a scale is its item list, or the long form {items, label, direction} (Key.to_dict)
+    d["scales"] = {s: {**spec, "items": kept(spec["items"])} if isinstance(spec, dict)
+                   else kept(spec) for s, spec in d["scales"].items()}
     for part in ("aspects", "labels"):
         if part in d:
             d[part] = {i: v for i, v in d[part].items() if i not in gone}

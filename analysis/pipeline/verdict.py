@@ -129,6 +129,15 @@ class _Artifacts:
         p = self.outdir / rel
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
 
+    def result(self, stage: str, rel: str, missing: str) -> tuple[Any, str | None]:
+        """The artifact ``rel`` of an ok stage and None; or None and why there is none (the
+        stage's :meth:`why_not`, else ``missing``)."""
+        why = self.why_not(stage)
+        content = self.json(rel)
+        if why or content is None:
+            return None, why or missing
+        return content, None
+
 
 def _num(x: Any) -> float | None:
     if x is None or isinstance(x, bool):
@@ -231,11 +240,10 @@ def _sample_rows(a: _Artifacts, c: Criteria, n_items: int) -> list[VerdictRow]:
 def _structural_rows(a: _Artifacts, c: Criteria) -> tuple[list[VerdictRow], str]:
     crit = _sv_criterion(c)
     scope = f"{c.sv_model} model"
-    why = a.why_not("cfa")
-    fits = a.json("cfa/fits.json")
-    if why or fits is None:
-        return [_row("structural validity", scope, crit, why or "no cfa/fits.json",
-                     "indeterminate", None)], "indeterminate"
+    fits, why = a.result("cfa", "cfa/fits.json", "no cfa/fits.json")
+    if why:
+        return [_row("structural validity", scope, crit, why, "indeterminate", None)], \
+            "indeterminate"
     m = fits["models"].get(c.sv_model)
     if m is None:
         return [_row("structural validity", scope, crit, f"the {c.sv_model} model was not "
@@ -267,11 +275,9 @@ def _dynamic_row(a: _Artifacts, c: Criteria, scope: str) -> VerdictRow:
     crit = (f"dynamic cutoffs (McNeish & Wolf, 2023) of level {c.sv_dynamic_level}: "
             + ("SRMR, RMSEA or CFI" if c.sv_require == "any" else "SRMR, RMSEA and CFI")
             + " better than the cutoff")
-    why = a.why_not("dynamic")
-    dyn = a.json("dynamic/dynamic.json")
-    if why or dyn is None:
-        return _row("structural validity", scope, crit, why or "no dynamic/dynamic.json",
-                    "indeterminate", None)
+    dyn, why = a.result("dynamic", "dynamic/dynamic.json", "no dynamic/dynamic.json")
+    if why:
+        return _row("structural validity", scope, crit, why, "indeterminate", None)
     if dyn.get("model_name") != c.sv_model:
         return _row("structural validity", scope, crit, f"the dynamic cutoffs are of the "
                     f"{dyn.get('model_name')} model, not the {c.sv_model} model",
@@ -360,11 +366,9 @@ def _invariance_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
 
 def _discriminant_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
     crit = f"HTMT < {c.htmt_below:g} for every pair of scales (Henseler et al., 2015)"
-    why = a.why_not("validity")
-    val = a.json("validity/validity.json")
-    if why or val is None:
-        return [_row("discriminant validity", "all scales", crit, why or "no validity result",
-                     "indeterminate", None)]
+    val, why = a.result("validity", "validity/validity.json", "no validity result")
+    if why:
+        return [_row("discriminant validity", "all scales", crit, why, "indeterminate", None)]
     h, scales = val["htmt"], val["scales"]
     pairs = [(x, y, _num(h[x][y])) for i, x in enumerate(scales) for y in scales[i + 1:]]
     if not pairs:
@@ -386,11 +390,10 @@ def _discriminant_rows(a: _Artifacts, c: Criteria) -> list[VerdictRow]:
 
 def _aggregation_rows(a: _Artifacts, c: Criteria, scales: list[str]) -> list[VerdictRow]:
     crit = f"ICC(1) >= {c.icc1_at_least:g} and ICC(2) >= {c.icc2_at_least:g}"
-    why = a.why_not("aggregation")
-    agg = a.json("aggregation/aggregation.json")
-    if why or agg is None:
-        return [_row("aggregation", "all scales", crit, why or "no aggregation result",
-                     "indeterminate", None)]
+    agg, why = a.result("aggregation", "aggregation/aggregation.json",
+                        "no aggregation result")
+    if why:
+        return [_row("aggregation", "all scales", crit, why, "indeterminate", None)]
     rows = []
     for r in agg["scales"]:
         i1, i2 = _num(r.get("icc1")), _num(r.get("icc2"))

@@ -25,13 +25,14 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import click
 
 from lospw import __version__
 from lospw.analysis.core.errors import LospwError
 
-__all__ = ["cli", "main"]
+__all__ = ["LazyGroup", "cli", "main"]
 
 REPORT_URL = "the project's issue tracker (see README.md, 'Reporting problems')"
 
@@ -59,26 +60,36 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A group whose sub-commands are imported only when used."""
+    """A group whose sub-commands are imported only when used: ``registry`` maps a name to
+    (module, attribute, one-line help); a name whose module does not exist is left out."""
+
+    def __init__(self, *args: Any, registry: dict[str, tuple[str, str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registry = registry
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod)]
+        return [n for n, (mod, _, _) in self.registry.items() if importlib.util.find_spec(mod)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
+        entry = self.registry.get(cmd_name)
         if entry is None or importlib.util.find_spec(entry[0]) is None:
             return None
-        module = importlib.import_module(entry[0])
-        return getattr(module, entry[1])
+        return getattr(importlib.import_module(entry[0]), entry[1])
+
+
+class _MainGroup(LazyGroup):
+    """``lospw``: ``--help`` lists the registry's one-line help (it imports no command)."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
+        rows = [(n, self.registry[n][2]) for n in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_MainGroup, registry=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="lospw")
 @click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
 def cli(debug: bool) -> None:

@@ -7,7 +7,6 @@ import logging
 import click
 from rich.table import Table
 
-from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.pipeline.context import (
     AnalysisOptions,
@@ -15,8 +14,10 @@ from lospw.analysis.pipeline.context import (
     StageRecord,
 )
 from lospw.analysis.pipeline.runner import RunSummary, run_analysis
-from lospw.cli._common import echo_json, err_console, json_option
-from lospw.cli.options import Inputs, input_options
+from lospw.cli.common import echo_json, err_console
+from lospw.cli.invariance import group_options, group_tokens
+from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command
+from lospw.cli.workers import check_workers, worker_options
 
 #: The exit status of a run in which a stage failed (after every other stage ran).
 EXIT_STAGE_FAILED = 3
@@ -85,50 +86,41 @@ def _print_summary(summary: RunSummary) -> None:
                       f"{summary.outdir.as_posix()}")
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML): scales, keyed items, response scale, aspects.")
-@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: new, empty, or an earlier run's, which is replaced "
-              "whole when this run is done (a folder with other files is refused).")
-@click.option("--group", help="Column with the groups: invariance and group norms "
-              "(e.g. stakeholder group).")
-@click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace).")
-@click.option("--wave", help="Column with the waves of long data (one row per respondent and "
-              "wave; the respondent from --id): invariance across waves, latent change and "
-              "workplace trajectories.")
-@click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
-              help="CFA estimator (robust fit indices are judged with MLR / WLSMV) "
-              "[default: MLR when the items have 5 or more categories or are continuous, "
-              "WLSMV when fewer].")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Seed of every random step (parallel analysis).")
-@click.option("--reduce", is_flag=True, help="Build the scoring scheme on the reduced key "
-              "(the item-reduction proposal).")
-@click.option("--criteria", "criteria_file", type=click.Path(dir_okay=False),
-              help="Criteria file (YAML) for the verdict and the reduction; default: COSMIN "
-              "(see analysis/data/criteria.yaml).")
-@click.option("--synthetic/--no-synthetic", default=None,
-              help="Label the data synthetic or not [default: detected from a README or "
-              "metadata file beside the data].")
-@click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
-              help="Smaller groups are left out of the invariance test (named in a warning).")
-@click.option("--invariance-groups", metavar="G1,G2[+G3]...",
-              help="The groups of --group compared in the invariance stage, comma-separated; "
-              "join levels with + to compare them as one group (default: every level).")
-@click.option("--dynamic", is_flag=True,
-              help="Add the dynamic stage: McNeish & Wolf's dynamic fit cutoffs of the judged "
-                   "model (also run when the criteria say cutoffs: dynamic).")
-@click.option("--dynamic-reps", type=click.IntRange(min=10), default=500, show_default=True,
-              help="Replications per population of the dynamic stage.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Local worker processes of the dynamic stage [default: 1]; results do "
-                   "not depend on it.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="A Dask scheduler's address (tcp://host:8786) for the dynamic stage.")
-@input_options
-@json_option
+@stage_command(
+    click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
+                 help="Output folder: new, empty, or an earlier run's, which is replaced "
+                 "whole when this run is done (a folder with other files is refused)."),
+    click.option("--group", help="Column with the groups: invariance and group norms "
+                 "(e.g. stakeholder group)."),
+    click.option("--cluster", help="Column with the clusters to aggregate to (e.g. workplace)."),
+    click.option("--wave", help="Column with the waves of long data (one row per respondent and "
+                 "wave; the respondent from --id): invariance across waves, latent change and "
+                 "workplace trajectories."),
+    estimator_option("CFA estimator (robust fit indices are judged with MLR / WLSMV) "
+                     "[default: MLR when the items have 5 or more categories or are "
+                     "continuous, WLSMV when fewer].", ESTIMATORS),
+    seed_option("Seed of every random step (parallel analysis)."),
+    click.option("--reduce", is_flag=True, help="Build the scoring scheme on the reduced key "
+                 "(the item-reduction proposal)."),
+    click.option("--criteria", "criteria_file", type=click.Path(dir_okay=False),
+                 help="Criteria file (YAML) for the verdict and the reduction; default: COSMIN "
+                 "(see analysis/data/criteria.yaml)."),
+    click.option("--synthetic/--no-synthetic", default=None,
+                 help="Label the data synthetic or not [default: detected from a README or "
+                 "metadata file beside the data]."),
+    group_options("Smaller groups are left out of the invariance test (named in a warning).",
+                  "The groups of --group compared in the invariance stage, comma-separated; join "
+                  "levels with + to compare them as one group (default: every level)."),
+    click.option("--dynamic", is_flag=True,
+                 help="Add the dynamic stage: McNeish & Wolf's dynamic fit cutoffs of the judged "
+                      "model (also run when the criteria say cutoffs: dynamic)."),
+    click.option("--dynamic-reps", type=click.IntRange(min=10), default=500, show_default=True,
+                 help="Replications per population of the dynamic stage."),
+    worker_options("Local worker processes of the dynamic stage [default: 1]; results do not "
+                   "depend on it.",
+                   "A Dask scheduler's address (tcp://host:8786) for the dynamic stage."),
+    key_help="The key file (YAML): scales, keyed items, response scale, aspects.",
+)
 def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: str | None,
             wave: str | None,
             estimator: str | None, inputs: Inputs, seed: int, reduce: bool,
@@ -145,17 +137,14 @@ def analyze(data: str, key_file: str, outdir: str, group: str | None, cluster: s
 
     Exit status: 0 when every stage is ok or skipped for a stated reason, 3 when a stage
     failed (after the other stages ran), 2 for bad input."""
-    if jobs is not None and scheduler is not None:
-        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
-                         "cluster), not both.")
+    check_workers(jobs, scheduler)
     options = AnalysisOptions(
         data=data, key=key_file, group=group, cluster=cluster, estimator=estimator,
         missing=inputs.missing_data, seed=seed, reduce=reduce, criteria=criteria_file,
         synthetic=synthetic, id_column=inputs.read.id_column, screen=inputs.screen,
         min_flags=inputs.min_flags, min_group_size=min_group_size, read=inputs.read,
         wave=wave,
-        invariance_groups=tuple(g.strip() for g in (invariance_groups or "").split(",")
-                                if g.strip()),
+        invariance_groups=group_tokens(invariance_groups),
         dynamic=dynamic, dynamic_reps=dynamic_reps, jobs=jobs or 1, scheduler=scheduler)
     debug = bool(click.get_current_context().find_root().params.get("debug"))
     # The stages' warnings are recorded in manifest.json and shown per stage; their log

@@ -13,7 +13,7 @@ from rich.table import Table
 from lospw.analysis.core.artifacts import write_csv
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import output_files
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 from lospw.instrument import model
 from lospw.instrument.bank import DEFAULT_BANK_DIR, LANGUAGES, STATUSES, load_bank
 from lospw.instrument.bankcheck import check_bank

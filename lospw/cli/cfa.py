@@ -22,9 +22,17 @@ from lospw.analysis.intake.reading import ReadOptions
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli._dynamic import dynamic_options, print_dynamic, run_dynamic
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console, echo_json
+from lospw.cli.dynamic import dynamic_options, print_dynamic, run_dynamic
+from lospw.cli.options import (
+    Inputs,
+    estimator_option,
+    intake_block,
+    listwise_fix,
+    n_used,
+    stage_command,
+    treatment,
+)
 
 FIT_SHOWN = ("chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
              "chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "cfi_robust",
@@ -103,33 +111,31 @@ def _check_variance(frame: pd.DataFrame, syntax: str, group: str | None) -> None
     check_item_variance(numeric, present, stage="CFA", groups=groups)
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", type=click.Path(dir_okay=False),
-              help="Key file: the model is the key's scales as correlated factors (reverse-"
-                   "keyed items are reversed first).")
-@click.option("--model", "model", help="lavaan model syntax, or a file containing it.")
-@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
-              help="Default: MLR when the items have 5 or more categories (or are "
-                   "continuous), WLSMV when fewer.")
-@click.option("--group", help="Column defining groups (multi-group CFA).")
-@click.option("--group-equal", multiple=True, type=click.Choice(GROUP_EQUAL),
-              help="Parameters equal across groups (repeatable), as lavaan's group.equal.")
-@click.option("--group-partial", multiple=True,
-              help="Parameter exempt from --group-equal, e.g. 'x3 ~ 1' (repeatable).")
-@click.option("--std-lv", is_flag=True, help="Identify factors by unit variances.")
-@click.option("--cluster", help="Cluster column (e.g. workplace): a two-level CFA (ML; the model "
-                                "has 'level: 1' / 'level: 2' blocks, or is made from --key).")
-@click.option("--levels", type=click.Choice(LEVEL_STRUCTURES), default="same",
-              show_default=True,
-              help="With --key and --cluster: the between-level structure (same = the key's "
-                   "factors with loadings equal across levels; configural = free; one_between "
-                   "= one factor between; shared = within saturated).")
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many modification indices and residual correlations to list.")
-@dynamic_options
-@input_options
-@json_option
+@stage_command(
+    click.option("--model", "model", help="lavaan model syntax, or a file containing it."),
+    estimator_option("Default: MLR when the items have 5 or more categories (or are "
+                     "continuous), WLSMV when fewer.", ESTIMATORS, case_sensitive=False),
+    click.option("--group", help="Column defining groups (multi-group CFA)."),
+    click.option("--group-equal", multiple=True, type=click.Choice(GROUP_EQUAL),
+                 help="Parameters equal across groups (repeatable), as lavaan's group.equal."),
+    click.option("--group-partial", multiple=True,
+                 help="Parameter exempt from --group-equal, e.g. 'x3 ~ 1' (repeatable)."),
+    click.option("--std-lv", is_flag=True, help="Identify factors by unit variances."),
+    click.option("--cluster", help="Cluster column (e.g. workplace): a two-level CFA (ML; the "
+                                   "model has 'level: 1' / 'level: 2' blocks, or is made from "
+                                   "--key)."),
+    click.option("--levels", type=click.Choice(LEVEL_STRUCTURES), default="same",
+                 show_default=True,
+                 help="With --key and --cluster: the between-level structure (same = the key's "
+                      "factors with loadings equal across levels; configural = free; one_between "
+                      "= one factor between; shared = within saturated)."),
+    click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+                 help="How many modification indices and residual correlations to list."),
+    dynamic_options,
+    key_help="Key file: the model is the key's scales as correlated factors (reverse-keyed "
+             "items are reversed first).",
+    key_required=False,
+)
 def cfa(data: str, key_file: str | None, model: str | None, estimator: str | None,
         inputs: Inputs, group: str | None, group_equal: tuple[str, ...],
         group_partial: tuple[str, ...], std_lv: bool, cluster: str | None, levels: str,
@@ -143,13 +149,13 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     --cluster: a two-level CFA as lavaan's cfa(..., cluster =)."""
     if key_file is None and model is None:
         raise InputError("Give --key KEY (the key's scales as factors) or --model SYNTAX.")
-    intake = None
+    sample = None
     rule = ""
     if key_file is not None:
         key = load_key(key_file)
-        intake, _ = inputs.load(data, key)
-        frame = key.reverse_score(intake.items)
-        frame = pd.concat([frame, intake.meta], axis=1)
+        sample = inputs.sample(data, key)
+        frame = key.reverse_score(sample.intake.items)
+        frame = pd.concat([frame, sample.intake.meta], axis=1)
         syntax = _model_text(model) if model else (
             twolevel_model(key, levels) if cluster else correlated_factors(key))
         if estimator is None and not cluster:
@@ -179,8 +185,8 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax
-        if intake is not None:
-            out["intake"] = intake_block(intake)
+        if sample is not None:
+            out["intake"] = intake_block(sample.intake)
         out["missing_data"] = inputs.missing_data
         if rule:
             out["estimator_rule"] = rule
@@ -194,14 +200,13 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
         return
     groups = (f", {len(res.group_labels)} groups by {group}" if len(res.group_labels) > 1
               else "")
-    n_rows = len(frame) if intake is None else intake.n_analysed
-    if intake is not None:
-        print_rows(console, intake, f"CFA of {key.instrument} on {data}", inputs.missing_data)
+    n_rows = len(frame) if sample is None else sample.intake.n_analysed
+    if sample is not None:
+        sample.print_rows("CFA")
     else:
         console.print(f"[bold]CFA on {escape(data)}[/bold]: rows read {n_rows}; missing data: "
                       f"{inputs.missing_data}")
-    fix = "--missing-data available" if res.missing == "listwise" else None
-    console.print(n_used("CFA", res.n_obs, n_rows, fix))
+    console.print(n_used("CFA", res.n_obs, n_rows, listwise_fix(res.missing)))
     console.print(f"[bold]CFA[/bold]: estimator [bold]{res.estimator}[/bold]"
                   + (f" ({rule})" if rule else "") + f", missing = {res.missing}"
                   + f", N = {res.n_obs}{groups}; "

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.outdir import legacy_layout, output_folder
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 from lospw.instrument.bank import load_bank
 from lospw.instrument.delphi.assign import rater_coverage
 from lospw.instrument.delphi.decide import run_delphi

@@ -11,28 +11,24 @@ from lospw.analysis.efa.efa import CORRELATIONS
 from lospw.analysis.efa.efa import efa as compute
 from lospw.analysis.efa.extraction import EXTRACTIONS
 from lospw.analysis.efa.rotation import ROTATIONS
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console
+from lospw.cli.options import Inputs, seed_option, stage_command, treatment
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML): the items and the intended structure.")
-@click.option("--cor", type=click.Choice(CORRELATIONS), default="pearson", show_default=True,
-              help="Correlations to analyse.")
-@click.option("--rotation", type=click.Choice(ROTATIONS), default="oblimin",
-              show_default=True, help="Oblique rotation.")
-@click.option("--method", type=click.Choice(EXTRACTIONS), default="minres",
-              show_default=True, help="Factor extraction (psych's fm).")
-@click.option("--nfactors", type=click.IntRange(min=1), default=None,
-              help="Factors to extract [default: the number of scales in the key].")
-@click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Simulated data sets in the parallel analysis.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Seed of the parallel analysis.")
-@input_options
-@json_option
+@stage_command(
+    click.option("--cor", type=click.Choice(CORRELATIONS), default="pearson", show_default=True,
+                 help="Correlations to analyse."),
+    click.option("--rotation", type=click.Choice(ROTATIONS), default="oblimin",
+                 show_default=True, help="Oblique rotation."),
+    click.option("--method", type=click.Choice(EXTRACTIONS), default="minres",
+                 show_default=True, help="Factor extraction (psych's fm)."),
+    click.option("--nfactors", type=click.IntRange(min=1), default=None,
+                 help="Factors to extract [default: the number of scales in the key]."),
+    click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
+                 help="Simulated data sets in the parallel analysis."),
+    seed_option("Seed of the parallel analysis."),
+    key_help="The key file (YAML): the items and the intended structure.",
+)
 def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors: int | None,
         inputs: Inputs, n_iter: int, seed: int, as_json: bool) -> None:
     """Dimensionality of KEY's items on DATA: KMO, Bartlett's test, parallel analysis
@@ -40,22 +36,19 @@ def efa(data: str, key_file: str, cor: str, rotation: str, method: str, nfactors
     factor with the key's scales. Items are analysed as answered (not reverse-keyed); the
     key's signs enter the congruence."""
     key = load_key(key_file)
-    intake, _ = inputs.load(data, key)
+    sample = inputs.sample(data, key)
     missing = treatment(inputs.missing_data, "efa")
-    res = compute(intake.items, key, nfactors=nfactors, cor=cor, missing=missing,
+    res = compute(sample.intake.items, key, nfactors=nfactors, cor=cor, missing=missing,
                   method=method, rotation=rotation, rng=seed, n_iter=n_iter)
     if as_json:
-        out = res.to_dict()
-        out["intake"] = intake_block(intake)
-        echo_json(out)
+        sample.echo_json(res)
         return
-    print_rows(console, intake, f"EFA of {key.instrument} on {data}", inputs.missing_data)
+    sample.print_rows("EFA")
     if missing == "listwise":
-        console.print(n_used("EFA (listwise)", res.n, intake.n_analysed,
-                             "--missing-data available"))
+        console.print(sample.n_used("EFA (listwise)", res.n, missing))
     else:
         console.print(f"EFA: every row used pairwise (effective n = {res.n} of "
-                      f"{intake.n_analysed}, the harmonic mean of the pairwise counts)")
+                      f"{sample.intake.n_analysed}, the harmonic mean of the pairwise counts)")
     console.print(f"{cor} correlations, missing = [bold]{missing}[/bold]")
     b = res.bartlett
     console.print(f"KMO (MSA) = {res.kmo.msa:.3f}; lowest item MSA "

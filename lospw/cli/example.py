@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lospw.analysis.core.outdir import output_folder
-from lospw.cli._common import console, display_path
+from lospw.cli.common import console, display_path
 
 #: The example instruments shipped in lospw/examples/ (name -> what it is).
 EXAMPLES = {"teamwork": "TCQ-15, the fictitious Teamwork Climate Questionnaire: its key and "

@@ -13,8 +13,8 @@ from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.intake.artifacts import intake_summary, write_intake
 from lospw.analysis.intake.reading import read_input
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options
+from lospw.cli.common import console, echo_json
+from lospw.cli.options import Inputs, stage_command
 
 # A folder of lospw intake from before output records: intake.json lists the files.
 LEGACY_INTAKE = legacy_layout(
@@ -22,27 +22,24 @@ LEGACY_INTAKE = legacy_layout(
                     "screening.csv"], keys=("reconciles", "files"))
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key (YAML) naming the items, scales and response scale.")
-@click.option("--out-of-range", type=click.Choice(["missing", "exclude"]), default="missing",
-              show_default=True, help="A value outside the response scale becomes missing, "
-              "or excludes its row (logged either way).")
-@click.option("--non-numeric", type=click.Choice(["error", "missing", "exclude"]),
-              default="error", show_default=True,
-              help="A cell that is not a number nor a missing code.")
-@click.option("--time", "time_column", help="Response-time column in seconds (default: "
-              "interviewtime, duration ... when present).")
-@click.option("--keep", "keep_columns", multiple=True, metavar="COL",
-              help="A non-item column to keep in the written data (repeatable). Only the "
-              "items and the columns kept by name are written; a column that looks personal "
-              "(e-mail, phone, names ...) cannot be kept.")
-@click.option("-o", "--out", "outdir", type=click.Path(file_okay=False),
-              help="Write responses.csv, exclusions.csv, cell_log.csv, screening.csv and "
-              "intake.json here.")
-@input_options
-@json_option
+@stage_command(
+    click.option("--out-of-range", type=click.Choice(["missing", "exclude"]), default="missing",
+                 show_default=True, help="A value outside the response scale becomes missing, "
+                 "or excludes its row (logged either way)."),
+    click.option("--non-numeric", type=click.Choice(["error", "missing", "exclude"]),
+                 default="error", show_default=True,
+                 help="A cell that is not a number nor a missing code."),
+    click.option("--time", "time_column", help="Response-time column in seconds (default: "
+                 "interviewtime, duration ... when present)."),
+    click.option("--keep", "keep_columns", multiple=True, metavar="COL",
+                 help="A non-item column to keep in the written data (repeatable). Only the "
+                 "items and the columns kept by name are written; a column that looks personal "
+                 "(e-mail, phone, names ...) cannot be kept."),
+    click.option("-o", "--out", "outdir", type=click.Path(file_okay=False),
+                 help="Write responses.csv, exclusions.csv, cell_log.csv, screening.csv and "
+                 "intake.json here."),
+    key_help="The key (YAML) naming the items, scales and response scale.",
+)
 def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_numeric: str,
            time_column: str | None, keep_columns: tuple[str, ...], outdir: str | None,
            as_json: bool) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 from rich.markup import escape
 from rich.table import Table
@@ -13,15 +16,37 @@ from lospw.analysis.validation.estimator_rule import RULE, estimator_for_key
 from lospw.analysis.validation.invariance import CRITERIA
 from lospw.analysis.validation.invariance import measurement_invariance as compute
 from lospw.analysis.validation.invariance_groups import choose_groups
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.invariance_waves import run_waves
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
+from lospw.cli.invariance_waves import decisions_table, fit_columns, run_waves
+from lospw.cli.options import Inputs, estimator_option, stage_command, treatment
+
+__all__ = ["group_options", "group_tokens", "invariance"]
 
 
-def _f(x: float | None, digits: int = 3) -> str:
-    if x is None or x != x:
-        return "-"
-    return f"{x:.{digits}f}"
+def group_options(min_size_help: str, groups_help: str
+                  ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options ``--min-group-size`` and ``--invariance-groups`` (of ``lospw invariance``
+    and of the invariance stage of ``lospw analyze``), with each command's help."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--invariance-groups", metavar="G1,G2[+G3]...",
+                            help=groups_help)(func)
+        return click.option("--min-group-size", type=click.IntRange(min=2), default=50,
+                            show_default=True, help=min_size_help)(func)
+
+    return decorate
+
+
+def group_tokens(text: str | None) -> tuple[str, ...]:
+    """The groups of ``--invariance-groups``: comma-separated, blanks stripped.
+
+    Examples
+    --------
+    >>> group_tokens("lead, member+trainee,"), group_tokens(None)
+    (('lead', 'member+trainee'), ())
+    """
+    return tuple(g.strip() for g in (text or "").split(",") if g.strip())
 
 
 _SHOWN = {"delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA", "delta_srmr": "ΔSRMR",
@@ -37,33 +62,27 @@ def _decided(d: dict) -> str:
                         for k in d.get("decided_by", []))
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--group", "group_col", help="The column that defines the groups.")
-@click.option("--wave", help="Long data: the wave column (invariance across waves, then "
-                             "latent change); the person from --id.")
-@click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
-                                    "'1=_1,2=_2' (invariance across waves).")
-@click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
-              help="Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
-              "[default: MLR when the items have 5 or more categories, else WLSMV].")
-@click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
-              show_default=True, help="The rule that judges each step (see the docs).")
-@click.option("--max-free", type=click.IntRange(min=0), default=5, show_default=True,
-              help="At most this many parameters freed per step by the partial search.")
-@click.option("--no-search", is_flag=True, help="Do not search for partial invariance.")
-@click.option("--min-group-size", type=click.IntRange(min=2), default=50, show_default=True,
-              help="Smaller groups are left out (named in a warning); with fewer than two "
-              "groups left the steps are not estimable.")
-@click.option("--invariance-groups", metavar="G1,G2[+G3]...",
-              help="The groups of --group compared, comma-separated; join levels with + to "
-              "compare them as one group (default: every level).")
-@click.option("--top-scores", type=click.IntRange(min=0), default=5, show_default=True,
-              help="List this many largest score tests per step (0: skip; they take time).")
-@input_options
-@json_option
+@stage_command(
+    click.option("--group", "group_col", help="The column that defines the groups."),
+    click.option("--wave", help="Long data: the wave column (invariance across waves, then "
+                                "latent change); the person from --id."),
+    click.option("--wave-suffix", help="Wide data: WAVE=SUFFIX pairs of the item columns, e.g. "
+                                       "'1=_1,2=_2' (invariance across waves)."),
+    estimator_option("Estimator of every step; WLSMV uses Wu & Estabrook's (2016) steps "
+                     "[default: MLR when the items have 5 or more categories, else WLSMV].",
+                     ESTIMATORS),
+    click.option("--criterion", type=click.Choice(CRITERIA), default="chen2007",
+                 show_default=True, help="The rule that judges each step (see the docs)."),
+    click.option("--max-free", type=click.IntRange(min=0), default=5, show_default=True,
+                 help="At most this many parameters freed per step by the partial search."),
+    click.option("--no-search", is_flag=True, help="Do not search for partial invariance."),
+    group_options("Smaller groups are left out (named in a warning); with fewer than two groups "
+                  "left the steps are not estimable.",
+                  "The groups of --group compared, comma-separated; join levels with + to compare "
+                  "them as one group (default: every level)."),
+    click.option("--top-scores", type=click.IntRange(min=0), default=5, show_default=True,
+                 help="List this many largest score tests per step (0: skip; they take time)."),
+)
 def invariance(data: str, key_file: str, group_col: str | None, wave: str | None,
                wave_suffix: str | None, estimator: str | None,
                inputs: Inputs, criterion: str, max_free: int, no_search: bool,
@@ -87,7 +106,8 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
     if group_col is None:
         raise InputError("Name the groups (--group COL) or the waves (--wave COL with --id, or "
                          "--wave-suffix for wide data).")
-    intake, _ = inputs.load(data, key)
+    sample = inputs.sample(data, key)
+    intake = sample.intake
     if group_col not in intake.meta.columns:
         cols = [c for c in intake.meta.columns]
         raise InputError(f"{data}: no group column {group_col!r}; the non-item columns are "
@@ -96,7 +116,7 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
     if estimator is None:
         estimator, rule = estimator_for_key(key), RULE
     missing = treatment(inputs.missing_data, "cfa", estimator)
-    chosen = tuple(g.strip() for g in (invariance_groups or "").split(",") if g.strip())
+    chosen = group_tokens(invariance_groups)
     if invariance_groups is not None:
         parts = [p.strip() for v in chosen for p in v.split("+")]
         if len(chosen) < 2 or "" in parts or len(set(parts)) != len(parts):
@@ -116,20 +136,14 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
                   max_free=max_free, min_group_size=min_group_size, top_scores=top_scores,
                   group_name=group_col)
     if as_json:
-        out = res.to_dict()
-        out["intake"] = intake_block(intake)
-        out["estimator"] = estimator
-        if rule:
-            out["estimator_rule"] = rule
-        out["group_warnings"] = [w.to_dict() for w in said]
-        echo_json(out)
+        sample.echo_json(res, estimator=estimator, **({"estimator_rule": rule} if rule else {}),
+                         group_warnings=[w.to_dict() for w in said])
         return
-    print_rows(console, intake, f"Measurement invariance of {key.instrument} on {data}",
-               inputs.missing_data)
+    sample.print_rows("Measurement invariance")
     n_in = int(sum(res.group_sizes.values()))
-    console.print(n_used(f"invariance ({estimator}, {missing})", n_in, intake.n_analysed,
-                         "--missing-data available" if missing == "listwise" else
-                         "--invariance-groups (merging groups) or a group for every row"))
+    console.print(sample.n_used(f"invariance ({estimator}, {missing})", n_in, missing,
+                                "--invariance-groups (merging groups) or a group for every "
+                                "row"))
     for w in map(str, said):
         console.print(f"[yellow]warning[/yellow]: {escape(w)}")
     sizes = ", ".join(f"{k} {v}" for k, v in res.group_sizes.items())
@@ -137,8 +151,7 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
                   f"{group_col} ({sizes}); estimator {estimator}"
                   + (f" ({rule})" if rule else "") + f", missing = {missing}, "
                   f"criterion {criterion}")
-    cfi, rmsea = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
-                  "WLSMV": ("cfi_scaled", "rmsea_scaled")}[estimator]
+    cfi, rmsea = fit_columns(estimator)
     table = Table("model", "chisq", "df", cfi, rmsea, "srmr", "freed", title="Steps")
     for s in res.steps:
         if not s["estimable"]:
@@ -149,13 +162,7 @@ def invariance(data: str, key_file: str, group_col: str | None, wave: str | None
                       _f(f.get("chisq")), _f(f.get("df"), 0), _f(f.get(cfi)), _f(f.get(rmsea)),
                       _f(f.get("srmr")), ", ".join(s["group_partial"]))
     console.print(table)
-    dec = Table("step", "vs", "Δchisq", "Δdf", "p", "ΔCFI", "ΔRMSEA", "ΔSRMR", "verdict",
-                title=f"Decisions ({criterion})")
-    for d in res.decisions:
-        dec.add_row(d["step"], d["versus"], _f(d.get("chisq_diff")), _f(d.get("df_diff"), 0),
-                    _f(d.get("pvalue")), _f(d.get("delta_cfi")), _f(d.get("delta_rmsea")),
-                    _f(d.get("delta_srmr")), d["verdict"])
-    console.print(dec)
+    console.print(decisions_table(res.decisions, criterion))
     for d in res.decisions:
         if d.get("decided_by"):
             console.print(f"{d['step']}: {d['verdict']}, decided by {_decided(d)}; ΔCFI "

@@ -8,7 +8,6 @@ item columns suffixed per wave) are named by ``--wave-suffix 1=_t1,2=_t2``.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import pandas as pd
 from rich.markup import escape
@@ -19,10 +18,31 @@ from lospw.analysis.core.key import Key
 from lospw.analysis.intake.readers import read_table
 from lospw.analysis.intake.reading import read_input, treatment
 from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
-from lospw.cli._common import console, echo_json
+from lospw.cli.common import console, echo_json
+from lospw.cli.common import number as _f
 from lospw.cli.options import Inputs
 
-__all__ = ["parse_suffixes", "run_waves"]
+__all__ = ["decisions_table", "fit_columns", "parse_suffixes", "run_waves"]
+
+#: The CFI and RMSEA an estimator's invariance steps are judged by (robust / scaled).
+FIT_COLUMNS = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
+               "WLSMV": ("cfi_scaled", "rmsea_scaled")}
+
+
+def fit_columns(estimator: str) -> tuple[str, str]:
+    """The names of the CFI and RMSEA shown for ``estimator`` (:data:`FIT_COLUMNS`)."""
+    return FIT_COLUMNS[estimator]
+
+
+def decisions_table(decisions: list[dict], criterion: str) -> Table:
+    """The table of the decisions between invariance steps (groups or waves)."""
+    dec = Table("step", "vs", "Δchisq", "Δdf", "p", "ΔCFI", "ΔRMSEA", "ΔSRMR", "verdict",
+                title=f"Decisions ({criterion})")
+    for d in decisions:
+        dec.add_row(d["step"], d["versus"], _f(d.get("chisq_diff")), _f(d.get("df_diff"), 0),
+                    _f(d.get("pvalue")), _f(d.get("delta_cfi")), _f(d.get("delta_rmsea")),
+                    _f(d.get("delta_srmr")), d["verdict"])
+    return dec
 
 
 def parse_suffixes(text: str) -> tuple[list[str], list[str]]:
@@ -71,12 +91,6 @@ def _wide_keyed(path: str, key: Key, suffixes: list[str]) -> pd.DataFrame:
     return out
 
 
-def _f(x: float | None, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return f"{x:.{digits}f}"
-
-
 def run_waves(data: str, key: Key, wave: str | None, wave_suffix: str | None,
               estimator: str | None, inputs: Inputs, criterion: str, max_free: int,
               search: bool, as_json: bool) -> None:
@@ -114,8 +128,7 @@ def run_waves(data: str, key: Key, wave: str | None, wave_suffix: str | None,
     console.print(f"[bold]Longitudinal invariance[/bold] of {key.instrument} across waves "
                   f"{', '.join(res.waves)}: N = {res.n_obs} persons, estimator {estimator}, "
                   f"missing = {missing}, criterion {criterion}")
-    cfi, rmsea = {"ML": ("cfi", "rmsea"), "MLR": ("cfi_robust", "rmsea_robust"),
-                  "WLSMV": ("cfi_scaled", "rmsea_scaled")}[estimator]
+    cfi, rmsea = fit_columns(estimator)
     table = Table("model", "chisq", "df", cfi, rmsea, "srmr", "freed", title="Steps")
     for s in res.steps:
         f = s["fit"]
@@ -123,13 +136,7 @@ def run_waves(data: str, key: Key, wave: str | None, wave_suffix: str | None,
                       _f(f.get("chisq")), _f(f.get("df"), 0), _f(f.get(cfi)),
                       _f(f.get(rmsea)), _f(f.get("srmr")), ", ".join(s["partial"]))
     console.print(table)
-    dec = Table("step", "vs", "Δchisq", "Δdf", "p", "ΔCFI", "ΔRMSEA", "ΔSRMR", "verdict",
-                title=f"Decisions ({criterion})")
-    for d in res.decisions:
-        dec.add_row(d["step"], d["versus"], _f(d["chisq_diff"]), _f(d["df_diff"], 0),
-                    _f(d["pvalue"]), _f(d["delta_cfi"]), _f(d["delta_rmsea"]),
-                    _f(d["delta_srmr"]), d["verdict"])
-    console.print(dec)
+    console.print(decisions_table(res.decisions, criterion))
     console.print(f"highest level: [bold]{res.highest_level or 'none'}[/bold]")
     if res.latent_change is None:
         console.print(f"latent change: {escape(res.latent_change_note)}")

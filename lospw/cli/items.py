@@ -7,37 +7,29 @@ from rich.table import Table
 
 from lospw.analysis.classical.items import item_stats
 from lospw.analysis.core.key import load_key
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console
+from lospw.cli.options import Inputs, stage_command, treatment
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--skew-type", type=click.IntRange(1, 3), default=3, show_default=True,
-              help="Skew and kurtosis definition (psych::describe's type).")
-@input_options
-@json_option
+@stage_command(
+    click.option("--skew-type", type=click.IntRange(1, 3), default=3, show_default=True,
+                 help="Skew and kurtosis definition (psych::describe's type)."),
+)
 def items(data: str, key_file: str, inputs: Inputs, skew_type: int, as_json: bool) -> None:
     """Item statistics of every scale of KEY on DATA: answer distribution, floor and
     ceiling, mean, SD, skew, kurtosis, missing answers and inter-item correlations (of the
     keyed items). Statistics use each item's answers as given."""
     key = load_key(key_file)
-    intake, _ = inputs.load(data, key)
+    sample = inputs.sample(data, key)
     missing = treatment(inputs.missing_data, "items")
-    res = item_stats(intake.items, key, missing=missing, skew_type=skew_type)
+    res = item_stats(sample.intake.items, key, missing=missing, skew_type=skew_type)
     if as_json:
-        out = res.to_dict()
-        out["intake"] = intake_block(intake)
-        echo_json(out)
+        sample.echo_json(res)
         return
-    print_rows(console, intake, f"Item statistics of {key.instrument} on {data}",
-               inputs.missing_data)
-    fix = "--missing-data available" if missing == "listwise" else None
+    sample.print_rows("Item statistics")
     for name, s in res.scales.items():
-        console.print(n_used(f"inter-item r of {name} ({missing})", s.n_inter_item,
-                             intake.n_analysed, fix))
+        console.print(sample.n_used(f"inter-item r of {name} ({missing})", s.n_inter_item,
+                                    missing))
     console.print(f"skew/kurtosis type {skew_type}; item statistics use each item's answers; "
                   f"inter-item r: missing = [bold]{missing}[/bold]")
     for name, s in res.scales.items():

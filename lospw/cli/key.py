@@ -14,7 +14,7 @@ from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
 from lospw.analysis.intake.key_draft import draft_key
 from lospw.analysis.validation.models import check_model_names
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 
 
 @click.group()

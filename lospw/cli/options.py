@@ -1,19 +1,24 @@
-"""The input options of every command that reads responses, defined once.
+"""The input options of every command that reads responses, defined once, and the output
+envelope of the single-stage commands.
 
-``@input_options`` adds ``--id``, ``--map``, ``--recode``, ``--missing``,
+``@stage_command`` makes a command of DATA, ``--key``, its own options, the input options
+and ``--json``; ``@input_options`` adds ``--id``, ``--map``, ``--recode``, ``--missing``,
 ``--missing-data``, ``--sheet``, ``--header-row``, ``--drop``, ``--screen``,
 ``--min-flags``, ``--duplicates``, ``--encoding``, ``--delimiter`` and ``--decimal`` to a
 command and hands it one :class:`Inputs` (argument ``inputs``). :meth:`Inputs.load` reads
 and screens the data (:func:`lospw.analysis.intake.reading.read_input`); :func:`print_rows`
 prints the first lines every command starts with (rows read, rows analysed, the notes),
 :func:`n_used` the n of one analysis with a note when it uses fewer than
-:data:`LOW_SHARE` of the analysed rows.
+:data:`LOW_SHARE` of the analysed rows. :meth:`Inputs.sample` gives a :class:`Sample` (the
+analysed rows with the key and the data's name): its ``--json`` envelope
+(:meth:`Sample.echo_json`: the result with an ``"intake"`` block) and its first lines
+(:meth:`Sample.print_rows`) are what every single-stage command prints.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +37,94 @@ from lospw.analysis.intake.reading import (
 )
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
+from lospw.cli.common import console, echo_json, json_option
 
-__all__ = ["LOW_SHARE", "SCREEN_MODES", "Inputs", "input_options", "intake_block", "n_used",
-           "print_rows", "treatment"]
+__all__ = ["KEY_HELP", "LISTWISE_FIX", "LOW_SHARE", "SCREEN_MODES", "Inputs", "Sample",
+           "estimator_option", "input_options", "intake_block", "listwise_fix", "n_used",
+           "print_rows", "seed_option", "stage_command", "treatment"]
 
 #: An analysis using fewer than this share of the analysed rows says so, naming the fix.
 LOW_SHARE = 0.90
+#: What keeps the rows a listwise analysis leaves out.
+LISTWISE_FIX = "--missing-data available"
+#: The help of ``--key`` of the commands that analyse the key's scales.
+KEY_HELP = "The key file (YAML) naming the scales and keyed items."
+
+
+def seed_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--seed``: a whole number >= 0, 1 by default (recorded in every output)."""
+    return click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                        help=help_text)
+
+
+def estimator_option(help_text: str, choices: Sequence[str], *, case_sensitive: bool = True,
+                     default: str | None = None
+                     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--estimator``: one of ``choices`` (the estimators a command fits); with a
+    ``default`` the help shows it."""
+    return click.option("--estimator", type=click.Choice(choices, case_sensitive=case_sensitive),
+                        default=default, show_default=default is not None, help=help_text)
+
+
+def stage_command(*options: Callable[[Any], Any], key_help: str = KEY_HELP,
+                  key_required: bool = True) -> Callable[[Callable[..., Any]], click.Command]:
+    """A click command that reads responses against a key: the DATA argument, ``--key``
+    (argument ``key_file``), the command's own ``options``, the shared input options
+    (:func:`input_options`, argument ``inputs``) and ``--json`` (argument ``as_json``), in
+    that order (as ``--help`` lists them)."""
+
+    def decorate(func: Callable[..., Any]) -> click.Command:
+        key = click.option("--key", "key_file", required=key_required,
+                           type=click.Path(dir_okay=False), help=key_help)
+        data = click.argument("data", type=click.Path(dir_okay=False))
+        for option in reversed((data, key, *options, input_options, json_option)):
+            func = option(func)
+        return click.command()(func)
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The analysed rows of one command run: DATA as given, the key, the intake and the
+    missing-data treatment asked for (``--missing-data``)."""
+
+    data: str
+    key: Key
+    intake: IntakeResult
+    missing_data: str
+
+    def echo_json(self, result: Any, **extra: Any) -> None:
+        """Print ``result.to_dict()`` with the ``"intake"`` block (:func:`intake_block`) and
+        then ``extra``, in that order, as the command's ``--json``."""
+        out = result.to_dict()
+        out["intake"] = intake_block(self.intake)
+        out.update(extra)
+        echo_json(out)
+
+    def print_rows(self, what: str) -> None:
+        """The first lines (:func:`print_rows`) under the title '<what> of <instrument> on
+        <DATA>'."""
+        print_rows(console, self.intake, f"{what} of {self.key.instrument} on {self.data}",
+                   self.missing_data)
+
+    def n_used(self, label: str, n: int | float, missing: str, otherwise: str | None = None
+               ) -> str:
+        """:func:`n_used` of an analysis of these rows with the given treatment; the fix
+        named is :func:`listwise_fix`'s."""
+        return n_used(label, n, self.intake.n_analysed, listwise_fix(missing, otherwise))
+
+
+def listwise_fix(missing: str, otherwise: str | None = None) -> str | None:
+    """What keeps the rows an analysis leaves out: :data:`LISTWISE_FIX` for a listwise one,
+    else ``otherwise``.
+
+    Examples
+    --------
+    >>> listwise_fix("listwise"), listwise_fix("pairwise")
+    ('--missing-data available', None)
+    """
+    return LISTWISE_FIX if missing == "listwise" else otherwise
 
 
 @dataclass(frozen=True)
@@ -57,6 +144,11 @@ class Inputs:
             return intake, None
         return screen_intake(intake, time_column=time_column, cutoffs=Cutoffs(),
                              exclude=self.screen == "exclude", min_flags=self.min_flags)
+
+    def sample(self, data: str, key: Key) -> Sample:
+        """Read and screen DATA against KEY (:meth:`load`): the analysed rows."""
+        intake, _ = self.load(data, key)
+        return Sample(data, key, intake, self.missing_data)
 
 
 _OPTIONS = (

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.planning.plan import plan_sample_size
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.report import write_plan
-from lospw.cli._common import console, echo_json, err_console, json_option
+from lospw.cli.common import console, echo_json, json_option
+from lospw.cli.options import estimator_option, seed_option
+from lospw.cli.workers import check_workers, replication_progress, worker_options
 
 # A folder of lospw plan from before output records (analysis/planning/report.py: write_plan).
 LEGACY_PLAN = legacy_layout("plan.json", ["plan.json", "plan_*.csv", "plan.png", "plan.svg"],
@@ -63,19 +55,14 @@ def _fmt(x: float, spec: str = ".2f") -> str:
               help="Sample sizes to plan for: --n 150 300 600.")
 @click.option("--reps", type=click.IntRange(min=2), default=500, show_default=True,
               help="Replications per sample size.")
-@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
-              default=None, help="CFA estimator [default: WLSMV for items with at most 7 "
-              "categories, as `lospw cfa`, else ML].")
+@estimator_option("CFA estimator [default: WLSMV for items with at most 7 categories, as "
+                  "`lospw cfa`, else ML].", ESTIMATORS, case_sensitive=False)
 @click.option("--alternative", type=click.Choice(["grouped", "one_factor", "second_order"]),
               default=None, help="Model the key's model is tested against [default: grouped "
               "when the key has higher_order groups, else one_factor].")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Local worker processes [default: 1].")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a Dask distributed cluster: its scheduler's address "
-              "(tcp://host:8786).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Root seed; every replication's seed derives from it.")
+@worker_options("Local worker processes [default: 1].",
+                "Run on a Dask distributed cluster: its scheduler's address (tcp://host:8786).")
+@seed_option("Root seed; every replication's seed derives from it.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for plan.json, the CSV tables and plan.png / plan.svg.")
 @json_option
@@ -87,9 +74,7 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
     proper solutions, fit, bias and CI coverage of the loadings, the power of the χ²
     difference test and the recommended N. Results do not depend on --jobs or --scheduler."""
 
-    if jobs is not None and scheduler is not None:
-        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
-                         "cluster), not both.")
+    check_workers(jobs, scheduler)
     pop = load_population(population_file)
     if estimator is None:
         n_cat = pop.key.response_scale.n_categories or 0
@@ -98,33 +83,24 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
     total = len(set(sizes)) * reps
     where = (f"Dask cluster {scheduler}" if scheduler else
              f"{jobs or 1} local worker{'s' if (jobs or 1) > 1 else ''}")
-    progress = Progress(TextColumn("plan"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("replications"), TimeElapsedColumn(), TextColumn("ETA"),
-                        TimeRemainingColumn(), console=err_console, transient=False)
-    task = progress.add_task("plan", total=total)
-    state = {"done": 0}
+    header = (f"lospw plan: {total} replications ({len(set(sizes))} sizes x {reps}), "
+              f"estimator {estimator}, on {where}")
 
-    def tick(done: int, _total: int) -> None:
-        state["done"] = done
-        progress.update(task, completed=done)
+    def interrupted(done: int) -> str:
+        return (f"lospw plan: interrupted after {done} of {total} replications; the workers "
+                "were stopped and nothing was written.")
 
-    # the output folder is checked and locked before the (long) run, written after it
+    # the output folder is checked and locked before the (long) run, written after it; the
+    # header and the bar appear when the replications start (a refusal is one line)
     with (output_folder(out_dir, command="plan", legacy=LEGACY_PLAN,
                         inputs=(population_file,))
           if out_dir is not None else contextlib.nullcontext()) as folder:
-        err_console.print(f"lospw plan: {total} replications ({len(set(sizes))} sizes x "
-                          f"{reps}), estimator {estimator}, on {where}")
-        try:
-            with progress:
-                res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
-                                       alternative=alternative, seed=seed, jobs=jobs or 1,
-                                       scheduler=scheduler, progress=tick,
-                                       population_file=population_file)
-        except KeyboardInterrupt:
-            err_console.print(f"lospw plan: interrupted after {state['done']} of {total} "
-                              "replications; the workers were stopped and nothing was "
-                              "written.", markup=False)
-            sys.exit(130)
+        with replication_progress("plan", "replications", interrupted,
+                                  header=header) as tick:
+            res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
+                                   alternative=alternative, seed=seed, jobs=jobs or 1,
+                                   scheduler=scheduler, progress=tick,
+                                   population_file=population_file)
         written = []
         if folder is not None:
             written = [Path(out_dir) / p.relative_to(folder) for p in write_plan(res, folder)]

@@ -12,43 +12,32 @@ from lospw.analysis.classical.reliability import reliability as compute
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.validation.model_reliability import BIFACTOR_METHODS, with_model_reliability
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
+from lospw.cli.options import Inputs, estimator_option, seed_option, stage_command, treatment
 
 
-def _f(x: float | None, digits: int = 3) -> str:
-    if x is None or x != x:
-        return "-"
-    return f"{x:.{digits}f}"
-
-
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--ci", type=click.Choice(CI_METHODS), default="feldt", show_default=True,
-              help="Confidence interval of alpha.")
-@click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
-              help="Bootstrap resamples (with --ci bootstrap).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Seed of the bootstrap.")
-@click.option("--polychoric", type=click.Choice(CONVENTIONS), default="lavaan",
-              show_default=True,
-              help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
-                   "no correction) or psych (psych::polychoric: per-pair thresholds and .5 "
-                   "for empty cells when the items' response ranges differ).")
-@click.option("--bifactor", is_flag=True,
-              help="Add the bifactor indices of a general factor over all scales: omega "
-                   "hierarchical, omega_hs, ECV, PUC, H, FD.")
-@click.option("--bifactor-method", type=click.Choice(BIFACTOR_METHODS), default="cfa",
-              show_default=True,
-              help="cfa: fit the bifactor model (Rodriguez, Reise & Haviland, 2016); "
-                   "schmid_leiman: psych::omega's exploratory solution.")
-@click.option("--estimator", type=click.Choice(ESTIMATORS, case_sensitive=False),
-              help="Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
-                   "categories, as `lospw cfa`, else ML].")
-@input_options
-@json_option
+@stage_command(
+    click.option("--ci", type=click.Choice(CI_METHODS), default="feldt", show_default=True,
+                 help="Confidence interval of alpha."),
+    click.option("--n-boot", type=click.IntRange(min=50), default=1000, show_default=True,
+                 help="Bootstrap resamples (with --ci bootstrap)."),
+    seed_option("Seed of the bootstrap."),
+    click.option("--polychoric", type=click.Choice(CONVENTIONS), default="lavaan",
+                 show_default=True,
+                 help="Polychoric convention of ordinal alpha: lavaan (lavCor: item thresholds, "
+                      "no correction) or psych (psych::polychoric: per-pair thresholds and .5 "
+                      "for empty cells when the items' response ranges differ)."),
+    click.option("--bifactor", is_flag=True,
+                 help="Add the bifactor indices of a general factor over all scales: omega "
+                      "hierarchical, omega_hs, ECV, PUC, H, FD."),
+    click.option("--bifactor-method", type=click.Choice(BIFACTOR_METHODS), default="cfa",
+                 show_default=True,
+                 help="cfa: fit the bifactor model (Rodriguez, Reise & Haviland, 2016); "
+                      "schmid_leiman: psych::omega's exploratory solution."),
+    estimator_option("Estimator of the bifactor CFA [default: WLSMV for items with at most 7 "
+                     "categories, as `lospw cfa`, else ML].", ESTIMATORS, case_sensitive=False),
+)
 def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, seed: int,
                 polychoric: str, bifactor: bool, bifactor_method: str, estimator: str | None,
                 as_json: bool) -> None:
@@ -58,23 +47,19 @@ def reliability(data: str, key_file: str, inputs: Inputs, ci: str, n_boot: int, 
     error of measurement; with --bifactor the bifactor indices. Reverse-keyed items are
     reversed."""
     key = load_key(key_file)
-    intake, _ = inputs.load(data, key)
+    sample = inputs.sample(data, key)
     missing = treatment(inputs.missing_data, "reliability")
-    res = compute(intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
+    res = compute(sample.intake.items, key, missing=missing, ci=ci, n_boot=n_boot, rng=seed,
                   polychoric=polychoric)
-    res = with_model_reliability(res, intake.items, key,
+    res = with_model_reliability(res, sample.intake.items, key,
                                  bifactor=bifactor_method if bifactor else None,
                                  estimator=estimator.upper() if estimator else None)
     if as_json:
-        out = res.to_dict()
-        out["intake"] = intake_block(intake)
-        echo_json(out)
+        sample.echo_json(res)
         return
-    print_rows(console, intake, f"Reliability of {key.instrument} on {data}",
-               inputs.missing_data)
-    fix = "--missing-data available" if missing == "listwise" else None
+    sample.print_rows("Reliability")
     for name, sc in res.scales.items():
-        console.print(n_used(f"alpha of {name} ({missing})", sc.n, intake.n_analysed, fix))
+        console.print(sample.n_used(f"alpha of {name} ({missing})", sc.n, missing))
     console.print(
         f"missing = [bold]{missing}[/bold]; {int(res.ci_level * 100)}% CI: {ci}"
         + (f" ({n_boot} resamples, seed {seed})" if ci == "bootstrap" else "")

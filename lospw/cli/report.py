@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lospw.cli._common import console, display_path, echo_json, err_console, json_option
+from lospw.cli.common import console, display_path, echo_json, err_console, json_option
 from lospw.report_build import ReportInputs, build_report
 
 _FOLDER = click.Path(file_okay=False)

@@ -14,8 +14,8 @@ from lospw.analysis.core.outdir import output_files
 from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
-from lospw.cli._common import console, echo_json, json_option, require_complete_input
-from lospw.cli.options import Inputs, input_options, intake_block
+from lospw.cli.common import console, echo_json, require_complete_input
+from lospw.cli.options import Inputs, intake_block, stage_command
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -29,25 +29,22 @@ def _seeds(values: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML) of the validated instrument.")
-@click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
-              help="The scheme file to write (JSON).")
-@click.option("--group", help="Column with the norm groups (e.g. stakeholder group).")
-@click.option("--min-group-n", type=click.IntRange(min=2), default=30, show_default=True,
-              help="Smallest group that gets norms of its own.")
-@click.option("--coefficient", type=click.Choice(COEFFICIENTS), default="alpha",
-              show_default=True, help="Reliability coefficient behind the SEM.")
-@click.option("--min-fraction", type=click.FloatRange(0, 1), default=2 / 3,
-              show_default="2/3", help="Share of a scale's items a score needs.")
-@click.option("--estimator", help="Estimator of the validation that chose the structure.")
-@click.option("--synthetic", is_flag=True, help="The norm data are simulated (demo).")
-@click.option("--seed", "seeds", multiple=True, help="NAME=NUMBER of a run behind the data.")
-@click.option("--label", default="", help="A note shown wherever the scheme is used.")
-@input_options
-@json_option
+@stage_command(
+    click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
+                 help="The scheme file to write (JSON)."),
+    click.option("--group", help="Column with the norm groups (e.g. stakeholder group)."),
+    click.option("--min-group-n", type=click.IntRange(min=2), default=30, show_default=True,
+                 help="Smallest group that gets norms of its own."),
+    click.option("--coefficient", type=click.Choice(COEFFICIENTS), default="alpha",
+                 show_default=True, help="Reliability coefficient behind the SEM."),
+    click.option("--min-fraction", type=click.FloatRange(0, 1), default=2 / 3,
+                 show_default="2/3", help="Share of a scale's items a score needs."),
+    click.option("--estimator", help="Estimator of the validation that chose the structure."),
+    click.option("--synthetic", is_flag=True, help="The norm data are simulated (demo)."),
+    click.option("--seed", "seeds", multiple=True, help="NAME=NUMBER of a run behind the data."),
+    click.option("--label", default="", help="A note shown wherever the scheme is used."),
+    key_help="The key file (YAML) of the validated instrument.",
+)
 def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group_n: int,
            coefficient: str, min_fraction: float, estimator: str | None, synthetic: bool,
            seeds: tuple[str, ...], label: str, inputs: Inputs, as_json: bool) -> None:

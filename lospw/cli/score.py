@@ -27,7 +27,7 @@ from lospw.analysis.scoring.scheme import ScoringScheme
 from lospw.analysis.scoring.scheme_io import demo_scheme_path, load_scheme
 from lospw.analysis.scoring.score_table import output_table
 from lospw.analysis.scoring.scores import MissingRule, ScoreResult, score_items
-from lospw.cli._common import (
+from lospw.cli.common import (
     console,
     echo_json,
     err_console,

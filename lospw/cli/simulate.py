@@ -6,10 +6,9 @@ registered here lazily.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
+
+from lospw.cli import LazyGroup
 
 SUBCOMMANDS = {
     "delphi": ("lospw.cli.simulate_delphi", "delphi",
@@ -21,18 +20,7 @@ SUBCOMMANDS = {
 }
 
 
-class _Lazy(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n, (m, _, _) in SUBCOMMANDS.items() if importlib.util.find_spec(m)]
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        entry = SUBCOMMANDS.get(name)
-        if entry is None or importlib.util.find_spec(entry[0]) is None:
-            return None
-        return getattr(importlib.import_module(entry[0]), entry[1])
-
-
-@click.group(cls=_Lazy)
+@click.group(cls=LazyGroup, registry=SUBCOMMANDS)
 def simulate() -> None:
     """Simulate synthetic demo data from a written-down population model (labelled
     synthetic wherever it appears)."""

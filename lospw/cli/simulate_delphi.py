@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lospw.analysis.core.outdir import legacy_layout, output_folder
-from lospw.cli._common import console, display_path, echo_json, json_option
+from lospw.cli.common import console, display_path, echo_json, json_option
 from lospw.instrument.bank import DEFAULT_BANK_DIR, load_bank
 from lospw.instrument.delphi.simulate import (
     DEMO_RATERS_PER_ITEM,

@@ -16,7 +16,7 @@ from lospw.analysis.core.outdir import output_files
 from lospw.analysis.planning.population import load_population
 from lospw.analysis.planning.simulate import SYNTHETIC_NOTE, simulate, write_simulation
 from lospw.analysis.planning.simulate_waves import simulate_waves
-from lospw.cli._common import console, echo_json, json_option
+from lospw.cli.common import console, echo_json, json_option
 from lospw.instrument.fieldtest import write_population
 
 

@@ -8,28 +8,19 @@ from rich.table import Table
 
 from lospw.analysis.core.key import load_key
 from lospw.analysis.validation.validity import validity as compute
-from lospw.cli._common import console, echo_json, json_option
-from lospw.cli.options import Inputs, input_options, intake_block, n_used, print_rows, treatment
+from lospw.cli.common import console
+from lospw.cli.common import number as _f
+from lospw.cli.options import Inputs, estimator_option, n_used, stage_command, treatment
 
 
-def _f(x: float | None, digits: int = 3) -> str:
-    if x is None or x != x:
-        return "-"
-    return f"{x:.{digits}f}"
-
-
-@click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
-              help="The key file (YAML) naming the scales and keyed items.")
-@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="MLR",
-              show_default=True, help="Estimator of the correlated-factors CFA (CR and AVE "
-              "are ML point estimates; MLR gives the same point estimates).")
-@click.option("--htmt", "htmt_method", type=click.Choice(["htmt2", "htmt"]), default="htmt2",
-              show_default=True,
-              help="htmt2: geometric means (semTools' default); htmt: Henseler et al. 2015.")
-@input_options
-@json_option
+@stage_command(
+    estimator_option("Estimator of the correlated-factors CFA (CR and AVE are ML point "
+                     "estimates; MLR gives the same point estimates).", ("ML", "MLR"),
+                     default="MLR"),
+    click.option("--htmt", "htmt_method", type=click.Choice(["htmt2", "htmt"]), default="htmt2",
+                 show_default=True,
+                 help="htmt2: geometric means (semTools' default); htmt: Henseler et al. 2015."),
+)
 def validity(data: str, key_file: str, estimator: str, inputs: Inputs, htmt_method: str,
              as_json: bool) -> None:
     """Convergent and discriminant validity of KEY's scales on DATA: composite reliability
@@ -37,19 +28,16 @@ def validity(data: str, key_file: str, estimator: str, inputs: Inputs, htmt_meth
     sqrt(AVE) below a factor correlation, CR < .70, AVE < .50). Reverse-keyed items are
     reversed first."""
     key = load_key(key_file)
-    intake, _ = inputs.load(data, key)
+    sample = inputs.sample(data, key)
     missing = treatment(inputs.missing_data, "cfa", estimator)
-    res = compute(intake.items, key, estimator=estimator, missing=missing,
+    res = compute(sample.intake.items, key, estimator=estimator, missing=missing,
                   htmt_method=htmt_method)
     if as_json:
-        out = res.to_dict()
-        out["intake"] = intake_block(intake)
-        echo_json(out)
+        sample.echo_json(res)
         return
-    print_rows(console, intake, f"Validity of {key.instrument} on {data}", inputs.missing_data)
-    console.print(n_used(f"CFA ({estimator}, {missing})", res.n_obs, intake.n_analysed,
-                         "--missing-data available" if missing == "listwise" else None))
-    console.print(n_used("HTMT (complete rows)", res.n_htmt, intake.n_analysed, None))
+    sample.print_rows("Validity")
+    console.print(sample.n_used(f"CFA ({estimator}, {missing})", res.n_obs, missing))
+    console.print(n_used("HTMT (complete rows)", res.n_htmt, sample.intake.n_analysed, None))
     console.print(f"[bold]Validity[/bold] of {key.instrument} on {data}: CFA on {res.n_obs} "
                   f"rows ({estimator}, missing = {missing}); HTMT ({htmt_method}) on "
                   f"{res.n_htmt} complete rows; reversed: {', '.join(res.reverse_scored) or '-'}")

@@ -55,3 +55,15 @@ def test_plan_missing_population(tmp_path):
     r = run("plan", "--population", str(tmp_path / "nope.yaml"), "--n", "100", "--reps", "2")
     assert r.returncode == 2 and "nope.yaml" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_plan_refused_while_set_up_is_one_line(tmp_path):
+    """A refusal of the preflight fits (here: WLSMV on 10 rows, a degenerate polychoric
+    table) comes before the replications start: one line, no header, no empty bar, and
+    no output folder."""
+    r = run("plan", "--population", POP, "--n", "10", "--reps", "2", "--estimator", "WLSMV",
+            "-o", str(tmp_path / "out"))
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("lospw: error: ") and "replications" not in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -139,15 +139,20 @@ def test_score_refuses_without_scheme_or_key(capsys, tmp_path):
 
 def test_change_words_follow_the_key_direction(capsys, tmp_path):
     key = yaml.safe_load((EX / "key.yaml").read_text(encoding="utf-8"))
-    key["scales"]["WLD"] = {"items": key["scales"]["WLD"], "direction": "lower_is_better",
-                            "label": "Workload"}
+    # the example key states every scale's direction: one key without any, one with WLD's
+    items = {s: spec["items"] for s, spec in key["scales"].items()}
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump({**key, "scales": items},
+                                                        sort_keys=False))
+    key["scales"] = {**items, "WLD": {"items": items["WLD"], "direction": "lower_is_better",
+                                      "label": "Workload"}}
     (tmp_path / "k.yaml").write_text(yaml.safe_dump(key, sort_keys=False))
     wave2 = pd.read_csv(EX / "simulated.csv")
     for i in range(1, 6):
         col = f"WLD{i}"
         wave2[col] = np.where(wave2[col].isin([1, 2, 3]), wave2[col] + 2, wave2[col])
     wave2.to_csv(tmp_path / "w2.csv", index=False)
-    for key_file, up in ((EX / "key.yaml", "increased"), (tmp_path / "k.yaml", "declined")):
+    for key_file, up in ((tmp_path / "plain.yaml", "increased"), (tmp_path / "k.yaml",
+                                                                  "declined")):
         code, _, err = call(capsys, "scheme", EX / "simulated.csv", "--key", key_file, "-o",
                             tmp_path / "s.json")
         assert code == 0, err

@@ -70,12 +70,18 @@ REMARKS = (
 )
 
 
+def keyed_items(spec: list[str] | dict) -> list[str]:
+    """The keyed items of a scale of key.yaml: its list, or the ``items`` of its long form
+    (with ``label`` and ``direction``)."""
+    return spec["items"] if isinstance(spec, dict) else spec
+
+
 def item_names(key: dict) -> dict[str, dict[str, str]]:
     """Canonical item -> its name in each export (LimeSurvey, SPSS)."""
     out: dict[str, dict[str, str]] = {}
-    for scale, items in key["scales"].items():
+    for scale, spec in key["scales"].items():
         q, prefix = SCALES[scale]
-        for k, keyed in enumerate(items, start=1):
+        for k, keyed in enumerate(keyed_items(spec), start=1):
             item = keyed.lstrip("-")
             out[item] = {"limesurvey": f"{q}[SQ{k:03d}]", "spss": f"{prefix}{k}"}
     return out
@@ -247,11 +253,16 @@ def write_excel(df: pd.DataFrame, names: dict[str, dict[str, str]], labels: dict
 
 
 def write_keys(key: dict, names: dict[str, dict[str, str]]) -> None:
-    """key_limesurvey.yaml, key_spss.yaml and map_limesurvey.yaml from key.yaml."""
+    """key_limesurvey.yaml, key_spss.yaml and map_limesurvey.yaml from key.yaml (title,
+    authors, scale labels and directions as there; the items renamed)."""
+    def scale(spec: list[str] | dict, kind: str) -> list[str] | dict:
+        items = [("-" if i.startswith("-") else "") + names[i.lstrip("-")][kind]
+                 for i in keyed_items(spec)]
+        return {**spec, "items": items} if isinstance(spec, dict) else items
+
     def renamed(kind: str, header: str, drop_missing: bool = False) -> str:
         k = dict(key)
-        k["scales"] = {s: [("-" if i.startswith("-") else "") + names[i.lstrip("-")][kind]
-                           for i in items] for s, items in key["scales"].items()}
+        k["scales"] = {s: scale(spec, kind) for s, spec in key["scales"].items()}
         labels = {names[i][kind]: t for i, t in k.pop("labels").items()}
         if drop_missing:
             k.pop("missing_codes")

@@ -3,24 +3,16 @@ progress bar on stderr, Ctrl-C handling as ``lospw plan``, and the printed table
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from lospw.analysis.core.errors import InputError
 from lospw.analysis.planning.dynamic import DYNAMIC_INDICES, DynamicFitResult, dynamic_cutoffs
-from lospw.cli._common import console, err_console
+from lospw.cli.common import console
+from lospw.cli.options import seed_option
+from lospw.cli.workers import check_workers, replication_progress, worker_options
 
 __all__ = ["dynamic_options", "print_dynamic", "run_dynamic"]
 
@@ -33,12 +25,9 @@ def dynamic_options(func: Any) -> Any:
                           "model and its misspecified versions at the observed N."),
         click.option("--reps", type=click.IntRange(min=10), default=500, show_default=True,
                      help="With --dynamic: replications per population."),
-        click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-                     help="With --dynamic: root seed of the replications."),
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="With --dynamic: local worker processes [default: 1]."),
-        click.option("--scheduler", default=None, metavar="ADDRESS",
-                     help="With --dynamic: a Dask scheduler's address (tcp://host:8786)."),
+        seed_option("With --dynamic: root seed of the replications."),
+        worker_options("With --dynamic: local worker processes [default: 1].",
+                       "With --dynamic: a Dask scheduler's address (tcp://host:8786)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -48,28 +37,16 @@ def dynamic_options(func: Any) -> Any:
 def run_dynamic(result: Any, data: Any, *, reps: int, seed: int, jobs: int | None,
                 scheduler: str | None, quiet: bool = False) -> DynamicFitResult:
     """Compute the cutoffs with a progress bar; Ctrl-C stops the workers and exits 130."""
-    if jobs is not None and scheduler is not None:
-        raise InputError("Give either --jobs (local workers) or --scheduler (a Dask "
-                         "cluster), not both.")
-    progress = Progress(TextColumn("dynamic cutoffs"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("fits"), TimeElapsedColumn(), TextColumn("ETA"),
-                        TimeRemainingColumn(), console=err_console, transient=True,
-                        disable=quiet)
-    task = progress.add_task("dynamic", total=None)
-    state = {"done": 0}
+    check_workers(jobs, scheduler)
 
-    def tick(done: int, total: int) -> None:
-        state["done"] = done
-        progress.update(task, completed=done, total=total)
+    def interrupted(done: int) -> str:
+        return (f"lospw cfa: dynamic cutoffs interrupted after {done} fits; the workers were "
+                "stopped.")
 
-    try:
-        with progress:
-            return dynamic_cutoffs(result, data, reps=reps, seed=seed, jobs=jobs or 1,
-                                   scheduler=scheduler, progress=tick)
-    except KeyboardInterrupt:
-        err_console.print(f"lospw cfa: dynamic cutoffs interrupted after {state['done']} "
-                          "fits; the workers were stopped.", markup=False)
-        sys.exit(130)
+    with replication_progress("dynamic cutoffs", "fits", interrupted, transient=True,
+                              quiet=quiet) as tick:
+        return dynamic_cutoffs(result, data, reps=reps, seed=seed, jobs=jobs or 1,
+                               scheduler=scheduler, progress=tick)
 
 
 def _f(x: float | None) -> str:

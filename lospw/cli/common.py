@@ -11,14 +11,11 @@ from rich.console import Console
 from rich.errors import MarkupError
 
 from lospw.analysis.core.artifacts import to_jsonable
-from lospw.analysis.core.key import Key
-from lospw.analysis.intake.responses import IntakeResult, detect_id_column, read_responses
 from lospw.analysis.pipeline.manifest import enclosing_run, require_complete
 from lospw.cli import exit_broken_pipe
 
-__all__ = ["console", "display_path", "echo_json", "err_console", "json_option", "read_intake",
+__all__ = ["console", "display_path", "echo_json", "err_console", "json_option", "number",
            "require_complete_input"]
-
 
 
 class _Console(Console):
@@ -73,15 +70,17 @@ json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print a machine-readable JSON result on stdout.")
 
 
-def read_intake(path: str, key: Key, id_column: str | None) -> IntakeResult:
-    """Read with the given id column, or detect one among the non-item columns."""
-    if id_column is not None:
-        return read_responses(path, key, id_column=id_column)
-    intake = read_responses(path, key)
-    if intake.id_column is not None:
-        return intake
-    found = detect_id_column(list(intake.meta.columns), key.items)
-    return read_responses(path, key, id_column=found) if found else intake
+def number(x: float | None, digits: int = 3) -> str:
+    """A number for a table cell: ``digits`` decimals, "-" for none or NaN.
+
+    Examples
+    --------
+    >>> number(0.81234), number(2.0, 0), number(None), number(float("nan"))
+    ('0.812', '2', '-', '-')
+    """
+    if x is None or x != x:
+        return "-"
+    return f"{x:.{digits}f}"
 
 
 def require_complete_input(path: str) -> None:
