@@ -295,7 +295,7 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
                      f"(smallest eigenvalue {smallest:.2g}; e.g. two items with identical "
                      "answers); KMO, Bartlett's test and SMC use its inverse and are not "
                      "trustworthy.")
-    km = kmo(r, items)
+    km = _kmo(r, items)
     bt = _bartlett(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
     mp = velicer_map(r, map_max)
@@ -324,6 +324,15 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
         converged=bool(fit.converged and rot.converged), seed=gen_seed,
         warnings=tuple(notes),
     )
+
+
+def _kmo(r: np.ndarray, items: list[str]) -> KMO:
+    """KMO, or NaN when the matrix is singular (flagged ``nonpositive_definite``): psych
+    then puts R in place of its inverse and prints an MSA of .5 that means nothing."""
+    try:
+        return kmo(r, items)
+    except InputError:  # r is finite and square here: only a singular matrix is refused
+        return KMO(float("nan"), {i: float("nan") for i in items})
 
 
 def _bartlett(r: np.ndarray, n: int) -> Bartlett:
