@@ -12,6 +12,7 @@ from tests.conftest import ROOT
 PATTERNS = (
     r"LospwWarning\(\s*\"([a-z][a-z0-9_]+)\"",
     r"FitWarning\(\s*\"([a-z][a-z0-9_]+)\"",
+    r"DegenerateDataError\(\s*\"([a-z][a-z0-9_]+)\"",
     r"notes\.append\(f?\"([a-z][a-z0-9_]+): ",
     r"\"\[([a-z][a-z0-9_]+)\] ",
     r"\"code\": f?\"([a-z][a-z0-9_]+)\"",
