@@ -50,7 +50,7 @@ from lospw.analysis.cfa.syntax import (
 from lospw.analysis.cfa.threads import single_threaded
 from lospw.analysis.cfa.twolevel import fit_cfa_two_level
 from lospw.analysis.cfa.wlsmv import estimate_wlsmv
-from lospw.analysis.core.degenerate import check_item_variance
+from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["ESTIMATORS", "MISSING", "default_estimator", "fit_cfa"]
@@ -327,15 +327,16 @@ def _ml_groups(data: pd.DataFrame | None, c: _Checked, group: str | None, sample
         excluded = pd.DataFrame(columns=["row", "reason"])
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
-        raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
-                         "Use missing='fiml' or check the data.")
+        raise DegenerateDataError("too_few_rows",
+                                  f"Too few complete cases in {', '.join(small)} to fit the "
+                                  "model. Use missing='fiml' or check the data.")
     broken = [g.label or "the data" for g in groups
               if not (np.isfinite(g.cov).all() and np.isfinite(g.mean).all())]
     if broken:
-        raise InputError(f"The sample moments of {', '.join(broken)} could not be estimated "
-                         f"(N = {sum(g.n for g in groups)} for {len(c.ov)} items: too few "
-                         "cases for the pattern of missing answers). Use more respondents or "
-                         "missing='listwise'.")
+        raise DegenerateDataError(
+            "too_few_rows", f"The sample moments of {', '.join(broken)} could not be estimated "
+            f"(N = {sum(g.n for g in groups)} for {len(c.ov)} items: too few cases for the "
+            "pattern of missing answers). Use more respondents or missing='listwise'.")
     return groups, excluded
 
 
