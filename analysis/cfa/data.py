@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.degenerate import DegenerateDataError
 
 __all__ = ["GroupData", "Pattern", "em_saturated", "group_from_cov", "group_from_frame"]
 
@@ -115,7 +115,8 @@ def em_saturated(patterns: tuple[Pattern, ...], p: int, *, max_iter: int = 10000
             try:
                 b = np.linalg.solve(sigma[oo], sigma[om]).T  # m x o
             except np.linalg.LinAlgError:
-                raise InputError(
+                raise DegenerateDataError(
+                    "nonpositive_definite",
                     f"FIML: the covariance matrix of the items answered together is singular "
                     f"(N = {n} for {p} items, or items that copy each other), so the saturated "
                     "model cannot be estimated. Use more respondents, drop redundant items or "

@@ -50,7 +50,7 @@ from lospw.analysis.cfa.syntax import (
 from lospw.analysis.cfa.threads import single_threaded
 from lospw.analysis.cfa.twolevel import fit_cfa_two_level
 from lospw.analysis.cfa.wlsmv import estimate_wlsmv
-from lospw.analysis.core.degenerate import check_item_variance
+from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.missing import MODEL_MISSING
 from lospw.analysis.core.options import ESTIMATORS
@@ -328,15 +328,16 @@ def _ml_groups(data: pd.DataFrame | None, c: _Checked, group: str | None, sample
         excluded = pd.DataFrame(columns=["row", "reason"])
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
-        raise InputError(f"Too few complete cases in {', '.join(small)} to fit the model. "
-                         "Use missing='fiml' or check the data.")
+        raise DegenerateDataError("too_few_rows",
+                                  f"Too few complete cases in {', '.join(small)} to fit the "
+                                  "model. Use missing='fiml' or check the data.")
     broken = [g.label or "the data" for g in groups
               if not (np.isfinite(g.cov).all() and np.isfinite(g.mean).all())]
     if broken:
-        raise InputError(f"The sample moments of {', '.join(broken)} could not be estimated "
-                         f"(N = {sum(g.n for g in groups)} for {len(c.ov)} items: too few "
-                         "cases for the pattern of missing answers). Use more respondents or "
-                         "missing='listwise'.")
+        raise DegenerateDataError(
+            "too_few_rows", f"The sample moments of {', '.join(broken)} could not be estimated "
+            f"(N = {sum(g.n for g in groups)} for {len(c.ov)} items: too few cases for the "
+            "pattern of missing answers). Use more respondents or missing='listwise'.")
     return groups, excluded
 
 
@@ -448,16 +449,38 @@ def _optimise(pt: ParTable, m: Model, obj: MLObjective, groups: list[GroupData],
     return opt, records, seed
 
 
-def _singular(info: np.ndarray) -> bool:
-    """Whether the information matrix is (numerically) singular, whatever the units.
+_EPS = float(np.finfo(float).eps)
 
-    The test is made on the matrix scaled to unit diagonal, ``D^-1/2 I D^-1/2``: an
-    eigenvalue below ``1e-10`` times the largest means a direction the data do not
-    identify. Unscaled, the information of a 1-999 response scale (variances ~ 10^4) is
-    tiny and would look singular although lavaan inverts it (issue 17).
+
+def _singular(info: np.ndarray) -> bool:
+    """Whether the information matrix (complete-data or FIML) cannot give standard errors.
+
+    Notes
+    -----
+    Singular when any of these holds:
+
+    * lavaan's "could not compute standard errors": R's ``solve()`` refuses the matrix,
+      i.e. its reciprocal condition number ``1 / (||I||_1 ||I^-1||_1)`` is below the
+      machine epsilon (LAPACK ``dgecon``; e.g. a variance fixed at 1e300 under FIML, whose
+      observed information has an entry of 1e-300);
+    * lavaan's "information matrix is not positive definite": an eigenvalue below
+      ``-eps^(3/4)``;
+    * an eigenvalue of the matrix scaled to unit diagonal, ``D^-1/2 I D^-1/2``, below
+      ``1e-10`` times the largest: a direction the data do not identify. Unscaled, the
+      information of a 1-999 response scale (variances ~ 10^4) is tiny and would look
+      singular although lavaan inverts it (issue 17), so this test is made on the scaled
+      matrix.
     """
     d = np.diag(info)
     if not (np.isfinite(info).all() and (d > 0).all()):
+        return True
+    try:
+        inverse = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return True
+    with np.errstate(all="ignore"):
+        rcond = 1.0 / (np.linalg.norm(info, 1) * np.linalg.norm(inverse, 1))
+    if not rcond >= _EPS or np.linalg.eigvalsh(info)[0] < -_EPS ** 0.75:
         return True
     s = 1.0 / np.sqrt(d)
     ev = np.linalg.eigvalsh(info * s[:, None] * s[None, :])

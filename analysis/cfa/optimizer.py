@@ -52,11 +52,12 @@ def scoring(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nd
     for it in range(1, max_iter + 1):
         if np.max(np.abs(g)) < grad_tol:
             return OptResult(x, fx, it - 1, True, "converged", float(np.max(np.abs(g))))
-        H = info(x)
-        try:
+        H = None
+        try:  # the implied covariance may be singular yet finite (items that copy another)
+            H = info(x)
             step = np.linalg.solve(H, -g)
         except np.linalg.LinAlgError:
-            step = -np.linalg.pinv(H) @ g
+            step = -np.linalg.pinv(H) @ g if H is not None else -g
         if not np.all(np.isfinite(step)) or step @ g >= 0:
             step = -g
         t = 1.0

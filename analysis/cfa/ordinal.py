@@ -28,6 +28,7 @@ import numpy as np
 from scipy import special
 
 from lospw.analysis.classical.polychoric import cell_derivatives, cell_probabilities, polychoric_ml
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["OrdinalStats", "lower_triangle", "ordinal_stats"]
@@ -94,9 +95,10 @@ def ordinal_stats(codes: np.ndarray, n_categories: list[int], names: list[str],
         seen = codes[:, j] >= 0
         cnt = np.bincount(codes[seen, j], minlength=K).astype(float)
         if np.any(cnt == 0):
-            raise InputError(f"Item {names[j]!r} has an empty category{where} "
-                             f"(frequencies {cnt.astype(int).tolist()}); WLSMV needs every "
-                             "category observed in every group. Merge sparse categories.")
+            raise DegenerateDataError(
+                "empty_category", f"Item {names[j]!r} has an empty category{where} "
+                f"(frequencies {cnt.astype(int).tolist()}); WLSMV needs every category "
+                "observed in every group. Merge sparse categories.")
         counts_list.append(cnt)
         tau = special.ndtri(np.cumsum(cnt)[:-1] / cnt.sum())
         th_list.append(tau)

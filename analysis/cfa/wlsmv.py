@@ -39,6 +39,7 @@ from lospw.analysis.cfa.partable import build_partable
 from lospw.analysis.cfa.start import start_values
 from lospw.analysis.cfa.state import FitState
 from lospw.analysis.cfa.syntax import Statement
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.warnings import Note
 
@@ -145,8 +146,9 @@ def _codes(frames: list[pd.DataFrame], ov: list[str]) -> tuple[list[np.ndarray],
                              "categories. Use estimator 'ML' or 'MLR' for continuous scores.")
         lev = np.unique(vals)
         if len(lev) < 2:
-            raise InputError(f"Item {v!r} has a single category; it carries no information. "
-                             "Drop it from the model.")
+            raise DegenerateDataError("zero_variance_item",
+                                      f"Item {v!r} has a single category; it carries no "
+                                      "information. Drop it from the model.")
         levels.append(lev)
     codes = []
     for f in frames:
@@ -177,7 +179,8 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
     groups, excluded = groups_from_data(data, ov, group, "fiml" if pairwise else "listwise")
     small = [g.label or "the data" for g in groups if g.n < 2]
     if small:
-        raise InputError(f"Too few complete cases in {', '.join(small)} for WLSMV.")
+        raise DegenerateDataError("too_few_rows",
+                                  f"Too few complete cases in {', '.join(small)} for WLSMV.")
     frames = [pd.DataFrame(g.x, columns=ov) for g in groups]
     codes, ncat = _codes(frames, ov)
     stats = [ordinal_stats(c, ncat, ov, g.label) for c, g in zip(codes, groups, strict=True)]

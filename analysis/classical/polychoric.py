@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.missing import check_missing
 
@@ -485,11 +486,12 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[int, ...]]:
     x = frame.to_numpy(dtype=float)
     obs = x[~np.isnan(x)]
     if obs.size == 0:
-        raise InputError("Polychoric correlations need data; every value is missing.")
+        raise DegenerateDataError("too_few_rows",
+                                  "Polychoric correlations need data; every value is missing.")
     if np.any(obs != np.round(obs)):
         raise InputError(
             "Polychoric correlations need integer categories; the data hold non-integer "
-            f"values (e.g. {obs[obs != np.round(obs)][0]!r}). Use Pearson correlations for "
+            f"values (e.g. {float(obs[obs != np.round(obs)][0])!r}). Use Pearson correlations for "
             "continuous scores."
         )
     lo, hi = int(obs.min()), int(obs.max())
@@ -556,7 +558,8 @@ def polychoric(data: pd.DataFrame, *, missing: str = "listwise", correct: float 
     items = [str(c) for c in frame.columns]
     p = len(items)
     if p < 2 or len(frame) < 2:
-        raise InputError(
+        raise DegenerateDataError(
+            "too_few_rows",
             f"Polychoric correlations need at least 2 items and 2 rows; got {p} item(s) and "
             f"{len(frame)} usable row(s) under missing={missing!r}."
         )

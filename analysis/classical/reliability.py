@@ -31,6 +31,7 @@ import pandas as pd
 from lospw.analysis.classical.omega import fit_one_factor, omega_total
 from lospw.analysis.classical.polychoric import CONVENTIONS
 from lospw.analysis.classical.polychoric import polychoric as polychoric_matrix
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.distributions import f_ppf
 from lospw.analysis.core.errors import InputError, caught_notes, warn
 from lospw.analysis.core.key import Key
@@ -533,7 +534,8 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
         n_ci = float(harmonic_mean_count(pairs))
     if len(used) < 3:
         what = ("answer every item" if missing == "listwise" else "answer any of its items")
-        raise InputError(
+        raise DegenerateDataError(
+            "too_few_rows",
             f"Scale {name} has too few usable rows under missing={missing!r}: {len(used)} "
             f"row(s) {what}, and at least 3 are needed. Check the data, or try the other "
             "missing-data policy."
@@ -542,7 +544,8 @@ def _scale_reliability(name: str, x: pd.DataFrame, signs: tuple[int, ...], missi
         pair_n = counts.astype(float)
         np.fill_diagonal(pair_n, np.inf)
         i, j = np.unravel_index(int(np.argmin(pair_n)), pair_n.shape)
-        raise InputError(
+        raise DegenerateDataError(
+            "too_few_rows",
             f"Scale {name} has too few usable rows under missing='pairwise': {len(used)} "
             f"row(s) answer some of its items, but items {x.columns[i]} and {x.columns[j]} "
             f"are answered together by only {int(counts[i, j])} (every pair needs at least "

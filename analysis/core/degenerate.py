@@ -4,6 +4,12 @@ A factor model cannot use an item whose answers are all the same: its variance i
 covariance matrix is singular and lavaan refuses ("some variables have no values (only
 missings) or no variance"). :func:`check_item_variance` refuses such data the same way, in one
 line that names the item (and the group), before any fit is tried.
+
+Such refusals raise :class:`DegenerateDataError`: an :class:`InputError` (a single command
+exits 2 with its line) whose ``code`` names the condition in
+:data:`lospw.analysis.core.warnings.WARNING_CODES`. ``lospw analyze`` skips the stage that
+raised it, with the line as the stated reason, and goes on: the data, not lospw, do not
+allow that analysis (a stage fails only on an error that is not about the data).
 """
 
 from __future__ import annotations
@@ -15,7 +21,28 @@ import pandas as pd
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["check_item_variance", "zero_variance_items"]
+__all__ = ["DegenerateDataError", "check_item_variance", "zero_variance_items"]
+
+
+class DegenerateDataError(InputError):
+    """Data that do not allow an analysis: items without variance, too few rows, one group.
+
+    Parameters
+    ----------
+    code : str
+        The condition's name in :data:`~lospw.analysis.core.warnings.WARNING_CODES`.
+    message : str
+        One line: what the data lack and how to fix it.
+
+    Examples
+    --------
+    >>> str(DegenerateDataError("too_few_rows", "HTMT needs 3 complete rows; got 0."))
+    '[too_few_rows] HTMT needs 3 complete rows; got 0.'
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"[{code}] {message}")
+        self.code = code
 
 
 def zero_variance_items(frame: pd.DataFrame, items: Sequence[str] | None = None) -> list[str]:
@@ -53,7 +80,7 @@ def check_item_variance(frame: pd.DataFrame, items: Sequence[str], *, stage: str
 
     Raises
     ------
-    InputError
+    DegenerateDataError
         ``[zero_variance_item]`` naming the items (and group) and the fix.
     """
     parts = [(None, frame)] if groups is None else [
@@ -63,8 +90,8 @@ def check_item_variance(frame: pd.DataFrame, items: Sequence[str], *, stage: str
         if bad:
             where = "" if label is None else f" in group {label!r}"
             shown = ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else "")
-            raise InputError(
-                f"[zero_variance_item] {stage}: item(s) {shown} have no variance{where} "
+            raise DegenerateDataError(
+                "zero_variance_item", f"{stage}: item(s) {shown} have no variance{where} "
                 "(every answer the same, or none), so a factor model cannot use them (lavaan "
                 "refuses too). Leave them out of the key or model, or check the data."
             )

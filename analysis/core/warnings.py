@@ -308,6 +308,26 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("key", "intake"), "warning",
                 "accepted as written and reported by 'lospw key check' and in the intake "
                 "notes; a data column that differs only so is named in the error."),
+    # -- refused: the data do not allow the analysis (DegenerateDataError) -------------------
+    WarningCode("too_few_rows",
+                "Too few usable respondents for a statistic under the missing-data policy "
+                "(fewer than 3 rows, or a pair of items answered together by fewer than 3).",
+                ("reliability", "validity", "scoring"), "refused",
+                "one line naming the scale or items; lospw analyze skips the stage with it."),
+    WarningCode("too_few_groups",
+                "Fewer than two groups with respondents in the group column (e.g. every other "
+                "row has no group).", ("invariance",), "refused",
+                "one line naming the groups found; lospw analyze skips the stage with it."),
+    WarningCode("too_many_factors",
+                "The key has as many scales as items, so an EFA with one factor per scale "
+                "cannot be extracted.", ("efa",), "refused",
+                "one line; lospw analyze skips the dimensionality stage with it."),
+    WarningCode("reliability_undefined",
+                "A scale's reliability is not a number from 0 to 1 (NaN for a single item or "
+                "items without variance, negative for items that do not measure one thing).",
+                ("scheme", "scoring"), "refused",
+                "no scoring scheme; one line naming the scales; lospw analyze skips the "
+                "scoring stage with it."),
 )
 
 # The conditions issue 12 names, in its order.

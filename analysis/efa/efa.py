@@ -22,7 +22,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from lospw.analysis.classical.polychoric import polychoric
-from lospw.analysis.core.degenerate import check_item_variance
+from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
 from lospw.analysis.core.errors import InputError, caught_notes, warn
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import check_missing, harmonic_mean_count
@@ -284,8 +284,9 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
         raise InputError(f"An EFA needs at least 3 items; got {len(items)}.")
     r, n, notes = correlation_matrix(x, cor, missing)
     if n <= len(items):
-        raise InputError(f"An EFA of {len(items)} items needs more rows than items; got "
-                         f"{n} usable rows under missing={missing!r}.")
+        raise DegenerateDataError("fewer_rows_than_items",
+                                  f"An EFA of {len(items)} items needs more rows than items; got "
+                                  f"{n} usable rows under missing={missing!r}.")
     if not np.all(np.isfinite(r)):
         check_item_variance(x.dropna() if missing == "listwise" else x, items, stage="EFA")
         raise InputError("The correlation matrix has undefined entries (two items never "
@@ -296,10 +297,16 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
                           f"definite (smallest eigenvalue {smallest:.2g}; e.g. two items with "
                           "identical answers); KMO, Bartlett's test and SMC use its inverse and "
                           "are not trustworthy."))
-    km = kmo(r, items)
+    km = _kmo(r, items)
     bt = _bartlett(r, n)
     pa = parallel_analysis(r, n, rng=rng, n_iter=n_iter)
     mp = velicer_map(r, map_max)
+    if nfactors is None and key is not None and len(key.scales) >= len(items):
+        raise DegenerateDataError(
+            "too_many_factors",
+            f"The key has {len(key.scales)} scales for {len(items)} items, and an EFA with "
+            f"one factor per scale needs more items than factors (at most {len(items) - 1} "
+            "factors). Give the number of factors, or use scales of several items.")
     if nfactors is None:
         nfactors = len(key.scales) if key is not None else max(pa.n_factors, 1)
     fit = extract(r, nfactors, method)
@@ -325,6 +332,15 @@ def efa(data: pd.DataFrame, key: Key | None = None, *, nfactors: int | None = No
         converged=bool(fit.converged and rot.converged), seed=gen_seed,
         warnings=tuple(notes),
     )
+
+
+def _kmo(r: np.ndarray, items: list[str]) -> KMO:
+    """KMO, or NaN when the matrix is singular (flagged ``nonpositive_definite``): psych
+    then puts R in place of its inverse and prints an MSA of .5 that means nothing."""
+    try:
+        return kmo(r, items)
+    except InputError:  # r is finite and square here: only a singular matrix is refused
+        return KMO(float("nan"), {i: float("nan") for i in items})
 
 
 def _bartlett(r: np.ndarray, n: int) -> Bartlett:

@@ -13,7 +13,9 @@ A stage that cannot run does not stop the others. It ends as
 ``skipped``
     could not run: its module is not part of this version, an option it needs was not
     given, a stage it needs did not run, or its data do not allow it (e.g. a group too
-    small for invariance); the reason is recorded;
+    small for invariance, items without variance, too few rows: a
+    :class:`~lospw.analysis.core.degenerate.DegenerateDataError`, whose one line names the
+    condition); the reason is recorded;
 ``failed``
     raised an error: an anticipated one (a :class:`~lospw.analysis.core.errors.LospwError`, e.g. a fit
     that cannot be computed) with its message, or an unexpected one with the exception type
@@ -49,6 +51,7 @@ from typing import Any
 
 from lospw.analysis.core.artifacts import write_json
 from lospw.analysis.core.criteria import load_criteria
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError, LospwError, LospwWarning
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_folder
@@ -142,6 +145,9 @@ def _run_one(stage: Stage, ctx: Context, done: dict[str, StageRecord]) -> StageR
                 raise
             _drop_partial(folder)
             caught = [w.message for w in seen if isinstance(w.message, LospwWarning)]
+            if isinstance(exc, DegenerateDataError):  # the data do not allow this analysis
+                log.info("stage %s skipped: %s", stage.name, exc)
+                return record("skipped", str(exc), caught)
             log.info("stage %s failed: %s", stage.name, exc)
             return record("failed", str(exc), caught, traceback.format_exc())
         except Exception as exc:  # a bug in a stage must not stop the others

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lospw.analysis.classical.items import item_stats
@@ -101,6 +102,8 @@ def run_intake(ctx: Context) -> IntakeResult:
             others = ", ".join(map(str, res.meta.columns)) or "none"
             raise InputError(f"{portable_name(o.data)}: no {option} column {col!r}; the non-item "
                              f"columns are {others}. Name one of them with --{option}.")
+    _check_rows_left(ctx, res)
+    _check_ordered(ctx, res)
     _drop_items_not_asked(ctx, res)
     if o.invariance_groups:
         present = set(res.meta[o.group].dropna().astype(str))
@@ -110,6 +113,35 @@ def run_intake(ctx: Context) -> IntakeResult:
                              f"{', '.join(absent)} that column {o.group!r} does not have; its "
                              f"groups are {', '.join(sorted(present))}.")
     return res
+
+
+def _check_rows_left(ctx: Context, res: IntakeResult) -> None:
+    """A run with no row left to analyse is refused as a whole (exit 2), naming why the
+    rows were left out and the most frequent cell problem: no stage could use the data."""
+    if res.n_analysed > 0:
+        return
+    why = "; ".join(f"{r}: {n}" for r, n in res.exclusions["reason"].value_counts().items())
+    cells = res.cell_log["problem"].value_counts()
+    worst = f"; cells: {cells.index[0]} {int(cells.iloc[0])}" if len(cells) else ""
+    raise InputError(f"{portable_name(ctx.options.data)}: no row is left to analyse: all "
+                     f"{res.n_read} rows read were left out ({why or 'no rows'}{worst}). "
+                     "Check the key's response_scale and missing_codes against the data "
+                     "('lospw intake' writes the exclusion and cell logs).")
+
+
+def _check_ordered(ctx: Context, res: IntakeResult) -> None:
+    """WLSMV treats every item as ordered categories: answers that are not whole numbers
+    make the option and the data disagree, which is refused for the run as a whole."""
+    if ctx.options.estimator != "WLSMV":
+        return
+    values = res.items.to_numpy(dtype=float)
+    odd = np.isfinite(values) & (values != np.round(values))
+    if odd.any():
+        row, col = np.argwhere(odd)[0]
+        raise InputError(f"{portable_name(ctx.options.data)}: --estimator WLSMV needs ordered "
+                         f"answers (whole numbers); item {res.items.columns[col]!r} has "
+                         f"{float(values[row, col])!r}. Use --estimator ML or MLR for "
+                         "continuous scores.")
 
 
 def _drop_items_not_asked(ctx: Context, res: IntakeResult) -> None:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from lospw.analysis.classical.reliability import reliability
 from lospw.analysis.core.artifacts import sha256_file
+from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.design import key_without, never_asked
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import Key
@@ -308,7 +309,17 @@ def _scale_reliability(items: pd.DataFrame, key: Key, coefficient: str) -> dict[
 
     res = reliability(items, key, missing="pairwise", ci="none",
                       omega=coefficient == "omega", ordinal=False)
-    return {s: float(getattr(res[s], coefficient)) for s in key.scale_names}
+    out = {s: float(getattr(res[s], coefficient)) for s in key.scale_names}
+    bad = {s: r for s, r in out.items() if not 0 <= r <= 1}  # NaN too
+    if bad:
+        shown = ", ".join(f"{s} ({r:.3g})" for s, r in bad.items())
+        raise DegenerateDataError(
+            "reliability_undefined",
+            f"The {coefficient} of scale(s) {shown} is not a number from 0 to 1 (NaN: a "
+            "single-item scale or items without variance; negative: the items do not measure "
+            "one thing), so no standard error of measurement and no scoring scheme. Check the "
+            "scale's items and their reverse keying.")
+    return out
 
 
 def derive_scheme(data: IntakeResult, key: Key, *,

@@ -63,7 +63,7 @@ import pandas as pd
 from lospw.analysis.cfa.difftest import difference_test
 from lospw.analysis.cfa.partable import build_partable
 from lospw.analysis.cfa.syntax import parse_model
-from lospw.analysis.core.degenerate import check_item_variance
+from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import check_model_missing
@@ -380,9 +380,10 @@ def measurement_invariance(items: pd.DataFrame, groups: pd.Series | Sequence[Any
         data, g = data[complete], g[complete]
     sizes = {str(k): int(v) for k, v in g.value_counts().sort_index().items()}
     if len(sizes) < 2:
-        raise InputError(f"Invariance needs at least two groups in column {group_name!r}; "
-                         f"got {len(sizes)} ({', '.join(sizes) or 'none'}). Choose a column "
-                         "with two or more groups.")
+        raise DegenerateDataError("too_few_groups",
+                                  f"Invariance needs at least two groups in column {group_name!r}; "
+                                  f"got {len(sizes)} ({', '.join(sizes) or 'none'}). Choose a "
+                                  "column with two or more groups.")
     check_item_variance(data, key.items, stage="invariance", groups=g)
     frame = data.assign(**{group_name: g})
     syntax = correlated_factors(key)

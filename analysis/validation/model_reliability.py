@@ -108,7 +108,10 @@ def _scale_omega(name: str, x: pd.DataFrame) -> OrdinalOmega:
     if len(x) < 3 or (x.nunique() < 2).any():
         return OrdinalOmega(name, None, None, len(x), f"scale {name}: too few complete rows "
                             "or an item without variance")
-    syntax = f"f =~ {' + '.join(items)}"
+    factor = "f"
+    while factor in items:  # a factor name no item has (an item may be called f)
+        factor += "_"
+    syntax = f"{factor} =~ {' + '.join(items)}"
     try:
         res = fit_cfa(x, syntax, estimator="WLSMV", std_lv=True, ordered=items)
     except InputError as exc:

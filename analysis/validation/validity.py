@@ -28,7 +28,7 @@ import pandas as pd
 
 from lospw.analysis.cfa import CFAResult, fit_cfa
 from lospw.analysis.classical.reliability import pairwise_cov
-from lospw.analysis.core.degenerate import check_item_variance
+from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import MISSING_POLICIES, MODEL_MISSING
@@ -333,7 +333,8 @@ def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool
         pairs = ok.T @ ok
         if pairs.min() < 3:
             a, b = np.unravel_index(int(np.argmin(pairs)), pairs.shape)
-            raise InputError(
+            raise DegenerateDataError(
+                "too_few_rows",
                 f"HTMT (pairwise) needs every pair of items answered together by at least 3 "
                 f"rows; {key.items[a]} and {key.items[b]} have {int(pairs[a, b])}.")
         # lavCor(missing = "pairwise"): R's cov(use = "pairwise"), then cov2cor (each
@@ -345,7 +346,8 @@ def htmt(items: pd.DataFrame, key: Key, *, method: str = "htmt2", absolute: bool
     else:
         data = data.dropna()
         if len(data) < 3:
-            raise InputError(
+            raise DegenerateDataError(
+                "too_few_rows",
                 f"HTMT needs at least 3 complete rows (listwise); the data have {len(data)}. "
                 "Check the missing values."
             )

@@ -7,6 +7,7 @@ and small SYNTHETIC tables written here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -64,7 +65,8 @@ def test_every_default_keeps_every_row(capsys):
             assert res["n_obs"] == 246
 
 
-def test_analyze_exit_3_when_a_stage_fails_and_own_intake_output(capsys, tmp_path):
+def test_analyze_exit_3_when_a_stage_fails_and_own_intake_output(capsys, tmp_path,
+                                                                  monkeypatch):
     code, out, err = call(capsys, "intake", EX / "limesurvey.csv", "--key", EX / "key.yaml",
                           "--map", EX / "map_limesurvey.yaml", "-o", tmp_path / "in",
                           "--keep", "role")
@@ -75,8 +77,8 @@ def test_analyze_exit_3_when_a_stage_fails_and_own_intake_output(capsys, tmp_pat
     assert code == 0, err
     summary = json.loads(out)
     assert not [s for s in summary["stages"] if s["status"] == "failed"]
-    # a stage that fails: scoring without any analysable group norm is not failing, so
-    # make the CFA fail by a key whose items have no variance in one scale
+    # items without variance in one scale are a data condition: the factor-model stages are
+    # skipped with the named reason, and the run exits 0
     flat = pd.read_csv(EX / "simulated.csv")
     flat["COM1"] = 3
     flat["COM2"] = 3
@@ -85,7 +87,22 @@ def test_analyze_exit_3_when_a_stage_fails_and_own_intake_output(capsys, tmp_pat
     flat["COM5"] = 3
     flat.to_csv(tmp_path / "flat.csv", index=False)
     code, out, err = call(capsys, "analyze", tmp_path / "flat.csv", "--key", EX / "key.yaml",
-                          "-o", tmp_path / "an2")
+                          "-o", tmp_path / "an2", "--json")
+    assert code == 0, err
+    status = {s["name"]: s for s in json.loads(out)["stages"]}
+    assert status["cfa"]["status"] == "skipped"
+    assert status["cfa"]["reason"].startswith("[zero_variance_item]")
+    # a stage that fails for another reason than its data: exit 3
+    from lospw.analysis.core.errors import LospwError
+    from lospw.analysis.pipeline import stages
+
+    def broken(ctx):
+        raise LospwError("The CFA engine could not compute the MLR corrections (test).")
+
+    monkeypatch.setattr(stages, "STAGES", tuple(
+        dataclasses.replace(s, run=broken) if s.name == "cfa" else s for s in stages.STAGES))
+    code, out, err = call(capsys, "analyze", EX / "simulated.csv", "--key", EX / "key.yaml",
+                          "-o", tmp_path / "an3")
     assert code == 3, err
     assert "failed" in err and "exit status 3" in err
 

@@ -13,6 +13,7 @@ PATTERNS = (
     r"\bNote\(\s*\"([a-z][a-z0-9_]+)\"",
     r"LospwWarning\(\s*\"([a-z][a-z0-9_]+)\"",
     r"(?<![.\w])warn\(\s*\"([a-z][a-z0-9_]+)\"",
+    r"DegenerateDataError\(\s*\"([a-z][a-z0-9_]+)\"",
     r"\"code\": f?\"([a-z][a-z0-9_]+)\"",
 )
 
