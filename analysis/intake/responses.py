@@ -324,7 +324,7 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
             if item not in key.items:
                 raise InputError(f"column_map: {item!r} is not an item of the key. Map key "
                                  "items (left) to data columns (right).")
-            if col not in col_set:
+            if col not in cols:  # (a tuple: a list given as a column is no column either)
                 raise InputError(f"column_map: {src} has no column {col!r} (for item "
                                  f"{item}). Use one of its columns.")
             if col in used:
