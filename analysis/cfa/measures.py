@@ -16,7 +16,6 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import optimize
 
 from lospw.analysis.cfa.catml import catml_correction
 from lospw.analysis.cfa.ml import MLObjective, loglik_baseline, loglik_h1
@@ -26,6 +25,7 @@ from lospw.analysis.cfa.robust import fiml_corrected
 from lospw.analysis.cfa.state import FitState, GroupStates
 from lospw.analysis.cfa.wlsmv import DWLSObjective, block_diagonal, scaled_shifted
 from lospw.analysis.core.distributions import chi2_cdf, chi2_ppf, chi2_sf, ncx2_cdf
+from lospw.analysis.core.roots import brentq
 
 __all__ = [
     "FIT_MEASURES",
@@ -242,8 +242,7 @@ def rmsea_ci(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0,
 
     def solve(target: float, hi: float) -> float:
         try:
-            return optimize.brentq(lambda lam: cdf(lam) - target, 0.0, hi, xtol=1e-10,
-                                   rtol=1e-12)
+            return brentq(lambda lam: cdf(lam) - target, 0.0, hi, xtol=1e-10, rtol=1e-12)
         except ValueError:
             return NAN
 

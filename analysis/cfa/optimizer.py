@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 __all__ = ["OptResult", "numerical_hessian", "scoring"]
 
@@ -87,7 +86,9 @@ def scoring(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nd
             return 1e10, np.zeros_like(z)
         return v, grad(z)
 
-    res = optimize.minimize(fun, x, jac=True, method="BFGS",
+    from scipy.optimize import minimize  # lazy: the fallback only (see LAZY in the tests)
+
+    res = minimize(fun, x, jac=True, method="BFGS",
                             options={"maxiter": 1000, "gtol": grad_tol})
     if res.fun < fx or not np.isfinite(fx):
         x, fx = res.x, float(res.fun)

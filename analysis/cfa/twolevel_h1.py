@@ -32,7 +32,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from lospw.analysis.cfa.twolevel_data import ClusterData
 from lospw.analysis.cfa.twolevel_ml import evaluate, minus2loglik, moment_gradients
@@ -182,7 +181,9 @@ def ml_saturated_2l(d: ClusterData, within_only: np.ndarray, *, max_iter: int = 
         grad = np.r_[dlw[tw], dlb[tb], g] / (2 * N)
         return e.m2ll / (2 * N), grad
 
-    res = optimize.minimize(fun, z0, jac=True, method="L-BFGS-B",
+    from scipy.optimize import minimize  # lazy: two-level models only (LAZY in test_architecture)
+
+    res = minimize(fun, z0, jac=True, method="L-BFGS-B",
                             options={"maxiter": max_iter, "maxcor": 30, "ftol": 1e-15,
                                      "gtol": 1e-10, "maxfun": 4 * max_iter})
     _, _, sw, sb, mu = unpack(res.x)
@@ -236,7 +237,9 @@ def _baseline_one(d: ClusterData, j: int, between: bool) -> float:
     sb0 = max(float(np.var(ybar)) - sw0 / max(float(cnt.mean()), 1.0), 0.05 * sw0) if between \
         else 0.0
     bounds = [(1e-10 * sw0, None), (0.0, None if between else 0.0), (None, None)]
-    res = optimize.minimize(fun, np.array([sw0, sb0, mu0]), jac=True, method="L-BFGS-B",
+    from scipy.optimize import minimize  # lazy: two-level models only (LAZY in test_architecture)
+
+    res = minimize(fun, np.array([sw0, sb0, mu0]), jac=True, method="L-BFGS-B",
                             bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-12,
                                                     "maxiter": 10000})
     return -0.5 * float(res.fun)

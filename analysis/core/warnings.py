@@ -197,6 +197,11 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "answers to items a group was not asked.", ("intake",), "warning",
                 "design-missing cells are not item non-response and not careless responding; "
                 "the analyses use every answer given."),
+    WarningCode("mahalanobis_reduced", "At least as many items as respondents in screening: "
+                "the items' covariance matrix is singular.", ("intake",), "warning",
+                "Mahalanobis D² is computed on the first floor(n / 5) principal components "
+                "(df = their number), not on the items; with fewer than 5 respondents it is "
+                "not computed."),
     WarningCode("items_not_asked", "The key's design asks some items of no group present "
                 "in the data.", ("intake", "scoring"), "warning",
                 "those items are left out; the rest of the run uses the key without them."),

@@ -165,6 +165,22 @@ def _clean(cell: Any) -> Any:
     return cell
 
 
+#: distinct texts whose cleaned value :class:`_CleanText` remembers
+_CLEAN_MEMO = 100_000
+
+
+class _CleanText(dict):
+    """Text cell -> :func:`_clean` of it, remembered for up to :data:`_CLEAN_MEMO` texts: a
+    text file repeats a few answer codes millions of times, and ``map`` over this dict's
+    lookup cleans a row without a Python call per cell."""
+
+    def __missing__(self, cell: Any) -> Any:
+        value = _clean(cell)
+        if cell.__class__ is str and len(self) < _CLEAN_MEMO:
+            self[cell] = value
+        return value
+
+
 def _is_blank(row: list[Any] | tuple[Any, ...]) -> bool:
     return all(_clean(c) is None for c in row)
 
@@ -228,9 +244,9 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     rows: list[tuple[Any, ...]] = []
     malformed: dict[int, str] = {}
     short = 0
+    clean = _CleanText().__getitem__ if fmt == "csv" else _clean  # csv: every cell is text
     for k, rec in enumerate(records[:end], start=1):
-        cells = [c if c.__class__ is str and c and not c[0].isspace() else _clean(c)
-                 for c in rec]
+        cells = list(map(clean, rec))
         if len(cells) > width:
             extra = [j for j, c in enumerate(cells[width:], start=width + 1) if c is not None]
             if extra:

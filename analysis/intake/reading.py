@@ -30,7 +30,12 @@ from lospw.analysis.core.key import Key
 from lospw.analysis.core.missing import MISSING_DATA
 from lospw.analysis.core.yamlio import load_yaml
 from lospw.analysis.intake.readers import read_table
-from lospw.analysis.intake.responses import IntakeResult, detect_id_column, responses_from_table
+from lospw.analysis.intake.responses import (
+    IntakeResult,
+    detect_id_column,
+    item_columns,
+    responses_from_table,
+)
 
 __all__ = ["DUPLICATES", "MISSING_DATA", "TREATMENT_WORDS", "ReadOptions", "missing_data_of",
            "read_input", "treatment"]
@@ -211,21 +216,31 @@ def read_input(path: str | Path, key: Key, options: ReadOptions | None = None) -
     if o.id_column is not None and o.id_column in o.drop:
         raise InputError(f"--drop {o.id_column!r} names the id column (--id). Drop another "
                          "column, or name another id.")
-    res = read(o.id_column)
-    if o.id_column is None:
-        found = detect_id_column([str(c) for c in res.meta.columns if c not in o.drop],
-                                 key.items)
-        if found is not None:
-            res = read(found)
-            res = dataclasses.replace(res, notes=(
-                *res.notes,
-                f"column {found!r} used as the respondent id (named like an id; give --id "
-                "to choose another): checked for duplicates, pseudonymised in the output"))
+    found = None if o.id_column is not None else _detected_id(table, key, column_map, o.drop)
+    res = read(o.id_column if found is None else found)  # the table is checked once
+    if found is not None:
+        res = dataclasses.replace(res, notes=(
+            *res.notes,
+            f"column {found!r} used as the respondent id (named like an id; give --id "
+            "to choose another): checked for duplicates, pseudonymised in the output"))
     if o.drop:
         res = dataclasses.replace(
             res, meta=res.meta.drop(columns=[c for c in o.drop if c in res.meta.columns]),
             notes=(*res.notes, f"column(s) dropped (--drop): {', '.join(o.drop)}"))
     return res
+
+
+def _detected_id(table: Any, key: Key, column_map: Mapping[str, str] | None,
+                 drop: tuple[str, ...]) -> str | None:
+    """The column named like a respondent id among the columns that hold no item (the
+    intake's meta columns), or None; None too when the items' columns cannot be found (the
+    read then says why)."""
+    try:
+        used = set(item_columns(table, key, column_map).values())
+    except InputError:
+        return None
+    return detect_id_column([str(c) for c in table.columns if c not in used and c not in drop],
+                            key.items)
 
 
 def _some(columns: Any, k: int = 12) -> str:

@@ -66,6 +66,7 @@ __all__ = [
     "NA_STRINGS",
     "IntakeResult",
     "detect_id_column",
+    "item_columns",
     "pseudonyms",
     "read_responses",
     "responses_from_frame",
@@ -317,6 +318,7 @@ def _check_recode(recode: Mapping[Any, Any] | None) -> tuple[dict[str, float],
 def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | None,
                      notes: list[str]) -> dict[str, str]:
     cols = table.columns
+    col_set = set(cols)  # membership in O(1): a wide file has thousands of columns
     src = table.source
     cmap: dict[str, str] = {}
     if column_map is not None:
@@ -328,7 +330,7 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
             if item not in key.items:
                 raise InputError(f"column_map: {item!r} is not an item of the key. Map key "
                                  "items (left) to data columns (right).")
-            if col not in cols:
+            if col not in cols:  # (a tuple: a list given as a column is no column either)
                 raise InputError(f"column_map: {src} has no column {col!r} (for item "
                                  f"{item}). Use one of its columns.")
             if col in used:
@@ -347,7 +349,7 @@ def _resolve_columns(table: RawTable, key: Key, column_map: Mapping[str, str] | 
     for item in key.items:
         if item in cmap:
             out[item] = cmap[item]
-        elif item in cols:
+        elif item in col_set:
             out[item] = item
         elif item in limesurvey and limesurvey[item] not in cmap.values():
             out[item] = limesurvey[item]
@@ -499,6 +501,23 @@ def _text_series(cells: list[Any]) -> pd.Series:
     return pd.Series(pd.array(out, dtype="str"))
 
 
+def item_columns(table: RawTable, key: Key,
+                 column_map: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The data column of each key item, as :func:`responses_from_table` finds it (the
+    column map, the item's own name, or its LimeSurvey name ``Q[SQ]``).
+
+    Raises
+    ------
+    InputError
+        An item without a column, or a column map that names unknown items or columns.
+    """
+    if isinstance(column_map, Mapping):
+        column_map = {(_nfc(k) if isinstance(k, str) else k): (_nfc(v) if isinstance(v, str)
+                                                               else v)
+                      for k, v in column_map.items()}
+    return _resolve_columns(table, key, column_map, [])
+
+
 def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = None,
                          out_of_range: str = "missing", non_numeric: str = "error",
                          duplicate_ids: str = "exclude",
@@ -549,6 +568,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     first_text: tuple[int, str, Any, int] | None = None
     n_text = 0
     columns = list(zip(*table.rows, strict=True)) if n else []
+    position: dict[str, int] = {}  # the first column of each name, as tuple.index
+    for j, c in enumerate(table.columns):
+        position.setdefault(c, j)
     for j, item in enumerate(key.items):
         col = cmap[item]
         rules = CellRules(codes=codes, num_codes=num_codes, miss_texts=frozenset(miss_texts),
@@ -557,7 +579,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                           ranges=table.user_missing.get(col, []), low=rs.min, high=rs.max,
                           continuous=rs.continuous, non_numeric=non_numeric,
                           out_of_range=out_of_range, silent=_NA_FOLDED)
-        cells = columns[table.columns.index(col)]
+        cells = columns[position[col]]
         verdicts, inverse = column_verdicts(cells, rules)
         # each distinct cell was decided once; spread the verdicts over the rows
         values[:, j] = np.array([v.value for v in verdicts])[inverse]
@@ -728,7 +750,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "non_numeric": non_numeric, "duplicate_ids": duplicate_ids,
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
-        input_order=tuple(sorted(key.items, key=lambda i: table.columns.index(cmap[i]))),
+        input_order=tuple(sorted(key.items, key=lambda i: position[cmap[i]])),
         missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
         asked=None if asked is None else pd.DataFrame(
             asked, index=index, columns=list(key.items)).loc[keep],

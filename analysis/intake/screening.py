@@ -11,7 +11,9 @@ Indices (computed on the responses as given, before reverse scoring):
   (covariance pairwise-complete). For complete rows this is ``psych::outlier``; for
   incomplete rows lospw inverts the answered block of the covariance matrix (so D² is
   chi-square distributed under normality), where ``psych::outlier`` keeps the rows of the
-  full inverse.
+  full inverse. With at least as many items as respondents the covariance matrix is
+  singular: D² is then taken on the first ``floor(n / 5)`` principal components
+  (:func:`mahalanobis_reduced`, note code ``mahalanobis_reduced``).
 * **person–total correlation** — the correlation between a respondent's answers and the item
   means of all other respondents (Curran, 2016).
 * **seconds per item** — the response time divided by the number of key items, when a time
@@ -86,6 +88,7 @@ __all__ = [
     "irv",
     "longstring",
     "mahalanobis",
+    "mahalanobis_reduced",
     "person_total",
     "screen",
     "screen_intake",
@@ -278,6 +281,66 @@ def mahalanobis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
     return d2, df, p, pinv_used
 
 
+#: respondents per dimension of the reduced Mahalanobis D² (items >= respondents)
+ROWS_PER_COMPONENT = 5
+
+
+def mahalanobis_reduced(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Mahalanobis D² on the leading principal components, for at least as many items as
+    respondents.
+
+    Notes
+    -----
+    With :math:`k \\ge n` items the covariance matrix is singular (rank at most
+    :math:`n - 1`) and the full D² of every complete row is the same,
+    :math:`(n-1)^2/n`: it tells nothing, and a :math:`k \\times k` matrix of 5,000 items
+    takes minutes to decompose. Here the deviations from the item means :math:`D`
+    (:math:`n \\times k`, 0 for a missing answer: mean imputation) are reduced to their first
+    :math:`q = \\min(\\mathrm{rank}, \\lfloor n / 5 \\rfloor)` principal components (at least
+    five respondents per dimension), from the eigen-decomposition of the
+    :math:`n \\times n` Gram matrix :math:`D D' = U \\Lambda U'` (cost :math:`O(n^2 k)`).
+    Component :math:`j` has variance :math:`\\lambda_j / (n - 1)` and scores
+    :math:`U_{ij} \\sqrt{\\lambda_j}`, so
+    :math:`D^2_i = (n - 1) \\sum_{j \\le q} U_{ij}^2`, compared with a chi-square
+    distribution on :math:`q` degrees of freedom. It measures how far a respondent lies on
+    the main dimensions of the answers; departures confined to the minor ones (the
+    covariance cannot be estimated there) are left to the other indices.
+
+    Returns
+    -------
+    d2, df, p : ndarray
+        NaN (df 0) for a row without answers or when ``q`` is 0 (fewer than 5 rows).
+    q : int
+        The number of components.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=(40, 60))
+    >>> d2, df, p, q = mahalanobis_reduced(x)
+    >>> q, bool(np.allclose(d2.mean(), q * (40 - 1) / 40))
+    (8, True)
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    ok = ~np.isnan(x)
+    answered = ok.any(axis=1)
+    counts = ok.sum(axis=0)
+    mean = np.where(counts > 0, np.nansum(x, axis=0) / np.maximum(counts, 1), 0.0)
+    dev = np.where(ok, x - mean, 0.0)
+    lam, u = np.linalg.eigh(dev @ dev.T) if n else (np.zeros(0), np.zeros((0, 0)))
+    lam, u = lam[::-1], u[:, ::-1]
+    rank = int(np.sum(lam > 1e-10 * max(lam[0], 1e-300))) if n else 0
+    q = min(rank, n // ROWS_PER_COMPONENT)
+    d2 = np.full(n, np.nan)
+    if q:
+        d2 = np.where(answered, (n - 1) * np.sum(u[:, :q] ** 2, axis=1), np.nan)
+    df = np.where(answered & (q > 0), q, 0)
+    with np.errstate(invalid="ignore"):
+        p = np.where(np.isnan(d2), np.nan, chi2_sf(d2, max(q, 1)))
+    return d2, df, p, q
+
+
 def person_total(x: np.ndarray) -> np.ndarray:
     """Correlation of each row with the item means of all other rows (Curran, 2016).
 
@@ -437,19 +500,28 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
     n_ok = np.sum(~np.isnan(x), axis=1)
     n_ok_asked = np.sum(~np.isnan(x) & on, axis=1)
     ls = np.zeros(n, dtype=int)
-    for pattern in np.unique(on, axis=0) if n else ():
-        rows = np.flatnonzero((on == pattern).all(axis=1))
-        ls[rows] = longstring(x[np.ix_(rows, np.flatnonzero(pattern))])
+    if n and on.all():
+        ls = longstring(x)  # one pattern: no np.unique over the rows (seconds at N = 200,000)
+    elif n:
+        for pattern in np.unique(on, axis=0):
+            rows = np.flatnonzero((on == pattern).all(axis=1))
+            ls[rows] = longstring(x[np.ix_(rows, np.flatnonzero(pattern))])
     iv = irv(x)
     # an item nobody answered (e.g. asked of no group in the data) carries no distance
     held = ~np.isnan(x).all(axis=0)
-    d2, df, p, pinv = mahalanobis(x[:, held] if not held.all() else x)
-    if pinv:
-        notes.append("the covariance matrix (or a block of it) is singular; Mahalanobis D² "
-                     "used its pseudo-inverse")
-    if n <= k:
-        notes.append(f"fewer respondents ({n}) than items ({k}): Mahalanobis D² is not "
-                     "informative")
+    x_held = x[:, held] if not held.all() else x
+    if n <= x_held.shape[1]:
+        d2, df, p, q = mahalanobis_reduced(x_held)
+        notes.append(f"mahalanobis_reduced: {n} respondents for {x_held.shape[1]} items (the "
+                     "covariance matrix is singular): Mahalanobis D² on the first "
+                     f"{q} principal components (df {q})" if q else
+                     f"mahalanobis_reduced: {n} respondents for {x_held.shape[1]} items: too "
+                     "few for Mahalanobis D² (not computed)")
+    else:
+        d2, df, p, pinv = mahalanobis(x_held)
+        if pinv:
+            notes.append("the covariance matrix (or a block of it) is singular; Mahalanobis "
+                         "D² used its pseudo-inverse")
     pt = person_total(x)
     seconds = np.full(n, np.nan)
     if time is not None:

@@ -69,6 +69,17 @@ def test_single_stage_command_imports_no_heavy_module(command: str, tmp_path: Pa
     assert _heavy(modules) == [], f"lospw {command} imported {_heavy(modules)}"
 
 
+@pytest.mark.parametrize("estimator", ["ML", "WLSMV"])
+def test_cfa_imports_no_general_minimiser(estimator: str, tmp_path: Path) -> None:
+    """A CFA converges by Fisher scoring and finds its RMSEA interval with
+    :mod:`lospw.analysis.core.roots`: ``scipy.optimize`` (with scipy.linalg, sparse, spatial
+    and fft, 0.15-0.3 s of start-up) loads only for the BFGS fallback or a two-level model."""
+    args = [a if a != "ML" else estimator for a in COMMANDS["cfa"]]
+    modules = _imported(args, tmp_path)
+    assert "lospw.cli.cfa" in modules
+    assert "scipy.optimize" not in modules
+
+
 def test_help_imports_no_analysis(tmp_path: Path) -> None:
     modules = _imported(["--help"], tmp_path)
     assert not {"numpy", "pandas", "scipy"} & modules

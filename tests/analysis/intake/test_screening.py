@@ -16,11 +16,12 @@ from lospw.analysis.intake.screening import (
     irv,
     longstring,
     mahalanobis,
+    mahalanobis_reduced,
     person_total,
     screen,
     screen_intake,
 )
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, reference
 
 REF = REFERENCE / "screening.csv"
 
@@ -53,6 +54,40 @@ def test_mahalanobis_against_r(bfi200):
     complete = ~np.isnan(x).any(axis=1)
     d2c, *_ = mahalanobis(x[complete])  # complete rows only: psych::outlier
     np.testing.assert_allclose(d2c, ref["psych_outlier_complete"][complete], rtol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["first20", "first12"])
+def test_mahalanobis_reduced_against_r(bfi_path, case):
+    """Items >= respondents: D2 on the first floor(n/5) principal components
+    (tests/reference/screening_reduced.R: prcomp + mahalanobis on the scores)."""
+    ref = reference("screening_reduced")[case]
+    x = pd.read_csv(bfi_path).iloc[np.array(ref["rows"]) - 1, 1:26].to_numpy(float)
+    assert int(np.isnan(x).sum()) == ref["n_missing"]
+    d2, df, p, q = mahalanobis_reduced(x)
+    assert q == ref["q"] and df.tolist() == [q] * len(x)
+    np.testing.assert_allclose(d2, ref["d2"], rtol=1e-10)
+    np.testing.assert_allclose(p, ref["p"], rtol=1e-8)
+
+
+def test_screen_of_a_wide_file_uses_the_reduced_distance():
+    """More items than respondents (issue 21): the stated code, D2 on q components, and
+    random responders among consistent ones stand out; nothing of k x k size is built."""
+    rng = np.random.default_rng(3)
+    n, k = 60, 400
+    f = rng.standard_normal((n, 4))
+    z = 0.7 * f[:, np.repeat(np.arange(4), k // 4)] + 0.7 * rng.standard_normal((n, k))
+    x = np.clip(np.round(z + 3), 1, 5)
+    x[:3] = rng.integers(1, 6, (3, k))  # random responding
+    x[rng.random((n, k)) < 0.02] = np.nan
+    items = pd.DataFrame(x, columns=[f"v{j}" for j in range(k)])
+    res = screen(items)
+    note = next(m for m in res.notes if m.startswith("mahalanobis_reduced: "))
+    assert "60 respondents for 400 items" in note and "first 12 principal components" in note
+    assert (res.indices["mahalanobis_df"] == 12).all()
+    assert res.flags["mahalanobis"].iloc[:3].all() and not res.flags["mahalanobis"].iloc[3:].any()
+    few = screen(items.iloc[:4])  # fewer than 5 respondents: no components, no D2
+    assert few.indices["mahalanobis_d2"].isna().all()
+    assert any("too few for Mahalanobis" in m for m in few.notes)
 
 
 def test_person_total_against_r(bfi200):
