@@ -36,23 +36,8 @@ from lospw.analysis.scoring.scores import score_items
 from lospw.analysis.scoring.trajectories import trajectories, trajectory_figure
 from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 
-__all__ = ["first_wave_rows", "run_longitudinal", "run_trajectories", "waves_data",
+__all__ = ["run_longitudinal", "run_trajectories", "waves_data",
            "write_longitudinal", "write_trajectories"]
-
-
-def first_wave_rows(waves: pd.Series) -> list[Any]:
-    """Rows of the data NOT in the first wave (numeric order when the waves are numbers;
-    rows without a wave count as later).
-
-    >>> first_wave_rows(pd.Series([2, 1, 1, 3], index=[1, 2, 3, 4]))
-    [1, 4]
-    """
-    num = pd.to_numeric(waves, errors="coerce")
-    if num.notna().all():
-        return list(waves.index[num != num.min()])
-    labels = waves.astype(str)
-    first = sorted(labels[waves.notna()].unique())[0] if waves.notna().any() else None
-    return list(waves.index[(labels != first) | waves.isna()])
 
 
 def waves_data(ctx: Context) -> Any:
