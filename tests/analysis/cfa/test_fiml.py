@@ -50,3 +50,24 @@ def test_fiml_rows_all_missing_are_listed(hs):
 def test_bad_missing_option(hs):
     with pytest.raises(InputError, match="'missing' option must be one of"):
         fit_cfa(hs, HS_MODEL, estimator="ML", missing="everything")
+
+
+def test_em_moments_of_the_same_data_are_computed_once_and_equal(bfi):
+    """Refits of the same data (invariance steps, competing models) reuse the EM moments:
+    exactly the EM's numbers, and a caller changing its copy changes nothing else."""
+    from lospw.analysis.cfa import data as D
+
+    cols = [c for c in bfi.columns if c[0] in "AC" and c[1:].isdigit()]
+    frame = bfi[cols].iloc[:400]
+    D._EM_CACHE.clear()
+    g1 = D.group_from_frame(frame, cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 1
+    mean, cov, _ = D.em_saturated(g1.patterns, len(cols))
+    np.testing.assert_array_equal(g1.mean, mean)
+    np.testing.assert_array_equal(g1.cov, cov)
+    g1.cov[0, 0] = -1.0
+    g2 = D.group_from_frame(frame, cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 1
+    np.testing.assert_array_equal(g2.cov, cov)
+    other = D.group_from_frame(bfi[cols].iloc[:300], cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 2 and other.cov.shape == cov.shape
