@@ -76,11 +76,16 @@ FIELDTEST_POP := $(FIELDTEST_DIR)/population.yaml
 INTAKE_DIR := $(DERIVED)/fieldtest
 INTAKE_JSON := $(INTAKE_DIR)/intake.json
 
+# The field test is long data (three waves, one row per respondent and wave): the intake and
+# the scheme take the first wave (later waves are logged as later_wave); `make analysis`
+# analyses every wave.
+FIELDTEST_WAVE := --wave wave
+
 # One run writes responses.csv, exclusions.csv, cell_log.csv, screening.csv and intake.json
 # (into a temporary folder that replaces INTAKE_DIR whole when done: analysis/core/outdir.py).
 $(INTAKE_JSON): $(INSTALLED) $(SRC) $(FIELDTEST_DATA) $(FIELDTEST_KEY)
-	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test -> $(INTAKE_DIR)"
-	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id \
+	@echo "==> data: intake and careless-responding screening of the SYNTHETIC field test (wave 1) -> $(INTAKE_DIR)"
+	$(LOSPW) intake $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --id respondent_id $(FIELDTEST_WAVE) \
 	  --keep workplace --keep stakeholder \
 	  --screen exclude -o $(INTAKE_DIR)
 
@@ -147,7 +152,7 @@ ifneq ($(wildcard $(FIELDTEST_DATA)),)
 $(SCHEME_JSON): $(FIELDTEST_DATA) $(FIELDTEST_KEY) $(INSTALLED) $(SRC)
 	@echo "==> analysis: deriving the DEMO scoring scheme (SYNTHETIC norms) into $@"
 	@mkdir -p $(@D)
-	$(LOSPW) scheme $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --group stakeholder --synthetic \
+	$(LOSPW) scheme $(FIELDTEST_DATA) --key $(FIELDTEST_KEY) --group stakeholder --synthetic $(FIELDTEST_WAVE) \
 	  --seed fieldtest=$(FIELDTEST_SEED) -o $@ \
 	  --label "DEMO scheme: norms from the SYNTHETIC demo field test ($(notdir $(FIELDTEST_DATA)), seed $(FIELDTEST_SEED)); not for interpreting real respondents."
 ANALYSIS_TARGETS += $(SCHEME_JSON)

@@ -10,6 +10,7 @@ as R's ``cov()``) is multiplied by (N - 1) / N, as lavaan does.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,8 +163,27 @@ def group_from_frame(frame: pd.DataFrame, variables: list[str], label: str, *,
     if len(pats) == 1 and len(pats[0].observed) == len(variables):
         mean, cov = pats[0].mean, pats[0].cov
     else:
-        mean, cov, _ = em_saturated(pats, len(variables))
+        mean, cov = _em_moments(x, pats)
     return GroupData(label, len(x), mean, cov, x, pats, index, n_dropped)
+
+
+# The EM moments of the last few data matrices: the steps of an invariance or longitudinal
+# analysis, and the competing models of one CFA stage, fit the same data again and again,
+# and the EM (a pure function of the data) is most of such a fit's time. Keyed by the data's
+# bytes, so a hit returns exactly what the EM would.
+_EM_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+_EM_CACHE_SIZE = 8
+
+
+def _em_moments(x: np.ndarray, pats: tuple[Pattern, ...]) -> tuple[np.ndarray, np.ndarray]:
+    key = hashlib.sha256(np.ascontiguousarray(x).tobytes()).digest() + repr(x.shape).encode()
+    hit = _EM_CACHE.get(key)
+    if hit is None:
+        mean, cov, _ = em_saturated(pats, x.shape[1])
+        while len(_EM_CACHE) >= _EM_CACHE_SIZE:
+            _EM_CACHE.pop(next(iter(_EM_CACHE)))
+        hit = _EM_CACHE[key] = (mean, cov)
+    return hit[0].copy(), hit[1].copy()
 
 
 def group_from_cov(cov: np.ndarray, n: int, label: str, mean: np.ndarray | None = None,

@@ -33,6 +33,7 @@ from lospw.analysis.intake.artifacts import write_intake
 from lospw.analysis.intake.reading import read_input
 from lospw.analysis.intake.responses import IntakeResult, pseudonyms
 from lospw.analysis.intake.screening import screen_intake
+from lospw.analysis.intake.waves import first_wave
 from lospw.analysis.pipeline import verdict
 from lospw.analysis.pipeline.context import (
     Context,
@@ -62,7 +63,6 @@ from lospw.analysis.pipeline.stages_model import (
 )
 from lospw.analysis.pipeline.stages_multilevel import run_multilevel, write_multilevel
 from lospw.analysis.pipeline.stages_waves import (
-    first_wave_rows,
     run_longitudinal,
     run_trajectories,
     write_longitudinal,
@@ -83,9 +83,8 @@ def _first_wave(ctx: Context, res: IntakeResult) -> IntakeResult:
     stages read every wave (``ctx.results["all_waves"]``). Later-wave rows are logged with
     the reason ``later_wave``."""
     ctx.results["all_waves"] = res
-    later = first_wave_rows(res.meta[ctx.options.wave])
-    return res.exclude({int(r): ("later_wave", "analysed by the wave stages (longitudinal, "
-                                 "trajectories) only") for r in later})
+    return first_wave(res, ctx.options.wave, detail="analysed by the wave stages "
+                      "(longitudinal, trajectories) only")
 
 
 def run_intake(ctx: Context) -> IntakeResult:

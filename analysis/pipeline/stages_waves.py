@@ -9,6 +9,9 @@ all items at all waves has items x waves variables (144 for 48 items and 3 waves
 FIML cannot fit in reasonable time and memory, and invariance across waves is a property of
 each scale's measurement. ``lospw invariance --wave`` fits the whole key at once.
 
+Rows: every wave's rows as read, less the first-wave rows the screening excluded (the
+screening stage looks at the first wave only; later waves are not screened).
+
 Missing data: persons who missed a wave stay in the invariance models by FIML with ML and
 MLR (whatever ``--missing`` says: attrition is the point of a longitudinal design); WLSMV
 fits listwise (lavaan's default for ordered items). Both stages are skipped, with the
@@ -33,28 +36,24 @@ from lospw.analysis.scoring.scores import score_items
 from lospw.analysis.scoring.trajectories import trajectories, trajectory_figure
 from lospw.analysis.validation.longitudinal import long_to_wide, longitudinal_invariance
 
-__all__ = ["first_wave_rows", "run_longitudinal", "run_trajectories", "waves_data",
+__all__ = ["run_longitudinal", "run_trajectories", "waves_data",
            "write_longitudinal", "write_trajectories"]
 
 
-def first_wave_rows(waves: pd.Series) -> list[Any]:
-    """Rows of the data NOT in the first wave (numeric order when the waves are numbers;
-    rows without a wave count as later).
-
-    >>> first_wave_rows(pd.Series([2, 1, 1, 3], index=[1, 2, 3, 4]))
-    [1, 4]
-    """
-    num = pd.to_numeric(waves, errors="coerce")
-    if num.notna().all():
-        return list(waves.index[num != num.min()])
-    labels = waves.astype(str)
-    first = sorted(labels[waves.notna()].unique())[0] if waves.notna().any() else None
-    return list(waves.index[(labels != first) | waves.isna()])
-
-
 def waves_data(ctx: Context) -> Any:
-    """Every wave's rows (the intake before the first-wave selection), else the analysed."""
-    return ctx.results.get("all_waves") or analysed(ctx)
+    """Every wave's rows (the intake before the first-wave selection) less the first-wave
+    rows the screening excluded (careless responding; they stay in the exclusion log with
+    their reason), else the analysed sample. Later waves are not screened."""
+    every = ctx.results.get("all_waves")
+    if every is None:
+        return analysed(ctx)
+    first, kept = ctx.results.get("intake"), analysed(ctx)
+    if first is None or kept is first:
+        return every
+    log = kept.exclusions.drop_duplicates("row", keep="last").set_index("row")
+    out = first.items.index.difference(kept.items.index)
+    return every.exclude({int(r): (str(log.loc[r, "reason"]), str(log.loc[r, "detail"]))
+                          for r in out})
 
 
 def _wave_column(ctx: Context) -> str:
@@ -106,6 +105,12 @@ def run_longitudinal(ctx: Context) -> Any:
     return results, failed, excluded
 
 
+def _screened_out(ctx: Context) -> int:
+    """First-wave rows the screening excluded, which the wave stages leave out too."""
+    every = ctx.results.get("all_waves")
+    return 0 if every is None else every.n_analysed - waves_data(ctx).n_analysed
+
+
 def write_longitudinal(res: Any, ctx: Context, folder: Path) -> None:
     results, failed, excluded = res
     first = next(iter(results.values()))
@@ -113,7 +118,8 @@ def write_longitudinal(res: Any, ctx: Context, folder: Path) -> None:
          "estimator": first.estimator, "missing": first.missing,
          "criterion": first.criterion, "n_obs": first.n_obs,
          "scales": {k: r.to_dict() for k, r in results.items()}, "not_analysed": failed,
-         "rows_excluded": len(excluded), "synthetic": ctx.synthetic}
+         "rows_excluded": len(excluded), "rows_screened_out": _screened_out(ctx),
+         "synthetic": ctx.synthetic}
     write_json(d, folder / "longitudinal.json")
     steps = pd.DataFrame([{"scale": k, "step": s["step"], "converged": s["converged"],
                            "partial": ";".join(s["partial"]), **s["fit"]}
@@ -156,6 +162,7 @@ def run_trajectories(ctx: Context) -> Any:
 
 def write_trajectories(res: Any, ctx: Context, folder: Path) -> None:
     d = res.to_dict()
+    d["rows_screened_out"] = _screened_out(ctx)
     d["synthetic"] = ctx.synthetic
     write_json(d, folder / "trajectories.json")
     write_csv(res.means, folder / "means.csv")

@@ -24,10 +24,12 @@ simulate`, byte for byte the single-wave data of the same seed):
    workplace_change_sd^2)`` (one per workplace, the same for every factor);
 3. own factor part ``zeta_t = stability zeta_{t-1} + sqrt(1 - stability^2) e``, ``e ~ N(0, (1 -
    icc) Phi)`` (its variance stays ``(1 - icc) Phi``); ``eta_t = u_w,t + mu_g + zeta_t``;
-4. latent responses, categories, reverse keying, MCAR blanks and don't-knows as in wave 1
-   (the measurement model does not change: the items are invariant across waves by
-   construction; careless responding, MAR skips and empty rows are wave-1 only);
-5. response time as in wave 1.
+4. latent responses, categories (with the group threshold shifts of non-invariant items),
+   reverse keying, MCAR blanks, don't-know and not-applicable answers at random, and the
+   planned missingness of the key's ``design`` as in wave 1 (the measurement model does
+   not change: the items are invariant across waves by construction; careless responding,
+   MAR skips and empty rows are wave-1 only);
+5. response time as in wave 1 (items asked x seconds per item).
 
 The true change of workplace ``w`` on factor ``f`` from wave 1 to wave ``t`` is ``(t - 1)
 delta_w,f`` in factor SD units (the factor variance is 1 at wave 1); the truth JSON records
@@ -43,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.core.design import asked_mask
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.planning.population import PopulationModel
 from lospw.analysis.planning.simulate import Simulation, simulate
@@ -159,6 +162,11 @@ def simulate_waves(pop: PopulationModel, *, n: int | None = None, rng: int = 0
                                                                       strict=True)])
     mean = np.array([spec.mean_change.get(f, 0.0) for f in pop.factors])
     delta = own[:, None] + mean[None, :]          # workplaces x factors, per wave
+    gnames = [g.name for g in pop.groups]
+    shift = np.zeros((len(lat["group"]), m))   # group threshold shifts, as in wave 1
+    for item, group, d in pop.non_invariance:
+        shift[lat["group"] == gnames.index(group), pop.item_ids.index(item)] += d
+    asked = asked_mask(pop.key, [gnames[g] for g in lat["group"]])
     cols = pop.columns
     first = sim.data.copy()
     first.insert(1, spec.column, 1)
@@ -175,14 +183,19 @@ def simulate_waves(pop: PopulationModel, *, n: int | None = None, rng: int = 0
         eta = (lat["u"][wp] + (t - 1) * delta[wp] + lat["mu"][lat["group"][present]]
                + zeta[present])
         ystar = eta @ lam.T + gen.standard_normal((len(present), m)) * np.sqrt(theta)
-        cats = lo + np.sum(ystar[:, :, None] > thr[None, :, :], axis=2)
+        cats = lo + np.sum(ystar[:, :, None] > thr[None, :, :] + shift[present][:, :, None],
+                           axis=2)
         answers = np.where(signs < 0, lo + hi - cats, cats).astype(float)
         blank = gen.random(answers.shape) < pop.mcar
-        dk = (gen.random(answers.shape) < pop.dont_know_rate) & ~blank
-        if pop.dont_know_code is not None:
-            answers[dk] = pop.dont_know_code
-        answers[blank] = np.nan
-        seconds = np.round(m * pop.seconds_per_item
+        na = np.zeros(answers.shape, dtype=bool)
+        if pop.not_applicable_rate:   # drawn only when asked for, as in wave 1
+            na = (gen.random(answers.shape) < pop.not_applicable_rate) & ~blank
+        dk = (gen.random(answers.shape) < pop.dont_know_rate) & ~blank & ~na
+        answers[dk] = pop.dont_know_code if pop.dont_know_code is not None else np.nan
+        answers[na] = (pop.not_applicable_code if pop.not_applicable_code is not None
+                       else np.nan)
+        answers[blank | ~asked[present]] = np.nan
+        seconds = np.round(asked[present].sum(axis=1) * pop.seconds_per_item
                            * np.exp(gen.normal(0.0, pop.sdlog, size=len(present))), 1)
         base = first.iloc[present]
         frame = pd.DataFrame({cols["id"]: base[cols["id"]].to_numpy(), spec.column: t,

@@ -13,8 +13,9 @@ from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.intake.artifacts import intake_summary, write_intake
 from lospw.analysis.intake.reading import read_input
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
+from lospw.analysis.intake.waves import first_wave
 from lospw.cli.common import console, echo_json
-from lospw.cli.options import Inputs, stage_command
+from lospw.cli.options import Inputs, stage_command, wave_option
 
 # A folder of lospw intake from before output records: intake.json lists the files.
 LEGACY_INTAKE = legacy_layout(
@@ -38,11 +39,12 @@ LEGACY_INTAKE = legacy_layout(
     click.option("-o", "--out", "outdir", type=click.Path(file_okay=False),
                  help="Write responses.csv, exclusions.csv, cell_log.csv, screening.csv and "
                  "intake.json here."),
+    wave_option,
     key_help="The key (YAML) naming the items, scales and response scale.",
 )
 def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_numeric: str,
            time_column: str | None, keep_columns: tuple[str, ...], outdir: str | None,
-           as_json: bool) -> None:
+           wave: str | None, as_json: bool) -> None:
     """Read DATA (CSV, XLSX or SPSS .sav), check it against the key, screen for careless
     responding, and account for every row: analysed, or excluded with its reason.
 
@@ -52,8 +54,10 @@ def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_nume
     # --drop is applied when writing, so intake.json lists the dropped columns ("asked")
     drop = inputs.read.drop
     read = dataclasses.replace(inputs.read, drop=(), out_of_range=out_of_range,
-                               non_numeric=non_numeric)
+                               non_numeric=non_numeric, id_within=wave)
     res = read_input(data, key, read)
+    if wave is not None:
+        res = first_wave(res, wave, data)
     for col in drop:
         if col not in res.meta.columns:
             raise InputError(f"{data}: --drop {col!r}: no such non-item column; they are "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
@@ -37,11 +37,12 @@ from lospw.analysis.intake.reading import (
 )
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.intake.screening import Cutoffs, screen_intake
+from lospw.analysis.intake.waves import first_wave
 from lospw.cli.common import console, echo_json, json_option
 
 __all__ = ["KEY_HELP", "LISTWISE_FIX", "LOW_SHARE", "SCREEN_MODES", "Inputs", "Sample",
            "estimator_option", "input_options", "intake_block", "listwise_fix", "n_used",
-           "print_rows", "seed_option", "stage_command", "treatment"]
+           "print_rows", "seed_option", "stage_command", "treatment", "wave_option"]
 
 #: An analysis using fewer than this share of the analysed rows says so, naming the fix.
 LOW_SHARE = 0.90
@@ -136,10 +137,15 @@ class Inputs:
     screen: str = "flag"
     min_flags: int = 1
 
-    def load(self, data: str, key: Key, time_column: str | None = None
-             ) -> tuple[IntakeResult, Any]:
-        """Read DATA against KEY and screen it: (the analysed sample, the screening or None)."""
-        intake = read_input(data, key, self.read)
+    def load(self, data: str, key: Key, time_column: str | None = None,
+             wave: str | None = None) -> tuple[IntakeResult, Any]:
+        """Read DATA against KEY and screen it: (the analysed sample, the screening or None).
+        With ``wave`` (long data) the first wave is analysed, later waves are logged."""
+        if wave is None:
+            intake = read_input(data, key, self.read)
+        else:
+            intake = first_wave(read_input(data, key, replace(self.read, id_within=wave)),
+                                wave, data)
         if self.screen == "off":
             return intake, None
         return screen_intake(intake, time_column=time_column, cutoffs=Cutoffs(),
@@ -150,6 +156,12 @@ class Inputs:
         intake, _ = self.load(data, key)
         return Sample(data, key, intake, self.missing_data)
 
+
+#: ``--wave`` of the commands that analyse one wave of long data (intake, scheme).
+wave_option = click.option(
+    "--wave", help="Long data (one row per respondent and wave): the wave column. An id may "
+    "repeat across waves; the first wave is analysed and later-wave rows are logged as "
+    "later_wave ('lospw analyze --wave' analyses every wave).")
 
 _OPTIONS = (
     click.option("--id", "id_column", help="Respondent id column [default: a column named "

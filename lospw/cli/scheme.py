@@ -15,7 +15,7 @@ from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
 from lospw.cli.common import console, echo_json, require_complete_input
-from lospw.cli.options import Inputs, intake_block, stage_command
+from lospw.cli.options import Inputs, intake_block, stage_command, wave_option
 
 
 def _seeds(values: tuple[str, ...]) -> dict[str, int]:
@@ -43,18 +43,20 @@ def _seeds(values: tuple[str, ...]) -> dict[str, int]:
     click.option("--synthetic", is_flag=True, help="The norm data are simulated (demo)."),
     click.option("--seed", "seeds", multiple=True, help="NAME=NUMBER of a run behind the data."),
     click.option("--label", default="", help="A note shown wherever the scheme is used."),
+    wave_option,
     key_help="The key file (YAML) of the validated instrument.",
 )
 def scheme(data: str, key_file: str, out_file: str, group: str | None, min_group_n: int,
            coefficient: str, min_fraction: float, estimator: str | None, synthetic: bool,
-           seeds: tuple[str, ...], label: str, inputs: Inputs, as_json: bool) -> None:
+           seeds: tuple[str, ...], label: str, wave: str | None, inputs: Inputs,
+           as_json: bool) -> None:
     """Derive a scoring scheme from DATA (the norm sample) and KEY: scales, keyed items,
     missing-items rule, reliability and SEM per scale, norms overall and per --group,
     interpretation bands and provenance. 'lospw score DATA --scheme OUT' then scores new
     data with it."""
     require_complete_input(key_file)
     key = load_key(key_file)
-    intake, _ = inputs.load(data, key)
+    intake, _ = inputs.load(data, key, wave=wave)
     if synthetic and not label:
         label = (f"DEMO scheme: norms from SYNTHETIC data ({intake.source.split('/')[-1]}); "
                  "not for interpreting real respondents.")

@@ -132,3 +132,46 @@ def test_formula_cells_neutralised_and_options(key_path, tmp_path):
     r = run("intake", str(BAD_DIR / "utf16.txt"), "--key", str(key_path),
             "--delimiter", "tab", "--time", "nope")
     assert r.returncode == 2 and "no time column 'nope'" in r.stderr
+
+
+def _long_data(tmp_path):
+    """SYNTHETIC long data of KEY: 40 persons at wave 1, 25 of them again at wave 2 (one
+    trait per person and scale, answers in the keyed direction)."""
+    import numpy as np
+
+    gen = np.random.default_rng(7)
+    rows = []
+    for w, n in ((1, 40), (2, 25)):
+        for p in range(1, n + 1):
+            row = {"id": p, "wave": w}
+            for s in KEY.scales:
+                t = gen.normal()
+                for it in s.items:
+                    v = int(np.clip(np.rint(3 + t + gen.normal(0, 0.6)), 1, 5))
+                    row[it] = 6 - v if it in KEY.reverse_items else v
+            rows.append(row)
+    path = tmp_path / "long.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_wave_takes_the_first_wave_of_long_data(key_path, tmp_path):
+    """--wave: an id repeated across waves is one person per wave; the first wave is
+    analysed, later-wave rows are logged as later_wave (not as duplicate ids)."""
+    data = _long_data(tmp_path)
+    r = run("intake", str(data), "--key", str(key_path), "--id", "id", "--wave", "wave",
+            "--screen", "off", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["n_read"] == 65 and out["n_analysed"] == 40
+    assert out["excluded_by_reason"] == {"later_wave": 25}
+    without = json.loads(run("intake", str(data), "--key", str(key_path), "--id", "id",
+                             "--screen", "off", "--json").stdout)
+    assert without["excluded_by_reason"] == {"duplicate_id": 50}
+    r = run("intake", str(data), "--key", str(key_path), "--id", "id", "--wave", "round")
+    assert r.returncode == 2 and "no wave column 'round'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    r = run("scheme", str(data), "--key", str(key_path), "--id", "id", "--wave", "wave",
+            "--min-group-n", "2", "-o", str(tmp_path / "scheme.json"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["intake"]["excluded_by_reason"] == {"later_wave": 25}

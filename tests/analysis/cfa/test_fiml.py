@@ -98,3 +98,22 @@ def test_a_1e300_variance_gives_se_failed_under_fiml_as_under_listwise(hs, missi
         return
     assert "se_failed" in {w.code for w in res.warnings}
     assert not np.isfinite(_free_se(res)).any()
+def test_em_moments_of_the_same_data_are_computed_once_and_equal(bfi):
+    """Refits of the same data (invariance steps, competing models) reuse the EM moments:
+    exactly the EM's numbers, and a caller changing its copy changes nothing else."""
+    from lospw.analysis.cfa import data as D
+
+    cols = [c for c in bfi.columns if c[0] in "AC" and c[1:].isdigit()]
+    frame = bfi[cols].iloc[:400]
+    D._EM_CACHE.clear()
+    g1 = D.group_from_frame(frame, cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 1
+    mean, cov, _ = D.em_saturated(g1.patterns, len(cols))
+    np.testing.assert_array_equal(g1.mean, mean)
+    np.testing.assert_array_equal(g1.cov, cov)
+    g1.cov[0, 0] = -1.0
+    g2 = D.group_from_frame(frame, cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 1
+    np.testing.assert_array_equal(g2.cov, cov)
+    other = D.group_from_frame(bfi[cols].iloc[:300], cols, "", missing="fiml")
+    assert len(D._EM_CACHE) == 2 and other.cov.shape == cov.shape

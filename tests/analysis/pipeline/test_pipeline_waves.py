@@ -41,3 +41,34 @@ def test_analyze_three_waves(tmp_path):
     pw1 = ch[(ch.cluster == "PW01") & (ch.scale == "A") & (ch.from_wave == 1)].iloc[0]
     assert pw1["exceeds_error"]
     assert (out / "trajectories" / "charts" / "trajectory_A.svg").is_file()
+
+
+@pytest.mark.slow
+def test_wave_stages_leave_out_the_rows_screening_excluded(tmp_path):
+    """Careless first-wave rows excluded by the screening are not analysed by the wave
+    stages either (they stay in the exclusion log with the screening's reason)."""
+    from lospw.analysis.planning.population import population_from_dict
+
+    raw = dict(population(n=2).raw, n=600)
+    raw["careless"] = {"random": 0.03, "straightline": 0.02}
+    sim = simulate_waves(population_from_dict(raw, "pop.yaml", key=KEY), rng=5)
+    write_simulation(sim, tmp_path / "responses.csv")
+    KEY.save(tmp_path / "key.yaml")
+    out = tmp_path / "out"
+    run_analysis(AnalysisOptions(str(tmp_path / "responses.csv"), str(tmp_path / "key.yaml"),
+                                 cluster="workplace", wave="wave", id_column="respondent_id",
+                                 screen="exclude", synthetic=True), out)
+    intake = json.loads((out / "screening" / "intake.json").read_text())
+    screened = sum(v for k, v in intake["excluded_by_reason"].items() if k != "later_wave")
+    careless = (len(sim.truth["drawn"]["careless_random_rows"])
+                + len(sim.truth["drawn"]["careless_straightline_rows"]))
+    assert screened >= careless > 0
+    lon = json.loads((out / "longitudinal" / "longitudinal.json").read_text())
+    traj = json.loads((out / "trajectories" / "trajectories.json").read_text())
+    assert lon["rows_screened_out"] == traj["rows_screened_out"] == screened
+    # persons: those with a row left (a screened-out first wave leaves the later waves)
+    exc = pd.read_csv(out / "screening" / "exclusions.csv")
+    gone = set(exc.loc[exc["reason"] != "later_wave", "row"])
+    rows = sim.data.set_axis(range(1, len(sim.data) + 1))
+    assert lon["n_obs"] == rows.drop(index=list(gone))["respondent_id"].nunique()
+    assert lon["n_obs"] < rows["respondent_id"].nunique()

@@ -97,3 +97,37 @@ def test_bad_waves_section():
         simulate_waves(population(mean_change={"C": 0.1}))
     with pytest.raises(InputError, match="workplace_change"):
         simulate_waves(population(workplace_change={"PW99": 0.1}))
+
+
+def test_later_waves_keep_the_routing_codes_and_group_shifts():
+    """The measurement model and the design are the same at every wave: items a group is
+    not asked stay blank, the not-applicable code is drawn, a group's shifted item stays
+    shifted (else the wave comparison would find non-invariance that was never planted)."""
+    from lospw.analysis.core.design import asked_mask
+
+    d = KEY.to_dict()
+    d["missing_codes"] = {8: "dont_know", 9: "not_applicable"}
+    d["design"] = {"column": "group", "asked": {"b4": ["staff"]}}
+    key = key_from_dict(d)
+    items = {f"{s}{i}": {"loadings": {s.upper(): 0.75}, "thresholds": THR}
+             for s in "ab" for i in range(1, 5)}
+    raw = {"model": "lospw-population/1", "synthetic": True, "n": 3000,
+           "factors": ["A", "B"], "factor_correlations": [["A", "B", 0.4]], "items": items,
+           "workplaces": {"n": 10, "icc": 0.1},
+           "groups": {"staff": {"share": 0.5}, "students": {"share": 0.5}},
+           "non_invariance": [{"item": "a1", "group": "students", "threshold_shift": -1.0}],
+           "missingness": {"mcar": 0.01}, "dont_know": {"code": 8, "rate": 0.01},
+           "not_applicable": {"code": 9, "rate": 0.01},
+           "columns": {"group": "group"},
+           "waves": {"n": 2, "attrition": 0.1}}
+    sim = simulate_waves(population_from_dict(raw, "pop.yaml", key=key), rng=4)
+    d2 = sim.data[sim.data["wave"] == 2]
+    x = d2[list(key.items)].to_numpy(float)
+    asked = asked_mask(key, d2["group"])
+    assert np.isnan(x[~asked]).all() and (~asked).sum() > 0
+    assert (x == 9).sum() > 0 and (x == 8).sum() > 0
+    a1 = d2["a1"].where(d2["a1"] <= 5)
+    gap = a1[d2["group"] == "students"].mean() - a1[d2["group"] == "staff"].mean()
+    assert gap > 0.4   # thresholds 1.0 lower for students: higher answers, as at wave 1
+    seconds = d2.groupby("group")["interviewtime"].median()
+    assert seconds["students"] < seconds["staff"]   # fewer items asked, less time
