@@ -45,6 +45,8 @@ CONSTANTS = {
 #: Module -> why it may format a "[code] message" line (display only, never read back).
 DISPLAY_ONLY = {
     "lospw.analysis.core.errors": "the text of a LospwWarning for Python's warning display",
+    "lospw.analysis.core.degenerate": "the one-line message of a DegenerateDataError (an error "
+                                      "that skips a stage; its code is also its .code)",
 }
 
 

@@ -77,7 +77,8 @@ import numpy as np
 import pandas as pd
 
 from lospw.analysis.core.distributions import chi2_sf
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.errors import InputError, warn
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.intake.responses import IntakeResult
 
 __all__ = [
@@ -390,6 +391,9 @@ class ScreeningResult:
     longstring_min : int
         The run length that flags.
     notes : tuple of str
+        How the indices were computed (sentences without a condition code).
+    warnings : tuple of Note
+        Named conditions (e.g. ``mahalanobis_reduced``).
     """
 
     indices: pd.DataFrame
@@ -399,6 +403,7 @@ class ScreeningResult:
     time_column: str | None
     longstring_min: int
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[Note, ...] = field(default=())
 
     @property
     def n_flags(self) -> pd.Series:
@@ -427,6 +432,7 @@ class ScreeningResult:
             "n_flagged_two_or_more": int((self.n_flags >= 2).sum()),
             "item_missing": {str(k): float(v) for k, v in self.item_missing.items()},
             "notes": list(self.notes),
+            "warnings": notes_to_dicts(self.warnings),
         }
 
     def reasons(self, min_flags: int = 1) -> dict[int, tuple[str, str]]:
@@ -493,6 +499,7 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
     x = items[cols].to_numpy(dtype=float)
     n, k = x.shape
     notes: list[str] = []
+    found: list[Note] = []
     on = (np.ones((n, k), dtype=bool) if asked is None
           else asked.reindex(index=items.index, columns=cols).fillna(True)
           .to_numpy(dtype=bool))
@@ -512,11 +519,13 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
     x_held = x[:, held] if not held.all() else x
     if n <= x_held.shape[1]:
         d2, df, p, q = mahalanobis_reduced(x_held)
-        notes.append(f"mahalanobis_reduced: {n} respondents for {x_held.shape[1]} items (the "
-                     "covariance matrix is singular): Mahalanobis D² on the first "
-                     f"{q} principal components (df {q})" if q else
-                     f"mahalanobis_reduced: {n} respondents for {x_held.shape[1]} items: too "
-                     "few for Mahalanobis D² (not computed)")
+        found.append(warn(Note("mahalanobis_reduced",
+                          f"{n} respondents for {x_held.shape[1]} items (the covariance matrix "
+                          f"is singular): Mahalanobis D² on the first {q} principal components "
+                          f"(df {q})" if q else
+                          f"{n} respondents for {x_held.shape[1]} items: too few for "
+                          "Mahalanobis D² (not computed)",
+                          {"respondents": n, "items": x_held.shape[1], "components": q})))
     else:
         d2, df, p, pinv = mahalanobis(x_held)
         if pinv:
@@ -557,7 +566,7 @@ def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
         notes.append(f"planned missingness: {int((~on).sum())} cell(s) of items not asked "
                      "are left out of every index (computed on the items asked)")
     return ScreeningResult(indices, flags, item_missing.astype(float), cutoffs, time_column,
-                           ls_min, tuple(notes))
+                           ls_min, tuple(notes), tuple(found))
 
 
 def screen_intake(result: IntakeResult, *, time_column: str | None = None,

@@ -100,6 +100,8 @@ def intake(data: str, key_file: str, inputs: Inputs, out_of_range: str, non_nume
         console.print(f"  screening ({'excluded' if screen_mode == 'exclude' else 'flagged'}): "
                       f"{s['n_flagged_any']} respondent(s) with a flag"
                       + (f" ({flagged})" if flagged else ""))
+        for w in s["warnings"]:
+            console.print(f"  warning {escape(w['code'])}: {escape(w['message'])}")
     left = [e["column"] for e in summary.get("columns_left_out", [])]
     if left:
         console.print(f"  {len(left)} non-item column(s) left out (not written; keep one "

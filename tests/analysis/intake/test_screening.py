@@ -81,13 +81,15 @@ def test_screen_of_a_wide_file_uses_the_reduced_distance():
     x[rng.random((n, k)) < 0.02] = np.nan
     items = pd.DataFrame(x, columns=[f"v{j}" for j in range(k)])
     res = screen(items)
-    note = next(m for m in res.notes if m.startswith("mahalanobis_reduced: "))
-    assert "60 respondents for 400 items" in note and "first 12 principal components" in note
+    note = next(w for w in res.warnings if w.code == "mahalanobis_reduced")
+    assert "60 respondents for 400 items" in note.message
+    assert "first 12 principal components" in note.message
+    assert dict(note.context) == {"respondents": "60", "items": "400", "components": "12"}
     assert (res.indices["mahalanobis_df"] == 12).all()
     assert res.flags["mahalanobis"].iloc[:3].all() and not res.flags["mahalanobis"].iloc[3:].any()
     few = screen(items.iloc[:4])  # fewer than 5 respondents: no components, no D2
     assert few.indices["mahalanobis_d2"].isna().all()
-    assert any("too few for Mahalanobis" in m for m in few.notes)
+    assert any("too few for Mahalanobis" in w.message for w in few.warnings)
 
 
 def test_person_total_against_r(bfi200):
