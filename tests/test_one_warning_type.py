@@ -2,7 +2,7 @@
 
 Read from the source of ``lospw.analysis`` and ``lospw`` (CLI, report) as installed (the
 modules of ``tests/test_architecture.py``; ``lospw.instrument`` keeps its own wording-check
-problems), see docs/decisions/0041-one-warning-type.md:
+problems), see docs/decisions/0003-one-warning-type.md:
 
 * a named condition is a :class:`lospw.analysis.core.warnings.Note` (code, message, context)
   from where it is found to the JSON, the tables and the report: every ``warnings`` field of
