@@ -4,7 +4,7 @@ to the stage modules, and writers of their artifacts.
 No statistic is computed here: every number comes from the stage's own module
 (:mod:`lospw.analysis.intake.responses`, :mod:`lospw.analysis.intake.screening`, :mod:`lospw.analysis.classical.reliability`,
 :mod:`lospw.analysis.efa.efa`, :mod:`lospw.analysis.cfa`, :mod:`lospw.analysis.validation.invariance`, :mod:`lospw.analysis.validation.validity`,
-:mod:`lospw.analysis.validation.reduction`, :mod:`lospw.analysis.scoring.scheme`, :mod:`lospw.analysis.scoring.aggregate`,
+:mod:`lospw.analysis.validation.reduction`, :mod:`lospw.analysis.scoring.derive`, :mod:`lospw.analysis.scoring.aggregate`,
 :mod:`lospw.analysis.pipeline.verdict`). The JSON artifacts of the
 single-stage commands' shape (``lospw reliability --json`` ...) are written as those commands
 print them, so the two agree number for number.
@@ -69,8 +69,8 @@ from lospw.analysis.pipeline.stages_waves import (
     write_trajectories,
 )
 from lospw.analysis.scoring.aggregate import aggregate
+from lospw.analysis.scoring.derive import derive_scheme
 from lospw.analysis.scoring.profiles import write_profile_charts
-from lospw.analysis.scoring.scheme import derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme
 from lospw.analysis.scoring.scores import check_score_columns
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.key import load_key
 from lospw.analysis.core.outdir import output_files
-from lospw.analysis.scoring.scheme import COEFFICIENTS, derive_scheme
+from lospw.analysis.scoring.derive import COEFFICIENTS, derive_scheme
 from lospw.analysis.scoring.scheme_io import save_scheme, scheme_to_dict
 from lospw.analysis.scoring.scores import MissingRule
 from lospw.cli.common import console, echo_json, require_complete_input

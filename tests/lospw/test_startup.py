@@ -80,6 +80,19 @@ def test_cfa_imports_no_general_minimiser(estimator: str, tmp_path: Path) -> Non
     assert "scipy.optimize" not in modules
 
 
+def test_score_imports_no_reliability_or_minimiser(tmp_path: Path) -> None:
+    """Scoring new data applies a scheme's saved numbers: deriving a scheme
+    (:mod:`lospw.analysis.scoring.derive`, with reliability, omega's factor fit and
+    ``scipy.optimize``) is not on its path."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in COMMANDS["score"]]
+    modules = _imported(args, tmp_path)
+    assert "lospw.cli.score" in modules
+    unused = {"scipy.optimize", "scipy.linalg", "lospw.analysis.scoring.derive",
+              "lospw.analysis.classical.reliability", "lospw.analysis.classical.omega",
+              "lospw.analysis.classical.polychoric"} & modules
+    assert not unused, f"lospw score imported {sorted(unused)}"
+
+
 def test_help_imports_no_analysis(tmp_path: Path) -> None:
     modules = _imported(["--help"], tmp_path)
     assert not {"numpy", "pandas", "scipy"} & modules

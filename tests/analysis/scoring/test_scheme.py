@@ -12,8 +12,9 @@ import pytest
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import load_key
 from lospw.analysis.intake.responses import read_responses
+from lospw.analysis.scoring.derive import derive_scheme
 from lospw.analysis.scoring.norms import Bands, NormTable
-from lospw.analysis.scoring.scheme import Provenance, ScoringScheme, derive_scheme
+from lospw.analysis.scoring.scheme import Provenance, ScoringScheme
 from lospw.analysis.scoring.scheme_io import (
     load_scheme,
     save_scheme,
