@@ -25,6 +25,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterator, Sequence
+from types import ModuleType
 from typing import Any
 
 import click
@@ -32,7 +33,7 @@ import click
 from lospw import __version__
 from lospw.analysis.core.errors import LospwError
 
-__all__ = ["LazyGroup", "cli", "main"]
+__all__ = ["PARTS", "LazyGroup", "cli", "load_part", "main"]
 
 REPORT_URL = "the project's issue tracker (see README.md, 'Reporting problems')"
 
@@ -57,6 +58,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("lospw.cli.report", "report", "The report (HTML) of a lospw analyze folder."),
     "example": ("lospw.cli.example", "example", "Copy an example instrument (key and data)."),
 }
+
+#: Parts of a command that only one of its options uses, imported only then (name -> module),
+#: as the commands above: ``lospw cfa --dynamic`` needs the planning code (20-40 ms of
+#: start-up) that a plain ``lospw cfa`` does not.
+PARTS: dict[str, str] = {
+    "cfa --dynamic": "lospw.cli.dynamic",
+}
+
+
+def load_part(name: str) -> ModuleType:
+    """The module of a command part in :data:`PARTS`, imported on first use."""
+    return importlib.import_module(PARTS[name])
 
 
 class LazyGroup(click.Group):

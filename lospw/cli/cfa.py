@@ -22,8 +22,9 @@ from lospw.analysis.intake.reading import ReadOptions
 from lospw.analysis.validation.estimator_rule import RULE, estimator_for_data, estimator_for_key
 from lospw.analysis.validation.models import correlated_factors
 from lospw.analysis.validation.twolevel_models import LEVEL_STRUCTURES, twolevel_model
+from lospw.cli import load_part
 from lospw.cli.common import console, echo_json
-from lospw.cli.dynamic import dynamic_options, print_dynamic, run_dynamic
+from lospw.cli.dynamic_options import dynamic_options
 from lospw.cli.options import (
     Inputs,
     estimator_option,
@@ -180,8 +181,9 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     # modification indices need an invertible information matrix (not so when unidentified)
     singular = {"not_identified", "se_failed"} & {w.code for w in res.warnings}
     mi = modindices(res) if res.converged and not singular else None
-    dyn = (run_dynamic(res, frame, reps=reps, seed=seed, jobs=jobs, scheduler=scheduler)
-           if dynamic else None)
+    # the planning code is imported only with --dynamic (lospw.cli.PARTS)
+    dyn = (load_part("cfa --dynamic").run_dynamic(res, frame, reps=reps, seed=seed, jobs=jobs,
+                                                  scheduler=scheduler) if dynamic else None)
     if as_json:
         out = res.to_dict()
         out["model_syntax"] = syntax
@@ -237,7 +239,7 @@ def cfa(data: str, key_file: str | None, model: str | None, estimator: str | Non
     for w in res.warnings:
         console.print(f"[yellow]warning[/yellow] {escape(f'[{w.code}]')}: {escape(w.message)}")
     if dyn is not None:
-        print_dynamic(dyn)
+        load_part("cfa --dynamic").print_dynamic(dyn)
 
 
 TWOLEVEL_SHOWN = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower",

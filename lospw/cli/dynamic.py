@@ -1,37 +1,22 @@
 """``lospw cfa --dynamic``: McNeish & Wolf's dynamic fit cutoffs of the fitted model, with a
-progress bar on stderr, Ctrl-C handling as ``lospw plan``, and the printed table."""
+progress bar on stderr, Ctrl-C handling as ``lospw plan``, and the printed table.
+
+This module imports the planning code (20-40 ms of start-up), so ``lospw cfa`` loads it only
+when ``--dynamic`` is given, through the CLI's registry of command parts
+(:data:`lospw.cli.PARTS`); its options are in :mod:`lospw.cli.dynamic_options`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import click
 from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.planning.dynamic import DYNAMIC_INDICES, DynamicFitResult, dynamic_cutoffs
 from lospw.cli.common import console
-from lospw.cli.options import seed_option
-from lospw.cli.workers import check_workers, replication_progress, worker_options
+from lospw.cli.workers import check_workers, replication_progress
 
-__all__ = ["dynamic_options", "print_dynamic", "run_dynamic"]
-
-
-def dynamic_options(func: Any) -> Any:
-    """The options of the dynamic cutoffs (``--dynamic --reps --seed --jobs --scheduler``)."""
-    options = [
-        click.option("--dynamic", is_flag=True,
-                     help="Dynamic fit cutoffs (McNeish & Wolf, 2023): simulate the fitted "
-                          "model and its misspecified versions at the observed N."),
-        click.option("--reps", type=click.IntRange(min=10), default=500, show_default=True,
-                     help="With --dynamic: replications per population."),
-        seed_option("With --dynamic: root seed of the replications."),
-        worker_options("With --dynamic: local worker processes [default: 1].",
-                       "With --dynamic: a Dask scheduler's address (tcp://host:8786)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+__all__ = ["print_dynamic", "run_dynamic"]
 
 
 def run_dynamic(result: Any, data: Any, *, reps: int, seed: int, jobs: int | None,

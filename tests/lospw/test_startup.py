@@ -9,6 +9,7 @@ second of start-up; the distributions come from :mod:`lospw.analysis.core.distri
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lospw.cli import BLAS_THREAD_VARIABLES, _one_blas_thread
+from lospw.cli import BLAS_THREAD_VARIABLES, PARTS, _one_blas_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "bfi.csv"
@@ -78,6 +79,19 @@ def test_cfa_imports_no_general_minimiser(estimator: str, tmp_path: Path) -> Non
     modules = _imported(args, tmp_path)
     assert "lospw.cli.cfa" in modules
     assert "scipy.optimize" not in modules
+
+
+def test_cfa_imports_the_planning_code_only_with_dynamic(tmp_path: Path) -> None:
+    """``lospw cfa --dynamic`` loads :mod:`lospw.cli.dynamic` (and the planning code) through
+    :data:`lospw.cli.PARTS`; a plain ``lospw cfa`` does not."""
+    modules = _imported(COMMANDS["cfa"], tmp_path)
+    assert "lospw.cli.cfa" in modules
+    assert not {m for m in modules if m.startswith("lospw.analysis.planning")
+                or m == "lospw.cli.dynamic"}
+
+
+def test_every_command_part_exists() -> None:
+    assert PARTS and all(importlib.util.find_spec(module) for module in PARTS.values())
 
 
 def test_score_imports_no_reliability_or_minimiser(tmp_path: Path) -> None:
