@@ -40,6 +40,7 @@ LAZY = {
     "scipy.optimize": "0.15-0.3 s to import (with scipy.linalg, sparse, spatial, fft); a CFA "
                       "needs it only for the BFGS fallback and two-level models",
     "fcntl": "POSIX only: on Windows the import fails and the output lock uses an exclusive create",
+    "importlib.metadata": "about 30 ms to import; read for lospw.__version__ (--version) only",
     "IPython": "the book's notebooks only (display of tables and figures)",
     "myst_nb": "the book's notebooks only (glue)",
 }

@@ -30,7 +30,7 @@ from typing import Any
 
 import click
 
-from lospw import __version__
+import lospw
 from lospw.analysis.core.errors import LospwError
 
 __all__ = ["PARTS", "LazyGroup", "cli", "load_part", "main"]
@@ -101,9 +101,18 @@ class _MainGroup(LazyGroup):
                 formatter.write_dl(rows)
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``lospw --version`` (the version is read from the package's metadata only here)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"lospw, version {lospw.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=_MainGroup, registry=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="lospw")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _param, value: _print_version(ctx, value),
+              help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
 def cli(debug: bool) -> None:
     """lospw: develop, validate and score the LOS-in-PW questionnaire, or any instrument
