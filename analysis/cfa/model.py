@@ -64,14 +64,16 @@ class GroupModel:
         self.theta_param = pt.parameterization == "theta"
         self.ord_idx = np.array([oi[v] for v in self.ordered], dtype=int)
         # thresholds: order of the table rows (variable by variable, t1, t2, ...)
-        th_rows = [r for r in rows if t["op"].iat[r] == "|"]
-        th_rows.sort(key=lambda r: (oi[t["lhs"].iat[r]], int(t["rhs"].iat[r][1:])))
+        # the columns as lists: one pandas lookup per column, not per row (start-up of a fit)
+        lhs_of, op_of, rhs_of = t["lhs"].tolist(), t["op"].tolist(), t["rhs"].tolist()
+        th_rows = [r for r in rows if op_of[r] == "|"]
+        th_rows.sort(key=lambda r: (oi[lhs_of[r]], int(rhs_of[r][1:])))
         self.th_rows = th_rows
-        self.th_var = np.array([oi[t["lhs"].iat[r]] for r in th_rows], dtype=int)
+        self.th_var = np.array([oi[lhs_of[r]] for r in th_rows], dtype=int)
         th_pos = {r: k for k, r in enumerate(th_rows)}
         mat, ri, ci = [], [], []
         for r in rows:
-            lhs, op, rhs = t["lhs"].iat[r], t["op"].iat[r], t["rhs"].iat[r]
+            lhs, op, rhs = lhs_of[r], op_of[r], rhs_of[r]
             if op == "=~":
                 if rhs in li:
                     mat.append(BETA)
@@ -116,9 +118,10 @@ class GroupModel:
         self.ri = np.array(ri, dtype=int)
         self.ci = np.array(ci, dtype=int)
         # theta diagonal of ordered variables is computed (delta parameterization)
+        ordered_set = set(self.ord_idx.tolist())
         self.theta_ord_rows = np.array(
             [k for k in range(len(rows)) if self.mat[k] == THETA and self.ri[k] == self.ci[k]
-             and self.ri[k] in set(self.ord_idx.tolist()) and not self.theta_param],
+             and self.ri[k] in ordered_set and not self.theta_param],
             dtype=int)
 
     def matrices(self, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -222,9 +225,10 @@ class GroupModel:
         mu0 = M["nu"] + M["lambda"] @ imp.a_alpha
         D = np.outer(delta, delta)
         oidx = self.ord_idx
+        ordered_set = set(oidx.tolist())
         for k, r in enumerate(rows):
             code, i = self.mat[r], self.ri[r]
-            if code == THETA and self.ri[r] == self.ci[r] and i in set(oidx.tolist()):
+            if code == THETA and self.ri[r] == self.ci[r] and i in ordered_set:
                 dS[k] = 0.0      # computed, not free
                 continue
             dS_k = dS[k].copy()

@@ -122,7 +122,9 @@ def _scale_omega(name: str, x: pd.DataFrame) -> OrdinalOmega:
                             "model did not converge")
     p = res.parameters
     lam = p[p["op"] == "=~"].set_index("rhs").loc[items, "std_all"].to_numpy(float)
-    th = [p[(p["op"] == "|") & (p["lhs"] == i)]["est"].to_numpy(float) for i in items]
+    thresholds = p[p["op"] == "|"]
+    th_item, th_est = thresholds["lhs"].to_numpy(), thresholds["est"].to_numpy(float)
+    th = [th_est[th_item == i] for i in items]
     sample = res.sample[res.group_labels[0]]["cov"].loc[items, items].to_numpy(float)
     implied = res.implied[res.group_labels[0]]["cov"].loc[items, items].to_numpy(float)
     note = (f"scale {name}: the one-factor model has a Heywood case"
