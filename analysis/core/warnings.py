@@ -259,6 +259,10 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("cfa", "invariance"), "warning",
                 "the lowest-fmin solution is kept and reported; every start's fmin is in "
                 "the result's 'starts'."),
+    WarningCode("profile_charts_skipped",
+                "lospw score --by: more groups than --max-charts, so no profile chart is "
+                "drawn (each takes about 0.2 s).", ("scoring",), "warning",
+                "the by-group tables are written; the charts are not."),
     WarningCode("few_clusters",
                 "A two-level CFA has 30 to 49 clusters: enough to fit, too few for "
                 "trustworthy between-level estimates and standard errors (Hox, Moerbeek & "

@@ -281,6 +281,10 @@ def aggregate(scores: pd.DataFrame, items: pd.DataFrame, groups: pd.Series, key:
     rows: list[dict[str, Any]] = []
     scale_rows: list[dict[str, Any]] = []
     levels = sorted(set(labels))
+    # each group's rows in input order, found once (a mask per group is O(groups x rows))
+    codes = np.searchsorted(np.array(levels, dtype=object), labels)
+    order = np.argsort(codes, kind="stable")
+    members = np.split(order, np.cumsum(np.bincount(codes, minlength=len(levels)))[:-1])
     for s in key.scales:
         y = scores[s.name].to_numpy(dtype=float)[keep]
         x = items[list(s.items)].to_numpy(dtype=float)[keep]
@@ -291,8 +295,7 @@ def aggregate(scores: pd.DataFrame, items: pd.DataFrame, groups: pd.Series, key:
         if not icc["icc2"] >= ICC2_MIN:
             flags.append("unreliable_group_means")
         scale_rows.append({"scale": s.name, **icc, "flags": ";".join(flags)})
-        for level in levels:
-            m = labels == level
+        for level, m in zip(levels, members, strict=True):
             mean, sd, lo, hi, n = mean_ci(y[m])
             r = rwg_j(x[m], null_var) if null_var else float("nan")
             a = ad_m(x[m]) if null_var else float("nan")

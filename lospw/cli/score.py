@@ -17,6 +17,7 @@ from lospw.analysis.core.artifacts import write_csv
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.outdir import output_files, output_folder
+from lospw.analysis.core.warnings import Note, notes_to_dicts
 from lospw.analysis.core.xlsx_table import write_xlsx
 from lospw.analysis.intake.reading import ReadOptions, read_input
 from lospw.analysis.intake.responses import IntakeResult
@@ -52,6 +53,10 @@ def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
     return scheme.score_items(intake.items, groups, intake.asked)
 
 
+#: ``--max-charts`` by default: profile charts take about 0.2 s each (40,000 groups: hours).
+MAX_CHARTS = 100
+
+
 def _side(out: Path, suffix: str, ext: str = ".csv") -> Path:
     return out.with_name(f"{out.stem}_{suffix}{ext}")
 
@@ -84,6 +89,9 @@ def _f(x: Any, digits: int = 2) -> str:
                    "(text-safe cells); side files are written next to it as CSV.")
 @click.option("--by", "by", help="Group column (e.g. workplace): profiles, ICC(1), ICC(2), "
                                  "rwg(j), AD and profile charts next to OUT.")
+@click.option("--max-charts", type=click.IntRange(min=0), default=MAX_CHARTS, show_default=True,
+              help="Draw the profile charts of --by only when it has at most this many groups "
+                   "(each chart takes about 0.2 s); the profile tables are always written.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="An earlier wave of the same instrument: reliable change per respondent, "
                    "change per group.")
@@ -93,7 +101,7 @@ def _f(x: Any, digits: int = 2) -> str:
 @input_options
 @json_option
 def score(data: str, scheme_file: str | None, key_file: str | None, out_file: str,
-          by: str | None, inputs: Inputs, baseline_file: str | None,
+          by: str | None, max_charts: int, inputs: Inputs, baseline_file: str | None,
           norm_group: str | None, min_fraction: float | None, as_json: bool) -> None:
     """Score DATA per respondent and scale: the mean of the answered keyed items, with
     (given a scheme) its standard error, 95% interval, percentile and band. Every input row
@@ -155,7 +163,15 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
     table = output_table(res, intake, id_column=idc, keep=keep)
     out = Path(out_file)
     inputs = (data, scheme_file, key_file, baseline_file)
-    charts = out.with_name(f"{out.stem}_profiles") if by else None
+    warned: list[Note] = []
+    n_groups = int(intake.meta[by].dropna().nunique()) if by else 0
+    if by and n_groups > max_charts:
+        warned.append(Note("profile_charts_skipped",
+                           f"{n_groups} groups in {by!r}: no profile charts drawn (at most "
+                           f"{max_charts}; raise --max-charts to draw them); the profiles are "
+                           "in the by-group tables.",
+                           {"column": by, "groups": n_groups, "max_charts": max_charts}))
+    charts = out.with_name(f"{out.stem}_profiles") if by and not warned else None
     # every output is checked before anything is written, built aside and moved in together
     with output_files([out], unnamed=_side_files(out, by, baseline_file), inputs=inputs,
                       command="score") as staged, \
@@ -179,6 +195,7 @@ def score(data: str, scheme_file: str | None, key_file: str | None, out_file: st
                                                idc, by, table, out, notes, read, staged)
             written += files
     summary["notes"] = notes
+    summary["warnings"] = notes_to_dicts(warned)
     summary["written"] = [p.as_posix() for p in written]
     summary["intake"] = intake_block(intake)
     if as_json:
@@ -205,15 +222,17 @@ def _scheme_info(scheme: ScoringScheme | None) -> dict[str, Any] | None:
 
 def _aggregate(res: ScoreResult, intake: IntakeResult, key: Key,
                scheme: ScoringScheme | None, by: str, out: Path,
-               staged: Callable[[Path], Path], tmp: Path) -> tuple[dict, list[Path]]:
+               staged: Callable[[Path], Path], tmp: Path | None) -> tuple[dict, list[Path]]:
     """Profiles per ``by`` group: two tables beside OUT (staged) and the charts in ``tmp``
-    (the staging folder of ``<stem>_profiles``)."""
+    (the staging folder of ``<stem>_profiles``; None: no charts)."""
 
     agg = aggregate(res.scores, intake.items, intake.meta[by], key, by=by)
     tag = f"by_{safe_name(by)}"
     files = [_side(out, tag), _side(out, f"{tag}_scales")]
     write_csv(agg.to_frame(), staged(files[0]))
     write_csv(agg.scales, staged(files[1]))
+    if tmp is None:
+        return agg.to_dict(), files
     note = ("SYNTHETIC demo norms; " if scheme is not None and scheme.is_synthetic else "")
     overall = {s: float(res.scores[s].mean()) for s in key.scale_names}
     rs = key.response_scale
@@ -250,6 +269,8 @@ def _change(baseline_file: str, key: Key, scheme: ScoringScheme | None, rule: Mi
 def _print(summary: dict[str, Any], res: ScoreResult, written: list[Path]) -> None:
     for n in summary["notes"]:
         err_console.print(f"[yellow]note[/yellow]: {escape(n)}")
+    for w in summary["warnings"]:
+        err_console.print(f"[yellow]warning[/yellow] {escape(w['code'])}: {escape(w['message'])}")
     console.print(
         f"[bold]Scores[/bold] of {summary['instrument']} for {summary['data']}: "
         f"{summary['n_read']} rows ({summary['n_analysed']} analysed, "

@@ -169,3 +169,34 @@ def test_score_json_reports_rows_read_and_rows_scored(capsys, tmp_path):
         assert scores["scales"][s]["n_scored"] == r["n_scored"]
         assert scores["scales"][s]["mean"] == pytest.approx(r["mean"], abs=1e-12)
         assert scores["scales"][s]["sd"] == pytest.approx(r["sd"], abs=1e-12)
+
+
+def test_score_by_many_groups_writes_tables_without_charts(capsys, tmp_path):
+    """More --by groups than --max-charts: the by-group tables are written, no chart is drawn
+    (each takes about 0.2 s: 40,000 groups took hours), and a profile_charts_skipped warning
+    says so; the group means equal those of a plain groupby."""
+    key = tmp_path / "k.yaml"
+    key.write_text("instrument: t\nresponse_scale: {min: 1, max: 5}\nscales:\n  S: [a, b, c]\n")
+    n = 3000
+    frame = pd.DataFrame({"id": range(n), "a": [1 + i % 5 for i in range(n)],
+                          "b": [1 + (i // 5) % 5 for i in range(n)],
+                          "c": [1 + (i // 7) % 5 for i in range(n)],
+                          "team": [f"w{i % 600}" for i in range(n)]})
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "s.csv"
+    code, stdout, err = call(capsys, "score", data, "--key", key, "--by", "team", "-o", out,
+                             "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert [w["code"] for w in summary["warnings"]] == ["profile_charts_skipped"]
+    assert summary["warnings"][0]["context"]["groups"] == "600"
+    assert not (tmp_path / "s_profiles").exists()
+    by = pd.read_csv(tmp_path / "s_by_team.csv")
+    expected = frame.assign(S=frame[["a", "b", "c"]].mean(axis=1)).groupby("team")["S"].mean()
+    got = by.set_index("group")["mean"].sort_index()
+    pd.testing.assert_series_equal(got, expected.sort_index(), check_names=False,
+                                   check_index_type=False)
+    code, stdout, err = call(capsys, "score", data, "--key", key, "--by", "team", "-o",
+                             tmp_path / "t.csv", "--json", "--max-charts", "0")
+    assert code == 0 and json.loads(stdout)["warnings"], err
