@@ -22,6 +22,7 @@ __all__ = [
     "LospwWarning",
     "caught_notes",
     "place",
+    "require_column",
     "warn",
 ]
 
@@ -90,6 +91,24 @@ def caught_notes(caught: Iterable[warnings.WarningMessage]) -> list[Note]:
     ``numerical_problem`` note with its text as the message."""
     return [w.message.note if isinstance(w.message, LospwWarning)
             else Note("numerical_problem", str(w.message)) for w in caught]
+
+
+def require_column(name: str, columns: Iterable[object], what: str,
+                   where: str = "the data") -> None:
+    """Raise a one-line :class:`InputError` when ``name`` is not among ``columns``, naming
+    the columns there are.
+
+    Examples
+    --------
+    >>> require_column("team", ["id", "a"], "group column")
+    Traceback (most recent call last):
+    ...
+    lospw.analysis.core.errors.InputError: No group column 'team' in the data; the other columns are id, a.
+    """
+    columns = list(columns)
+    if name not in columns:
+        raise InputError(f"No {what} {name!r} in {where}; the other columns are "
+                         f"{', '.join(map(str, columns)) or 'none'}.")
 
 
 def place(source: str | None, *parts: object) -> str:

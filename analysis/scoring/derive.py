@@ -26,7 +26,7 @@ from lospw.analysis.classical.reliability import reliability as scale_reliabilit
 from lospw.analysis.core.artifacts import sha256_file
 from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.design import key_without, never_asked
-from lospw.analysis.core.errors import InputError, LospwWarning
+from lospw.analysis.core.errors import InputError, LospwWarning, require_column
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.responses import IntakeResult
 from lospw.analysis.scoring.norms import Bands, NormTable
@@ -116,11 +116,7 @@ def derive_scheme(data: IntakeResult, key: Key, *,
     norms = {s: NormTable.from_scores(res.scores[s].to_numpy()) for s in key.scale_names}
     group_norms: dict[str, dict[str, NormTable]] = {}
     if group is not None:
-        if group not in data.meta.columns:
-            raise InputError(
-                f"No group column {group!r} in the data; the other columns are "
-                f"{', '.join(map(str, data.meta.columns)) or 'none'}."
-            )
+        require_column(group, data.meta.columns, "group column")
         g = data.meta[group]
         for level in sorted(g.dropna().astype(str).unique()):
             rows = (g.astype(str) == level).to_numpy() & g.notna().to_numpy()

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.errors import InputError, require_column
 from lospw.analysis.core.key import Key
 from lospw.analysis.intake.responses import IntakeResult, responses_from_frame
 from lospw.analysis.scoring.norms import Bands, NormTable
@@ -266,11 +266,7 @@ class ScoringScheme:
             data = responses_from_frame(data, self.key, id_column=id_column)
         groups = None
         if norm_group is not None:
-            if norm_group not in data.meta.columns:
-                raise InputError(
-                    f"No norm-group column {norm_group!r} in the data; the other columns are "
-                    f"{', '.join(map(str, data.meta.columns)) or 'none'}."
-                )
+            require_column(norm_group, data.meta.columns, "norm-group column")
             groups = data.meta[norm_group]
         result = self.score_items(data.items, groups, getattr(data, "asked", None))
         return output_table(result, data, id_column=id_column or data.id_column)

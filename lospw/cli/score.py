@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lospw.analysis.core.artifacts import write_csv
-from lospw.analysis.core.errors import InputError
+from lospw.analysis.core.errors import InputError, require_column
 from lospw.analysis.core.key import Key, load_key
 from lospw.analysis.core.outdir import output_files, output_folder
 from lospw.analysis.core.warnings import Note, notes_to_dicts
@@ -44,11 +44,7 @@ def _score(intake: IntakeResult, key: Key, scheme: ScoringScheme | None,
         return score_items(intake.items, key, rule=rule, asked=intake.asked)
     groups = None
     if norm_group is not None:
-        if norm_group not in intake.meta.columns:
-            raise InputError(
-                f"No norm-group column {norm_group!r} in {intake.source}; the other columns "
-                f"are {', '.join(map(str, intake.meta.columns)) or 'none'}."
-            )
+        require_column(norm_group, intake.meta.columns, "norm-group column", intake.source)
         groups = intake.meta[norm_group]
     return scheme.score_items(intake.items, groups, intake.asked)
 
