@@ -33,6 +33,7 @@ from scipy import special
 
 from lospw.analysis.cfa import measures as F
 from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.information import singular_information
 from lospw.analysis.cfa.model import LAM, PSI, THETA, Model
 from lospw.analysis.cfa.multistart import (
     best_start,
@@ -162,16 +163,6 @@ def _marker_start(m: Model, covs: list[np.ndarray], x0: np.ndarray) -> np.ndarra
                 elif gm.mat[k] == THETA and gm.ri[k] == gm.ci[k] and gm.ri[k] in items:
                     x[free[k]] = max(s[gm.ri[k], gm.ri[k]] / 2, 1e-3)
     return x if used else None
-
-
-def _singular(info: np.ndarray) -> bool:
-    """Singular information, judged on the matrix scaled to unit diagonal."""
-    dg = np.diag(info)
-    if not (np.isfinite(info).all() and (dg > 0).all()):
-        return True
-    s = 1.0 / np.sqrt(dg)
-    ev = np.linalg.eigvalsh(info * s[:, None] * s[None, :])
-    return bool(ev.min() <= 1e-10 * ev.max())
 
 
 def force_pd(s: np.ndarray, tol: float = 1e-6) -> np.ndarray:
@@ -309,7 +300,7 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
     if opt.converged:
         try:
             H = obj.hessian(opt.x)
-            if _singular(H):
+            if singular_information(H):
                 raise np.linalg.LinAlgError
             vcov = np.linalg.inv(H) / d.n
         except np.linalg.LinAlgError:
