@@ -223,17 +223,22 @@ def _walk(root: Path, rel: str = "") -> Iterator[tuple[str, os.DirEntry]]:
                 yield from _walk(root, path)
 
 
-def _read_record(folder: Path) -> dict | None:
-    p = folder / RECORD
+def _load_record(p: Path, fmt: object) -> dict | None:
+    """The lospw record at ``p`` in format ``fmt`` (None: absent, a link, unreadable or not
+    lospw's)."""
     if p.is_symlink() or not p.is_file():
         return None
     try:
         rec = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    ok = (isinstance(rec, dict) and rec.get("format") == RECORD_FORMAT
+    ok = (isinstance(rec, dict) and rec.get("format") == fmt
           and rec.get("tool") == "lospw" and isinstance(rec.get("files"), dict))
     return rec if ok else None
+
+
+def _read_record(folder: Path) -> dict | None:
+    return _load_record(folder / RECORD, RECORD_FORMAT)
 
 
 def owned_files(folder: str | Path, command: str, legacy: Legacy | None = None,
@@ -606,16 +611,7 @@ FILES_RECORD_FORMAT = "lospw-files/1"
 
 def _files_record(folder: Path) -> dict | None:
     """The record of ``folder`` (None: absent, unreadable or not lospw's)."""
-    p = folder / FILES_RECORD
-    if p.is_symlink() or not p.is_file():
-        return None
-    try:
-        rec = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    ok = (isinstance(rec, dict) and rec.get("format") == FILES_RECORD_FORMAT
-          and rec.get("tool") == "lospw" and isinstance(rec.get("files"), dict))
-    return rec if ok else None
+    return _load_record(folder / FILES_RECORD, FILES_RECORD_FORMAT)
 
 
 def _check_unnamed(path: Path, shown: str) -> None:
