@@ -202,6 +202,11 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 "Mahalanobis D² is computed on the first floor(n / 5) principal components "
                 "(df = their number), not on the items; with fewer than 5 respondents it is "
                 "not computed."),
+    WarningCode("time_column_not_numeric", "A column named like a response time (e.g. "
+                "interviewtime) holds cells that are not numbers.", ("intake",), "warning",
+                "the response-time check is left out of screening; name the time column "
+                "with --time to have it checked (then cells that are not numbers are an "
+                "error)."),
     WarningCode("items_not_asked", "The key's design asks some items of no group present "
                 "in the data.", ("intake", "scoring"), "warning",
                 "those items are left out; the rest of the run uses the key without them."),

@@ -258,7 +258,7 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
                 )
             cells = cells[:width]
         elif len(cells) < width:
-            if not _is_blank(cells):
+            if fmt == "csv" and not _is_blank(cells):  # a sheet stores no trailing blanks
                 short += 1
             cells = cells + [None] * (width - len(cells))
         rows.append(tuple(cells))

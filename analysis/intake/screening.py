@@ -70,7 +70,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -579,7 +579,9 @@ def screen_intake(result: IntakeResult, *, time_column: str | None = None,
     result : IntakeResult
     time_column : str, optional
         A column of ``result.meta`` with the response time in seconds. Default: the first of
-        :data:`TIME_COLUMNS` present (case-insensitive), if any.
+        :data:`TIME_COLUMNS` present (case-insensitive), if any; when that column holds
+        cells that are not numbers the response-time check is left out, with the note
+        ``time_column_not_numeric`` (a column named here must be numeric).
     cutoffs : Cutoffs, optional
     exclude : bool
         Exclude respondents with at least ``min_flags`` flags (reason ``careless_<flag>``).
@@ -595,23 +597,37 @@ def screen_intake(result: IntakeResult, *, time_column: str | None = None,
         raise InputError(f"The 'min_flags' option must be a whole number >= 1; got "
                          f"{min_flags!r}.")
     meta = result.meta
-    if time_column is not None:
+    given = time_column is not None
+    if given:
         if time_column not in meta.columns:
             raise InputError(f"{result.source}: no time column {time_column!r}. Name a column "
                              "holding the response time in seconds.")
     else:
         lower = {c.lower(): c for c in meta.columns}
         time_column = next((lower[t.lower()] for t in TIME_COLUMNS if t.lower() in lower), None)
+    found: list[Note] = []
     time = None
     if time_column is not None:
         time = meta[time_column]
         if not pd.api.types.is_numeric_dtype(time):
-            raise InputError(f"{result.source}: the time column {time_column!r} is not numeric. "
-                             "Give the response time in seconds.")
-        time = time.astype(float)
+            if not given:  # found by its name only: the time check is left out, stated
+                found.append(warn(Note(
+                    "time_column_not_numeric",
+                    f"the column {time_column!r}, read as the response time by its name, "
+                    "holds cells that are not numbers; the response-time check is left out "
+                    "(name the time column with --time, or fix its cells)",
+                    {"column": time_column})))
+                time = time_column = None
+            else:
+                raise InputError(f"{result.source}: the time column {time_column!r} is not "
+                                 "numeric. Give the response time in seconds.")
+        else:
+            time = time.astype(float)
     order = result.input_order or None
     scr = screen(result.items, time=time, cutoffs=cutoffs, order=order,
                  time_column=time_column, asked=result.asked)
+    if found:
+        scr = replace(scr, warnings=(*found, *scr.warnings))
     if exclude:
         result = result.exclude(scr.reasons(min_flags))
     return result, scr

@@ -301,6 +301,20 @@ def test_xlsx_sheets_and_errors(tmp_path):
         read_responses(tmp_path / "bool.xlsx", KEY)
 
 
+def test_xlsx_trailing_blank_cells_are_not_short_rows(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["a", "b", "c"])
+    ws.append([1, 2, None])  # a sheet stores no trailing blank cell
+    ws.append([1, 2, 3])
+    wb.save(tmp_path / "t.xlsx")
+    res = read_responses(tmp_path / "t.xlsx", KEY)
+    assert res.n_analysed == 2 and np.isnan(res.items.iloc[0, 2])
+    assert not any("fewer fields" in n for n in res.read_info.get("notes", ()))
+    assert not any("fewer fields" in n for n in res.notes)
+
+
 def test_bfi_reads_whole(bfi_path, bfi_key_path):
     key = load_key(bfi_key_path)
     res = read_responses(bfi_path, key, id_column="id")

@@ -170,8 +170,14 @@ def test_order_and_options_errors():
     with pytest.raises(InputError, match="must list every item once"):
         screen(res.items, order=["i1"])
     res2 = responses_from_frame(_data(50).assign(interviewtime="snel"), KEY)
-    with pytest.raises(InputError, match="is not numeric"):
-        screen_intake(res2)
+    with pytest.raises(InputError, match="is not numeric"):  # named: must be numeric
+        screen_intake(res2, time_column="interviewtime")
+    # found by its name only (e.g. '509,46' in a file read with decimal '.'): the time
+    # check is left out, with a note, and every respondent is still screened
+    _, scr2 = screen_intake(res2)
+    assert scr2.time_column is None and not scr2.flags["response_time"].any()
+    assert [w.code for w in scr2.warnings] == ["time_column_not_numeric"]
+    assert scr2.warnings[0].to_dict()["context"] == {"column": "interviewtime"}
     rev = list(reversed(res.items.columns))
     a = screen(res.items, order=rev).indices["longstring"]
     b = screen(res.items).indices["longstring"]
