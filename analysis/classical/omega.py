@@ -57,6 +57,13 @@ def _discrepancy(u: np.ndarray, r: np.ndarray) -> tuple[float, np.ndarray]:
     the loadings is ``sum_{j>1} (e_j - log e_j - 1)``, and ``dF/du_i = (Sigma - R)_ii / u_i^2``
     (Lawley & Maxwell, 1971, ch. 4; Joreskog, 1967).
     """
+    f, grad, _ = _evaluate(u, r)
+    return f, grad
+
+
+def _evaluate(u: np.ndarray, r: np.ndarray
+              ) -> tuple[float, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """:func:`_discrepancy` and the eigen-decomposition it comes from (for the Hessian)."""
     sc = 1.0 / np.sqrt(u)
     vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
     e1, v1 = vals[-1], vecs[:, -1]
@@ -64,12 +71,14 @@ def _discrepancy(u: np.ndarray, r: np.ndarray) -> tuple[float, np.ndarray]:
     f = float(np.sum(rest - np.log(rest) - 1.0))
     lam = np.sqrt(u) * v1 * np.sqrt(max(e1 - 1.0, 0.0))
     grad = (lam * lam + u - np.diag(r)) / (u * u)
-    return f, grad
+    return f, grad, (vals, vecs)
 
 
-def _hessian(u: np.ndarray, r: np.ndarray) -> np.ndarray | None:
-    """The Hessian of :func:`_discrepancy` in ``u``; None when it is not defined (no common
-    variance, ``e_1 <= 1``, or a repeated largest eigenvalue).
+def _hessian(u: np.ndarray, r: np.ndarray, eig: tuple[np.ndarray, np.ndarray]
+             ) -> np.ndarray | None:
+    """The Hessian of :func:`_discrepancy` in ``u`` (``eig``: the eigen-decomposition of
+    ``U^-1/2 R U^-1/2``); None when it is not defined (no common variance, ``e_1 <= 1``, or a
+    repeated largest eigenvalue).
 
     With ``A = U^-1/2 R U^-1/2 = sum_s e_s v_s v_s'`` and ``dA/du_i = -(E_i A + A E_i) /
     (2 u_i)``, first-order eigen-perturbation gives ``de_1/du_i = -e_1 v_1i^2 / u_i`` and
@@ -77,8 +86,7 @@ def _hessian(u: np.ndarray, r: np.ndarray) -> np.ndarray | None:
     ``lambda = U^1/2 v_1 sqrt(e_1 - 1)`` follow, and ``H_ji = d g_j / d u_i`` from the
     gradient ``g_j = (lambda_j^2 + u_j - r_jj) / u_j^2``.
     """
-    sc = 1.0 / np.sqrt(u)
-    vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
+    vals, vecs = eig
     e1, v1 = vals[-1], vecs[:, -1]
     er, vr = vals[:-1], vecs[:, :-1]
     if not e1 - 1.0 > 1e-12 or not e1 - er[-1] > 1e-12 * e1:
@@ -110,14 +118,14 @@ def _minimise(r: np.ndarray, u: np.ndarray, max_iter: int = 200) -> np.ndarray:
     error, near the minimum). It stops when the projected gradient is below ``1e-12`` or a
     step moves no uniqueness by more than ``1e-15``.
     """
-    f, g = _discrepancy(u, r)
+    f, g, eig = _evaluate(u, r)
     for _ in range(max_iter):
         pg = _projected(g, u)
         if np.max(np.abs(pg)) < 1e-12:
             break
         free = pg != 0
         step = -g * free
-        h = _hessian(u, r)
+        h = _hessian(u, r, eig)
         if h is not None:
             try:
                 hf = h[np.ix_(free, free)]
@@ -128,14 +136,14 @@ def _minimise(r: np.ndarray, u: np.ndarray, max_iter: int = 200) -> np.ndarray:
         t = 1.0
         for _ in range(60):
             un = np.clip(u + t * step, _LOWER, 1.0)
-            fn, gn = _discrepancy(un, r)
+            fn, gn, eig_n = _evaluate(un, r)
             if fn <= f + 1e-4 * (g @ (un - u)) or abs(fn - f) <= 1e-15 * max(1.0, abs(f)):
                 break
             t /= 2
         else:
             break  # no decrease: the caller judges the projected gradient
         moved = np.max(np.abs(un - u))
-        u, f, g = un, fn, gn
+        u, f, g, eig = un, fn, gn, eig_n
         if moved <= 1e-15:
             break
     return u
