@@ -104,26 +104,31 @@ class OrdinalOmega:
 
 
 def _scale_omega(name: str, x: pd.DataFrame) -> OrdinalOmega:
-    x = x.dropna()
-    items = list(x.columns)
+    items = [str(c) for c in x.columns]
+    values = x.to_numpy(dtype=float)
+    values = values[~np.isnan(values).any(axis=1)]  # listwise on the scale's items
+    n = len(values)
     if len(items) < 3:
-        return OrdinalOmega(name, None, None, len(x), f"scale {name} has {len(items)} "
+        return OrdinalOmega(name, None, None, n, f"scale {name} has {len(items)} "
                             "item(s); a one-factor model needs at least 3")
-    if len(x) < 3 or (x.nunique() < 2).any():
-        return OrdinalOmega(name, None, None, len(x), f"scale {name}: too few complete rows "
+    if n < 3 or np.any(values.min(axis=0) == values.max(axis=0)):
+        return OrdinalOmega(name, None, None, n, f"scale {name}: too few complete rows "
                             "or an item without variance")
     try:
-        stats = ordinal_stats(*_category_codes(x), items)
+        stats = ordinal_stats(*_category_codes(values, items), items)
     except InputError as exc:
-        return OrdinalOmega(name, None, None, len(x), f"scale {name}: {exc}")
+        return OrdinalOmega(name, None, None, n, f"scale {name}: {exc}")
     k = len(items)
     nth = len(stats.th)
     rows, cols = lower_triangle(k)
     weights = np.zeros((k, k))
     weights[rows, cols] = weights[cols, rows] = 1.0 / np.diag(stats.gamma)[nth:]
-    fit = fit_one_factor_dwls(stats.cor, weights)
-    if not fit.converged:
-        return OrdinalOmega(name, None, None, len(x), f"scale {name}: the WLSMV one-factor "
+    # a degenerate pair (e.g. an empty row of its table) leaves no finite weight: the
+    # WLSMV fit cannot converge (the CFA engine reports not_converged)
+    usable = bool(np.isfinite(stats.cor).all() and np.isfinite(weights).all())
+    fit = fit_one_factor_dwls(stats.cor, weights) if usable else None
+    if fit is None or not fit.converged:
+        return OrdinalOmega(name, None, None, n, f"scale {name}: the WLSMV one-factor "
                             "model did not converge")
     lam = fit.loadings
     th = [stats.th[stats.th_var == j] for j in range(k)]
@@ -132,14 +137,13 @@ def _scale_omega(name: str, x: pd.DataFrame) -> OrdinalOmega:
     note = (f"scale {name}: the one-factor model has a Heywood case"
             if _improper(lam, stats.cor) else None)
     return OrdinalOmega(name, categorical_omega(lam, th, stats.cor),
-                        categorical_omega(lam, th, implied), len(x), note)
+                        categorical_omega(lam, th, implied), n, note)
 
 
-def _category_codes(x: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
-    """Each item's answers as codes ``0 .. K_j - 1`` of its observed values, and ``K_j``
-    (the CFA engine's coding for WLSMV: the categories are the values seen)."""
-    values = x.to_numpy(dtype=float)
-    bad = [c for c, col in zip(x.columns, values.T, strict=True)
+def _category_codes(values: np.ndarray, items: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Each item's answers (complete rows) as codes ``0 .. K_j - 1`` of its observed values,
+    and ``K_j`` (the CFA engine's coding for WLSMV: the categories are the values seen)."""
+    bad = [c for c, col in zip(items, values.T, strict=True)
            if np.any(col != np.round(col))]
     if bad:
         raise InputError(f"Item {bad[0]!r} has non-integer values; WLSMV needs ordered "

@@ -95,6 +95,26 @@ def test_dwls_fit_of_a_near_copy_converges():
         fit_one_factor_dwls(np.full((3, 3), np.nan), np.ones((3, 3)))
 
 
+def test_sample_statistics_without_finite_weights_give_none():
+    # three binary/ordinal items whose NACOV has no finite diagonal (the CFA engine's WLSMV
+    # fit reported not_converged here): no omega, the same note, no exception
+    rng = np.random.default_rng(3)
+    for rep in range(3):
+        k, n = int(rng.integers(3, 7)), int(rng.integers(60, 800))
+        lam = rng.uniform(0.3, 0.95, k)
+        if rep % 3 == 0:
+            lam[:3] = [0.95, 0.9, 0.35]
+        y = rng.normal(size=n)[:, None] * lam + rng.normal(size=(n, k)) * np.sqrt(1 - lam**2)
+        x = np.empty((n, k))
+        for j in range(k):
+            cuts = np.sort(rng.normal(scale=0.8, size=int(rng.integers(2, 8)) - 1))
+            x[:, j] = np.searchsorted(cuts, y[:, j]) + 1
+    cols = [f"i{j}" for j in range(k)]
+    key = key_from_dict({"response_scale": {"min": 1, "max": 7}, "scales": {"S": cols}})
+    got = ordinal_omega(pd.DataFrame(x, columns=cols), key)["S"]
+    assert got.omega is None and got.n == n and "did not converge" in got.note
+
+
 @pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
 def test_adapter_matches_semtools(adapter, scale):
     ref = REF["scales"][scale]
