@@ -38,7 +38,8 @@ LAZY = {
     "joblib": "lospw plan --jobs > 1 only",
     "scipy.stats": "about 0.5 s to import; a few statistics need its distributions",
     "scipy.optimize": "0.15-0.3 s to import (with scipy.linalg, sparse, spatial, fft); a CFA "
-                      "needs it only for the BFGS fallback and two-level models",
+                      "needs it only for the BFGS fallback and two-level models, an EFA for "
+                      "its extraction and factor matching (not `lospw reliability`)",
     "fcntl": "POSIX only: on Windows the import fails and the output lock uses an exclusive create",
     "importlib.metadata": "about 30 ms to import; read for lospw.__version__ (--version) only",
     "IPython": "the book's notebooks only (display of tables and figures)",

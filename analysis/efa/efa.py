@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from lospw.analysis.classical.polychoric import polychoric
 from lospw.analysis.core.degenerate import DegenerateDataError, check_item_variance
@@ -86,6 +85,10 @@ def match_factors(loadings: Any, target: Any) -> list[tuple[int, int, float]]:
     >>> [(f, t) for f, t, _ in match_factors(lam, tgt)]
     [(0, 1), (1, 0)]
     """
+    # lazy: scipy.optimize costs 0.15-0.3 s of start-up that `lospw reliability` (which
+    # imports this module for the Schmid-Leiman bifactor option) does not otherwise pay
+    from scipy.optimize import linear_sum_assignment
+
     c = tucker_congruence(loadings, target)
     rows, cols = linear_sum_assignment(-np.abs(np.nan_to_num(c)))
     return [(int(i), int(j), float(abs(c[i, j]))) for i, j in zip(rows, cols, strict=True)]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 from threadpoolctl import threadpool_limits
 
 from lospw.analysis.core.errors import InputError
@@ -168,13 +167,17 @@ def extract(r: Any, nfactors: int, method: str = "minres") -> Extraction:
         )
     if r.shape != (p, p) or not np.all(np.isfinite(r)):
         raise InputError("The correlation matrix must be square and finite (no missing).")
+    # lazy: scipy.optimize costs 0.15-0.3 s of start-up, which commands that import this
+    # module without extracting factors (`lospw reliability`) need not pay
+    from scipy.optimize import minimize
+
     start = np.clip(1.0 - smc(r), _LOWER, 1.0)
     fun = _ml if method == "ml" else _uls
     # small matrices: BLAS threads only contend (10x slower on a busy 2-core machine)
     with threadpool_limits(1, user_api="blas"):
-        res = optimize.minimize(fun, start, args=(r, int(nfactors)), jac=True,
-                                method="L-BFGS-B", bounds=[(_LOWER, 1.0)] * p,
-                                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+        res = minimize(fun, start, args=(r, int(nfactors)), jac=True, method="L-BFGS-B",
+                       bounds=[(_LOWER, 1.0)] * p,
+                       options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
     psi = res.x
     lam = _loadings(psi, r, int(nfactors), method)
     # converged: L-BFGS-B says so, or the projected gradient vanishes (a line search that

@@ -10,7 +10,11 @@ Adapters from a response frame and a key to the formula modules
   (ordered items, delta parameterization, factor variance 1, listwise per scale: what
   ``semTools::compRelSEM(cfa(..., ordered = TRUE, std.lv = TRUE))`` is given) and the
   categorical omega of the sum score with the sample polychorics in the denominator
-  (``compRelSEM``'s default ``obs.var = TRUE``); the model-implied variant beside it.
+  (``compRelSEM``'s default ``obs.var = TRUE``); the model-implied variant beside it. Only
+  the estimates enter, so the fit is WLSMV's estimation alone (the engine's sample
+  statistics :func:`lospw.analysis.cfa.ordinal.ordinal_stats` and
+  :func:`lospw.analysis.classical.ordinal_omega.fit_one_factor_dwls`): no standard errors,
+  test or fit measures.
 * :func:`bifactor_from_fit`: the indices of a fitted bifactor model (a general factor on
   every item, a specific factor per scale, orthogonal), e.g. the CFA stage's ``bifactor``
   rival, from its standardized (std.all) solution.
@@ -31,6 +35,7 @@ import pandas as pd
 
 from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.engine import MAX_ORDINAL_CATEGORIES
+from lospw.analysis.cfa.ordinal import lower_triangle, ordinal_stats
 from lospw.analysis.classical.bifactor import (
     BifactorIndices,
     bifactor_indices,
@@ -38,7 +43,7 @@ from lospw.analysis.classical.bifactor import (
     factor_determinacy,
     percent_uncontaminated_correlations,
 )
-from lospw.analysis.classical.ordinal_omega import categorical_omega
+from lospw.analysis.classical.ordinal_omega import categorical_omega, fit_one_factor_dwls
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.warnings import Note, notes_to_dicts
@@ -51,7 +56,6 @@ __all__ = ["BIFACTOR_METHODS", "BifactorReliability", "OrdinalOmega", "bifactor_
            "schmid_leiman_indices", "with_model_reliability"]
 
 BIFACTOR_METHODS = ("cfa", "schmid_leiman")
-_NOT_USABLE = ("not_converged", "heywood_case", "nonpositive_definite", "robust_failed")
 
 
 def items_are_ordinal(key: Key) -> bool:
@@ -100,37 +104,65 @@ class OrdinalOmega:
 
 
 def _scale_omega(name: str, x: pd.DataFrame) -> OrdinalOmega:
-    x = x.dropna()
-    items = list(x.columns)
+    items = [str(c) for c in x.columns]
+    values = x.to_numpy(dtype=float)
+    values = values[~np.isnan(values).any(axis=1)]  # listwise on the scale's items
+    n = len(values)
     if len(items) < 3:
-        return OrdinalOmega(name, None, None, len(x), f"scale {name} has {len(items)} "
+        return OrdinalOmega(name, None, None, n, f"scale {name} has {len(items)} "
                             "item(s); a one-factor model needs at least 3")
-    if len(x) < 3 or (x.nunique() < 2).any():
-        return OrdinalOmega(name, None, None, len(x), f"scale {name}: too few complete rows "
+    if n < 3 or np.any(values.min(axis=0) == values.max(axis=0)):
+        return OrdinalOmega(name, None, None, n, f"scale {name}: too few complete rows "
                             "or an item without variance")
-    factor = "f"
-    while factor in items:  # a factor name no item has (an item may be called f)
-        factor += "_"
-    syntax = f"{factor} =~ {' + '.join(items)}"
     try:
-        res = fit_cfa(x, syntax, estimator="WLSMV", std_lv=True, ordered=items)
+        stats = ordinal_stats(*_category_codes(values, items), items)
     except InputError as exc:
-        return OrdinalOmega(name, None, None, len(x), f"scale {name}: {exc}")
-    codes = {w.code for w in res.warnings}
-    if not res.converged:
-        return OrdinalOmega(name, None, None, res.n_obs, f"scale {name}: the WLSMV one-factor "
+        return OrdinalOmega(name, None, None, n, f"scale {name}: {exc}")
+    k = len(items)
+    nth = len(stats.th)
+    rows, cols = lower_triangle(k)
+    weights = np.zeros((k, k))
+    weights[rows, cols] = weights[cols, rows] = 1.0 / np.diag(stats.gamma)[nth:]
+    # a degenerate pair (e.g. an empty row of its table) leaves no finite weight: the
+    # WLSMV fit cannot converge (the CFA engine reports not_converged)
+    usable = bool(np.isfinite(stats.cor).all() and np.isfinite(weights).all())
+    fit = fit_one_factor_dwls(stats.cor, weights) if usable else None
+    if fit is None or not fit.converged:
+        return OrdinalOmega(name, None, None, n, f"scale {name}: the WLSMV one-factor "
                             "model did not converge")
-    p = res.parameters
-    lam = p[p["op"] == "=~"].set_index("rhs").loc[items, "std_all"].to_numpy(float)
-    thresholds = p[p["op"] == "|"]
-    th_item, th_est = thresholds["lhs"].to_numpy(), thresholds["est"].to_numpy(float)
-    th = [th_est[th_item == i] for i in items]
-    sample = res.sample[res.group_labels[0]]["cov"].loc[items, items].to_numpy(float)
-    implied = res.implied[res.group_labels[0]]["cov"].loc[items, items].to_numpy(float)
+    lam = fit.loadings
+    th = [stats.th[stats.th_var == j] for j in range(k)]
+    implied = np.outer(lam, lam)
+    np.fill_diagonal(implied, 1.0)
     note = (f"scale {name}: the one-factor model has a Heywood case"
-            if codes & set(_NOT_USABLE) else None)
-    return OrdinalOmega(name, categorical_omega(lam, th, sample),
-                        categorical_omega(lam, th, implied), res.n_obs, note)
+            if _improper(lam, stats.cor) else None)
+    return OrdinalOmega(name, categorical_omega(lam, th, stats.cor),
+                        categorical_omega(lam, th, implied), n, note)
+
+
+def _category_codes(values: np.ndarray, items: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Each item's answers (complete rows) as codes ``0 .. K_j - 1`` of its observed values,
+    and ``K_j`` (the CFA engine's coding for WLSMV: the categories are the values seen)."""
+    bad = [c for c, col in zip(items, values.T, strict=True)
+           if np.any(col != np.round(col))]
+    if bad:
+        raise InputError(f"Item {bad[0]!r} has non-integer values; WLSMV needs ordered "
+                         "categories. Use estimator 'ML' or 'MLR' for continuous scores.")
+    levels = [np.unique(col) for col in values.T]
+    codes = np.column_stack([np.searchsorted(lev, col)
+                             for lev, col in zip(levels, values.T, strict=True)])
+    return codes.astype(int), [len(lev) for lev in levels]
+
+
+def _improper(lam: np.ndarray, sample: np.ndarray) -> bool:
+    """lavaan's ``post.check`` for the one-factor WLSMV model (what the CFA engine reports
+    as ``heywood_case`` or ``nonpositive_definite``): a standardized loading above 1, an
+    implied correlation matrix that is not positive definite, or a polychoric matrix that is
+    not."""
+    implied = np.outer(lam, lam)
+    np.fill_diagonal(implied, 1.0)
+    return bool(np.any(np.abs(lam) > 1) or np.linalg.eigvalsh(implied).min() <= 0
+                or np.linalg.eigvalsh(sample).min() <= 1e-12 * max(1.0, np.abs(sample).max()))
 
 
 def ordinal_omega(data: pd.DataFrame, key: Key, *, scales: Sequence[str] | None = None

@@ -107,6 +107,18 @@ def test_score_imports_no_reliability_or_minimiser(tmp_path: Path) -> None:
     assert not unused, f"lospw score imported {sorted(unused)}"
 
 
+def test_reliability_imports_no_general_minimiser(tmp_path: Path) -> None:
+    """Omega's one-factor fit is a projected Newton method in numpy and the categorical
+    omega's WLSMV estimates come from Gauss-Newton on the ordinal sample statistics (the
+    EFA's extraction, which needs a bounded minimiser, is imported for ``--bifactor`` and
+    loads SciPy's when it runs): ``lospw reliability`` loads no ``scipy.optimize`` (nor
+    scipy.linalg with it)."""
+    modules = _imported(COMMANDS["reliability"], tmp_path)
+    assert "lospw.cli.reliability" in modules
+    unused = {"scipy.optimize", "scipy.linalg"} & modules
+    assert not unused, f"lospw reliability imported {sorted(unused)}"
+
+
 def test_help_imports_no_analysis(tmp_path: Path) -> None:
     modules = _imported(["--help"], tmp_path)
     assert not {"numpy", "pandas", "scipy"} & modules

@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from lospw.analysis.cfa import fit_cfa
-from lospw.analysis.classical.ordinal_omega import categorical_omega, score_covariances
+from lospw.analysis.cfa.ordinal import lower_triangle, ordinal_stats
+from lospw.analysis.classical.ordinal_omega import (
+    categorical_omega,
+    fit_one_factor_dwls,
+    score_covariances,
+)
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import key_from_dict, load_key
 from lospw.analysis.validation.model_reliability import items_are_ordinal, ordinal_omega
@@ -49,6 +54,65 @@ def test_formula_on_the_engines_fit(bfi, scale):
                                                                abs=TOL)
     assert categorical_omega(lam, th, implied) == pytest.approx(
         c["omega_ord_scale_TRUE_obs_var_FALSE"], abs=TOL)
+
+
+@pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
+def test_dwls_fit_gives_the_engines_wlsmv_estimates(bfi, scale):
+    # the adapter's fit (WLSMV's estimation alone) against the CFA engine's whole WLSMV fit,
+    # which stops at a gradient of 1e-9 (the DWLS fit goes on to the minimum)
+    ref = REF["scales"][scale]
+    items = ref["items"]
+    x = bfi[items].copy()
+    x[ref["reversed"]] = 7 - x[ref["reversed"]]
+    x = x.dropna()
+    res = fit_cfa(x, ref["model"], estimator="WLSMV", std_lv=True)
+    par = res.parameters
+    lam = par[par["op"] == "=~"].set_index("rhs").loc[items, "std_all"].to_numpy(float)
+    stats = ordinal_stats(x.to_numpy(int) - 1, [6] * len(items), items)
+    rows, cols = lower_triangle(len(items))
+    w = np.zeros((len(items), len(items)))
+    w[rows, cols] = w[cols, rows] = 1.0 / np.diag(stats.gamma)[len(stats.th):]
+    fit = fit_one_factor_dwls(stats.cor, w)
+    assert fit.converged
+    np.testing.assert_allclose(fit.loadings, lam, atol=1e-8)
+
+
+def test_dwls_fit_of_a_near_copy_converges():
+    # a polychoric near 1 weighs its pair some 1e9 times more than the others: the gradient
+    # cannot fall below its rounding error (about 1e-8), and the fit still converges
+    lam = np.array([0.999999, 0.6, 0.5, 0.999999])
+    r = np.outer(lam, lam)
+    r[0, 1] += 0.02
+    r[1, 0] += 0.02
+    np.fill_diagonal(r, 1.0)
+    w = np.ones((4, 4))
+    w[0, 3] = w[3, 0] = 5e8
+    fit = fit_one_factor_dwls(r, w)
+    assert fit.converged and fit.loadings.sum() > 0
+    with pytest.raises(InputError, match="k >= 3"):
+        fit_one_factor_dwls(np.eye(2), np.ones((2, 2)))
+    with pytest.raises(InputError, match="finite"):
+        fit_one_factor_dwls(np.full((3, 3), np.nan), np.ones((3, 3)))
+
+
+def test_sample_statistics_without_finite_weights_give_none():
+    # three binary/ordinal items whose NACOV has no finite diagonal (the CFA engine's WLSMV
+    # fit reported not_converged here): no omega, the same note, no exception
+    rng = np.random.default_rng(3)
+    for rep in range(3):
+        k, n = int(rng.integers(3, 7)), int(rng.integers(60, 800))
+        lam = rng.uniform(0.3, 0.95, k)
+        if rep % 3 == 0:
+            lam[:3] = [0.95, 0.9, 0.35]
+        y = rng.normal(size=n)[:, None] * lam + rng.normal(size=(n, k)) * np.sqrt(1 - lam**2)
+        x = np.empty((n, k))
+        for j in range(k):
+            cuts = np.sort(rng.normal(scale=0.8, size=int(rng.integers(2, 8)) - 1))
+            x[:, j] = np.searchsorted(cuts, y[:, j]) + 1
+    cols = [f"i{j}" for j in range(k)]
+    key = key_from_dict({"response_scale": {"min": 1, "max": 7}, "scales": {"S": cols}})
+    got = ordinal_omega(pd.DataFrame(x, columns=cols), key)["S"]
+    assert got.omega is None and got.n == n and "did not converge" in got.note
 
 
 @pytest.mark.parametrize("scale", ["A", "C", "E", "N", "O"])
