@@ -11,7 +11,8 @@
 # .Machine$double.eps^(3/4) (about 1.8e-12), else the warning. Only a converged fit gets a
 # vcov. The JSON holds, per case, lavaan's warning (given or not, its text) and the smallest
 # eigenvalue by that rule, computed here from fit@vcov$vcov and fit@Model@con.jac as
-# lav_model_vcov does (and checked against the warning).
+# lav_model_vcov does (and checked against the warning), and the lowest neq + 3 eigenvalues
+# of that vcov before any is dropped.
 #
 # Data (all derived by rule, no random numbers):
 #   tests/reference/data/vcov_hs.csv    Holzinger-Swineford 1939 (tests/data, REAL) x1-x9 and
@@ -70,10 +71,19 @@ CASES <- list(
                               note = "the same at N = 3010: ~8e-13, below: warning"),
   collinear_mlr_stack10 = case(HS3C, estimator = "MLR", stack = 10L,
                                note = "MLR at N = 3010: warning"),
+  collinear_labels_stack10 = case(
+    "visual =~ x1 + x2c + x3\ntextual =~ x4 + b*x5 + b*x6\nspeed =~ x7 + x8 + x9",
+    stack = 10L,
+    note = paste("one group, two loadings held equal by a label (one equality constraint,",
+                 "whose zero eigenvalue lavaan drops first), N = 3010: warning")),
   collinear_group_equal_stack20 = case(
     HS3C, stack = 20L, group = "school", group_equal = c("loadings", "intercepts"),
-    note = paste("two groups, loadings and intercepts equal (equality constraints: lavaan",
-                 "drops their neq zero eigenvalues first): warning")),
+    note = paste("two groups, loadings and intercepts equal (15 equality constraints),",
+                 "N = 6020: warning. lavaan's vcov here (MASS::ginv of the augmented",
+                 "information, tolerance eps^(3/4)) gives one constraint direction a",
+                 "variance of ~8e-9 instead of 0, so dropping the 15 smallest eigenvalues",
+                 "drops the true smallest (7.98e-13, the second-smallest of",
+                 "lowest_eigenvalues) and lavaan reports the next (8.48e-13)")),
   control_group_equal = case(HS3, group = "school", group_equal = c("loadings", "intercepts"),
                              note = "the same constraints without the twin: no warning"),
   mlr_n10 = case(ONE, estimator = "MLR", rows = 10L,
@@ -112,14 +122,16 @@ case_data <- function(cs) {
 smallest_eigenvalue <- function(fit) {
   V <- fit@vcov$vcov
   ev <- eigen(V, symmetric = TRUE, only.values = TRUE)$values
+  lowest <- head(rev(ev), 3L)
   H <- fit@Model@con.jac
   neq <- 0L
   if (nrow(H) > 0L) {
     ceq <- attr(H, "ceq.idx")
     if (length(ceq) > 0L) neq <- qr(H[ceq, , drop = FALSE])$rank
     if (neq > 0L) ev <- rev(ev)[-seq_len(neq)]
+    lowest <- head(sort(eigen(V, symmetric = TRUE, only.values = TRUE)$values), neq + 3L)
   }
-  list(value = min(ev), neq = neq, nfree = nrow(V))
+  list(value = min(ev), neq = neq, nfree = nrow(V), lowest = lowest)
 }
 
 out <- list(meta = c(meta("tests/reference/cfa_vcov.R"),
@@ -144,12 +156,14 @@ for (name in names(CASES)) {
              value = TRUE)
   conv <- lavInspect(fit, "converged")
   se <- grepl("Could not compute standard errors", paste(res$warnings, collapse = " "))
-  ev <- if (conv && !se) smallest_eigenvalue(fit) else list(value = NA, neq = NA, nfree = NA)
+  ev <- if (conv && !se) smallest_eigenvalue(fit) else list(value = NA, neq = NA, nfree = NA,
+                                                            lowest = NULL)
   if (!is.na(ev$value)) stopifnot((length(vc) > 0) == (ev$value < out$meta$threshold))
   out[[name]] <- c(cs, list(nobs = lavInspect(fit, "nobs"), npar = lavInspect(fit, "npar"),
                             converged = conv, se_failed = se, vcov_warning = length(vc) > 0,
                             smallest_eigenvalue = ev$value, neq = ev$neq,
-                            nfree = ev$nfree, warnings = I(res$warnings)))
+                            nfree = ev$nfree, lowest_eigenvalues = I(ev$lowest),
+                            warnings = I(res$warnings)))
   message(sprintf("%-32s warning=%-5s min=%s", name, length(vc) > 0, ev$value))
 }
 write_ref(out, "cfa_vcov")

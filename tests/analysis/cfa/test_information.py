@@ -29,6 +29,10 @@ CODE = "vcov_nonpositive_definite"
 #: lavaan inverts an information matrix lospw judges singular (decision 0030): lospw gives
 #: se_failed (no standard errors, hence no vcov to judge) where lavaan gives the vcov warning.
 SE_FAILED_INSTEAD = {"two_indicators_fiml"}
+#: lavaan's ginv-based vcov of a multi-group model with 15 equality constraints gives one
+#: constraint direction a variance of ~8e-9 instead of 0, so its rule drops the true smallest
+#: eigenvalue (see the case's note): lospw's value is lavaan's second-smallest eigenvalue.
+LAVAAN_DROPS_THE_SMALLEST = {"collinear_group_equal_stack20"}
 
 
 def _data(case: dict) -> pd.DataFrame:
@@ -67,7 +71,7 @@ def _vcov_and_rows(res):
 @pytest.mark.parametrize("name", CASES)
 def test_vcov_warning_where_lavaan_gives_it(name):
     """Whether the note is given agrees with lavaan; so does the smallest eigenvalue (to
-    1e-4 relative, or both at the noise level of a singular vcov, |value| < 1e-14)."""
+    1e-3 relative, or both at the noise level of a singular vcov, |value| < 1e-14)."""
     r = REF[name]
     res = _fit(r)
     assert res.converged == r["converged"]
@@ -80,10 +84,14 @@ def test_vcov_warning_where_lavaan_gives_it(name):
     vcov, rows = _vcov_and_rows(res)
     ev = vcov_smallest_eigenvalue(vcov, rows)
     want = r["smallest_eigenvalue"]
+    if name in LAVAAN_DROPS_THE_SMALLEST:
+        lowest, neq = r["lowest_eigenvalues"], r["neq"]
+        assert want == lowest[neq]             # lavaan dropped lowest[:neq] ...
+        want = lowest[neq - 1]                 # ... which ends with the true smallest
     if abs(want) < 1e-14:
         assert abs(ev) < 1e-14, (name, ev, want)
     else:
-        assert ev == pytest.approx(want, rel=1e-4), name
+        assert ev == pytest.approx(want, rel=1e-3, abs=0), (name, ev, want)
     if CODE in codes:
         note = next(w for w in res.warnings if w.code == CODE)
         assert float(dict(note.context)["smallest_eigenvalue"]) == ev
