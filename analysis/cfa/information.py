@@ -72,29 +72,31 @@ def vcov_smallest_eigenvalue(vcov: np.ndarray, x_of_row: np.ndarray) -> float:
     -----
     lavaan (``lav_model_vcov``, ``check.vcov = TRUE``) judges the covariance of ALL free
     parameters, ``V_full = J V J'`` with ``J`` (free rows x nx) the 0/1 map from the
-    estimation vector to the free rows, so that a parameter held equal to another counts
-    on its own. Equality constraints (shared labels, ``==``, ``group_equal``) give
+    estimation vector to the free rows, so that a parameter held equal to others counts
+    once per row. Equality constraints (shared labels, ``==``, ``group_equal``) give
     ``J V J'`` exactly ``neq = n_free - nx`` zero eigenvalues (``neq`` is the rank of the
     constraints' Jacobian); lavaan drops the ``neq`` smallest eigenvalues and takes the
-    smallest of the rest (no projection first): a parameter in k rows enters with k times
-    its variance (the nonzero eigenvalues of ``J V J'`` are those of ``D^1/2 V D^1/2``,
-    ``D`` the rows per parameter). The same is done here, so a negative
-    eigenvalue of ``V`` in a constrained model is judged as lavaan judges it.
+    smallest of the rest (no projection first). The other eigenvalues of ``J V J'`` are
+    those of ``D^1/2 V D^1/2``, ``D`` the rows per estimate (``J'J``), an nx x nx matrix
+    (cheaper than ``J V J'`` when many parameters are held equal): the spectrum judged is
+    those plus ``neq`` zeros, less its ``neq`` smallest, so a negative eigenvalue of ``V``
+    in a constrained model is judged as lavaan judges it.
 
     Examples
     --------
     >>> v = np.diag([4.0, 1e-13])
     >>> float(vcov_smallest_eigenvalue(v, np.array([0, 1, -1])))
     1e-13
-    >>> float(vcov_smallest_eigenvalue(v, np.array([0, 1, 1])))   # rows 2, 3 held equal
-    2e-13
+    >>> float(vcov_smallest_eigenvalue(v, np.array([0, 1, 1, 1, 1])))  # four rows equal
+    4e-13
     """
     free = x_of_row[x_of_row >= 0]
-    full = vcov[np.ix_(free, free)]
-    if not np.isfinite(full).all():
+    if not np.isfinite(vcov).all():
         return float("nan")
-    ev = np.linalg.eigvalsh(full)             # ascending
-    return float(ev[len(free) - vcov.shape[0]])
+    s = np.sqrt(np.bincount(free, minlength=vcov.shape[0]))
+    ev = np.linalg.eigvalsh(vcov * s[:, None] * s[None, :])
+    neq = len(free) - vcov.shape[0]
+    return float(np.sort(np.concatenate([np.zeros(neq), ev]))[neq])
 
 
 def vcov_warnings(vcov: np.ndarray, x_of_row: np.ndarray) -> tuple[Note, ...]:

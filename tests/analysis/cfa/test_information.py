@@ -129,6 +129,22 @@ def test_equality_constraints_are_dropped_as_lavaan_drops_them():
     d = np.sqrt(np.diag([1.0, 2.0]))
     assert vcov_smallest_eigenvalue(v, rows) == pytest.approx(np.linalg.eigvalsh(d @ v @ d)[0])
     assert vcov_warnings(v, rows) == ()
+    # a negative eigenvalue and one constraint: lavaan drops the negative one and keeps a zero
+    assert vcov_smallest_eigenvalue(np.diag([1.0, -1e-3]), np.array([0, 1, 1])) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_reduced_spectrum_is_that_of_all_free_parameters(seed):
+    """The eigenvalues judged (from the nx x nx matrix) are those of J V J', the covariance
+    of all free rows lavaan inverts, less its neq smallest."""
+    rng = np.random.default_rng(seed)
+    nx = 6
+    a = rng.normal(size=(nx, nx))
+    v = a @ np.diag(rng.uniform(-0.2, 1.0, nx)) @ a.T       # indefinite for some seeds
+    rows = np.concatenate([np.arange(nx), rng.integers(0, nx, 5), [-1, -1]])
+    free = rows[rows >= 0]
+    full = np.linalg.eigvalsh(v[np.ix_(free, free)])
+    assert vcov_smallest_eigenvalue(v, rows) == pytest.approx(full[len(free) - nx], abs=1e-12)
 
 
 def test_twolevel_fit_carries_the_note():
