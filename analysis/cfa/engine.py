@@ -24,7 +24,7 @@ import pandas as pd
 
 from lospw.analysis.cfa.assemble import Estimation, cfa_result, groups_from_data, parameter_table
 from lospw.analysis.cfa.data import GroupData, group_from_cov
-from lospw.analysis.cfa.information import singular_information
+from lospw.analysis.cfa.information import singular_information, vcov_warnings
 from lospw.analysis.cfa.measures import fit_measures
 from lospw.analysis.cfa.ml import MLObjective
 from lospw.analysis.cfa.model import Model
@@ -364,6 +364,8 @@ def _estimate_ml(pt: ParTable, groups: list[GroupData], excluded: pd.DataFrame, 
             state.vcov, test = mlr_corrections(state)
         except (np.linalg.LinAlgError, ValueError) as exc:
             warnings.append(Note("robust_failed", f"robust corrections failed: {exc}"))
+    if opt.converged and state.vcov is not None:   # lavaan judges a converged fit's vcov
+        warnings.extend(vcov_warnings(state.vcov, m.x_of_row))
     return Estimation(state, opt, warnings, excluded, options, test, starts)
 
 

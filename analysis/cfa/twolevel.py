@@ -33,7 +33,7 @@ from scipy import special
 
 from lospw.analysis.cfa import measures as F
 from lospw.analysis.cfa.data import GroupData
-from lospw.analysis.cfa.information import singular_information
+from lospw.analysis.cfa.information import singular_information, vcov_warnings
 from lospw.analysis.cfa.model import LAM, PSI, THETA, Model
 from lospw.analysis.cfa.multistart import (
     best_start,
@@ -303,6 +303,7 @@ def fit_twolevel(data: pd.DataFrame, model: str, cluster: str, *, missing: str =
             if singular_information(H):
                 raise np.linalg.LinAlgError
             vcov = np.linalg.inv(H) / d.n
+            warnings.extend(vcov_warnings(vcov, m.x_of_row))
         except np.linalg.LinAlgError:
             warnings.append(Note("se_failed", "the information matrix could not be "
                                  "inverted; the model may not be identified (no "

@@ -32,6 +32,7 @@ import pandas as pd
 
 from lospw.analysis.cfa.assemble import Estimation, groups_from_data
 from lospw.analysis.cfa.data import GroupData
+from lospw.analysis.cfa.information import vcov_warnings
 from lospw.analysis.cfa.model import Model
 from lospw.analysis.cfa.optimizer import scoring
 from lospw.analysis.cfa.ordinal import OrdinalStats, lower_triangle, ordinal_stats
@@ -225,5 +226,7 @@ def estimate_wlsmv(data: pd.DataFrame, statements: Sequence[Statement], ov: list
     except np.linalg.LinAlgError:
         warnings.append(Note("se_failed", "the information matrix could not be inverted; "
                              "the model may not be identified (no standard errors)"))
+    if opt.converged and state.vcov is not None:   # lavaan judges a converged fit's vcov
+        warnings.extend(vcov_warnings(state.vcov, m.x_of_row))
     state.deltas = deltas
     return Estimation(state, opt, warnings, excluded, dict(options, ordered=tuple(ov)))

@@ -256,6 +256,14 @@ WARNING_CODES: dict[str, WarningCode] = _codes(
                 ("cfa",), "warning", "fitted; no standard errors; never the best model."),
     WarningCode("se_failed", "The information matrix could not be inverted.", ("cfa",),
                 "warning", "no standard errors or modification indices."),
+    WarningCode("vcov_nonpositive_definite",
+                "The covariance matrix of the estimates (vcov) is not positive definite: its "
+                "smallest eigenvalue is below eps^(3/4) ~ 1.8e-12 (lavaan's check.vcov; e.g. "
+                "fewer rows than parameters under MLR or WLSMV, a near-collinear pair of "
+                "items, an empirically under-identified model).", ("cfa", "multilevel"),
+                "warning",
+                "the standard errors are reported with this warning (as lavaan); the "
+                "eigenvalue is in the note's context."),
     WarningCode("robust_failed", "The robust (MLR/WLSMV) corrections failed.", ("cfa",),
                 "warning", "the uncorrected results are kept and marked."),
     WarningCode("local_optimum_suspected",

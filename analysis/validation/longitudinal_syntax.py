@@ -20,7 +20,8 @@ intercepts: then 0 at every wave), ``strict`` (+ residual variances: 1 at every 
 later wave, with ``k`` of an item's thresholds held equal: its intercept is free when ``k >=
 1`` and the intercept is not held equal; its residual variance is free when (``k >= 2``, or
 ``k >= 1`` and the intercept is held equal) and the residual is not held equal (Wu &
-Estabrook, 2016; the rule of :mod:`lospw.analysis.validation.wu_estabrook` applied to waves).
+Estabrook, 2016; :func:`lospw.analysis.validation.wu_estabrook.free_intercept_and_scale`,
+the rule of the cross-group builder, applied to waves; :data:`ORDINAL_STEPS` is that module's).
 
 ``partial`` exempts parameters from their step's equality (the partial-invariance search):
 ``"item=~"`` a loading, ``"item~1"`` an intercept, ``"item~~"`` a residual variance,
@@ -33,6 +34,11 @@ from collections.abc import Collection, Mapping, Sequence
 
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
+from lospw.analysis.validation.wu_estabrook import (
+    ORDINAL_STEPS,
+    free_intercept_and_scale,
+    thresholds_held_equal,
+)
 
 __all__ = ["CONTINUOUS_STEPS", "ORDINAL_STEPS", "longitudinal_syntax"]
 
@@ -42,18 +48,33 @@ CONTINUOUS_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("scalar", ("loadings", "intercepts")),
     ("strict", ("loadings", "intercepts", "residuals")),
 )
-ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("configural", ()),
-    ("thresholds", ("thresholds",)),
-    ("metric", ("thresholds", "loadings")),
-    ("scalar", ("thresholds", "loadings", "intercepts")),
-    ("strict", ("thresholds", "loadings", "intercepts", "residuals")),
-)
 
 
 def _label(name: str) -> str:
     """A lavaan label from a variable name ('.' is allowed, other characters are not)."""
     return name.replace(".", "_")
+
+
+def _wave_label(stem: str, item: str, wave: str, same: bool, tail: str = "") -> str:
+    """``<stem>_<item><tail>`` when held equal across waves, else with the wave's suffix."""
+    return f"{stem}_{_label(item)}{tail}" if same else f"{stem}_{_label(item)}{_label(wave)}{tail}"
+
+
+def _per_wave(item: str, waves: Sequence[str], op: str, rhs: str | None, stem: str, same: bool,
+              later_free: bool | None, fixed: str) -> list[str]:
+    """An item's intercept (``op="~"``, ``rhs="1"``) or residual variance (``op="~~"``,
+    ``rhs=None``: the item) at every wave: continuous items free with a label (shared when
+    held equal); ordered items (``later_free`` not None) ``fixed`` at the first wave and at
+    later waves unless Wu & Estabrook's rule frees them."""
+    out = []
+    for i, w in enumerate(waves):
+        v = f"{item}{w}"
+        r = rhs or v
+        if later_free is None:
+            out.append(f"{v} {op} NA*{r} + {_wave_label(stem, item, w, same)}*{r}")
+        else:
+            out.append(f"{v} {op} {'NA' if i > 0 and later_free else fixed}*{r}")
+    return out
 
 
 def longitudinal_syntax(key: Key, suffixes: Sequence[str], step: str, *,
@@ -114,45 +135,33 @@ def longitudinal_syntax(key: Key, suffixes: Sequence[str], step: str, *,
             for it in s.items:
                 same = "loadings" in eq and f"{it}=~" not in partial
                 equal_any |= same
-                lab = f"L_{_label(it)}" if same else f"L_{_label(it)}{_label(w)}"
-                lines.append(f"{fac(s.name, w)} =~ NA*{it}{w} + {lab}*{it}{w}")
+                lines.append(f"{fac(s.name, w)} =~ NA*{it}{w} + "
+                             f"{_wave_label('L', it, w, same)}*{it}{w}")
             free_var[(s.name, w)] = w != first and equal_any
+    int_equal = {it: "intercepts" in eq and f"{it}~1" not in partial for it in key.items}
+    res_equal = {it: "residuals" in eq and f"{it}~~" not in partial for it in key.items}
+    free_later: dict[str, tuple[bool, bool] | tuple[None, None]] = dict.fromkeys(
+        key.items, (None, None))
     if ordinal:
         lines.append("## THRESHOLDS")
+        thr_equal = {it: thresholds_held_equal(it, int(n_thresholds[it]), "thresholds" in eq,
+                                               partial) for it in key.items}
         for it in key.items:
             for w in waves:
-                for t in range(1, int(n_thresholds[it]) + 1):
-                    same = "thresholds" in eq and f"{it}|t{t}" not in partial
-                    lab = f"T_{_label(it)}_t{t}" if same else f"T_{_label(it)}{_label(w)}_t{t}"
-                    lines.append(f"{it}{w} | NA*t{t} + {lab}*t{t}")
+                for t, same in enumerate(thr_equal[it], start=1):
+                    lines.append(f"{it}{w} | NA*t{t} + "
+                                 f"{_wave_label('T', it, w, same, f'_t{t}')}*t{t}")
+            free_later[it] = free_intercept_and_scale(sum(thr_equal[it]), int_equal[it],
+                                                      res_equal[it])
     lines.append("## INTERCEPTS")
-    int_equal: dict[str, bool] = {}
     for s in key.scales:
         for it in s.items:
-            same = "intercepts" in eq and f"{it}~1" not in partial
-            int_equal[it] = same
-            for w in waves:
-                if not ordinal:
-                    lab = f"N_{_label(it)}" if same else f"N_{_label(it)}{_label(w)}"
-                    lines.append(f"{it}{w} ~ NA*1 + {lab}*1")
-                else:
-                    k = _equal_thresholds(it, n_thresholds, eq, partial)
-                    free = w != first and k >= 1 and not same
-                    lines.append(f"{it}{w} ~ {'NA' if free else '0'}*1")
+            lines += _per_wave(it, waves, "~", "1", "N", int_equal[it], free_later[it][0], "0")
         for w in waves:
             free_mean[(s.name, w)] = w != first and any(int_equal[it] for it in s.items)
     lines.append("## RESIDUAL VARIANCES AND COVARIANCES")
     for it in key.items:
-        same = "residuals" in eq and f"{it}~~" not in partial
-        for w in waves:
-            if not ordinal:
-                lab = f"E_{_label(it)}" if same else f"E_{_label(it)}{_label(w)}"
-                lines.append(f"{it}{w} ~~ NA*{it}{w} + {lab}*{it}{w}")
-            else:
-                k = _equal_thresholds(it, n_thresholds, eq, partial)
-                free = (w != first and (k >= 2 or (k >= 1 and int_equal[it]))
-                        and not same)
-                lines.append(f"{it}{w} ~~ {'NA' if free else '1'}*{it}{w}")
+        lines += _per_wave(it, waves, "~~", None, "E", res_equal[it], free_later[it][1], "1")
         for i, w1 in enumerate(waves):
             for w2 in waves[i + 1:]:
                 lines.append(f"{it}{w1} ~~ NA*{it}{w2}")
@@ -166,10 +175,3 @@ def longitudinal_syntax(key: Key, suffixes: Sequence[str], step: str, *,
             lines.append(f"{fac(*f)} ~~ NA*{fac(*g)}")
     return "\n".join(lines)
 
-
-def _equal_thresholds(item: str, n_thresholds: Mapping[str, int], eq: set[str],
-                      partial: set[str]) -> int:
-    if "thresholds" not in eq:
-        return 0
-    return sum(1 for t in range(1, int(n_thresholds[item]) + 1)
-               if f"{item}|t{t}" not in partial)

@@ -42,7 +42,8 @@ from collections.abc import Collection, Mapping
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 
-__all__ = ["ORDINAL_STEPS", "step_parameterization", "wu_estabrook_syntax"]
+__all__ = ["ORDINAL_STEPS", "free_intercept_and_scale", "step_parameterization",
+           "thresholds_held_equal", "wu_estabrook_syntax"]
 
 #: The steps and the lavaan ``group.equal`` each adds up to (for reports).
 ORDINAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -61,6 +62,36 @@ def step_parameterization(step: str) -> str:
     ('delta', 'theta')
     """
     return "theta" if step == "strict" else "delta"
+
+
+def thresholds_held_equal(item: str, n_thresholds: int, equal: bool,
+                          partial: Collection[str]) -> list[bool]:
+    """Whether each of an item's thresholds is held equal: all when thresholds are equal,
+    except those named in ``partial`` (``"<item>|t<k>"``, without spaces).
+
+    >>> thresholds_held_equal("a", 3, True, {"a|t2"})
+    [True, False, True]
+    """
+    return [equal and f"{item}|t{t}" not in partial for t in range(1, n_thresholds + 1)]
+
+
+def free_intercept_and_scale(k: int, intercept_equal: bool,
+                             residual_equal: bool) -> tuple[bool, bool]:
+    """Wu & Estabrook's (2016) identification of an ordered item in a later group (or wave):
+    whether its intercept and its scale (scaling factor or residual variance) are free.
+
+    Notes
+    -----
+    With ``k`` of the item's thresholds held equal, the intercept is free when ``k >= 1``
+    and the intercept is not held equal; the scale is free when (``k >= 2``, or ``k >= 1``
+    and the intercept is held equal) and the residual is not held equal
+    (``measEq.syntax``'s ``ID.cat = "Wu.Estabrook.2016"``).
+
+    >>> free_intercept_and_scale(1, False, False), free_intercept_and_scale(2, True, False)
+    ((True, False), (False, True))
+    """
+    return (k >= 1 and not intercept_equal,
+            (k >= 2 or (k >= 1 and intercept_equal)) and not residual_equal)
 
 
 def _vec(values: list[str]) -> str:
@@ -150,8 +181,7 @@ def wu_estabrook_syntax(key: Key, n_groups: int, n_thresholds: Mapping[str, int]
         return _vec([value] + (["NA"] if free_rest else [value]) * (G - 1))
 
     free = _vec(["NA"] * G)
-    thr_equal = {i: [eq_thr and f"{i}|t{t}" not in free_of
-                     for t in range(1, n_thresholds[i] + 1)] for i in items}
+    thr_equal = {i: thresholds_held_equal(i, n_thresholds[i], eq_thr, free_of) for i in items}
     int_equal = {i: eq_int and f"{i}~1" not in free_of for i in items}
     res_equal = {i: eq_res and f"{i}~~{i}" not in free_of for i in items}
     load_equal = {(s.name, i): eq_load and f"{s.name}=~{i}" not in free_of
@@ -169,9 +199,8 @@ def wu_estabrook_syntax(key: Key, n_groups: int, n_thresholds: Mapping[str, int]
     out += ["", "## INTERCEPTS:", ""]
     scale_free = {}
     for item in items:
-        k = sum(thr_equal[item])
-        nu_free = k >= 1 and not int_equal[item]
-        scale_free[item] = (k >= 2 or (k >= 1 and int_equal[item])) and not res_equal[item]
+        nu_free, scale_free[item] = free_intercept_and_scale(sum(thr_equal[item]),
+                                                             int_equal[item], res_equal[item])
         out.append(f"{item} ~ {first('0', nu_free)}*1 + "
                    f"{labels(f'nu.{index[item]}', int_equal[item])}*1")
     if parameterization == "delta":
