@@ -33,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -59,6 +61,8 @@ WORKER_ENV = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_
                             "NUMEXPR_NUM_THREADS"), "1")
 #: Seconds an idle local worker waits for more tasks before it exits.
 WORKER_IDLE_TIMEOUT = 300
+#: Seconds between a forked worker's checks that the caller still runs.
+PARENT_POLL = 1.0
 #: How local workers start: "fork" or "loky"; None: :func:`local_start` decides.
 LOCAL_START: str | None = None
 
@@ -223,14 +227,24 @@ def start_workers(jobs: int, warm: Callable[[Any], Any] | None = None) -> None:
             executor.submit(_call, warm or _nothing, 0, None, (), True)
 
 
-def _forked_worker() -> None:
+def _forked_worker(parent: int) -> None:
     """Initialiser of a forked worker: Ctrl-C is the caller's to handle, SIGTERM ends the
-    worker (the caller's handler, copied by the fork, would turn it into an interrupt), and
-    BLAS runs on one thread."""
+    worker (the caller's handler, copied by the fork, would turn it into an interrupt), BLAS
+    runs on one thread, and the worker ends when ``parent`` does (a killed command leaves no
+    worker behind, holding its files and output lock open)."""
     global _WORKER_LIMITS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_LIMITS = threadpool_limits(limits=1, user_api="blas")
+    threading.Thread(target=_end_with, args=(parent,), name="lospw-parent-watch",
+                     daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this process when it is no longer ``parent``'s child."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _call_forked(func: Callable[..., Any], index: int, task: Sequence[Any]) -> tuple[int, Any]:
@@ -247,6 +261,7 @@ def _run_fork(func, tasks, shared, jobs, counter, out) -> list[Any]:
         with _sigint_ignored():
             _SHARED = shared
             executor = ProcessPoolExecutor(max_workers=jobs, initializer=_forked_worker,
+                                           initargs=(os.getpid(),),
                                            mp_context=multiprocessing.get_context("fork"))
             # the first submit forks all the workers
             futures = [executor.submit(_call_forked, func, i, t) for i, t in enumerate(tasks)]

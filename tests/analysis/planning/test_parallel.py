@@ -156,3 +156,23 @@ def test_ctrl_c_stops_workers_with_a_clear_message(population_path):
     while time.monotonic() < deadline and _session_processes(sid):
         time.sleep(0.2)
     assert _session_processes(sid) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or parallel.local_start() != "fork",
+                    reason="needs /proc and forked workers")
+def test_forked_workers_end_with_a_killed_caller():
+    """SIGKILL leaves the caller no chance to stop its workers: they notice and end."""
+    code = ("import time; from lospw.analysis.core.parallel import run_tasks; "
+            "run_tasks(time.sleep, [()] * 4, shared=60, jobs=2)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, cwd=ROOT)
+    sid = proc.pid
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_session_processes(sid)) < 3:
+        time.sleep(0.1)
+    assert len(_session_processes(sid)) >= 3, "the workers did not start"
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _session_processes(sid):
+        time.sleep(0.2)
+    assert _session_processes(sid) == []
