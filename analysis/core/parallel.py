@@ -244,7 +244,7 @@ def _end_with(parent: int) -> None:
     """End this process when it is no longer ``parent``'s child."""
     while os.getppid() == parent:
         time.sleep(PARENT_POLL)
-    os._exit(1)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _call_forked(func: Callable[..., Any], index: int, task: Sequence[Any]) -> tuple[int, Any]:
