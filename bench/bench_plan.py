@@ -43,11 +43,15 @@ def population():
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds used so far by this process and its live children (the loky workers)."""
+    """CPU seconds used so far by this process, its live children (the loky workers) and its
+    ended ones (forked workers end with each run)."""
+    import resource
+
     import psutil
 
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = sum(me.cpu_times()[:2]) + ended.ru_utime + ended.ru_stime
     for child in me.children(recursive=True):
         try:
             total += sum(child.cpu_times()[:2])
@@ -59,8 +63,10 @@ def _cpu_seconds() -> float:
 def _time(setup, jobs: int) -> tuple[float, float]:
     """Wall-clock and CPU seconds (all processes) of REPS replications on ``jobs`` workers.
 
-    Steady state: the population values are computed, the workers started and warmed up
-    (their imports done) beforehand: about a second each, once per plan."""
+    Steady state: the population values are computed beforehand. Loky workers (macOS,
+    Windows) are started and warmed up (their imports done) beforehand: about a second
+    each, once per plan; forked workers (Linux) are copies of this warm process, forked
+    inside the timed call in milliseconds."""
     from lospw.analysis.core.parallel import _start_workers, run_tasks
     from lospw.analysis.planning.plan import replicate
 

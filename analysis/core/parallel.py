@@ -14,29 +14,38 @@ processes killed) or cancels the cluster's futures, and is then raised again; lo
 are started with SIGINT ignored, so a terminal's Ctrl-C reaches the caller only and no
 worker prints a traceback.
 
-Local workers are started once and reused (loky's reusable executor): :func:`start_workers`
-starts them early, without waiting, so that their start-up (a fresh interpreter importing
-numpy, pandas, scipy and lospw: about a second each) overlaps the caller's own preparation;
-:func:`run_tasks` with the same number of jobs then finds them warm. All tasks are submitted
-at once and collected as they finish; a caller with many short tasks groups them into chunks
-(``weights`` keeps the progress in the caller's units).
+How local workers start (:func:`local_start`): where ``fork`` is the platform's default start
+method (Linux), :func:`run_tasks` forks its K workers from the caller when the tasks start,
+so each is a copy of the warm caller (its imports done, ``shared`` in memory: nothing to
+import, nothing to send) and start-up costs milliseconds, not a second of CPU per worker.
+The fork happens before the progress bar starts (no thread of ours is running) and the
+workers reset the caller's SIGTERM handler, so a terminated worker ends. Elsewhere (macOS,
+Windows) the workers are fresh interpreters of loky's reusable executor, started once and
+reused: :func:`start_workers` starts them early, without waiting, so that their start-up
+(importing numpy, pandas, scipy and lospw: about a second each) overlaps the caller's own
+preparation. Either way all tasks are submitted at once and handed out as workers free up;
+a caller with many short tasks groups them into chunks (``weights`` keeps the progress in
+the caller's units), and ``meanwhile`` runs in the caller while the workers compute.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from threadpoolctl import threadpool_limits
 
 from lospw.analysis.core.errors import InputError
 
-__all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_ENV", "run_tasks", "start_workers"]
+__all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_ENV", "local_start", "run_tasks", "start_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,33 @@ WORKER_ENV = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_
                             "NUMEXPR_NUM_THREADS"), "1")
 #: Seconds an idle local worker waits for more tasks before it exits.
 WORKER_IDLE_TIMEOUT = 300
+#: Seconds between a forked worker's checks that the caller still runs.
+PARENT_POLL = 1.0
+#: How local workers start: "fork" or "loky"; None: :func:`local_start` decides.
+LOCAL_START: str | None = None
+
+#: The ``shared`` argument of the running forked tasks: each worker inherits it at the fork.
+_SHARED: Any = None
+#: A forked worker's BLAS limit (kept for the worker's life).
+_WORKER_LIMITS: Any = None
+
+
+def local_start() -> str:
+    """How :func:`run_tasks` starts local workers: ``"fork"`` where fork is the platform's
+    default start method of :mod:`multiprocessing` (Linux; the first method listed is the
+    default) and no other method was chosen, else ``"loky"``.
+
+    Examples
+    --------
+    >>> local_start() in ("fork", "loky")
+    True
+    """
+    if LOCAL_START is not None:
+        return LOCAL_START
+    method = multiprocessing.get_start_method(allow_none=True)
+    if method is None:
+        method = multiprocessing.get_all_start_methods()[0]
+    return "fork" if method == "fork" else "loky"
 
 
 def _call(func: Callable[..., Any], index: int, shared: Any, task: Sequence[Any],
@@ -67,7 +103,8 @@ def _call(func: Callable[..., Any], index: int, shared: Any, task: Sequence[Any]
 def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, shared: Any = None,
               jobs: int = 1, scheduler: str | None = None,
               progress: Progress | None = None,
-              weights: Sequence[int] | None = None) -> list[Any]:
+              weights: Sequence[int] | None = None,
+              meanwhile: Callable[[], Any] | None = None) -> list[Any]:
     """``[func(shared, *t) for t in tasks]``, computed in parallel.
 
     Parameters
@@ -87,6 +124,11 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, share
     weights : sequence of int, optional
         The units of work of each task (default 1 each): ``progress`` then counts units, e.g.
         replications when a task is a chunk of them.
+    meanwhile : callable, optional
+        ``meanwhile()``, run in this process once the tasks are handed to the workers (before
+        them when there are none), before ``progress(0, total)``: work of the caller's that
+        the tasks do not need overlaps them. If it raises, the workers are stopped and the
+        error is raised.
 
     Returns
     -------
@@ -106,26 +148,36 @@ def run_tasks(func: Callable[..., Any], tasks: Sequence[Sequence[Any]], *, share
     weights = [1] * len(tasks) if weights is None else [int(w) for w in weights]
     if len(weights) != len(tasks):
         raise InputError(f"run_tasks: {len(weights)} weights for {len(tasks)} tasks.")
-    counter = _Counter(progress, weights)
+    counter = _Counter(progress, weights, meanwhile)
     out: list[Any] = [None] * len(tasks)
     if scheduler is not None:
         return _run_dask(func, tasks, shared, scheduler, counter, out)
     if jobs == 1 or len(tasks) <= 1:
-        for i, t in enumerate(tasks):
-            out[i] = _call(func, i, shared, t, False)[1]
-            counter.done(i)
+        counter.start()
+        with threadpool_limits(limits=1, user_api="blas"):
+            for i, t in enumerate(tasks):
+                out[i] = func(shared, *t)
+                counter.done(i)
         return out
+    if local_start() == "fork":
+        return _run_fork(func, tasks, shared, min(jobs, len(tasks)), counter, out)
     return _run_loky(func, tasks, shared, jobs, counter, out)
 
 
 class _Counter:
-    """Progress in units of work: ``progress(done, total)`` as tasks finish."""
+    """Progress in units of work: ``progress(done, total)`` as tasks finish; :meth:`start`
+    first runs the caller's ``meanwhile`` and reports ``progress(0, total)``."""
 
-    def __init__(self, progress: Progress | None, weights: list[int]) -> None:
-        self.progress, self.weights = progress, weights
+    def __init__(self, progress: Progress | None, weights: list[int],
+                 meanwhile: Callable[[], Any] | None = None) -> None:
+        self.progress, self.weights, self.meanwhile = progress, weights, meanwhile
         self.total, self.units = sum(weights), 0
-        if progress is not None:
-            progress(0, self.total)
+
+    def start(self) -> None:
+        if self.meanwhile is not None:
+            self.meanwhile()
+        if self.progress is not None:
+            self.progress(0, self.total)
 
     def done(self, index: int) -> None:
         self.units += self.weights[index]
@@ -161,16 +213,79 @@ def _nothing(shared: Any) -> None:
 
 
 def start_workers(jobs: int, warm: Callable[[Any], Any] | None = None) -> None:
-    """Start ``jobs`` local workers now and return at once; each runs ``warm(None)`` (a
+    """Start ``jobs`` loky workers now and return at once; each runs ``warm(None)`` (a
     module-level function: unpickling it imports its module, and so what the tasks need).
-    :func:`run_tasks` with the same ``jobs`` reuses them. Nothing happens for ``jobs < 2``.
+    :func:`run_tasks` with the same ``jobs`` reuses them. Nothing happens for ``jobs < 2``
+    or where workers are forked (:func:`local_start`): they are copies of the caller,
+    started when the tasks come.
     """
-    if jobs < 2:
-        return
+    if jobs < 2 or local_start() == "fork":
+        return  # forked workers start, warm, when the tasks come
     with _sigint_ignored():
         executor = _executor(jobs)
         for _ in range(jobs):
             executor.submit(_call, warm or _nothing, 0, None, (), True)
+
+
+def _forked_worker(parent: int) -> None:
+    """Initialiser of a forked worker: Ctrl-C is the caller's to handle, SIGTERM ends the
+    worker (the caller's handler, copied by the fork, would turn it into an interrupt), BLAS
+    runs on one thread, and the worker ends when ``parent`` does (a killed command leaves no
+    worker behind, holding its files and output lock open)."""
+    global _WORKER_LIMITS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER_LIMITS = threadpool_limits(limits=1, user_api="blas")
+    threading.Thread(target=_end_with, args=(parent,), name="lospw-parent-watch",
+                     daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this process when it is no longer ``parent``'s child."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _call_forked(func: Callable[..., Any], index: int, task: Sequence[Any]) -> tuple[int, Any]:
+    """Run one task in a forked worker, with the ``shared`` it inherited."""
+    return index, func(_SHARED, *task)
+
+
+def _run_fork(func, tasks, shared, jobs, counter, out) -> list[Any]:
+    """The tasks on ``jobs`` workers forked from this process (see the module docstring)."""
+    global _SHARED
+    executor = None
+    finished = False
+    try:
+        with _sigint_ignored():
+            _SHARED = shared
+            executor = ProcessPoolExecutor(max_workers=jobs, initializer=_forked_worker,
+                                           initargs=(os.getpid(),),
+                                           mp_context=multiprocessing.get_context("fork"))
+            # the first submit forks all the workers
+            futures = [executor.submit(_call_forked, func, i, t) for i, t in enumerate(tasks)]
+        _SHARED = None
+        counter.start()
+        for fut in as_completed(futures):
+            index, value = fut.result()
+            out[index] = value
+            counter.done(index)
+        finished = True
+    finally:
+        _SHARED = None
+        if executor is not None:
+            if not finished:
+                _kill(executor)
+            executor.shutdown(wait=True, cancel_futures=True)
+    return out
+
+
+def _kill(executor: Any) -> None:
+    """Terminate the forked workers of ``executor`` (after an interrupt or error)."""
+    log.info("stopping the local worker processes")
+    for proc in list((getattr(executor, "_processes", None) or {}).values()):
+        proc.terminate()
 
 
 def _run_loky(func, tasks, shared, jobs, counter, out) -> list[Any]:
@@ -180,6 +295,7 @@ def _run_loky(func, tasks, shared, jobs, counter, out) -> list[Any]:
             executor = _executor(jobs)
             futures = [executor.submit(_call, func, i, shared, t, True)
                        for i, t in enumerate(tasks)]
+        counter.start()
         for fut in as_completed(futures):
             index, value = fut.result()
             out[index] = value
@@ -192,7 +308,9 @@ def _run_loky(func, tasks, shared, jobs, counter, out) -> list[Any]:
 
 
 def _start_workers(jobs: int) -> None:
-    """Start the local workers and wait until they run (benchmarks: start-up untimed)."""
+    """Start the loky workers and wait until they run (benchmarks: start-up untimed)."""
+    if local_start() == "fork":
+        return
     with _sigint_ignored():
         executor = _executor(jobs)
         started = [executor.submit(_call, _nothing, 0, None, (), True) for _ in range(jobs)]
@@ -244,6 +362,7 @@ def _run_dask(func, tasks, shared, scheduler, counter, out) -> list[Any]:
         shared_f = client.scatter(shared, broadcast=True, hash=False)
         futures = [client.submit(_call, func, i, shared_f, t, False, pure=False)
                    for i, t in enumerate(tasks)]
+        counter.start()
         for fut in dask_completed(futures, loop=client.loop):
             index, value = fut.result()
             out[index] = value

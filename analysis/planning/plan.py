@@ -36,7 +36,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -333,7 +335,8 @@ def replicate(setup: PlanSetup, n: int, rep: int, seed: int) -> dict[str, Any]:
 def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
                      estimator: str = "ML", alternative: str | None = None, seed: int = 1,
                      jobs: int = 1, scheduler: str | None = None, criteria: Any = None,
-                     progress: Any = None, population_file: str | Path | None = None):
+                     progress: Any = None, population_file: str | Path | None = None,
+                     meanwhile: Callable[[], Any] | None = None):
     """Monte Carlo sample-size plan (see the module docstring).
 
     Parameters
@@ -356,6 +359,10 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
         ``progress(done, total)``.
     population_file : path, optional
         Recorded by name with its SHA-256.
+    meanwhile : callable, optional
+        ``meanwhile()``: the caller's own work, run in this process while the workers
+        compute (e.g. loading what writing the results needs); before the replications on
+        one worker.
 
     Returns
     -------
@@ -374,14 +381,15 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
         start_workers(jobs, warm=_warm)  # they start up while the population values are fitted
     setup, reference = prepare(pop, estimator=estimator, alternative=alternative,
                                seed=int(seed), dwls_reference=not parallel)
-    _preflight(setup, sizes[0], int(seed))
     tasks, weights = _tasks(sizes, int(reps), int(seed), jobs if scheduler is None else 8)
     if parallel and estimator == "WLSMV":  # the DWLS reference fit: a task beside the others
-        tasks.insert(0, ("dwls", 0, (), int(seed)))
+        tasks.insert(0, ("dwls", (), int(seed)))
         weights.insert(0, 0)
     log.info("plan: %d sizes x %d replications, estimator %s", len(sizes), reps, estimator)
+    # the preflight runs while the workers start on the replications (a failure stops them)
     results = run_tasks(_plan_task, tasks, shared=setup, jobs=jobs, scheduler=scheduler,
-                        progress=progress, weights=weights)
+                        progress=progress, weights=weights,
+                        meanwhile=partial(_preflight, setup, sizes[0], int(seed), meanwhile))
     if parallel and estimator == "WLSMV":
         _attach_dwls(reference, *results.pop(0))
     records = [record for chunk in results for record in chunk]
@@ -397,31 +405,42 @@ def plan_sample_size(pop: Any, ns: list[int] | tuple[int, ...], reps: int, *,
     return summarise(setup, reference, sizes, int(reps), int(seed), records, criteria, info)
 
 
-#: Chunks per worker: tasks are chunks of replications (fewer, larger messages to and from
-#: the workers), small enough that the last chunks finish close together.
-_CHUNKS_PER_WORKER = 8
+#: Guided chunks: each chunk is 1 / (_GUIDED x workers) of the replications still to hand
+#: out, so the first chunks are large (few messages) and the last ones single replications
+#: (the workers finish together).
+_GUIDED = 2
 
 
 def _tasks(sizes: list[int], reps: int, seed: int, workers: int
            ) -> tuple[list[tuple[Any, ...]], list[int]]:
-    """The replications as tasks ``("reps", n, (r, ...), seed)`` and their sizes: one each
-    in this process, chunks of ``ceil(total / (8 workers))`` on workers. The chunking does
-    not change any result: every replication draws from its own seed."""
-    total = len(sizes) * reps
-    size = 1 if workers <= 1 else max(1, math.ceil(total / (workers * _CHUNKS_PER_WORKER)))
+    """The replications as tasks ``("reps", ((n, r), ...), seed)`` in the order of the
+    results, and their sizes: one replication each in this process; on workers, guided
+    chunks (``ceil(left / (2 workers))`` replications, down to 1). The chunking does not
+    change any result: every replication draws from its own seed.
+
+    Examples
+    --------
+    >>> [len(t[1]) for t in _tasks([100, 200], 10, 1, 2)[0]]
+    [5, 4, 3, 2, 2, 1, 1, 1, 1]
+    """
+    pairs = [(n, r) for n in sizes for r in range(reps)]
     tasks: list[tuple[Any, ...]] = []
-    for n in sizes:
-        for start in range(0, reps, size):
-            tasks.append(("reps", n, tuple(range(start, min(start + size, reps))), seed))
-    return tasks, [len(t[2]) for t in tasks]
+    start = 0
+    while start < len(pairs):
+        size = 1 if workers <= 1 else math.ceil((len(pairs) - start) / (_GUIDED * workers))
+        tasks.append(("reps", tuple(pairs[start:start + size]), seed))
+        start += size
+    return tasks, [len(t[1]) for t in tasks]
 
 
-def _plan_task(setup: PlanSetup, kind: str, n: int, reps: tuple[int, ...], seed: int) -> Any:
-    """One task of a plan: a chunk of replications, or (``"dwls"``) WLSMV's reference fit."""
+def _plan_task(setup: PlanSetup, kind: str, pairs: tuple[tuple[int, int], ...],
+               seed: int) -> Any:
+    """One task of a plan: a chunk of replications ``(n, r)``, or (``"dwls"``) WLSMV's
+    reference fit."""
     if kind == "dwls":
         return _dwls_reference(setup.population, setup.key_syntax,
                                [item for _, item in setup.loadings], seed)
-    return [replicate(setup, n, r, seed) for r in reps]
+    return [replicate(setup, n, r, seed) for n, r in pairs]
 
 
 def _warm(shared: Any) -> None:
@@ -429,8 +448,10 @@ def _warm(shared: Any) -> None:
     return None
 
 
-def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
-    """Fit both models once here, so that bad options fail at once with their own error."""
+def _preflight(setup: PlanSetup, n: int, seed: int,
+               then: Callable[[], Any] | None = None) -> None:
+    """Fit both models once here, so that bad options fail at once with their own error;
+    then run ``then()``."""
 
     gen = np.random.Generator(np.random.PCG64(replication_seed(seed, n, 0)))
     key = setup.population.key
@@ -438,6 +459,8 @@ def _preflight(setup: PlanSetup, n: int, seed: int) -> None:
                               .data[list(key.items)].astype(float))
     for syntax in (setup.key_syntax, setup.alt_syntax):
         fit_cfa(items, syntax, estimator=setup.estimator)
+    if then is not None:
+        then()
 
 
 def _check_sizes(ns: Any) -> list[int]:

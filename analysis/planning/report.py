@@ -8,7 +8,7 @@
 * ``plan_summary.csv``: one row per N; ``plan_loadings.csv``: one row per N and loading;
   ``plan_replications.csv``: one row per replication;
 * ``plan.png`` / ``plan.svg``: the criteria against N (matplotlib Agg; fixed SVG hash salt,
-  no dates, so the same plan gives the same bytes).
+  no dates, so the same plan gives the same bytes; drawn side by side with ``jobs`` >= 2).
 
 Nothing here depends on how the replications were computed (workers, cluster), so the same
 plan gives byte-identical files however it was run.
@@ -23,13 +23,21 @@ from typing import Any
 import numpy as np
 
 from lospw.analysis.core.artifacts import write_csv, write_json
+from lospw.analysis.core.parallel import local_start, run_tasks
 
-__all__ = ["plan_figure", "write_plan"]
+__all__ = ["load_plotting", "plan_figure", "write_plan"]
 
 # text.parse_math off: a '$' in a group or scale name is drawn as typed (mathtext would
 # render it, or fail on '$^$'; issue 17)
 _RC = {"svg.hashsalt": "lospw", "svg.fonttype": "path", "font.size": 8,
        "font.family": "DejaVu Sans", "path.simplify": True, "text.parse_math": False}
+
+
+def load_plotting() -> None:
+    """Import what :func:`write_plan` draws with (matplotlib's figure and its PNG and SVG
+    back-ends, about 0.4 s), e.g. while a plan's workers compute."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
 
 
 def plan_figure(result: Any):
@@ -107,19 +115,43 @@ def plan_figure(result: Any):
     return fig
 
 
-def write_plan(result: Any, folder: str | Path) -> list[Path]:
-    """Write the plan's tables and figure into ``folder``; returns the paths (sorted)."""
+def write_plan(result: Any, folder: str | Path, *, jobs: int = 1) -> list[Path]:
+    """Write the plan's tables and figure into ``folder``; returns the paths (sorted).
+
+    With ``jobs`` >= 2 where workers are forked (:func:`lospw.analysis.core.parallel.
+    local_start`), two copies of this process draw the PNG and the SVG at the same time
+    while this one writes the tables; the bytes are the same either way.
+    """
     import matplotlib
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [write_json(result.to_dict(), folder / "plan.json"),
-             write_csv(result.summary, folder / "plan_summary.csv"),
-             write_csv(result.loadings, folder / "plan_loadings.csv"),
-             write_csv(result.replications, folder / "plan_replications.csv")]
+    png, svg = folder / "plan.png", folder / "plan.svg"
     with matplotlib.rc_context(_RC):
         fig = plan_figure(result)
-        png, svg = folder / "plan.png", folder / "plan.svg"
-        fig.savefig(png, format="png", metadata={"Software": None})
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        figures = [("png", png), ("svg", svg)]
+        if jobs > 1 and local_start() == "fork":
+            paths: list[Path] = []
+            run_tasks(_save_figure, figures, shared=fig, jobs=2,
+                      meanwhile=lambda: paths.extend(_write_tables(result, folder)))
+        else:
+            paths = _write_tables(result, folder)
+            for fmt, path in figures:
+                _save_figure(fig, fmt, path)
     return sorted([*paths, png, svg])
+
+
+#: Metadata left out of the figures, so that the same plan gives the same bytes.
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
+
+
+def _save_figure(fig: Any, fmt: str, path: Path) -> Path:
+    fig.savefig(path, format=fmt, metadata=_METADATA[fmt])
+    return path
+
+
+def _write_tables(result: Any, folder: Path) -> list[Path]:
+    return [write_json(result.to_dict(), folder / "plan.json"),
+            write_csv(result.summary, folder / "plan_summary.csv"),
+            write_csv(result.loadings, folder / "plan_loadings.csv"),
+            write_csv(result.replications, folder / "plan_replications.csv")]

@@ -12,7 +12,7 @@ from lospw.analysis.core.options import ESTIMATORS
 from lospw.analysis.core.outdir import legacy_layout, output_folder
 from lospw.analysis.planning.plan import plan_sample_size
 from lospw.analysis.planning.population import load_population
-from lospw.analysis.planning.report import write_plan
+from lospw.analysis.planning.report import load_plotting, write_plan
 from lospw.cli.common import console, echo_json, json_option
 from lospw.cli.options import estimator_option, seed_option
 from lospw.cli.workers import check_workers, replication_progress, worker_options
@@ -100,10 +100,12 @@ def plan(population_file: str, sizes: tuple[int, ...], reps: int, estimator: str
             res = plan_sample_size(pop, list(sizes), reps, estimator=estimator,
                                    alternative=alternative, seed=seed, jobs=jobs or 1,
                                    scheduler=scheduler, progress=tick,
-                                   population_file=population_file)
+                                   population_file=population_file,
+                                   meanwhile=load_plotting if folder is not None else None)
         written = []
         if folder is not None:
-            written = [Path(out_dir) / p.relative_to(folder) for p in write_plan(res, folder)]
+            written = [Path(out_dir) / p.relative_to(folder)
+                       for p in write_plan(res, folder, jobs=jobs or 1)]
     if as_json:
         out = res.to_dict()
         out["written"] = [p.name for p in written]

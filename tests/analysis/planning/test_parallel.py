@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lospw.analysis.core import parallel
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.parallel import run_tasks
 from lospw.analysis.planning.plan import plan_sample_size
@@ -23,12 +25,60 @@ def _square_plus(shared, x):
     return shared + x * x
 
 
-def test_run_tasks_keeps_task_order_on_workers():
+def _sleepy(shared, x):
+    time.sleep(shared)
+    return x
+
+
+@pytest.mark.parametrize("start", ["fork", "loky"])
+def test_run_tasks_keeps_task_order_on_workers(monkeypatch, start):
+    """Both ways of starting local workers (forked copies, loky's fresh interpreters)."""
+    if start == "fork" and "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(parallel, "LOCAL_START", start)
     seen = []
     out = run_tasks(_square_plus, [(i,) for i in range(12)], shared=1, jobs=2,
-                    progress=lambda done, total: seen.append((done, total)))
+                    progress=lambda done, total: seen.append((done, total)),
+                    meanwhile=lambda: seen.append("meanwhile"))
     assert out == [1 + i * i for i in range(12)]
-    assert seen[0] == (0, 12) and seen[-1] == (12, 12) and len(seen) == 13
+    assert seen[:2] == ["meanwhile", (0, 12)] and seen[-1] == (12, 12) and len(seen) == 14
+
+
+def test_local_start_is_fork_where_it_is_the_default(monkeypatch):
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: None)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
+    assert parallel.local_start() == "fork"
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn", "fork"])
+    assert parallel.local_start() == "loky"
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "spawn")
+    assert parallel.local_start() == "loky"
+
+
+@pytest.mark.skipif(parallel.local_start() != "fork", reason="workers are not forked here")
+def test_an_error_meanwhile_stops_the_forked_workers():
+    """The caller's own work fails while the workers compute: its error, no worker left."""
+
+    def refuse():
+        raise InputError("bad option")
+
+    before = set(multiprocessing.active_children())  # e.g. idle loky workers of other tests
+    with pytest.raises(InputError, match="bad option"):
+        run_tasks(_sleepy, [(i,) for i in range(20)], shared=0.5, jobs=2, meanwhile=refuse)
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_one_and_two_workers_write_the_same_files(population, tmp_path):
+    """A small plan on two (forked) workers: the same tables, and write_plan's figures drawn
+    side by side are the same bytes."""
+    from lospw.analysis.planning.report import write_plan
+
+    one = plan_sample_size(population, [100], 3, jobs=1, seed=5)
+    two = plan_sample_size(population, [100], 3, jobs=2, seed=5)
+    for a, b in zip(_tables(one), _tables(two), strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    files = [{p.name: p.read_bytes() for p in write_plan(two, tmp_path / str(jobs), jobs=jobs)}
+             for jobs in (1, 2)]
+    assert files[0] == files[1] and len(files[0]) == 6
 
 
 def test_unreachable_scheduler_is_an_input_error(monkeypatch):
@@ -102,6 +152,26 @@ def test_ctrl_c_stops_workers_with_a_clear_message(population_path):
     assert proc.returncode == 130, err
     assert "interrupted after" in err and "nothing was written" in err
     assert "Traceback" not in err
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _session_processes(sid):
+        time.sleep(0.2)
+    assert _session_processes(sid) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or parallel.local_start() != "fork",
+                    reason="needs /proc and forked workers")
+def test_forked_workers_end_with_a_killed_caller():
+    """SIGKILL leaves the caller no chance to stop its workers: they notice and end."""
+    code = ("import time; from lospw.analysis.core.parallel import run_tasks; "
+            "run_tasks(time.sleep, [()] * 4, shared=60, jobs=2)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, cwd=ROOT)
+    sid = proc.pid
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_session_processes(sid)) < 3:
+        time.sleep(0.1)
+    assert len(_session_processes(sid)) >= 3, "the workers did not start"
+    proc.kill()
+    proc.wait(timeout=10)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and _session_processes(sid):
         time.sleep(0.2)
