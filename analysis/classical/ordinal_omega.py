@@ -38,9 +38,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from lospw.analysis.classical.polychoric import bvn_cdf
+from lospw.analysis.core import special
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["categorical_omega", "score_covariances"]
