@@ -107,6 +107,37 @@ def test_score_imports_no_reliability_or_minimiser(tmp_path: Path) -> None:
     assert not unused, f"lospw score imported {sorted(unused)}"
 
 
+#: commands whose start-up imports no scipy.special (nor SciPy's array-API layer, which
+#: loads numpy.f2py and numpy.testing: 0.15-0.25 s)
+NO_SCIPY_SPECIAL = ("key", "intake", "cfa", "invariance", "score")
+
+
+def _startup_modules(command: str) -> set[str]:
+    code = f"import json, sys\nimport lospw.cli.{command}\nprint(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return set(json.loads(proc.stdout))
+
+
+@pytest.mark.parametrize("command", NO_SCIPY_SPECIAL)
+def test_startup_imports_no_scipy_special(command: str) -> None:
+    """The distributions come from :mod:`lospw.analysis.core.special` (numpy): importing a
+    command loads neither ``scipy.special`` nor ``scipy._lib._array_api``."""
+    modules = _startup_modules(command)
+    assert f"lospw.cli.{command}" in modules
+    loaded = sorted({"scipy.special", "scipy._lib._array_api"} & modules)
+    assert not loaded, f"import lospw.cli.{command} loaded {loaded}"
+
+
+@pytest.mark.parametrize("command", ["items", "reliability", "efa", "validity"])
+def test_startup_imports_scipy_special_only_with_a_minimiser(command: str) -> None:
+    """Where a command still loads ``scipy.special`` at start-up it is SciPy's own doing:
+    ``scipy.optimize`` (omega's L-BFGS-B, the EFA's minimiser) imports it; lospw does not."""
+    modules = _startup_modules(command)
+    assert "scipy.special" not in modules or "scipy.optimize" in modules
+
+
 def test_help_imports_no_analysis(tmp_path: Path) -> None:
     modules = _imported(["--help"], tmp_path)
     assert not {"numpy", "pandas", "scipy"} & modules
