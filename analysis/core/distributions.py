@@ -11,21 +11,21 @@ treats them (invalid parameters give NaN, arguments below the support give 0 / 1
 ``tests/analysis/core/test_distributions.py`` checks the numbers against ``scipy.stats`` on
 a grid, edges included, and ``tests/analysis/core/test_special.py`` against R.
 
-========================  =========================================  ==================
-function                  formula                                    R
-========================  =========================================  ==================
-``norm_cdf(x)``           :math:`\\Phi(x)` = ``ndtr(x)`` (Cody)          ``pnorm``
-``norm_sf(x)``            :math:`1 - \\Phi(x) = \\Phi(-x)`               ``pnorm(lower=F)``
-``norm_ppf(q)``           :math:`\\Phi^{-1}(q)` = ``ndtri(q)`` (AS 241)  ``qnorm``
-``norm_pdf(x)``           :math:`e^{-x^2/2} / \\sqrt{2\\pi}`                ``dnorm``
-``chi2_cdf(x, df)``       :math:`P(df/2, x/2)` (``gammainc``)         ``pchisq``
-``chi2_sf(x, df)``        :math:`Q(df/2, x/2)` (``gammaincc``)        ``pchisq(lower=F)``
-``chi2_ppf(q, df)``       ``2 gammaincinv(df/2, q)``                 ``qchisq``
-``ncx2_cdf(x, df, nc)``   ``chndtr(x, df, nc)`` (nc = 0: chi2)       ``pchisq(ncp=)``
-``f_sf(x, d1, d2)``       ``scipy.special.fdtrc(d1, d2, x)``         ``pf(lower=F)``
-``f_ppf(q, d1, d2)``      ``scipy.special.fdtri(d1, d2, q)``         ``qf``
-``t_ppf(q, df)``          ``scipy.special.stdtrit(df, q)``           ``qt``
-========================  =========================================  ==================
+=======================  ============================================  ===================
+function                 formula                                       R
+=======================  ============================================  ===================
+``norm_cdf(x)``          :math:`\\Phi(x)` = ``ndtr(x)`` (Cody)          ``pnorm``
+``norm_sf(x)``           :math:`1 - \\Phi(x) = \\Phi(-x)`                ``pnorm(lower=F)``
+``norm_ppf(q)``          :math:`\\Phi^{-1}(q)` = ``ndtri(q)`` (AS 241)  ``qnorm``
+``norm_pdf(x)``          :math:`e^{-x^2/2} / \\sqrt{2\\pi}`              ``dnorm``
+``chi2_cdf(x, df)``      :math:`P(df/2, x/2)` (``gammainc``)           ``pchisq``
+``chi2_sf(x, df)``       :math:`Q(df/2, x/2)` (``gammaincc``)          ``pchisq(lower=F)``
+``chi2_ppf(q, df)``      ``2 gammaincinv(df/2, q)``                    ``qchisq``
+``ncx2_cdf(x, df, nc)``  ``chndtr(x, df, nc)`` (nc = 0: chi2)          ``pchisq(ncp=)``
+``f_sf(x, d1, d2)``      ``scipy.special.fdtrc(d1, d2, x)``            ``pf(lower=F)``
+``f_ppf(q, d1, d2)``     ``scipy.special.fdtri(d1, d2, q)``            ``qf``
+``t_ppf(q, df)``         ``scipy.special.stdtrit(df, q)``              ``qt``
+=======================  ============================================  ===================
 
 Scalars in give numpy float64 scalars out, arrays give arrays (as ``scipy.stats``).
 """

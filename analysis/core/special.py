@@ -4,18 +4,18 @@
 array-API layer loads ``numpy.f2py`` and ``numpy.testing``) for a handful of functions. These
 are those functions, vectorised over numpy float64 arrays, to full double precision:
 
-=====================  =======================================================  =============
+=====================  =======================================================  ===================
 function               algorithm                                                R / SciPy
-=====================  =======================================================  =============
-``ndtr(x)``            :math:`\\Phi(x)`, Cody (1969, 1993) rational Chebyshev     ``pnorm``
-``log_ndtr(x)``        :math:`\\log\\Phi(x)`, Cody; asymptotic series far left     ``pnorm(log.p)``
-``ndtri(p)``           :math:`\\Phi^{-1}(p)`, Wichura (1988) AS 241 PPND16         ``qnorm``
-``erfc(x)``            :math:`1 - \\mathrm{erf}(x)`, Cody (1969) CALERF            ``special.erfc``
-``gammainc(a, x)``     :math:`P(a, x)`, series / continued fraction / Temme      ``pgamma``
-``gammaincc(a, x)``    :math:`Q(a, x) = 1 - P(a, x)`                             ``pgamma(lower=F)``
-``gammaincinv(a, p)``  :math:`x` with :math:`P(a, x) = p`, Newton on log scale   ``qgamma``
-``chndtr(x, k, nc)``   noncentral :math:`\\chi^2` cdf, Poisson-weighted series     ``pchisq(ncp=)``
-=====================  =======================================================  =============
+=====================  =======================================================  ===================
+``ndtr(x)``            :math:`\\Phi(x)`, Cody (1969, 1993) rational Chebyshev    ``pnorm``
+``log_ndtr(x)``        :math:`\\log\\Phi(x)`, Cody; asymptotic series far left    ``pnorm(log.p)``
+``ndtri(p)``           :math:`\\Phi^{-1}(p)`, Wichura (1988) AS 241 PPND16       ``qnorm``
+``erfc(x)``            :math:`1 - \\mathrm{erf}(x)`, Cody (1969) CALERF          ``special.erfc``
+``gammainc(a, x)``     :math:`P(a, x)`, series / continued fraction / Temme     ``pgamma``
+``gammaincc(a, x)``    :math:`Q(a, x) = 1 - P(a, x)`                            ``pgamma(lower=F)``
+``gammaincinv(a, p)``  :math:`x` with :math:`P(a, x) = p`, Newton on log scale  ``qgamma``
+``chndtr(x, k, nc)``   noncentral :math:`\\chi^2` cdf, Poisson-weighted series   ``pchisq(ncp=)``
+=====================  =======================================================  ===================
 
 Accuracy against R (``tests/reference/distributions.R``, checked by
 ``tests/analysis/core/test_special.py``): relative error below 1e-14 for the normal
