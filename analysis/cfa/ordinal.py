@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from lospw.analysis.classical.polychoric import cell_derivatives, cell_probabilities, polychoric_ml
+from lospw.analysis.core import special
 from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError
 

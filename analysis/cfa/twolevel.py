@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from lospw.analysis.cfa import measures as F
 from lospw.analysis.cfa.data import GroupData
@@ -54,6 +53,7 @@ from lospw.analysis.cfa.twolevel_result import (
     TWOLEVEL_PARAMETER_COLUMNS,
     TwoLevelResult,
 )
+from lospw.analysis.core import special
 from lospw.analysis.core.degenerate import check_item_variance
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.warnings import Note

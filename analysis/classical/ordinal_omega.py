@@ -44,9 +44,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from lospw.analysis.classical.polychoric import bvn_cdf
+from lospw.analysis.core import special
 from lospw.analysis.core.errors import InputError
 
 __all__ = ["OneFactorDWLS", "categorical_omega", "fit_one_factor_dwls", "score_covariances"]

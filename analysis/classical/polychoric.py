@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from lospw.analysis.core import special
 from lospw.analysis.core.degenerate import DegenerateDataError
 from lospw.analysis.core.errors import InputError, LospwWarning
 from lospw.analysis.core.missing import check_missing

@@ -1,28 +1,32 @@
-"""Probability distributions from :mod:`scipy.special`: the few lospw needs, cheap to import.
+"""Probability distributions in numpy: the few lospw needs, cheap to import.
 
-``import scipy.stats`` costs about half a second of start-up (it loads every distribution,
-the statistical tests, ``scipy.spatial`` and ``scipy.ndimage``); every command would pay it
-for a p-value. These functions call the same special functions that ``scipy.stats`` calls
-(``scipy/stats/_continuous_distns.py``), with the same treatment of the edges (invalid
-parameters give NaN, arguments below the support give 0 / 1), so the numbers are identical
-to ``scipy.stats.<dist>.<method>`` (``tests/analysis/core/test_distributions.py`` checks
-it on a grid, edges included).
+``import scipy.stats`` costs about half a second of start-up and ``import scipy.special``
+0.15-0.25 s (SciPy's array-API layer loads ``numpy.f2py`` and ``numpy.testing``); every
+command would pay it for a p-value. The normal and (noncentral) chi-square functions come
+from :mod:`lospw.analysis.core.special` (numpy implementations of Cody's, Wichura's and the
+incomplete-gamma algorithms, tested against R); the F and t functions, needed on a few
+paths only (Feldt's interval of alpha, aggregation's F test and t intervals), call
+:mod:`scipy.special` and import it when called. The edges are treated as ``scipy.stats``
+treats them (invalid parameters give NaN, arguments below the support give 0 / 1);
+``tests/analysis/core/test_distributions.py`` checks the numbers against ``scipy.stats`` on
+a grid, edges included, and ``tests/analysis/core/test_special.py`` against R.
 
-========================  =====================================  ==================
-function                  formula                                scipy.stats
-========================  =====================================  ==================
-``norm_cdf(x)``           :math:`\\Phi(x)` = ``ndtr(x)``          ``norm.cdf``
-``norm_sf(x)``            :math:`1 - \\Phi(x) = \\Phi(-x)`         ``norm.sf``
-``norm_ppf(q)``           :math:`\\Phi^{-1}(q)` = ``ndtri(q)``    ``norm.ppf``
-``norm_pdf(x)``           :math:`e^{-x^2/2} / \\sqrt{2\\pi}`        ``norm.pdf``
-``chi2_cdf(x, df)``       ``chdtr(df, x)``                       ``chi2.cdf``
-``chi2_sf(x, df)``        ``chdtrc(df, x)``                      ``chi2.sf``
-``chi2_ppf(q, df)``       ``2 gammaincinv(df/2, q)``             ``chi2.ppf``
-``ncx2_cdf(x, df, nc)``   ``chndtr(df, nc, x)`` (nc = 0: chi2)   ``ncx2.cdf``
-``f_sf(x, d1, d2)``       ``fdtrc(d1, d2, x)``                   ``f.sf``
-``f_ppf(q, d1, d2)``      ``fdtri(d1, d2, q)``                   ``f.ppf``
-``t_ppf(q, df)``          ``stdtrit(df, q)``                     ``t.ppf``
-========================  =====================================  ==================
+=======================  ============================================  ===================
+function                 formula                                       R
+=======================  ============================================  ===================
+``norm_cdf(x)``          :math:`\\Phi(x)` = ``ndtr(x)`` (Cody)          ``pnorm``
+``norm_sf(x)``           :math:`1 - \\Phi(x) = \\Phi(-x)`                ``pnorm(lower=F)``
+``norm_ppf(q)``          :math:`\\Phi^{-1}(q)` = ``ndtri(q)`` (AS 241)  ``qnorm``
+``norm_pdf(x)``          :math:`e^{-x^2/2} / \\sqrt{2\\pi}`              ``dnorm``
+``chi2_cdf(x, df)``      :math:`P(df/2, x/2)` (``gammainc``)           ``pchisq``
+``chi2_sf(x, df)``       :math:`Q(df/2, x/2)` (``gammaincc``)          ``pchisq(lower=F)``
+``chi2_ppf(q, df)``      ``2 gammaincinv(df/2, q)``                    ``qchisq``
+``ncx2_cdf(x, df, nc)``  ``chndtr(x, df, nc)`` (nc = 0: chi2)          ``pchisq(ncp=)``
+``f_sf(x, d1, d2)``      ``scipy.special.fdtrc(d1, d2, x)``            ``pf(lower=F)``
+``f_ppf(q, d1, d2)``     ``scipy.special.fdtri(d1, d2, q)``            ``qf``
+``t_ppf(q, df)``         ``scipy.special.stdtrit(df, q)``              ``qt``
+``t_sf(x, df)``          ``scipy.special.stdtr(df, -x)``               ``pt(lower = FALSE)``
+=======================  ============================================  ===================
 
 Scalars in give numpy float64 scalars out, arrays give arrays (as ``scipy.stats``).
 """
@@ -32,10 +36,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
+
+from lospw.analysis.core import special
 
 __all__ = ["chi2_cdf", "chi2_ppf", "chi2_sf", "f_ppf", "f_sf", "ncx2_cdf", "norm_cdf",
-           "norm_pdf", "norm_ppf", "norm_sf", "t_ppf"]
+           "norm_pdf", "norm_ppf", "norm_sf", "t_ppf", "t_sf"]
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -155,7 +160,7 @@ def chi2_cdf(x, df):
     0.95
     """
     ok = _df_ok(df)
-    return _lower_tail(x, ok, 0.0, lambda m: special.chdtr(_at(df, m), _at(x, m)))
+    return _lower_tail(x, ok, 0.0, lambda m: special.gammainc(_at(df, m) / 2, _at(x, m) / 2))
 
 
 def chi2_sf(x, df):
@@ -167,7 +172,7 @@ def chi2_sf(x, df):
     0.05
     """
     ok = _df_ok(df)
-    return _upper_tail(x, ok, 0.0, lambda m: special.chdtrc(_at(df, m), _at(x, m)))
+    return _upper_tail(x, ok, 0.0, lambda m: special.gammaincc(_at(df, m) / 2, _at(x, m) / 2))
 
 
 def chi2_ppf(q, df):
@@ -192,14 +197,7 @@ def ncx2_cdf(x, df, nc):
     >>> bool(ncx2_cdf(5.0, 3, 0.0) == chi2_cdf(5.0, 3))
     True
     """
-    ok = _df_ok(df) & np.isfinite(np.asarray(df, dtype=float)) & (np.asarray(nc) >= 0)
-
-    def inner(m: np.ndarray) -> np.ndarray:
-        xs, ds, ns = _at(x, m), _at(df, m), _at(nc, m)
-        with np.errstate(all="ignore"):
-            return np.where(ns != 0, special.chndtr(xs, ds, ns), special.chdtr(ds, xs))
-
-    return _lower_tail(x, ok, 0.0, inner)
+    return special.chndtr(x, df, nc)
 
 
 def f_sf(x, dfn, dfd):
@@ -210,9 +208,11 @@ def f_sf(x, dfn, dfd):
     >>> round(float(f_sf(1.0, 5, 5)), 12)
     0.5
     """
+    from scipy.special import fdtrc  # F: a few paths only; 0.2 s to import
+
     ok = _df_ok(dfn, dfd)
     return _upper_tail(x, ok, 0.0,
-                       lambda m: special.fdtrc(_at(dfn, m), _at(dfd, m), _at(x, m)))
+                       lambda m: fdtrc(_at(dfn, m), _at(dfd, m), _at(x, m)))
 
 
 def f_ppf(q, dfn, dfd):
@@ -223,9 +223,11 @@ def f_ppf(q, dfn, dfd):
     >>> round(float(f_ppf(0.5, 5, 5)), 12)
     1.0
     """
+    from scipy.special import fdtri  # F: a few paths only; 0.2 s to import
+
     ok = _df_ok(dfn, dfd)
     return _quantile(q, ok, 0.0,
-                     lambda m: special.fdtri(_at(dfn, m), _at(dfd, m), _at(q, m)))
+                     lambda m: fdtri(_at(dfn, m), _at(dfd, m), _at(q, m)))
 
 
 def t_ppf(q, df):
@@ -236,8 +238,25 @@ def t_ppf(q, df):
     >>> round(float(t_ppf(0.975, 10)), 6)
     2.228139
     """
+    from scipy.special import stdtrit  # t: a few paths only; 0.2 s to import
+
     ok = _df_ok(df)
     q_arr = np.asarray(q, dtype=float)
     out = _quantile(q_arr, ok, -np.inf,
-                    lambda m: special.stdtrit(_at(df, m), _at(q_arr, m)))
+                    lambda m: stdtrit(_at(df, m), _at(q_arr, m)))
     return out
+
+
+def t_sf(x, df):
+    """Student t survival function :math:`P(T > x)` = ``stdtr(df, -x)`` (as ``t.sf``).
+
+    Examples
+    --------
+    >>> round(float(t_sf(2.228139, 10)), 6)
+    0.025
+    """
+    from scipy.special import stdtr  # t: a few paths only; 0.2 s to import
+
+    ok = _df_ok(df)
+    x_arr = np.asarray(x, dtype=float)
+    return _upper_tail(x_arr, ok, -np.inf, lambda m: stdtr(_at(df, m), -_at(x_arr, m)))

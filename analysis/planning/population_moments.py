@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from lospw.analysis.classical.polychoric import cell_probabilities, polychoric_ml
+from lospw.analysis.core import special
 from lospw.analysis.core.key import key_from_dict
 from lospw.analysis.planning.population import population_from_dict
 

@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lospw.analysis.core.distributions import chi2_ppf, ncx2_cdf
+
 __all__ = ["FIT_CUTOFFS", "Criteria", "PlanResult", "criteria_met", "summarise"]
 
 #: (measure, direction, cut-off): Hu & Bentler (1999).
@@ -354,12 +356,8 @@ def _normal_theory_power(n: int, delta_f: float, df: float, alpha: float) -> flo
     """
     if not (math.isfinite(delta_f) and df > 0):
         return math.nan
-    # scipy.stats (half a second of import) only here, where a plan asks for power: the
-    # noncentral upper tail has no public scipy.special function (analysis/core/distributions)
-    from scipy.stats import chi2, ncx2
-
-    crit = chi2.ppf(1 - alpha, df)
-    return float(ncx2.sf(crit, df, max(n * delta_f, 1e-12)))
+    crit = float(chi2_ppf(1 - alpha, df))
+    return 1.0 - float(ncx2_cdf(crit, df, max(n * delta_f, 1e-12)))
 
 
 def _recommend(summary: pd.DataFrame, unusable: float) -> dict[str, Any]:

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from lospw.analysis.core.distributions import t_ppf, t_sf
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.scoring.aggregate import icc_oneway, mean_ci
 
@@ -175,9 +175,9 @@ def _change(j: str, s: str, w0: str, w1: str, a: pd.Series, b: pd.Series, r0: fl
     se = math.sqrt(v0 + v1)
     if se > 0:
         df = (v0 + v1) ** 2 / (v0**2 / (n0 - 1) + v1**2 / (n1 - 1)) if v0 + v1 > 0 else 1.0
-        half = float(stats.t.ppf(0.975, df)) * se
+        half = float(t_ppf(0.975, df)) * se
         out.update(ci_lo=out["change"] - half, ci_hi=out["change"] + half,
-                   pvalue=float(2 * stats.t.sf(abs(out["change"]) / se, df)))
+                   pvalue=float(2 * t_sf(abs(out["change"]) / se, df)))
     if np.isfinite(r0) and np.isfinite(r1):
         se_err = math.sqrt(max(1 - r0, 0.0) * v0 + max(1 - r1, 0.0) * v1)
         out["se_error"] = se_err

@@ -40,10 +40,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from lospw.analysis.cfa import fit_cfa
 from lospw.analysis.cfa.difftest import difference_test
+from lospw.analysis.core import special
 from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.options import check_estimator

@@ -27,7 +27,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy import special as _special
+
+from lospw.analysis.core.distributions import chi2_sf
 
 __all__ = [
     "KendallW",
@@ -524,7 +525,7 @@ def kendall_w(matrix: Any, correct: bool = True) -> KendallW:
         return KendallW(nan, nan, n - 1, nan, m, n)
     w = 12.0 * s / denom
     chisq = m * (n - 1) * w
-    return KendallW(w, chisq, n - 1, float(_special.chdtrc(n - 1, chisq)), m, n)
+    return KendallW(w, chisq, n - 1, float(chi2_sf(chisq, n - 1)), m, n)
 
 
 @dataclass(frozen=True)

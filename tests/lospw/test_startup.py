@@ -119,6 +119,30 @@ def test_reliability_imports_no_general_minimiser(tmp_path: Path) -> None:
     assert not unused, f"lospw reliability imported {sorted(unused)}"
 
 
+#: commands whose start-up imports no scipy.special (nor SciPy's array-API layer, which
+#: loads numpy.f2py and numpy.testing: 0.15-0.25 s)
+NO_SCIPY_SPECIAL = ("key", "intake", "cfa", "invariance", "score", "items", "reliability",
+                    "efa", "validity", "plan", "analyze")
+
+
+def _startup_modules(command: str) -> set[str]:
+    code = f"import json, sys\nimport lospw.cli.{command}\nprint(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return set(json.loads(proc.stdout))
+
+
+@pytest.mark.parametrize("command", NO_SCIPY_SPECIAL)
+def test_startup_imports_no_scipy_special(command: str) -> None:
+    """The distributions come from :mod:`lospw.analysis.core.special` (numpy): importing a
+    command loads neither ``scipy.special`` nor ``scipy._lib._array_api``."""
+    modules = _startup_modules(command)
+    assert f"lospw.cli.{command}" in modules
+    loaded = sorted({"scipy.special", "scipy._lib._array_api"} & modules)
+    assert not loaded, f"import lospw.cli.{command} loaded {loaded}"
+
+
 def test_help_imports_no_analysis(tmp_path: Path) -> None:
     modules = _imported(["--help"], tmp_path)
     assert not {"numpy", "pandas", "scipy"} & modules
