@@ -664,7 +664,11 @@ def _read_regular(regular: RegularText, source: str, notes: list[str], cut: int,
                           notes)
     top = first + start + 1  # the first data line
     if decimal is None:
-        decimal, n_comma, n_dot = _decimal_of(regular.counts(top, last + 1))
+        # only a cell with a comma or a point can look like a number with decimals
+        decimal, n_comma, n_dot = _decimal_of(
+            (t, n) for texts, counts in regular.counts(top, last + 1)
+            for t, n in zip(texts.tolist(), counts.tolist(), strict=True)
+            if "," in t or "." in t)
         notes.extend(_decimal_notes(decimal, n_comma, n_dot))
     names, dups, header_notes = _header_names(records[start], source)
     _check_cells(last + 1 - top, len(names), source)

@@ -436,8 +436,8 @@ def _ids(table: RawTable, pos: int | None) -> list[str | None]:
     if pos is None:
         return [None] * table.n_rows
     data = table.data[pos]
-    if isinstance(data, TextColumn):  # each distinct text once
-        texts = np.array([_id_text(t) for t in data.texts] + [None], dtype=object)
+    if isinstance(data, TextColumn):  # each distinct text once (never blank: stripped)
+        texts = np.array([t.strip() for t in data.texts] + [None], dtype=object)
         return texts[data.codes].tolist()
     return [_id_text(c) for c in data]
 
@@ -573,9 +573,10 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     id_pos = table.columns.index(id_column) if id_column else None
     ids = _ids(table, id_pos)
     rs = key.response_scale
-    values = np.full((n, key.n_items), np.nan)
-    given = np.full((n, key.n_items), np.nan)  # the missing code a cell held
-    content = np.zeros((n, key.n_items), dtype=bool)  # the cell held anything at all
+    # item by row (pandas' own layout of a float frame: no transposing copy later)
+    values = np.full((key.n_items, n), np.nan)
+    given = np.full((key.n_items, n), np.nan)  # the missing code a cell held
+    content = np.zeros((key.n_items, n), dtype=bool)  # the cell held anything at all
     bad_rows: dict[str, dict[int, list[str]]] = {"non_numeric": {}, "out_of_range": {}}
     cell_log: list[dict[str, Any]] = []
     missing_counts: Counter[str] = Counter()
@@ -598,9 +599,9 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         else:
             verdicts, inverse = column_verdicts(data, rules)
         # each distinct cell was decided once; spread the verdicts over the rows
-        values[:, j] = np.array([v.value for v in verdicts])[inverse]
-        given[:, j] = np.array([v.code for v in verdicts])[inverse]
-        content[:, j] = inverse > 0
+        values[j] = np.array([v.value for v in verdicts])[inverse]
+        given[j] = np.array([v.code for v in verdicts])[inverse]
+        content[j] = inverse > 0
         counts = np.bincount(inverse, minlength=len(verdicts))
         for u, v in enumerate(verdicts):
             if v.missing is not None:
@@ -662,8 +663,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     for r, why in table.malformed.items():
         add(r, "malformed_row", why)
     answered = ~np.isnan(values)
-    for k in np.flatnonzero(~answered.any(axis=1)):
-        held = int(content[k].sum())
+    for k in np.flatnonzero(~answered.any(axis=0)):
+        held = int(content[:, k].sum())
         add(int(k) + 1, "empty_row", "no item answered" if not held else
             f"no valid answer ({held} item cell(s) held only missing codes or invalid values)")
     for reason, rows in bad_rows.items():
@@ -723,7 +724,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     exclusions = pd.DataFrame(excl_rows, columns=list(EXCLUSION_COLUMNS))
     keep = np.ones(n, dtype=bool)
     keep[np.array(list(reasons), dtype=np.intp) - 1] = False
-    items = pd.DataFrame(values, index=index, columns=list(key.items)).loc[keep]
+    items = pd.DataFrame(values.T, index=index, columns=list(key.items), copy=False).loc[keep]
     used = set(cmap.values())
     meta_cols = [c for c in table.columns if c not in used]
     meta = pd.DataFrame(index=index)
@@ -748,7 +749,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     name += "_"
                 notes.append(f"column {c!r} kept as {name!r} ('row' numbers this file's rows)")
             meta[name] = s
-    asked = _design_asked(key, meta, values, src, found)
+    asked = _design_asked(key, meta, values.T, src, found)
     meta = meta.loc[keep]
     if labelled:
         notes.append(f"value labels used for column(s) {', '.join(labelled[:8])}"
@@ -770,7 +771,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
         input_order=tuple(sorted(key.items, key=lambda i: position[cmap[i]])),
-        missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
+        missing_given=pd.DataFrame(given.T, index=index, columns=list(key.items),
+                                   copy=False).loc[keep],
         asked=None if asked is None else pd.DataFrame(
             asked, index=index, columns=list(key.items)).loc[keep],
         warnings=tuple(found),

@@ -77,12 +77,15 @@ class RegularText:
         Per column, per physical line, the position of the field in ``uniques``.
     uniques : tuple of ndarray
         Per column, the distinct fields as read (blank ones included).
+    empty : tuple of ndarray of bool
+        Per column, per distinct field: it is blank (empty or white space).
     blank : ndarray of bool
-        Per line: every field is blank (empty or white space), as a blank line is.
+        Per line: every field is blank, as a blank line is.
     """
 
     codes: tuple[np.ndarray, ...]
     uniques: tuple[np.ndarray, ...]
+    empty: tuple[np.ndarray, ...]
     blank: np.ndarray
 
     @property
@@ -97,22 +100,21 @@ class RegularText:
         """Lines ``start`` to ``stop - 1`` as :class:`TextColumn` s: blank cells empty, and
         only the texts these lines hold."""
         out = []
-        for c, u in zip(self.codes, self.uniques, strict=True):
+        for c, u, empty in zip(self.codes, self.uniques, self.empty, strict=True):
             part = c[start:stop]
-            keep = np.bincount(part, minlength=len(u)) > 0
-            keep &= np.fromiter((bool(t.strip()) for t in u), dtype=bool, count=len(u))
+            keep = (np.bincount(part, minlength=len(u)) > 0) & ~empty
             new = np.full(len(u), -1, dtype=np.intp)
             new[keep] = np.arange(int(keep.sum()))
             out.append(TextColumn(new[part], u[keep]))
         return tuple(out)
 
-    def counts(self, start: int, stop: int) -> Iterator[tuple[str, int]]:
-        """Each distinct field of lines ``start`` to ``stop - 1`` of each column, with how
-        often it occurs there (a field in two columns comes twice)."""
+    def counts(self, start: int, stop: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per column, the distinct fields of lines ``start`` to ``stop - 1`` and how often
+        each occurs there."""
         for c, u in zip(self.codes, self.uniques, strict=True):
             n = np.bincount(c[start:stop], minlength=len(u))
-            for i in np.flatnonzero(n).tolist():
-                yield u[i], int(n[i])
+            held = np.flatnonzero(n)
+            yield u[held], n[held]
 
 
 def _regular_width(data: bytes, delimiter: str) -> int:
@@ -176,7 +178,7 @@ def split_regular(text: str, delimiter: str, max_lines: int,
     del data
     if frame.shape != (n_lines, width):  # pragma: no cover - a parser we do not know
         return None
-    codes, uniques = [], []
+    codes, uniques, empties = [], [], []
     blank = np.ones(n_lines, dtype=bool)
     for j in range(width):
         c, u = pd.factorize(frame.pop(j).to_numpy(dtype=object))  # freed column by column
@@ -187,4 +189,6 @@ def split_regular(text: str, delimiter: str, max_lines: int,
         blank &= empty[c]
         codes.append(c)
         uniques.append(np.asarray(u, dtype=object))
-    return RegularText(codes=tuple(codes), uniques=tuple(uniques), blank=blank)
+        empties.append(empty)
+    return RegularText(codes=tuple(codes), uniques=tuple(uniques), empty=tuple(empties),
+                       blank=blank)
