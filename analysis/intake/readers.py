@@ -596,7 +596,7 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     cut = tail.count("\n") + tail.count("\r") - tail.count("\r\n")
     text = text[:body]
     if READ_REGULAR:
-        regular = split_regular(text, delimiter, MAX_ROWS + 1, MAX_CELLS)
+        regular = split_regular(text, delimiter, MAX_ROWS + 1, MAX_CELLS, MAX_CELL_CHARS)
         table = None if regular is None else _read_regular(
             regular, source, notes, cut, header_row, decimal, encoding=enc,
             delimiter=delimiter)

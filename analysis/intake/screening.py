@@ -75,7 +75,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from lospw.analysis.core.distributions import chi2_sf
 from lospw.analysis.core.errors import InputError, warn
@@ -478,9 +477,6 @@ class ScreeningResult:
         return out
 
 
-# BLAS on one thread: the products here are k x k from N rows; a second thread only waits,
-# and on a busy machine Mahalanobis' three products took 5 times the CPU (the same numbers)
-@threadpool_limits.wrap(limits=1, user_api="blas")
 def screen(items: pd.DataFrame, *, time: pd.Series | None = None,
            cutoffs: Cutoffs | None = None, order: Sequence[str] | None = None,
            time_column: str | None = None,

@@ -117,11 +117,13 @@ class RegularText:
             yield u[held], n[held]
 
 
-def _regular_width(data: bytes, delimiter: str) -> int:
-    """The number of fields of every line of ``data``, or 0 when lines differ (or a line
-    has one field only)."""
+def _regular_width(data: bytes, delimiter: str, max_field: int) -> int:
+    """The number of fields of every line of ``data``, or 0 when lines differ, a line has
+    one field only or a field has more than ``max_field`` bytes."""
     buf = np.frombuffer(data, dtype=np.uint8)
     where = np.flatnonzero((buf == ord(delimiter)) | (buf == 10))
+    if len(data) > max_field and np.diff(where, prepend=-1, append=len(data)).max() > max_field + 1:
+        return 0
     seps = np.append(buf[where], np.uint8(10))
     del where
     n_lines = int(np.count_nonzero(seps == 10))
@@ -133,8 +135,8 @@ def _regular_width(data: bytes, delimiter: str) -> int:
     return grid.shape[1]
 
 
-def split_regular(text: str, delimiter: str, max_lines: int,
-                  max_cells: int) -> RegularText | None:
+def split_regular(text: str, delimiter: str, max_lines: int, max_cells: int,
+                  max_field: int) -> RegularText | None:
     """Split a regular text into columns, or None when it is not regular.
 
     Parameters
@@ -143,8 +145,9 @@ def split_regular(text: str, delimiter: str, max_lines: int,
         The whole table, without line ends after its last line.
     delimiter : str
         One character, ASCII.
-    max_lines, max_cells : int
-        Larger texts give None (the csv module then refuses them with the line number).
+    max_lines, max_cells, max_field : int
+        Larger texts (or a field of more than ``max_field`` bytes) give None: the csv module
+        then refuses them with the line number.
 
     Returns
     -------
@@ -155,10 +158,10 @@ def split_regular(text: str, delimiter: str, max_lines: int,
 
     Examples
     --------
-    >>> reg = split_regular("id;a\\n1; 3\\n;", ";", 10, 100)
+    >>> reg = split_regular("id;a\\n1; 3\\n;", ";", 10, 100, 1000)
     >>> reg.record(1), reg.blank.tolist()
     (['1', ' 3'], [False, False, True])
-    >>> split_regular('id,a\\n1,"3"', ",", 10, 100) is None
+    >>> split_regular('id,a\\n1,"3"', ",", 10, 100, 1000) is None
     True
     """
     if (not text or '"' in text or "\x00" in text or text.startswith("\ufeff")
@@ -168,7 +171,7 @@ def split_regular(text: str, delimiter: str, max_lines: int,
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: the csv module keeps it, UTF-8 cannot
         return None
-    width = _regular_width(data, delimiter)
+    width = _regular_width(data, delimiter, max_field)
     n_lines = text.count("\n") + 1
     if not width or n_lines > max_lines or n_lines * width > max_cells:
         return None

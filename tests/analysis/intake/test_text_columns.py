@@ -34,7 +34,7 @@ def _read(path: Path, regular: bool, monkeypatch: pytest.MonkeyPatch, **options)
     try:
         t = read_table(path, **options)
     except InputError as exc:
-        return "error", str(exc)
+        return ("error", str(exc)), None
     return (t.columns, t.rows, t.notes, t.read_info(), t.duplicate_columns, t.malformed), t
 
 
@@ -78,7 +78,16 @@ def test_a_regular_file_is_read_column_by_column(tmp_path, monkeypatch):
 @pytest.mark.parametrize("text", ['id,a\n1,"2"', "id,a\n1,2,3", "id,a\n\n1,2", "id,a\r1,2",
                                   "\ufeffid,a\n1,2", "id,a\n1,\x002", "id\n1", ""])
 def test_irregular_text_is_left_to_the_csv_module(text):
-    assert split_regular(text, ",", 100, 1000) is None
+    assert split_regular(text, ",", 100, 1000, 1000) is None
+
+
+def test_limits_are_left_to_the_csv_module(tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_text("id,a,b\n" + "".join(f"{k},1,{'x' * (k % 40)}\n" for k in range(300)))
+    for limit, value in (("MAX_CELL_CHARS", 30), ("MAX_ROWS", 100), ("MAX_CELLS", 500)):
+        with monkeypatch.context() as m:
+            m.setattr(readers, limit, value)
+            assert _same_table(path, m) is None  # refused both ways, with the same message
 
 
 def test_header_row_and_titles_are_found_as_the_csv_module_finds_them(tmp_path, monkeypatch):
@@ -126,7 +135,7 @@ def test_random_regular_tables_give_the_same_table_and_intake(case, options, tmp
     a, ta = _read(path, False, monkeypatch, decimal=decimal)
     b, tb = _read(path, True, monkeypatch, decimal=decimal)
     assert a == b
-    if a[0] == "error" or (options["id_column"] and options["id_column"] not in ta.columns):
+    if ta is None or (options["id_column"] and options["id_column"] not in ta.columns):
         return
     _same_intake(ta, tb, **options)
 
