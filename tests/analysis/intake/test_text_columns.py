@@ -99,7 +99,9 @@ def test_header_row_and_titles_are_found_as_the_csv_module_finds_them(tmp_path, 
 
 
 FIELD = st.one_of(st.sampled_from(["", " ", "1", "2", "5", "9", " 3 ", "3,5", "2.5", "7",
-                                   "NA", "x", "A1", "é", "1e0", "\u00a0", "0012"]),
+                                   "NA", "x", "A1", "é", "1e0", "\u00a0", "0012", "#1", "'2'",
+                                   "\\", "\x1a", "\x0c", "\x1c", "\x85", "\u2028", "\ufeff",
+                                   "nan", "TRUE"]),
                   st.text(alphabet=st.sampled_from(list("ab1 .-é")), max_size=4))
 
 
