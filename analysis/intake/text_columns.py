@@ -181,10 +181,13 @@ def split_regular(text: str, delimiter: str, max_lines: int, max_cells: int,
     del data
     if frame.shape != (n_lines, width):  # pragma: no cover - a parser we do not know
         return None
+    fields: list[np.ndarray | None] = [frame[j].to_numpy(dtype=object) for j in range(width)]
+    del frame
     codes, uniques, empties = [], [], []
     blank = np.ones(n_lines, dtype=bool)
     for j in range(width):
-        c, u = pd.factorize(frame.pop(j).to_numpy(dtype=object))  # freed column by column
+        c, u = pd.factorize(fields[j])
+        fields[j] = None  # freed column by column
         if (c < 0).any():  # pragma: no cover - na_filter=False gives no missing field
             return None
         c = c.astype(np.intp, copy=False)
