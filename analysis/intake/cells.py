@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["CellRules", "Verdict", "as_number", "cell_verdict", "column_verdicts", "nfc",
-           "number_of", "show_cell"]
+           "number_of", "show_cell", "text_verdicts"]
 
 _NUMBER = {".": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
            ",": re.compile(r"^[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?$")}
@@ -199,7 +199,7 @@ def column_verdicts(cells: Sequence[Any], rules: CellRules) -> tuple[list[Verdic
     """
     if set(map(type, cells)) <= _TEXT_KINDS:  # a text file's column: hashed in C
         codes, uniques = pd.factorize(np.array(cells, dtype=object))  # None -> -1
-        return [_EMPTY] + [cell_verdict(u, rules) for u in uniques], codes.astype(np.intp) + 1
+        return text_verdicts(codes, uniques, rules)
     index: dict[Any, int] = {}
     verdicts: list[Verdict] = [_EMPTY]
     inverse = np.zeros(len(cells), dtype=np.intp)
@@ -218,3 +218,20 @@ def column_verdicts(cells: Sequence[Any], rules: CellRules) -> tuple[list[Verdic
                 index[key] = u
         inverse[k] = u
     return verdicts, inverse
+
+
+def text_verdicts(codes: np.ndarray, texts: Sequence[str],
+                  rules: CellRules) -> tuple[list[Verdict], np.ndarray]:
+    """:func:`column_verdicts` of a column given as codes into its distinct texts (-1: an
+    empty cell), as a text file's columns are read.
+
+    Examples
+    --------
+    >>> r = CellRules({}, {}, frozenset(), frozenset(), ".", {}, (), 1, 5, False, "error",
+    ...               "missing")
+    >>> v, inv = text_verdicts(np.array([0, -1, 1, 0]), ["1", "2"], r)
+    >>> [x.value for x in v], inv.tolist()
+    ([nan, 1.0, 2.0], [1, 0, 2, 1])
+    """
+    return ([_EMPTY] + [cell_verdict(t, rules) for t in texts],
+            np.asarray(codes).astype(np.intp) + 1)

@@ -40,14 +40,16 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lospw.analysis.core.errors import InputError
+from lospw.analysis.intake.text_columns import RegularText, TextColumn, split_regular
 from lospw.analysis.intake.xlsx_reader import LostCells, read_sheet
 
 __all__ = ["DELIMITERS", "MAX_BLANK_RUN", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_FILE_BYTES",
@@ -86,9 +88,11 @@ class RawTable:
     columns : tuple of str
         Header names (stripped; empty names become ``column<j>``; repeated names get a
         suffix ``.2``, ``.3`` ... and are listed in ``duplicate_columns``).
-    rows : tuple of tuple
-        Data rows, each as long as ``columns``; cells are ``None`` (empty), ``str`` or a
-        number (XLSX cells may also be ``bool`` or dates).
+    data : tuple
+        The cells column by column, each column as long as the table: a sequence of cells,
+        ``None`` (empty), ``str`` or a number (XLSX cells may also be ``bool`` or dates), or
+        for a regular text file a :class:`~lospw.analysis.intake.text_columns.TextColumn`
+        (codes into the column's distinct texts). :attr:`rows` gives the rows.
     source : str
         The path as given (used in messages).
     format : str
@@ -118,7 +122,7 @@ class RawTable:
     """
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    data: tuple[Sequence[Any] | TextColumn, ...]
     source: str
     format: str
     encoding: str | None = None
@@ -135,12 +139,30 @@ class RawTable:
 
     @property
     def n_rows(self) -> int:
-        return len(self.rows)
+        return len(self.data[0]) if self.data else 0
+
+    @property
+    def rows(self) -> tuple[tuple[Any, ...], ...]:
+        """The data rows, each as long as ``columns`` (built on each call)."""
+        return tuple(zip(*map(self.cells, range(len(self.data))), strict=True))
+
+    def cells(self, j: int) -> list[Any]:
+        """The cells of column ``j`` (0-based), in row order."""
+        d = self.data[j]
+        return d.cells() if isinstance(d, TextColumn) else list(d)
 
     def column(self, name: str) -> list[Any]:
         """The cells of one column, in row order."""
-        j = self.columns.index(name)
-        return [r[j] for r in self.rows]
+        return self.cells(self.columns.index(name))
+
+    def cell(self, k: int, j: int) -> Any:
+        """The cell of row ``k``, column ``j`` (both 0-based)."""
+        d = self.data[j]
+        return d.cell(k) if isinstance(d, TextColumn) else d[k]
+
+    def row(self, k: int) -> tuple[Any, ...]:
+        """Row ``k`` (0-based)."""
+        return tuple(self.cell(k, j) for j in range(len(self.data)))
 
     def read_info(self) -> dict[str, Any]:
         """How the file was read (for the intake summary)."""
@@ -204,31 +226,7 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     ('1 blank line(s) after the last data row ignored', "column name 'a' appears 2 times; the repeats are called a.2", '1 row(s) have fewer fields than the header; the missing cells are empty')
     """
     notes = list(notes or [])
-    if not header or _is_blank(header):
-        raise InputError(
-            f"{source}: the first row (the header) is empty. Put the column names in the "
-            "first row."
-        )
-    names: list[str] = []
-    seen: Counter[str] = Counter()
-    dups: dict[str, str] = {}
-    blank_names = 0
-    for j, raw in enumerate(header, start=1):
-        name = "" if raw is None else unicodedata.normalize("NFC", str(raw)).strip()
-        if isinstance(raw, float) and raw.is_integer():
-            name = str(int(raw))
-        if not name:
-            name = f"column{j}"
-            blank_names += 1
-        seen[name] += 1
-        if seen[name] > 1:
-            new = f"{name}.{seen[name]}"
-            taken = {str(h).strip() for h in header if h is not None}
-            while new in taken or new in names:
-                new += "_"
-            dups[new] = name
-            name = new
-        names.append(name)
+    names, dups, header_notes = _header_names(header, source)
     # blank rows at the end are not data
     end = len(records)
     while drop_trailing_blank and end > 0 and _is_blank(records[end - 1]):
@@ -236,11 +234,7 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
     if end < len(records):
         notes.append(f"{len(records) - end} blank line(s) after the last data row ignored")
     width = len(names)
-    if width * end > MAX_CELLS:
-        raise InputError(
-            f"{source}: the table has {end:,} rows x {width:,} columns, more than the "
-            f"{MAX_CELLS:,} cells lospw reads. Keep only the columns needed, or split the file."
-        )
+    _check_cells(end, width, source)
     rows: list[tuple[Any, ...]] = []
     malformed: dict[int, str] = {}
     short = 0
@@ -262,18 +256,61 @@ def table_from_rows(header: list[Any], records: list[list[Any]], *, source: str,
                 short += 1
             cells = cells + [None] * (width - len(cells))
         rows.append(tuple(cells))
-    if blank_names:
-        notes.append(f"{blank_names} column(s) without a name were called column<number>")
-    for name in sorted(set(dups.values())):
-        notes.append(f"column name {name!r} appears {seen[name]} times; the repeats are called "
-                     + ", ".join(k for k, v in dups.items() if v == name))
+    notes.extend(header_notes)
     if short:
         notes.append(f"{short} row(s) have fewer fields than the header; the missing cells "
                      "are empty")
     if malformed:
         notes.append(f"{len(malformed)} row(s) have more fields than the header")
-    return RawTable(columns=tuple(names), rows=tuple(rows), source=source, format=fmt,
+    data = tuple(zip(*rows, strict=True)) if rows else tuple(() for _ in names)
+    return RawTable(columns=tuple(names), data=data, source=source, format=fmt,
                     duplicate_columns=dups, malformed=malformed, notes=tuple(notes), **info)
+
+
+def _check_cells(n_rows: int, width: int, source: str) -> None:
+    if width * n_rows > MAX_CELLS:
+        raise InputError(
+            f"{source}: the table has {n_rows:,} rows x {width:,} columns, more than the "
+            f"{MAX_CELLS:,} cells lospw reads. Keep only the columns needed, or split the file."
+        )
+
+
+def _header_names(header: Sequence[Any], source: str
+                  ) -> tuple[list[str], dict[str, str], list[str]]:
+    """The column names of a header (stripped, in NFC, blanks named, repeats renamed), the
+    renamed repeats (new name -> name) and the notes saying so."""
+    if not header or _is_blank(header):
+        raise InputError(
+            f"{source}: the first row (the header) is empty. Put the column names in the "
+            "first row."
+        )
+    notes: list[str] = []
+    names: list[str] = []
+    seen: Counter[str] = Counter()
+    dups: dict[str, str] = {}
+    blank_names = 0
+    for j, raw in enumerate(header, start=1):
+        name = "" if raw is None else unicodedata.normalize("NFC", str(raw)).strip()
+        if isinstance(raw, float) and raw.is_integer():
+            name = str(int(raw))
+        if not name:
+            name = f"column{j}"
+            blank_names += 1
+        seen[name] += 1
+        if seen[name] > 1:
+            new = f"{name}.{seen[name]}"
+            taken = {str(h).strip() for h in header if h is not None}
+            while new in taken or new in names:
+                new += "_"
+            dups[new] = name
+            name = new
+        names.append(name)
+    if blank_names:
+        notes.append(f"{blank_names} column(s) without a name were called column<number>")
+    for name in sorted(set(dups.values())):
+        notes.append(f"column name {name!r} appears {seen[name]} times; the repeats are called "
+                     + ", ".join(k for k, v in dups.items() if v == name))
+    return names, dups, notes
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -496,8 +533,14 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _sniff_decimal(cells: Iterable[Any]) -> tuple[str, int, int]:
+    return _decimal_of(Counter(cells).items())  # each distinct cell once
+
+
+def _decimal_of(counts: Iterable[tuple[Any, int]]) -> tuple[str, int, int]:
+    """The decimal mark from cells and how often each occurs, with the numbers of cells
+    like ``3,5`` and like ``3.5``."""
     n_comma = n_dot = 0
-    for c, n in Counter(cells).items():  # each distinct cell once
+    for c, n in counts:
         if isinstance(c, str):
             s = c.strip()
             if _COMMA_NUMBER.match(s):
@@ -552,6 +595,14 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     tail = text[body:]
     cut = tail.count("\n") + tail.count("\r") - tail.count("\r\n")
     text = text[:body]
+    if READ_REGULAR:
+        regular = split_regular(text, delimiter, MAX_ROWS + 1, MAX_CELLS, MAX_CELL_CHARS)
+        table = None if regular is None else _read_regular(
+            regular, source, notes, cut, header_row, decimal, encoding=enc,
+            delimiter=delimiter)
+        del regular
+        if table is not None:
+            return table
     records, ends, trailing = _records(text, delimiter, source)
     trailing += max(cut - 1, 0)
     if not records:
@@ -569,6 +620,62 @@ def _read_text(path: Path, source: str, encoding: str | None, delimiter: str | N
     table = table_from_rows(header, body, source=source, fmt="csv", notes=notes,
                             encoding=enc, delimiter=delimiter, decimal=decimal)
     return table
+
+
+#: Read a regular text file (no quotes, every line with the same number of fields) column by
+#: column with pandas' C parser (:mod:`lospw.analysis.intake.text_columns`); the csv module
+#: reads the others. Both give the same table; the tests switch this off to compare them.
+READ_REGULAR = True
+
+
+class _Records(Sequence[list[str]]):
+    """The records of a regular text from its first non-blank line, built on demand: a
+    blank line is an empty record, as the csv reader's are."""
+
+    def __init__(self, regular: RegularText, first: int, stop: int) -> None:
+        self.regular, self.first, self.stop = regular, first, stop
+
+    def __len__(self) -> int:
+        return self.stop - self.first
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if not -len(self) <= k < len(self):
+            raise IndexError(k)
+        line = self.first + k % len(self)
+        return [] if self.regular.blank[line] else self.regular.record(line)
+
+
+def _read_regular(regular: RegularText, source: str, notes: list[str], cut: int,
+                  header_row: int | None, decimal: str | None,
+                  **info: Any) -> RawTable | None:
+    """:func:`_read_text`'s steps after parsing, for a regular text (the same table); None
+    when the csv path must decide (no data, or a long run of blank lines to refuse)."""
+    filled = np.flatnonzero(~regular.blank)
+    if not len(filled) or (np.diff(filled) > MAX_BLANK_RUN + 1).any():
+        return None
+    first, last = int(filled[0]), int(filled[-1])
+    trailing = regular.n_lines - 1 - last + max(cut - 1, 0)
+    if trailing:
+        notes.append(f"{trailing} blank line(s) after the last data row ignored")
+    records = _Records(regular, first, last + 1)
+    start = _header_index(records, range(first + 1, last + 2), header_row, source, "line",
+                          notes)
+    top = first + start + 1  # the first data line
+    if decimal is None:
+        # only a cell with a comma or a point can look like a number with decimals
+        decimal, n_comma, n_dot = _decimal_of(
+            (t, n) for texts, counts in regular.counts(top, last + 1)
+            for t, n in zip(texts.tolist(), counts.tolist(), strict=True)
+            if "," in t or "." in t)
+        notes.extend(_decimal_notes(decimal, n_comma, n_dot))
+    names, dups, header_notes = _header_names(records[start], source)
+    _check_cells(last + 1 - top, len(names), source)
+    notes.extend(header_notes)
+    return RawTable(columns=tuple(names), data=regular.columns(top, last + 1), source=source,
+                    format="csv", decimal=decimal, duplicate_columns=dups, notes=tuple(notes),
+                    **info)
 
 
 #: At most this many title rows above the header are recognised without --header-row.

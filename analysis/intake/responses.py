@@ -52,12 +52,13 @@ from lospw.analysis.core.errors import InputError
 from lospw.analysis.core.idscripts import skeleton
 from lospw.analysis.core.key import Key
 from lospw.analysis.core.warnings import Note, notes_to_dicts
-from lospw.analysis.intake.cells import CellRules, column_verdicts
+from lospw.analysis.intake.cells import CellRules, column_verdicts, text_verdicts
 from lospw.analysis.intake.cells import as_number as _as_number
 from lospw.analysis.intake.cells import nfc as _nfc
 from lospw.analysis.intake.cells import show_cell as _show
 from lospw.analysis.intake.personal import cell_for_log, quotable
 from lospw.analysis.intake.readers import DELIMITERS, RawTable, frame_to_table, read_table
+from lospw.analysis.intake.text_columns import TextColumn
 
 __all__ = [
     "CELL_LOG_COLUMNS",
@@ -429,10 +430,23 @@ def _id_text(cell: Any) -> str | None:
     return text or None
 
 
+def _ids(table: RawTable, pos: int | None) -> list[str | None]:
+    """The respondent id of every row (text, stripped; None when empty), or all None
+    without an id column."""
+    if pos is None:
+        return [None] * table.n_rows
+    data = table.data[pos]
+    if isinstance(data, TextColumn):  # each distinct text once (never blank: stripped)
+        texts = np.array([t.strip() for t in data.texts] + [None], dtype=object)
+        return texts[data.codes].tolist()
+    return [_id_text(c) for c in data]
+
+
 def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
     """Numbers when every cell is one (no leading zeros), else text; same for all formats."""
     if cells and set(map(type, cells)) <= {str, type(None)}:
-        return _meta_text_column(cells, decimal)
+        codes, uniques = pd.factorize(np.array(cells, dtype=object))  # None -> -1
+        return _meta_text_column(codes, uniques, decimal)
     nums: list[float] = []
     numeric = True
     seen: dict[str, float | None] = {}  # survey columns repeat a few values many times
@@ -464,10 +478,10 @@ def _meta_column(cells: list[Any], decimal: str) -> pd.Series:
     return _text_series(cells)
 
 
-def _meta_text_column(cells: list[Any], decimal: str) -> pd.Series:
-    """:func:`_meta_column` of a column of text cells (a CSV's): each distinct cell read
-    once, then spread over the rows (the same result, at C speed)."""
-    codes, uniques = pd.factorize(np.array(cells, dtype=object))  # None -> -1
+def _meta_text_column(codes: np.ndarray, uniques: np.ndarray, decimal: str) -> pd.Series:
+    """:func:`_meta_column` of a column of text cells (a CSV's) given as codes into its
+    distinct texts (-1: empty): each distinct cell read once, then spread over the rows (the
+    same result, at C speed)."""
     numbers = []
     for u in uniques:
         x = _as_number(u, decimal)
@@ -542,7 +556,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                                                                else v)
                       for k, v in column_map.items()}
     notes = list(table.notes)
-    if not table.rows:
+    if not table.n_rows:
         raise InputError(f"{src}: the file has a header but no data rows. Give one row per "
                          "respondent below the header.")
     if id_column is not None and id_column not in table.columns:
@@ -557,17 +571,17 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     n = table.n_rows
     index = pd.RangeIndex(1, n + 1, name="row")
     id_pos = table.columns.index(id_column) if id_column else None
-    ids = [(_id_text(r[id_pos]) if id_pos is not None else None) for r in table.rows]
+    ids = _ids(table, id_pos)
     rs = key.response_scale
-    values = np.full((n, key.n_items), np.nan)
-    given = np.full((n, key.n_items), np.nan)  # the missing code a cell held
-    content = np.zeros((n, key.n_items), dtype=bool)  # the cell held anything at all
+    # item by row (pandas' own layout of a float frame: no transposing copy later)
+    values = np.full((key.n_items, n), np.nan)
+    given = np.full((key.n_items, n), np.nan)  # the missing code a cell held
+    content = np.zeros((key.n_items, n), dtype=bool)  # the cell held anything at all
     bad_rows: dict[str, dict[int, list[str]]] = {"non_numeric": {}, "out_of_range": {}}
     cell_log: list[dict[str, Any]] = []
     missing_counts: Counter[str] = Counter()
     first_text: tuple[int, str, Any, int] | None = None
     n_text = 0
-    columns = list(zip(*table.rows, strict=True)) if n else []
     position: dict[str, int] = {}  # the first column of each name, as tuple.index
     for j, c in enumerate(table.columns):
         position.setdefault(c, j)
@@ -579,12 +593,15 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                           ranges=table.user_missing.get(col, []), low=rs.min, high=rs.max,
                           continuous=rs.continuous, non_numeric=non_numeric,
                           out_of_range=out_of_range, silent=_NA_FOLDED)
-        cells = columns[position[col]]
-        verdicts, inverse = column_verdicts(cells, rules)
+        data = table.data[position[col]]
+        if isinstance(data, TextColumn):  # each distinct text decided once
+            verdicts, inverse = text_verdicts(data.codes, data.texts, rules)
+        else:
+            verdicts, inverse = column_verdicts(data, rules)
         # each distinct cell was decided once; spread the verdicts over the rows
-        values[:, j] = np.array([v.value for v in verdicts])[inverse]
-        given[:, j] = np.array([v.code for v in verdicts])[inverse]
-        content[:, j] = inverse > 0
+        values[j] = np.array([v.value for v in verdicts])[inverse]
+        given[j] = np.array([v.code for v in verdicts])[inverse]
+        content[j] = inverse > 0
         counts = np.bincount(inverse, minlength=len(verdicts))
         for u, v in enumerate(verdicts):
             if v.missing is not None:
@@ -592,6 +609,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         noted = [u for u, v in enumerate(verdicts) if v.logs or v.text or v.bad]
         if not noted:
             continue
+        cells = table.cells(position[col])
         for k in np.flatnonzero(np.isin(inverse, noted)).tolist():
             v, cell = verdicts[inverse[k]], cells[k]
             if v.text:
@@ -645,8 +663,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     for r, why in table.malformed.items():
         add(r, "malformed_row", why)
     answered = ~np.isnan(values)
-    for k in np.flatnonzero(~answered.any(axis=1)):
-        held = int(content[k].sum())
+    for k in np.flatnonzero(~answered.any(axis=0)):
+        held = int(content[:, k].sum())
         add(int(k) + 1, "empty_row", "no item answered" if not held else
             f"no valid answer ({held} item cell(s) held only missing codes or invalid values)")
     for reason, rows in bad_rows.items():
@@ -656,13 +674,13 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
     if id_column is not None:
         groups: dict[Any, list[int]] = {}
         w_pos = table.columns.index(id_within) if id_within in table.columns else None
+        parts = table.cells(w_pos) if w_pos is not None else [None] * n
         for k, i in enumerate(ids):
             if i is not None:
-                part = table.rows[k][w_pos] if w_pos is not None else None
-                groups.setdefault((i, part), []).append(k + 1)
+                groups.setdefault((i, parts[k]), []).append(k + 1)
         dups = {i: rows for i, rows in groups.items() if len(rows) > 1}
         identical = {i: rows for i, rows in dups.items()
-                     if all(table.rows[r - 1] == table.rows[rows[0] - 1] for r in rows[1:])}
+                     if all(table.row(r - 1) == table.row(rows[0] - 1) for r in rows[1:])}
         for rows in identical.values():
             # an exported twice row (overlapping export batches): the copies are no conflict
             for r in rows[1:]:
@@ -704,18 +722,20 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
         excl_rows.append({"row": r, "id": ids[r - 1], "reason": entries[0][0],
                           "detail": detail})
     exclusions = pd.DataFrame(excl_rows, columns=list(EXCLUSION_COLUMNS))
-    keep = np.array([r not in reasons for r in range(1, n + 1)], dtype=bool)
-    items = pd.DataFrame(values, index=index, columns=list(key.items)).loc[keep]
+    keep = np.ones(n, dtype=bool)
+    keep[np.array(list(reasons), dtype=np.intp) - 1] = False
+    items = pd.DataFrame(values.T, index=index, columns=list(key.items), copy=False).loc[keep]
     used = set(cmap.values())
     meta_cols = [c for c in table.columns if c not in used]
     meta = pd.DataFrame(index=index)
     labelled: list[str] = []
     for c in meta_cols:
-        cells = table.column(c)
         if c == id_column:
             meta[c] = pd.Series(pd.array(ids, dtype="str"), index=index)
         else:
-            s = _meta_column(cells, table.decimal)
+            data = table.data[position[c]]
+            s = (_meta_text_column(data.codes, data.texts, table.decimal)
+                 if isinstance(data, TextColumn) else _meta_column(list(data), table.decimal))
             s.index = index
             labels = table.value_labels.get(c)
             if labels and s.notna().any() and all(v in labels for v in s.dropna()):
@@ -729,7 +749,7 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                     name += "_"
                 notes.append(f"column {c!r} kept as {name!r} ('row' numbers this file's rows)")
             meta[name] = s
-    asked = _design_asked(key, meta, values, src, found)
+    asked = _design_asked(key, meta, values.T, src, found)
     meta = meta.loc[keep]
     if labelled:
         notes.append(f"value labels used for column(s) {', '.join(labelled[:8])}"
@@ -751,7 +771,8 @@ def responses_from_table(table: RawTable, key: Key, *, id_column: str | None = N
                  "missing_values": sorted([f"{x:g}" for x in miss_nums]) + sorted(
                      t for t in miss_texts if t not in {s.casefold() for s in NA_STRINGS})},
         input_order=tuple(sorted(key.items, key=lambda i: position[cmap[i]])),
-        missing_given=pd.DataFrame(given, index=index, columns=list(key.items)).loc[keep],
+        missing_given=pd.DataFrame(given.T, index=index, columns=list(key.items),
+                                   copy=False).loc[keep],
         asked=None if asked is None else pd.DataFrame(
             asked, index=index, columns=list(key.items)).loc[keep],
         warnings=tuple(found),
@@ -815,7 +836,7 @@ def _log_lost_cells(table: RawTable, cmap: Mapping[str, str], ids: list[str | No
         rows = range(max(lc.min_row, 1), min(lc.max_row, n) + 1)
         for pos in range(lc.min_col, min(lc.max_col, width) + 1):
             for r in rows:
-                if table.rows[r - 1][pos - 1] is not None:
+                if table.cell(r - 1, pos - 1) is not None:
                     continue  # the top-left cell of a merged range holds its value
                 counts[lc.problem] += 1
                 if pos in item_of:

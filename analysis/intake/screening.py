@@ -355,10 +355,23 @@ def person_total(x: np.ndarray) -> np.ndarray:
     [0.949, 0.949, -0.992, 0.949]
     """
     x = np.asarray(x, dtype=float)
-    ok = ~np.isnan(x)
     total = np.nansum(x, axis=0)
-    count = ok.sum(axis=0)
-    # all rows at once: w marks the items each row's correlation is taken over
+    count = (~np.isnan(x)).sum(axis=0)
+    r = np.empty(len(x))
+    # rows in blocks (each row on its own, the same arithmetic): the temporaries stay small
+    for a in range(0, len(x), _ROW_BLOCK):
+        r[a:a + _ROW_BLOCK] = _person_total_rows(x[a:a + _ROW_BLOCK], total, count)
+    return r
+
+
+#: rows per block of :func:`person_total`
+_ROW_BLOCK = 16_384
+
+
+def _person_total_rows(x: np.ndarray, total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """:func:`person_total` of some rows, given the column sums and counts of all rows."""
+    ok = ~np.isnan(x)
+    # these rows at once: w marks the items each row's correlation is taken over
     w = ok & (count > 1)
     n_w = w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
