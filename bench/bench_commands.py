@@ -42,6 +42,7 @@ from pathlib import Path
 import lospw
 import lospw.analysis
 import lospw.instrument
+from lospw.cli import BLAS_THREAD_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "bfi.csv"
@@ -98,13 +99,17 @@ def _case(name: str, mine: list[str], theirs: list[str], goal: float) -> dict:
                     f"{cpu_a:.2f} vs {cpu_b:.2f}; load {os.getloadavg()[0]:.1f}"}
 
 
-def _import_seconds(module: str) -> tuple[float, float]:
+def _import_seconds(module: str) -> tuple[float, float]:  # module: "lospw.cli, x" or "numpy"
     """Wall seconds of the import (``-X importtime``: the sum of the top-level entries) and
     the CPU seconds of the whole interpreter up to the end of the import (the load-free
     figure on a busy machine)."""
+    # as ``lospw`` runs: one BLAS thread unless the user set a count (decision 0039)
+    env = dict(os.environ)
+    if not any(v in env for v in BLAS_THREAD_VARIABLES):
+        env.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                           f"import time, lospw.cli, {module}; print(time.process_time())"],
-                          capture_output=True, text=True, check=True)
+                           f"import time, {module}; print(time.process_time())"],
+                          capture_output=True, text=True, check=True, env=env)
     total = 0
     for line in proc.stderr.splitlines():  # top-level entries (no indentation) add up
         m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
@@ -114,7 +119,10 @@ def _import_seconds(module: str) -> tuple[float, float]:
 
 
 def _import_row() -> dict:
-    runs = {m: [_import_seconds(f"lospw.cli.{m}") for _ in range(REPEATS)] for m in IMPORTED}
+    runs = {m: [_import_seconds(f"lospw.cli, lospw.cli.{m}") for _ in range(REPEATS)]
+            for m in IMPORTED}
+    # the floor every command stands on: numpy and pandas alone, the same way
+    floor = statistics.median(_import_seconds("numpy, pandas")[1] for _ in range(REPEATS))
     wall = {m: statistics.median(r[0] for r in rs) for m, rs in runs.items()}
     cpu = {m: statistics.median(r[1] for r in rs) for m, rs in runs.items()}
     worst = max(cpu, key=cpu.__getitem__)
@@ -122,8 +130,8 @@ def _import_row() -> dict:
     return {"name": f"start-up: import of the {worst} command", "lospw_s": wall[worst],
             "r_s": None, "ratio": None,
             "note": f"python -X importtime, lospw.cli + lospw.cli.{worst}; CPU s "
-                    f"{cpu[worst]:.2f} (goal <= {IMPORT_GOAL_S} s: {met}); "
-                    f"load {os.getloadavg()[0]:.1f}; others (CPU s): "
+                    f"{cpu[worst]:.2f} (goal <= {IMPORT_GOAL_S} s: {met}); numpy + pandas "
+                    f"alone {floor:.2f}; load {os.getloadavg()[0]:.1f}; others (CPU s): "
                     + ", ".join(f"{m} {t:.2f}" for m, t in cpu.items() if m != worst)}
 
 
