@@ -266,11 +266,7 @@ def _run_fork(func, tasks, shared, jobs, counter, out) -> list[Any]:
             # the first submit forks all the workers
             futures = [executor.submit(_call_forked, func, i, t) for i, t in enumerate(tasks)]
         _SHARED = None
-        counter.start()
-        for fut in as_completed(futures):
-            index, value = fut.result()
-            out[index] = value
-            counter.done(index)
+        _collect(futures, counter, out)
         finished = True
     finally:
         _SHARED = None
@@ -279,6 +275,15 @@ def _run_fork(func, tasks, shared, jobs, counter, out) -> list[Any]:
                 _kill(executor)
             executor.shutdown(wait=True, cancel_futures=True)
     return out
+
+
+def _collect(futures: list, counter: _Counter, out: list[Any]) -> None:
+    """Put each task's value in its place in ``out`` as it ends, counting it."""
+    counter.start()
+    for fut in as_completed(futures):
+        index, value = fut.result()
+        out[index] = value
+        counter.done(index)
 
 
 def _kill(executor: Any) -> None:
@@ -295,11 +300,7 @@ def _run_loky(func, tasks, shared, jobs, counter, out) -> list[Any]:
             executor = _executor(jobs)
             futures = [executor.submit(_call, func, i, shared, t, True)
                        for i, t in enumerate(tasks)]
-        counter.start()
-        for fut in as_completed(futures):
-            index, value = fut.result()
-            out[index] = value
-            counter.done(index)
+        _collect(futures, counter, out)
         finished = True
     finally:
         if not finished:

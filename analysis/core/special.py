@@ -66,14 +66,35 @@ def _out(values: np.ndarray):
     return values[()] if values.ndim == 0 else values
 
 
+def _ratio(t: np.ndarray, a: tuple, b: tuple, scale=1.0) -> np.ndarray:
+    """``scale`` times Cody's rational function in ``t`` with numerator coefficients ``a``
+    (``len(b) + 1`` of them, the leading one last) and denominator coefficients ``b``
+    (monic), evaluated by Horner's rule in Cody's order: ``(a[-1] t + a[0]) t + ... +
+    a[-2]`` over ``(t + b[0]) t + ... + b[-1]``; ``scale`` multiplies the numerator before
+    the division, as Cody does (so the roundings are his)."""
+    num, den = a[-1] * t, t
+    for i in range(len(b) - 1):
+        num = (num + a[i]) * t
+        den = (den + b[i]) * t
+    return scale * (num + a[-2]) / (den + b[-1])
+
+
+def _cody_r(y: np.ndarray, split: float, c: tuple, d: tuple, p: tuple, q: tuple,
+            lead: float) -> np.ndarray:
+    """The factor :math:`r(y)` of Cody's tail forms :math:`e^{-\\cdot} r(y)`: ``c/d`` in
+    ``y`` up to ``split``, :math:`(lead - y^{-2} R(y^{-2})) / y` with ``p/q`` beyond."""
+    mid = y <= split
+    r = np.empty_like(y)
+    r[mid] = _ratio(y[mid], c, d)
+    yt = y[~mid]
+    z = 1.0 / (yt * yt)
+    r[~mid] = (lead - _ratio(z, p, q, z)) / yt
+    return r
+
+
 def _cody_central(x: np.ndarray) -> np.ndarray:
     """:math:`\\Phi(x) - 1/2` for :math:`|x| \\le 0.67448975`."""
-    xsq = x * x
-    num, den = _A[4] * xsq, xsq
-    for i in range(3):
-        num = (num + _A[i]) * xsq
-        den = (den + _B[i]) * xsq
-    return x * (num + _A[3]) / (den + _B[3])
+    return _ratio(x * x, _A, _B, x)
 
 
 def _cody_tail_parts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,21 +102,7 @@ def _cody_tail_parts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     :math:`\\Phi(-y) = e^{-y_{16}^2/2} e^{-\\delta/2} r`, the exponent :math:`-y^2/2` split
     as in Cody's ANORM (:math:`y_{16} = \\lfloor 16y\\rfloor/16`,
     :math:`\\delta = (y - y_{16})(y + y_{16})`) so that it carries no rounding."""
-    mid = y <= _SQRT32
-    r = np.empty_like(y)
-    ym = y[mid]
-    num, den = _C[8] * ym, ym
-    for i in range(7):
-        num = (num + _C[i]) * ym
-        den = (den + _D[i]) * ym
-    r[mid] = (num + _C[7]) / (den + _D[7])
-    yt = y[~mid]
-    xsq = 1.0 / (yt * yt)
-    num, den = _P[5] * xsq, xsq
-    for i in range(4):
-        num = (num + _P[i]) * xsq
-        den = (den + _Q[i]) * xsq
-    r[~mid] = (_ONE_OVER_SQRT_2PI - xsq * (num + _P[4]) / (den + _Q[4])) / yt
+    r = _cody_r(y, _SQRT32, _C, _D, _P, _Q, _ONE_OVER_SQRT_2PI)
     y16 = np.trunc(y * 16.0) / 16.0
     return y16, (y - y16) * (y + y16), r
 
@@ -326,28 +333,10 @@ def erfc(x):
     small = y <= 0.5
     xs = x[small]
     ysq = xs * xs
-    num, den = _EA[4] * ysq, ysq
-    for i in range(3):
-        num = (num + _EA[i]) * ysq
-        den = (den + _EB[i]) * ysq
-    out[small] = 1.0 - xs * (num + _EA[3]) / (den + _EB[3])
+    out[small] = 1.0 - _ratio(ysq, _EA, _EB, xs)
     big = y > 0.5
     yb = np.minimum(y[big], 27.0)
-    mid = yb <= 4.0
-    r = np.empty_like(yb)
-    ym = yb[mid]
-    num, den = _EC[8] * ym, ym
-    for i in range(7):
-        num = (num + _EC[i]) * ym
-        den = (den + _ED[i]) * ym
-    r[mid] = (num + _EC[7]) / (den + _ED[7])
-    yt = yb[~mid]
-    z = 1.0 / (yt * yt)
-    num, den = _EP[5] * z, z
-    for i in range(4):
-        num = (num + _EP[i]) * z
-        den = (den + _EQ[i]) * z
-    r[~mid] = (_ONE_OVER_SQRT_PI - z * (num + _EP[4]) / (den + _EQ[4])) / yt
+    r = _cody_r(yb, 4.0, _EC, _ED, _EP, _EQ, _ONE_OVER_SQRT_PI)
     y16 = np.trunc(yb * 16.0) / 16.0
     upper = np.exp(-y16 * y16) * np.exp(-(yb - y16) * (yb + y16)) * r
     upper = np.where(y[big] >= 27.0, 0.0, upper)
