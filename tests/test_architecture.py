@@ -36,7 +36,6 @@ LAZY = {
     "dask": "lospw plan --scheduler only (about 1 s to import)",
     "distributed": "lospw plan --scheduler only",
     "joblib": "lospw plan --jobs > 1 only",
-    "scipy.stats": "about 0.5 s to import; a few statistics need its distributions",
     "scipy.special": "0.15-0.25 s to import (SciPy's array-API layer loads numpy.f2py and "
                      "numpy.testing); only the F and t distributions call it "
                      "(analysis/core/distributions.py), the rest is analysis/core/special.py",
