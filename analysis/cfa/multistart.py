@@ -193,12 +193,21 @@ def best_start(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np
     """Optimise from every start; keep the converged one with the lowest discrepancy.
 
     Without a converged start, the one with the lowest discrepancy is kept (and the fit is
-    reported as not converged). ``options`` go to :func:`lospw.analysis.cfa.optimizer.scoring`.
+    reported as not converged). A start converged only at the noise floor
+    (``OptResult.floor``) is kept over one that met the gradient test only when it is lower
+    by more than :data:`FMIN_TOLERANCE`, so such starts never change a fit that converged.
+    ``options`` go to :func:`lospw.analysis.cfa.optimizer.scoring`.
     """
     results = [(label, scoring(f, grad, info, x0, **options)) for label, x0 in starts]
     ok = [i for i, (_, r) in enumerate(results) if r.converged and np.isfinite(r.fx)]
     pool = ok or [i for i, (_, r) in enumerate(results) if np.isfinite(r.fx)] or [0]
     best = min(pool, key=lambda i: (results[i][1].fx, i))
+    # a start that met the gradient test beats one converged at the noise floor
+    # (OptResult.floor) unless that one is lower by more than FMIN_TOLERANCE
+    strict = [i for i in ok if not results[i][1].floor
+              and results[i][1].fx <= results[best][1].fx + FMIN_TOLERANCE]
+    if strict:
+        best = min(strict, key=lambda i: (results[i][1].fx, i))
     records = tuple(StartRecord(label, float(r.fx), bool(r.converged), int(r.iterations),
                                 i == best) for i, (label, r) in enumerate(results))
     log.debug("starts: %s", [(s.label, s.fmin, s.converged) for s in records])
