@@ -313,7 +313,11 @@ def t_ppf(q, df):
 
 def _t_sf_one(t: float, df: float) -> float:
     if df > _T_NORMAL_DF:  # Phi(-t (1 - 1/(4 df)) / sqrt(1 + t^2/(2 df))) + O(df^-2)
+        if math.isinf(df):
+            return float(special.ndtr(-t))
         g = 1.0 / (4.0 * df)
+        if abs(t) > 1e100:  # t^2 would overflow; the argument tends to -t/|t| (1-g)/sqrt(2g)
+            return float(special.ndtr(-math.copysign((1.0 - g) / math.sqrt(2.0 * g), t)))
         return float(special.ndtr(-t * (1.0 - g) / math.sqrt(1.0 + t * t * 2.0 * g)))
     if t == 0.0:
         return 0.5

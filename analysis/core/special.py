@@ -852,6 +852,10 @@ def _beta_prefix(a: float, b: float, x: float, y: float) -> float:
     argument; the deviations :math:`a - nx = ay - bx = -(b - ny)` are formed from both
     :math:`x` and :math:`y`, so that they keep their precision when :math:`a` is large."""
     n = a + b
+    if n < 15.0:  # small shapes: the powers and Gamma directly, unless a power underflows
+        xa, yb = x**a, y**b
+        if xa > 1e-290 and yb > 1e-290:
+            return xa * yb * math.gamma(n) / (math.gamma(a) * math.gamma(b))
     d = a * y - b * x
     e = (_stirlerr_one(n) - _stirlerr_one(a) - _stirlerr_one(b) - _bd0_one(a, n * x, d)
          - _bd0_one(b, n * y, -d))
@@ -899,11 +903,17 @@ def _beta_pq_one(a: float, b: float, x: float, y: float) -> tuple[float, float]:
         return 0.0, 1.0
     if y <= 0.0:
         return 1.0, 0.0
+    # the fraction converges fast below (a+1)/(a+b+2); when its value is above 1/2 there
+    # (small shapes), the other tail is taken from the other side's fraction too (where
+    # its argument is below 0.99, so that it still converges), not as 1 minus it (which
+    # would lose the ratio of the two in relative precision)
     if x < (a + 1.0) / (a + b + 2.0):
         w = _beta_prefix(a, b, x, y) * _beta_fraction(a, b, x, y)
-        return w, 1.0 - w
+        w1 = _beta_prefix(b, a, y, x) * _beta_fraction(b, a, y, x) if w > 0.5 and y < 0.99 else 1.0 - w
+        return w, w1
     w1 = _beta_prefix(b, a, y, x) * _beta_fraction(b, a, y, x)
-    return 1.0 - w1, w1
+    w = _beta_prefix(a, b, x, y) * _beta_fraction(a, b, x, y) if w1 > 0.5 and x < 0.99 else 1.0 - w1
+    return w, w1
 
 
 def _beta_map(fn, *args) -> np.ndarray | np.float64:
