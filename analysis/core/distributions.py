@@ -288,9 +288,16 @@ def _t_ppf_one(q: float, df: float) -> float:
     p2 = 2.0 * q if q < 0.5 else 2.0 * (1.0 - q)
     x, y = special._beta_invert_one(df / 2.0, 0.5, p2, 1.0 - p2)
     if x == 0.0:  # x underflows; t = sqrt(df / x) (1 + O(x)) may not
-        lx = special._beta_log_small_quantile(df / 2.0, 0.5, p2)
-        e = 0.5 * (math.log(df) - lx)
-        t = math.exp(e) if e < 709.78 else math.inf
+        a = df / 2.0
+        if a < 15.0:  # x = (p2 a B(a, 1/2))^(1/a) by a power (no log / exp rounding)
+            base = p2 * a * math.gamma(a) * math.gamma(0.5) / math.gamma(a + 0.5)
+            try:
+                t = math.sqrt(df) * base ** (-0.5 / a)
+            except OverflowError:
+                t = math.inf
+        else:
+            e = 0.5 * (math.log(df) - special._beta_log_small_quantile(a, 0.5, p2))
+            t = math.exp(e) if e < 709.78 else math.inf
     else:
         t = math.sqrt(df) * math.sqrt(y) / math.sqrt(x)
     return -t if q < 0.5 else t
