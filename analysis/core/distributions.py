@@ -2,14 +2,14 @@
 
 ``import scipy.stats`` costs about half a second of start-up and ``import scipy.special``
 0.15-0.25 s (SciPy's array-API layer loads ``numpy.f2py`` and ``numpy.testing``); every
-command would pay it for a p-value. The normal and (noncentral) chi-square functions come
-from :mod:`lospw.analysis.core.special` (numpy implementations of Cody's, Wichura's and the
-incomplete-gamma algorithms, tested against R); the F and t functions, needed on a few
-paths only (Feldt's interval of alpha, aggregation's F test and t intervals), call
-:mod:`scipy.special` and import it when called. The edges are treated as ``scipy.stats``
-treats them (invalid parameters give NaN, arguments below the support give 0 / 1);
+command would pay it for a p-value. All functions here come from
+:mod:`lospw.analysis.core.special` (numpy / Python implementations of Cody's, Wichura's, the
+incomplete-gamma and the incomplete-beta algorithms, tested against R); no lospw code imports
+:mod:`scipy.special`. The edges are treated as ``scipy.stats`` treats them (invalid
+parameters give NaN, arguments below the support give 0 / 1);
 ``tests/analysis/core/test_distributions.py`` checks the numbers against ``scipy.stats`` on
-a grid, edges included, and ``tests/analysis/core/test_special.py`` against R.
+a grid, edges included (with the exact values where SciPy's F and t functions are wrong),
+and ``tests/analysis/core/test_special.py`` against R.
 
 =======================  ============================================  ===================
 function                 formula                                       R
@@ -22,10 +22,10 @@ function                 formula                                       R
 ``chi2_sf(x, df)``       :math:`Q(df/2, x/2)` (``gammaincc``)          ``pchisq(lower=F)``
 ``chi2_ppf(q, df)``      ``2 gammaincinv(df/2, q)``                    ``qchisq``
 ``ncx2_cdf(x, df, nc)``  ``chndtr(x, df, nc)`` (nc = 0: chi2)          ``pchisq(ncp=)``
-``f_sf(x, d1, d2)``      ``scipy.special.fdtrc(d1, d2, x)``            ``pf(lower=F)``
-``f_ppf(q, d1, d2)``     ``scipy.special.fdtri(d1, d2, q)``            ``qf``
-``t_ppf(q, df)``         ``scipy.special.stdtrit(df, q)``              ``qt``
-``t_sf(x, df)``          ``scipy.special.stdtr(df, -x)``               ``pt(lower = FALSE)``
+``f_sf(x, d1, d2)``      :math:`I_{d_2/(d_2+d_1x)}(d_2/2, d_1/2)`      ``pf(lower=F)``
+``f_ppf(q, d1, d2)``     :math:`(d_2/d_1)\\,x/(1-x)`, ``betaincinv``   ``qf``
+``t_ppf(q, df)``         :math:`\\pm\\sqrt{df(1-x)/x}`, ``betaincinv``  ``qt``
+``t_sf(x, df)``          :math:`I_{df/(df+t^2)}(df/2, 1/2) / 2`        ``pt(lower = FALSE)``
 =======================  ============================================  ===================
 
 Scalars in give numpy float64 scalars out, arrays give arrays (as ``scipy.stats``).

@@ -1,4 +1,4 @@
-"""Normal and gamma special functions in numpy, from the published algorithms (cheap to import).
+"""Normal, gamma and beta special functions in numpy, from the published algorithms (cheap to import).
 
 ``from scipy import special`` costs 0.15-0.25 s of every command's start-up (SciPy's
 array-API layer loads ``numpy.f2py`` and ``numpy.testing``) for a handful of functions. These
@@ -15,13 +15,17 @@ function               algorithm                                                
 ``gammaincc(a, x)``    :math:`Q(a, x) = 1 - P(a, x)`                            ``pgamma(lower=F)``
 ``gammaincinv(a, p)``  :math:`x` with :math:`P(a, x) = p`, Newton on log scale  ``qgamma``
 ``chndtr(x, k, nc)``   noncentral :math:`\\chi^2` cdf, Poisson-weighted series   ``pchisq(ncp=)``
+``betainc(a, b, x)``   :math:`I_x(a, b)`, Didonato-Morris continued fraction    ``pbeta``
+``betaincc(a, b, x)``  :math:`1 - I_x(a, b)`                                    ``pbeta(lower=F)``
+``betaincinv(a,b,p)``  :math:`x`: :math:`I_x(a, b) = p`, safeguarded Newton     ``qbeta``
 =====================  =======================================================  ===================
 
 Accuracy against R (``tests/reference/distributions.R``, checked by
 ``tests/analysis/core/test_special.py``): relative error below 1e-14 for the normal
 functions over the whole range where the result is a normal double (below that, in the
 subnormal range, the absolute error is a few units of the least subnormal), below 1e-12
-for the gamma and noncentral chi-square functions. Far in the tails the error is that of
+for the gamma and noncentral chi-square functions, below 1e-13 for the beta functions (and
+the t and F distributions built on them) in the body. Far in the tails the error is that of
 the argument: :math:`\\Phi(x)` near :math:`x = -37` changes by :math:`37^2` ulps per ulp of
 :math:`x`, and R's numbers carry the same condition.
 """
