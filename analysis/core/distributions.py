@@ -226,7 +226,7 @@ def _f_sf_one(x: float, d1: float, d2: float) -> float:
         return float(chi2_cdf(d2 / x, d2))
     # P(F > x) = I_{d2/(d2 + d1 x)}(d2/2, d1/2)
     lo, hi = _split(x, d2 / d1)
-    return special._beta_pq_one(d1 / 2.0, d2 / 2.0, lo, hi)[1]
+    return special.beta_pair(d1 / 2.0, d2 / 2.0, lo, hi)[1]
 
 
 def _f_ppf_one(q: float, d1: float, d2: float) -> float:
@@ -236,9 +236,9 @@ def _f_ppf_one(q: float, d1: float, d2: float) -> float:
         if math.isinf(d2):
             return float(chi2_ppf(q, d1)) / d1
         return d2 / float(special.gammaincinv(d2 / 2.0, 1.0 - q)) / 2.0
-    x, y = special._beta_invert_one(d1 / 2.0, d2 / 2.0, q, 1.0 - q)
+    x, y = special.beta_invert_pair(d1 / 2.0, d2 / 2.0, q, 1.0 - q)
     if x == 0.0:  # x underflows; F = (d2/d1) x (1 + O(x)) may not
-        lx = special._beta_log_small_quantile(d1 / 2.0, d2 / 2.0, q)
+        lx = special.beta_log_tiny_quantile(d1 / 2.0, d2 / 2.0, q)
         e = math.log(d2 / d1) + lx
         return math.exp(e) if e < 709.78 else math.inf
     return (d2 / d1) * (x / y) if y > 0.0 else math.inf
@@ -286,7 +286,7 @@ def _t_ppf_one(q: float, df: float) -> float:
         return 0.0
     # P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2 min(q, 1 - q); 1 - q and 1 - 2q are exact
     p2 = 2.0 * q if q < 0.5 else 2.0 * (1.0 - q)
-    x, y = special._beta_invert_one(df / 2.0, 0.5, p2, 1.0 - p2)
+    x, y = special.beta_invert_pair(df / 2.0, 0.5, p2, 1.0 - p2)
     if x == 0.0:  # x underflows; t = sqrt(df / x) (1 + O(x)) may not
         a = df / 2.0
         if a < 15.0:  # x = (p2 a B(a, 1/2))^(1/a) by a power (no log / exp rounding)
@@ -296,7 +296,7 @@ def _t_ppf_one(q: float, df: float) -> float:
             except OverflowError:
                 t = math.inf
         else:
-            e = 0.5 * (math.log(df) - special._beta_log_small_quantile(a, 0.5, p2))
+            e = 0.5 * (math.log(df) - special.beta_log_tiny_quantile(a, 0.5, p2))
             t = math.exp(e) if e < 709.78 else math.inf
     else:
         t = math.sqrt(df) * math.sqrt(y) / math.sqrt(x)
@@ -331,7 +331,7 @@ def _t_sf_one(t: float, df: float) -> float:
     # P(|T| > |t|) = I_x(df/2, 1/2), x = df/(df + t^2), 1 - x = t^2/(df + t^2)
     a = abs(t)
     x, y = _split(df / a, a) if a > 1.0 else _split(df, a * a)
-    p2 = special._beta_pq_one(df / 2.0, 0.5, x, y)[0]
+    p2 = special.beta_pair(df / 2.0, 0.5, x, y)[0]
     return 0.5 * p2 if t > 0.0 else 1.0 - 0.5 * p2
 
 

@@ -36,7 +36,8 @@ import math
 
 import numpy as np
 
-__all__ = ["betainc", "betaincc", "betaincinv", "chndtr", "erfc", "gammainc", "gammaincc",
+__all__ = ["beta_invert_pair", "beta_log_tiny_quantile", "beta_pair", "betainc", "betaincc",
+           "betaincinv", "chndtr", "erfc", "gammainc", "gammaincc",
            "gammaincinv", "log_ndtr", "ndtr", "ndtri"]
 
 _EPS = 2.220446049250313e-16
@@ -898,9 +899,27 @@ def _beta_fraction(a: float, b: float, x: float, y: float) -> float:
     return r
 
 
-def _beta_pq_one(a: float, b: float, x: float, y: float) -> tuple[float, float]:
+def beta_pair(a: float, b: float, x: float, y: float) -> tuple[float, float]:
     """``(I_x(a, b), 1 - I_x(a, b))`` of one point with :math:`x + y = 1`, each to full
-    relative precision (the smaller from the fraction, the other as 1 minus it)."""
+    relative precision (the smaller from the fraction, the other as 1 minus it).
+
+    Parameters
+    ----------
+    a, b : float
+        Shapes (``nan`` out unless both are positive).
+    x, y : float
+        The point and its complement :math:`y = 1 - x`, each as precise as the caller has it.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(I_x(a, b), 1 - I_x(a, b))`.
+
+    Examples
+    --------
+    >>> beta_pair(2.0, 3.0, 0.5, 0.5)
+    (0.6875, 0.3125)
+    """
     if math.isnan(a) or math.isnan(b) or math.isnan(x) or not (a > 0 and b > 0):
         return math.nan, math.nan
     if x <= 0.0:
@@ -964,7 +983,7 @@ def betainc(a, b, x):
     >>> float(betainc(2.0, 3.0, 0.5))
     0.6875
     """
-    return _beta_map(lambda a_, b_, x_: _beta_pq_one(a_, b_, x_, 1.0 - x_)[0], a, b, x)
+    return _beta_map(lambda a_, b_, x_: beta_pair(a_, b_, x_, 1.0 - x_)[0], a, b, x)
 
 
 def betaincc(a, b, x):
@@ -976,7 +995,7 @@ def betaincc(a, b, x):
     >>> float(betaincc(2.0, 3.0, 0.5))
     0.3125
     """
-    return _beta_map(lambda a_, b_, x_: _beta_pq_one(a_, b_, x_, 1.0 - x_)[1], a, b, x)
+    return _beta_map(lambda a_, b_, x_: beta_pair(a_, b_, x_, 1.0 - x_)[1], a, b, x)
 
 
 def _beta_start(a: float, b: float, p: float, q: float) -> tuple[float, float]:
@@ -1009,19 +1028,43 @@ def _beta_start(a: float, b: float, p: float, q: float) -> tuple[float, float]:
     return 1.0 - y, y
 
 
-def _beta_log_small_quantile(a: float, b: float, p: float) -> float:
+def beta_log_tiny_quantile(a: float, b: float, p: float) -> float:
     """:math:`\\log x` with :math:`I_x(a, b) = p` for :math:`p` so small that :math:`x`
     underflows: :math:`I_x(a,b) = x^a (1 + O(x)) / (a B(a,b))`, so :math:`\\log x =
     (\\log p + \\log a + \\log B(a, b)) / a` (exact to the last bit where :math:`x <
-    10^{-300}`)."""
+    10^{-300}`).
+
+    Examples
+    --------
+    >>> round(math.exp(beta_log_tiny_quantile(1.0, 1.0, 1e-3)), 12)
+    0.001
+    """
     return (math.log(p) + math.log(a) + math.lgamma(a) + math.lgamma(b)
             - math.lgamma(a + b)) / a
 
 
-def _beta_invert_one(a: float, b: float, p: float, q: float) -> tuple[float, float]:
+def beta_invert_pair(a: float, b: float, p: float, q: float) -> tuple[float, float]:
     """``(x, y)`` with :math:`I_x(a, b) = p`, :math:`y = 1 - x` (:math:`q = 1 - p` given):
     Newton's method on the smaller of :math:`x, y` (so that both keep full relative
-    precision), safeguarded by bisection on a bracket that every step narrows."""
+    precision), safeguarded by bisection on a bracket that every step narrows.
+
+    Parameters
+    ----------
+    a, b : float
+        Shapes.
+    p, q : float
+        The lower-tail probability and its complement :math:`q = 1 - p`.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(x, 1 - x)` with :math:`I_x(a, b) = p`.
+
+    Examples
+    --------
+    >>> [round(v, 12) for v in beta_invert_pair(2.0, 3.0, 0.6875, 0.3125)]
+    [0.5, 0.5]
+    """
     if math.isnan(a) or math.isnan(b) or math.isnan(p) or not (a > 0 and b > 0):
         return math.nan, math.nan
     if not (0.0 <= p <= 1.0):
@@ -1038,7 +1081,7 @@ def _beta_invert_one(a: float, b: float, p: float, q: float) -> tuple[float, flo
     lo, hi = 0.0, 1.0
     for _ in range(2000):
         x, y = (u, 1.0 - u) if on_x else (1.0 - u, u)
-        w, w1 = _beta_pq_one(a, b, x, y)
+        w, w1 = beta_pair(a, b, x, y)
         r = (w - p) if p <= q else (q - w1)  # I_x - p, from the smaller tail
         if r == 0.0:
             break
@@ -1086,4 +1129,4 @@ def betaincinv(a, b, p):
     >>> float(betaincinv(2.0, 3.0, 0.6875))
     0.5
     """
-    return _beta_map(lambda a_, b_, p_: _beta_invert_one(a_, b_, p_, 1.0 - p_)[0], a, b, p)
+    return _beta_map(lambda a_, b_, p_: beta_invert_pair(a_, b_, p_, 1.0 - p_)[0], a, b, p)
