@@ -36,9 +36,6 @@ LAZY = {
     "dask": "lospw plan --scheduler only (about 1 s to import)",
     "distributed": "lospw plan --scheduler only",
     "joblib": "lospw plan --jobs > 1 only",
-    "scipy.special": "0.15-0.25 s to import (SciPy's array-API layer loads numpy.f2py and "
-                     "numpy.testing); only the F and t distributions call it "
-                     "(analysis/core/distributions.py), the rest is analysis/core/special.py",
     "scipy.optimize": "0.15-0.3 s to import (with scipy.linalg, sparse, spatial, fft); a CFA "
                       "needs it only for the BFGS fallback and two-level models, an EFA for "
                       "its extraction and factor matching (not `lospw reliability`)",

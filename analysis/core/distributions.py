@@ -2,14 +2,14 @@
 
 ``import scipy.stats`` costs about half a second of start-up and ``import scipy.special``
 0.15-0.25 s (SciPy's array-API layer loads ``numpy.f2py`` and ``numpy.testing``); every
-command would pay it for a p-value. The normal and (noncentral) chi-square functions come
-from :mod:`lospw.analysis.core.special` (numpy implementations of Cody's, Wichura's and the
-incomplete-gamma algorithms, tested against R); the F and t functions, needed on a few
-paths only (Feldt's interval of alpha, aggregation's F test and t intervals), call
-:mod:`scipy.special` and import it when called. The edges are treated as ``scipy.stats``
-treats them (invalid parameters give NaN, arguments below the support give 0 / 1);
+command would pay it for a p-value. All functions here come from
+:mod:`lospw.analysis.core.special` (numpy / Python implementations of Cody's, Wichura's, the
+incomplete-gamma and the incomplete-beta algorithms, tested against R); no lospw code imports
+:mod:`scipy.special`. The edges are treated as ``scipy.stats`` treats them (invalid
+parameters give NaN, arguments below the support give 0 / 1);
 ``tests/analysis/core/test_distributions.py`` checks the numbers against ``scipy.stats`` on
-a grid, edges included, and ``tests/analysis/core/test_special.py`` against R.
+a grid, edges included (with the exact values where SciPy's F and t functions are wrong),
+and ``tests/analysis/core/test_special.py`` against R.
 
 =======================  ============================================  ===================
 function                 formula                                       R
@@ -22,10 +22,10 @@ function                 formula                                       R
 ``chi2_sf(x, df)``       :math:`Q(df/2, x/2)` (``gammaincc``)          ``pchisq(lower=F)``
 ``chi2_ppf(q, df)``      ``2 gammaincinv(df/2, q)``                    ``qchisq``
 ``ncx2_cdf(x, df, nc)``  ``chndtr(x, df, nc)`` (nc = 0: chi2)          ``pchisq(ncp=)``
-``f_sf(x, d1, d2)``      ``scipy.special.fdtrc(d1, d2, x)``            ``pf(lower=F)``
-``f_ppf(q, d1, d2)``     ``scipy.special.fdtri(d1, d2, q)``            ``qf``
-``t_ppf(q, df)``         ``scipy.special.stdtrit(df, q)``              ``qt``
-``t_sf(x, df)``          ``scipy.special.stdtr(df, -x)``               ``pt(lower = FALSE)``
+``f_sf(x, d1, d2)``      :math:`I_{d_2/(d_2+d_1x)}(d_2/2, d_1/2)`      ``pf(lower=F)``
+``f_ppf(q, d1, d2)``     :math:`(d_2/d_1)\\,x/(1-x)`, ``betaincinv``   ``qf``
+``t_ppf(q, df)``         :math:`\\pm\\sqrt{df(1-x)/x}`, ``betaincinv``  ``qt``
+``t_sf(x, df)``          :math:`I_{df/(df+t^2)}(df/2, 1/2) / 2`        ``pt(lower = FALSE)``
 =======================  ============================================  ===================
 
 Scalars in give numpy float64 scalars out, arrays give arrays (as ``scipy.stats``).
@@ -200,63 +200,151 @@ def ncx2_cdf(x, df, nc):
     return special.chndtr(x, df, nc)
 
 
+def _scalar_map(fn, mask: np.ndarray, *args) -> np.ndarray:
+    """``fn`` of the values of ``args`` at ``mask``, one point at a time on Python floats
+    (the F and t functions run on a few values per call)."""
+    cols = [_at(v, mask).tolist() for v in args]
+    return np.array([fn(*vals) for vals in zip(*cols, strict=True)], dtype=float)
+
+
+def _split(u: float, v: float) -> tuple[float, float]:
+    """``(u / (u + v), v / (u + v))`` for :math:`u, v \\ge 0`, without overflow and each to
+    full relative precision."""
+    if u <= v:
+        z = u / v
+        return z / (1.0 + z), 1.0 / (1.0 + z)
+    z = v / u
+    return 1.0 / (1.0 + z), z / (1.0 + z)
+
+
+def _f_sf_one(x: float, d1: float, d2: float) -> float:
+    if math.isinf(d1) or math.isinf(d2):
+        if math.isinf(d1) and math.isinf(d2):
+            return 1.0 if x < 1.0 else (0.5 if x == 1.0 else 0.0)
+        if math.isinf(d2):
+            return float(chi2_sf(d1 * x, d1))
+        return float(chi2_cdf(d2 / x, d2))
+    # P(F > x) = I_{d2/(d2 + d1 x)}(d2/2, d1/2)
+    lo, hi = _split(x, d2 / d1)
+    return special.beta_pair(d1 / 2.0, d2 / 2.0, lo, hi)[1]
+
+
+def _f_ppf_one(q: float, d1: float, d2: float) -> float:
+    if math.isinf(d1) or math.isinf(d2):
+        if math.isinf(d1) and math.isinf(d2):
+            return 1.0
+        if math.isinf(d2):
+            return float(chi2_ppf(q, d1)) / d1
+        return d2 / float(special.gammaincinv(d2 / 2.0, 1.0 - q)) / 2.0
+    x, y = special.beta_invert_pair(d1 / 2.0, d2 / 2.0, q, 1.0 - q)
+    if x == 0.0:  # x underflows; F = (d2/d1) x (1 + O(x)) may not
+        lx = special.beta_log_tiny_quantile(d1 / 2.0, d2 / 2.0, q)
+        e = math.log(d2 / d1) + lx
+        return math.exp(e) if e < 709.78 else math.inf
+    return (d2 / d1) * (x / y) if y > 0.0 else math.inf
+
+
 def f_sf(x, dfn, dfd):
-    """F distribution upper tail :math:`P(F_{d_1, d_2} > x)`.
+    """F distribution upper tail :math:`P(F_{d_1, d_2} > x) = I_{d_2/(d_2 + d_1 x)}(d_2/2,
+    d_1/2)` (:func:`~lospw.analysis.core.special.betainc`); an infinite :math:`d_2` gives
+    the chi-square limit :math:`P(\\chi^2_{d_1} > d_1 x)`, an infinite :math:`d_1`
+    :math:`P(\\chi^2_{d_2} < d_2 / x)`.
 
     Examples
     --------
     >>> round(float(f_sf(1.0, 5, 5)), 12)
     0.5
     """
-    from scipy.special import fdtrc  # F: a few paths only; 0.2 s to import
-
     ok = _df_ok(dfn, dfd)
-    return _upper_tail(x, ok, 0.0,
-                       lambda m: fdtrc(_at(dfn, m), _at(dfd, m), _at(x, m)))
+    return _upper_tail(x, ok, 0.0, lambda m: _scalar_map(_f_sf_one, m, x, dfn, dfd))
 
 
 def f_ppf(q, dfn, dfd):
-    """F distribution quantile.
+    """F distribution quantile :math:`(d_2/d_1)\\,x/(1-x)` with :math:`I_x(d_1/2, d_2/2) =
+    q` (:func:`~lospw.analysis.core.special.betaincinv`, which returns :math:`1 - x` to full
+    precision too).
 
     Examples
     --------
     >>> round(float(f_ppf(0.5, 5, 5)), 12)
     1.0
     """
-    from scipy.special import fdtri  # F: a few paths only; 0.2 s to import
-
     ok = _df_ok(dfn, dfd)
-    return _quantile(q, ok, 0.0,
-                     lambda m: fdtri(_at(dfn, m), _at(dfd, m), _at(q, m)))
+    return _quantile(q, ok, 0.0, lambda m: _scalar_map(_f_ppf_one, m, q, dfn, dfd))
+
+
+#: beyond this df the t functions use the first term of their expansion about the normal
+#: (error O(1/df^2), below 1e-28 here); the beta representation loses precision beyond it
+_T_NORMAL_DF = 1e15
+
+
+def _t_ppf_one(q: float, df: float) -> float:
+    if df > _T_NORMAL_DF:  # Cornish-Fisher: t = z + (z^3 + z) / (4 df) + O(df^-2)
+        z = float(special.ndtri(q))
+        return z + (z * z * z + z) / (4.0 * df) if math.isfinite(z) else z
+    if q == 0.5:
+        return 0.0
+    # P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2) = 2 min(q, 1 - q); 1 - q and 1 - 2q are exact
+    p2 = 2.0 * q if q < 0.5 else 2.0 * (1.0 - q)
+    x, y = special.beta_invert_pair(df / 2.0, 0.5, p2, 1.0 - p2)
+    if x == 0.0:  # x underflows; t = sqrt(df / x) (1 + O(x)) may not
+        a = df / 2.0
+        if a < 15.0:  # x = (p2 a B(a, 1/2))^(1/a) by a power (no log / exp rounding)
+            base = p2 * a * math.gamma(a) * math.gamma(0.5) / math.gamma(a + 0.5)
+            try:
+                t = math.sqrt(df) * base ** (-0.5 / a)
+            except OverflowError:
+                t = math.inf
+        else:
+            e = 0.5 * (math.log(df) - special.beta_log_tiny_quantile(a, 0.5, p2))
+            t = math.exp(e) if e < 709.78 else math.inf
+    else:
+        t = math.sqrt(df) * math.sqrt(y) / math.sqrt(x)
+    return -t if q < 0.5 else t
 
 
 def t_ppf(q, df):
-    """Student t quantile.
+    """Student t quantile: :math:`t = \\pm\\sqrt{df\\,(1-x)/x}` with :math:`I_x(df/2, 1/2) =
+    2\\min(q, 1-q)` (:func:`~lospw.analysis.core.special.betaincinv`); :math:`df = \\infty`
+    gives the normal quantile.
 
     Examples
     --------
     >>> round(float(t_ppf(0.975, 10)), 6)
     2.228139
     """
-    from scipy.special import stdtrit  # t: a few paths only; 0.2 s to import
-
     ok = _df_ok(df)
     q_arr = np.asarray(q, dtype=float)
-    out = _quantile(q_arr, ok, -np.inf,
-                    lambda m: stdtrit(_at(df, m), _at(q_arr, m)))
-    return out
+    return _quantile(q_arr, ok, -np.inf, lambda m: _scalar_map(_t_ppf_one, m, q_arr, df))
+
+
+def _t_sf_one(t: float, df: float) -> float:
+    if df > _T_NORMAL_DF:  # Phi(-t (1 - 1/(4 df)) / sqrt(1 + t^2/(2 df))) + O(df^-2)
+        if math.isinf(df):
+            return float(special.ndtr(-t))
+        g = 1.0 / (4.0 * df)
+        if abs(t) > 1e100:  # t^2 would overflow; the argument tends to -t/|t| (1-g)/sqrt(2g)
+            return float(special.ndtr(-math.copysign((1.0 - g) / math.sqrt(2.0 * g), t)))
+        return float(special.ndtr(-t * (1.0 - g) / math.sqrt(1.0 + t * t * 2.0 * g)))
+    if t == 0.0:
+        return 0.5
+    # P(|T| > |t|) = I_x(df/2, 1/2), x = df/(df + t^2), 1 - x = t^2/(df + t^2)
+    a = abs(t)
+    x, y = _split(df / a, a) if a > 1.0 else _split(df, a * a)
+    p2 = special.beta_pair(df / 2.0, 0.5, x, y)[0]
+    return 0.5 * p2 if t > 0.0 else 1.0 - 0.5 * p2
 
 
 def t_sf(x, df):
-    """Student t survival function :math:`P(T > x)` = ``stdtr(df, -x)`` (as ``t.sf``).
+    """Student t survival function :math:`P(T > t) = I_{df/(df+t^2)}(df/2, 1/2) / 2` for
+    :math:`t > 0` and 1 minus it for :math:`t < 0` (as ``t.sf``); :math:`df = \\infty`
+    gives the normal tail.
 
     Examples
     --------
     >>> round(float(t_sf(2.228139, 10)), 6)
     0.025
     """
-    from scipy.special import stdtr  # t: a few paths only; 0.2 s to import
-
     ok = _df_ok(df)
     x_arr = np.asarray(x, dtype=float)
-    return _upper_tail(x_arr, ok, -np.inf, lambda m: stdtr(_at(df, m), -_at(x_arr, m)))
+    return _upper_tail(x_arr, ok, -np.inf, lambda m: _scalar_map(_t_sf_one, m, x_arr, df))
