@@ -7,32 +7,17 @@ discrepancy is noisy far above it) and judges convergence as nlminb does
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from lospw.analysis.cfa.engine import fit_cfa
+from tests.analysis.cfa.hs_cases import case_data
 from tests.conftest import reference
 
 REF = reference("cfa_convergence")
 CASES = [k for k in REF if k != "meta"]
-DATA = Path(__file__).resolve().parents[2] / "reference" / "data"
 
-
-def _data(case: dict) -> pd.DataFrame:
-    """The case's data as cfa_convergence.R builds them: missing rule, then stacking."""
-    d = pd.read_csv(DATA / f"{case['data']}.csv")
-    if case["missing_rule"]:
-        items = [f"x{j}" for j in range(1, 10)]
-        rows = np.arange(1, len(d) + 1)[:, None]
-        cols = np.arange(1, 10)[None, :]
-        d = d.assign(**{c: d[c].mask(m) for c, m in
-                        zip(items, ((7 * rows + 3 * cols) % 10 == 0).T, strict=True)})
-    if case["stack"] > 1:
-        d = pd.concat([d] * case["stack"], ignore_index=True)
-    return d.astype({c: float for c in d.columns if c != "school"})
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -41,7 +26,7 @@ def test_converges_to_lavaans_solution(name):
     for estimates below 1, such as the near-zero residual variance)."""
     r = REF[name]
     missing = {"ml": "fiml"}.get(r["missing"], r["missing"])
-    res = fit_cfa(_data(r), r["model"], estimator=r["estimator"], missing=missing)
+    res = fit_cfa(case_data(r), r["model"], estimator=r["estimator"], missing=missing)
     assert r["converged"] and res.converged
     assert "not_converged" not in {w.code for w in res.warnings}
     assert all(s.converged for s in res.starts)

@@ -7,7 +7,6 @@ multi-group and two-level fits."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,11 +18,12 @@ from lospw.analysis.cfa.information import (
     vcov_smallest_eigenvalue,
     vcov_warnings,
 )
+from tests.analysis.cfa.hs_cases import DATA, case_data
 from tests.conftest import reference
 
 REF = reference("cfa_vcov")
 CASES = [k for k in REF if k != "meta"]
-DATA = Path(__file__).resolve().parents[2] / "reference" / "data"
+
 CODE = "vcov_nonpositive_definite"
 
 #: lavaan inverts an information matrix lospw judges singular (decision 0030): lospw gives
@@ -35,29 +35,13 @@ SE_FAILED_INSTEAD = {"two_indicators_fiml"}
 LAVAAN_DROPS_THE_SMALLEST = {"collinear_group_equal_stack20"}
 
 
-def _data(case: dict) -> pd.DataFrame:
-    """The case's data as cfa_vcov.R builds them: first rows, missing rule, stacking."""
-    d = pd.read_csv(DATA / f"{case['data']}.csv")
-    if case["rows"] is not None:
-        d = d.iloc[:case["rows"]]
-    if case["missing_rule"]:
-        items = [f"x{j}" for j in range(1, 10)]
-        rows = np.arange(1, len(d) + 1)[:, None]
-        cols = np.arange(1, 10)[None, :]
-        d = d.assign(**{c: d[c].mask(m) for c, m in
-                        zip(items, ((7 * rows + 3 * cols) % 10 == 0).T, strict=True)})
-    if case["stack"] > 1:
-        d = pd.concat([d] * case["stack"], ignore_index=True)
-    num = [c for c in d.columns if c != "school"]
-    return d.astype({c: float for c in num})
-
 
 def _fit(case: dict):
     missing = {"ml": "fiml"}.get(case["missing"], case["missing"])
     kw = {"cluster": case["cluster"]} if case["cluster"] else {}
     if case["group"]:
         kw.update(group=case["group"], group_equal=case["group_equal"])
-    return fit_cfa(_data(case), case["model"], estimator=case["estimator"], missing=missing,
+    return fit_cfa(case_data(case), case["model"], estimator=case["estimator"], missing=missing,
                    **kw)
 
 
