@@ -14,9 +14,10 @@ Artifacts
 ``dynamic/replications.csv``
     Every replication (population 0 = the model itself, L = level L): the indices and
     whether the fit converged. The report draws the distributions from it.
-``cfa/bifactor.json``
+``cfa/bifactor_indices.json``
     The bifactor indices (Rodriguez, Reise & Haviland, 2016) of the CFA stage's
-    ``bifactor`` model when it converged (:func:`bifactor_block`).
+    ``bifactor`` model when it converged (:func:`bifactor_block`); ``cfa/bifactor.json`` is that
+    model's own fit, as for every rival.
 """
 
 from __future__ import annotations

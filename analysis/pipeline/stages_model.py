@@ -208,7 +208,7 @@ def write_cfa(res: CFAStageResult, ctx: Context, folder: Path) -> None:
     write_json(res.comparison, folder / "comparison.json")
     bifactor = bifactor_block(res, ctx.key)
     if bifactor is not None:
-        write_json(bifactor, folder / "bifactor.json")
+        write_json(bifactor, folder / "bifactor_indices.json")
     write_text(lavaan_script(res.models, ctx.key, data_file="screening/responses.csv",
                              estimator=o.estimator, missing=missing_for(ctx, "cfa"),
                              ordered=o.estimator == "WLSMV"),
