@@ -170,6 +170,7 @@ def test_page_renders(browser, page):
     assert state["errors"] == []
     assert state["h1"], "the page has no title"
     assert "MissingArtifact" not in state["text"] and "Traceback" not in state["text"]
+    assert "<script" not in state["text"], "markup shown as text (e.g. thebe's configuration)"
     bad = [i["src"] for i in state["imgs"] if not i["ok"]]
     assert bad == [], f"images that did not load: {bad}"
     status = stage_status(page)

@@ -28,6 +28,9 @@ from markupsafe import Markup, escape
 
 # A hard line break (MyST writes it as raw HTML) is the one raw HTML kept.
 _KEPT_RAW = frozenset({"<br />\n"})
+# sphinx-thebe puts its configuration into every page with code as raw HTML; the report runs
+# no live code (thebe is off), so it is dropped rather than shown as text.
+_THEBE_CONFIG = 'type="text/x-thebe-config"'
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
 _IGNORED = re.compile(r"[\x00-\x20\x7f]+")
@@ -73,7 +76,9 @@ def _unsafe_uri(uri: str) -> bool:
 def _inert(app: Any, doctree: nodes.document, docname: str) -> None:
     """Raw HTML becomes text and unsafe links lose their target (see the module doc)."""
     for raw in list(doctree.findall(nodes.raw)):
-        if "html" in raw.get("format", "").split() and raw.astext() not in _KEPT_RAW:
+        if "html" in raw.get("format", "").split() and _THEBE_CONFIG in raw.astext():
+            raw.parent.remove(raw)  # sphinx-thebe's kernel configuration: not text either
+        elif "html" in raw.get("format", "").split() and raw.astext() not in _KEPT_RAW:
             text = raw.astext()
             inline = isinstance(raw.parent, nodes.TextElement)
             raw.replace_self(nodes.Text(text) if inline else nodes.paragraph(text, text))
@@ -84,5 +89,5 @@ def _inert(app: Any, doctree: nodes.document, docname: str) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _clean, priority=900)
-    app.connect("doctree-resolved", _inert)
+    app.connect("doctree-resolved", _inert, priority=900)  # after sphinx-thebe's nodes
     return {"parallel_read_safe": True, "parallel_write_safe": True}
