@@ -142,6 +142,22 @@ def _extension():
     return mod
 
 
+def test_book_extension_drops_the_scripts_its_own_extensions_add():
+    """myst-nb's kernel name and sphinx-thebe's configuration are raw HTML in every page with
+    code: dropped (they were shown as text); a script from anywhere else stays text."""
+    ext = _extension()
+    tree = nodes.document(None, None)
+    section = nodes.section()
+    tree += section
+    section += nodes.raw("", "<script>kernelName = 'python3'</script>", format="html")
+    section += nodes.raw("", '\n    <script type="text/x-thebe-config">\n    { requestKernel: '
+                             "true }\n    </script>\n", format="html")
+    section += nodes.raw("", "<script>kernelName = 'x'; alert(1)</script>", format="html")
+    ext._inert(None, tree, "page")
+    assert not list(tree.findall(nodes.raw))
+    assert tree.astext() == "<script>kernelName = 'x'; alert(1)</script>"
+
+
 def test_book_extension_turns_raw_html_into_text_and_drops_unsafe_links():
     ext = _extension()
     tree = _doctree("Inline <img src=x onerror=alert(8)> here.\n\n<script>alert(9)</script>\n\n"

@@ -28,9 +28,11 @@ from markupsafe import Markup, escape
 
 # A hard line break (MyST writes it as raw HTML) is the one raw HTML kept.
 _KEPT_RAW = frozenset({"<br />\n"})
-# sphinx-thebe puts its configuration into every page with code as raw HTML; the report runs
-# no live code (thebe is off), so it is dropped rather than shown as text.
-_THEBE_CONFIG = 'type="text/x-thebe-config"'
+# Raw HTML the book's own extensions put into every page with code: sphinx-thebe's kernel
+# configuration and the notebook's kernel name. The report runs no live code (thebe is off),
+# so they are dropped rather than shown as text; any other raw HTML becomes text.
+_EXTENSION_SCRIPT = re.compile(
+    r"\s*<script(?: type=\"text/x-thebe-config\">|>kernelName = '[\w.-]*'</script>\s*$)")
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
 _IGNORED = re.compile(r"[\x00-\x20\x7f]+")
@@ -76,8 +78,8 @@ def _unsafe_uri(uri: str) -> bool:
 def _inert(app: Any, doctree: nodes.document, docname: str) -> None:
     """Raw HTML becomes text and unsafe links lose their target (see the module doc)."""
     for raw in list(doctree.findall(nodes.raw)):
-        if "html" in raw.get("format", "").split() and _THEBE_CONFIG in raw.astext():
-            raw.parent.remove(raw)  # sphinx-thebe's kernel configuration: not text either
+        if "html" in raw.get("format", "").split() and _EXTENSION_SCRIPT.match(raw.astext()):
+            raw.parent.remove(raw)  # thebe's configuration, the kernel name: not text either
         elif "html" in raw.get("format", "").split() and raw.astext() not in _KEPT_RAW:
             text = raw.astext()
             inline = isinstance(raw.parent, nodes.TextElement)
